@@ -1,0 +1,57 @@
+"""sibdsl: a contract language and compiler for outcomes-based contracts (Social Impact Bonds).
+
+Public API (json-module style):
+    load(path) / loads(text)    -> the compiled `Contract` model, or raise `ContractError`
+    compile_file / compile_text -> `CompileResult` with every diagnostic, never raises
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from sibdsl.compiler import CompileResult
+    from sibdsl.model.contract import Contract
+
+
+class ContractError(ValueError):
+    """Raised by load/loads when the contract has errors; `.diagnostics` lists them."""
+
+    def __init__(self, result: CompileResult) -> None:
+        self.result = result
+        self.diagnostics = result.diagnostics
+        first = next((d for d in result.diagnostics if d.severity.value == "error"), None)
+        where = f"{first.file}:{first.span.line}:{first.span.column}: {first.code} {first.message}" if first else ""
+        super().__init__(f"contract has errors: {where}")
+
+
+def loads(text: str, name: str = "<string>") -> Contract:
+    from sibdsl.compiler import compile_text
+
+    result = compile_text(text, name)
+    if result.model is None:
+        raise ContractError(result)
+    return result.model
+
+
+def load(path: str) -> Contract:
+    from sibdsl.compiler import compile_file
+
+    result = compile_file(path)
+    if result.model is None:
+        raise ContractError(result)
+    return result.model
+
+
+def compile_file(path: str, **kw: int) -> CompileResult:
+    from sibdsl import compiler
+
+    return compiler.compile_file(path, **kw)
+
+
+def compile_text(text: str, name: str = "<string>") -> CompileResult:
+    from sibdsl import compiler
+
+    return compiler.compile_text(text, name)

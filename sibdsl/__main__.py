@@ -1,0 +1,5 @@
+"""`python -m sibdsl` runs the sibc command line."""
+
+from sibdsl.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The `sibc` command line (click): check, compile, schema, explain."""

@@ -1,0 +1,223 @@
+"""The `sibc` command line.
+
+Input: command-line arguments, .sib files (or stdin). Output: diagnostics, compiled models,
+the JSON Schema or catalogue entries on stdout, and an exit code:
+
+    0  no errors (warnings allowed unless --strict)
+    1  the contract has errors (or warnings, with --strict)
+    2  usage error (bad option, unknown command, unknown code)
+    3  internal error in sibc itself (a bug: please report it)
+
+Heavy modules (lark, pydantic) are imported only by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sibdsl import __version__
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+DEFAULT_MAX_SIZE = 5 * 1024 * 1024
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  no errors (warnings allowed unless --strict)
+  1  the contract has errors (or warnings, with --strict)
+  2  usage error (bad option, missing argument, unknown code)
+  3  internal error in sibc itself (a bug; please report it)"""
+
+
+def _colour(stream: Any, force: bool | None) -> bool:
+    if force is not None:
+        return force
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def guarded(fn: F) -> F:
+    """Turn any unexpected exception into a plain internal-error message and exit code 3."""
+
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the one place that catches everything
+            click.echo(f"sibc: internal error (SIB999): {type(exc).__name__}: {exc}\n"
+                       "This is a bug in sibc, not in your contract. Please report it with the file "
+                       "that caused it.", err=True)
+            if os.environ.get("SIBC_DEBUG"):
+                traceback.print_exc()
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=EXIT_CODES_HELP)
+@click.version_option(__version__, "--version", "-V", prog_name="sibc", message="%(prog)s %(version)s")
+def cli() -> None:
+    """sibc: compile and check outcomes-based contracts written in .sib files.
+
+    A .sib file is the payment schedule of a Social Impact Bond or outcomes partnership:
+    payers and their shares, cohorts, the rate card, caps, tranches and assertions. Start with
+    `sibc check contracts/`, and `sibc explain SIB101` for any code it prints.
+    """
+
+
+def _collect(paths: tuple[str, ...]) -> list[str]:
+    files: list[str] = []
+    for raw in paths:
+        p = Path(raw)
+        if raw != "-" and p.is_dir():
+            found = sorted(str(f) for f in p.rglob("*.sib") if f.is_file())
+            if not found:
+                raise click.UsageError(f"no .sib files in directory {raw}")
+            files += found
+        else:
+            files.append(raw)
+    return files
+
+
+def _compile_one(name: str, max_size: int) -> Any:
+    from sibdsl.compiler import compile_bytes, compile_file
+
+    if name == "-":
+        data = sys.stdin.buffer.read(max_size + 1)
+        return compile_bytes(data, "<stdin>", max_size)
+    return compile_file(name, max_size)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="text for people; json (valid, error_count, diagnostics) or "
+                                      "sarif (SARIF 2.1.0) for CI.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors for the exit code.")
+@click.option("--max-size", type=click.IntRange(min=1), default=DEFAULT_MAX_SIZE, show_default=True,
+              help="Largest file accepted, in bytes.")
+@click.option("--color/--no-color", "color", default=None, help="Force colour on or off "
+              "(default: on a terminal, unless NO_COLOR is set).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems, not the summary line.")
+@guarded
+def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: bool | None, quiet: bool) -> None:
+    """Check contracts and report every problem found.
+
+    PATH may be a .sib file, a directory (every .sib file below it) or - for standard input.
+    All errors of all files are reported, each with file:line:col, the source line, a caret
+    and a hint.
+    """
+    from sibdsl.core.diagnostics import Severity
+
+    results = [_compile_one(name, max_size) for name in _collect(paths)]
+    errors = sum(1 for r in results for d in r.diagnostics if d.severity is Severity.ERROR)
+    warnings = sum(1 for r in results for d in r.diagnostics if d.severity is Severity.WARNING)
+    if fmt == "text":
+        from sibdsl.report.human import render, summary
+
+        colour = _colour(sys.stdout, color)
+        for result in results:
+            for d in result.diagnostics:
+                click.echo(render(d, result.source, colour))
+                click.echo("")
+        if not quiet:
+            click.echo(summary(errors, warnings, len(results), colour))
+    else:
+        from sibdsl.report.machine import to_json, to_sarif
+
+        files = [(r.name, r.diagnostics) for r in results]
+        doc = to_json(files) if fmt == "json" else to_sarif(files)
+        click.echo(json.dumps(doc, indent=2))
+    failed = errors > 0 or (strict and warnings > 0)
+    sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+
+
+@cli.command(name="compile", epilog=EXIT_CODES_HELP)
+@click.argument("file", metavar="FILE")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the JSON here instead of standard output.")
+@click.option("--max-size", type=click.IntRange(min=1), default=DEFAULT_MAX_SIZE, show_default=True,
+              help="Largest file accepted, in bytes.")
+@guarded
+def compile_cmd(file: str, output: str | None, max_size: int) -> None:
+    """Compile one contract and print its model as JSON.
+
+    The JSON validates against `sibc schema`. Money is written as exact decimal strings.
+    On errors nothing is written and the diagnostics go to standard error.
+    """
+    from sibdsl.report.human import render
+
+    result = _compile_one(file, max_size)
+    for d in result.diagnostics:
+        click.echo(render(d, result.source, _colour(sys.stderr, None)), err=True)
+    if result.model is None:
+        sys.exit(EXIT_ERRORS)
+    text = result.model.model_dump_json(indent=2)
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@guarded
+def schema() -> None:
+    """Print the JSON Schema of the compiled contract model (what `sibc compile` writes)."""
+    from sibdsl.model.contract import Contract
+
+    click.echo(json.dumps(Contract.model_json_schema(), indent=2))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("code", required=False)
+@click.option("--list", "list_all", is_flag=True, help="List every code with its title.")
+@guarded
+def explain(code: str | None, list_all: bool) -> None:
+    """Explain a diagnostic code, with an example that triggers it.
+
+    For example: sibc explain SIB101. Without a code, lists the catalogue.
+    """
+    from sibdsl.core.codes import CATALOGUE
+
+    if list_all or code is None:
+        for entry in CATALOGUE.values():
+            click.echo(f"{entry.code}  {entry.severity_name:<7}  {entry.phase:<11} {entry.title}")
+        return
+    key = code.upper()
+    if key.isdigit():
+        key = f"SIB{int(key):03d}"
+    entry = CATALOGUE.get(key)
+    if entry is None:
+        import difflib
+
+        close = difflib.get_close_matches(key, list(CATALOGUE), n=3, cutoff=0.5)
+        raise click.UsageError(f"unknown code {code!r}" + (f"; did you mean {', '.join(close)}?" if close
+                                                           else "; `sibc explain --list` lists them all"))
+    click.echo(f"{entry.code}: {entry.title} ({entry.severity_name}, {entry.phase} phase)\n")
+    click.echo(entry.explanation)
+    if entry.example:
+        click.echo("\nExample:\n")
+        for line in entry.example.splitlines():
+            click.echo(f"    {line}")
+
+
+def main() -> None:
+    cli(prog_name="sibc")

@@ -1,0 +1,222 @@
+"""Phase 3 output: the pydantic v2 model of a compiled contract.
+
+Input: plain data lowered from `sibdsl.semantics.ir` (see `lower.py`), or JSON written by
+`sibc compile`. Output: frozen models, no extra fields, Decimal money, dates, durations as
+(amount, unit). Validators here are a second line of defence: the semantics phase has
+already reported every problem a user can cause, at its line.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Money = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+Percent = Annotated[Decimal, Field(ge=-100, le=100, allow_inf_nan=False)]
+Name = Annotated[str, Field(pattern=r"^[a-z_][A-Za-z0-9_]*$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Duration(_Model):
+    amount: int = Field(ge=0)
+    unit: Literal["days", "weeks", "months", "years"]
+
+
+class Header(_Model):
+    title: str
+    version: str | None = None
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    term_start: date
+    term_end: date
+    rounding: Literal["half up", "half even", "half down", "down", "up"] = "half up"
+    rounding_unit: Money = Decimal("0.01")
+    remainder_to: Name | None = None
+    settlement_months: Literal[1, 3, 6, 12] = 3
+    settlement_timing: Literal["arrears", "advance"] = "arrears"
+    clause_scheme: str | None = None
+
+    @model_validator(mode="after")
+    def _term_in_order(self) -> Header:
+        if self.term_end < self.term_start:
+            raise ValueError("the term ends before it starts")
+        return self
+
+
+class Payer(_Model):
+    name: Name
+    title: str
+    share: Annotated[Decimal, Field(gt=0, le=100)]
+    cap: Money | None = None
+    clause: str | None = None
+
+
+class Party(_Model):
+    name: Name
+    role: Literal["provider", "intermediary", "validator"]
+    title: str
+    clause: str | None = None
+
+
+class Investor(_Model):
+    name: Name
+    title: str
+    commitment_min: Money | None = None
+    commitment_max: Money | None = None
+    clause: str | None = None
+
+
+class Subgroup(_Model):
+    name: Name
+    title: str | None = None
+
+
+class Cohort(_Model):
+    name: Name
+    title: str
+    size: int | None = Field(default=None, ge=1)
+    referral_start: date | None = None
+    referral_end: date | None = None
+    eligibility: str | None = None
+    subgroups: tuple[Subgroup, ...] = ()
+    clause: str | None = None
+
+
+class SubgroupPrice(_Model):
+    subgroup: Name
+    price: Money
+
+
+class Band(_Model):
+    first: int = Field(ge=1)
+    last: int | None = Field(default=None, ge=1)
+    price: Money
+
+
+class ScalePoint(_Model):
+    at: Decimal
+    percent: Annotated[Decimal, Field(ge=0, le=100)]
+
+
+class Tariff(_Model):
+    kind: Literal["fixed", "subgroup", "tiered", "sliding", "cohort_level"]
+    price: Money | None = None
+    subgroup_prices: tuple[SubgroupPrice, ...] = ()
+    otherwise: Money | None = None
+    bands: tuple[Band, ...] = ()
+    measure: str | None = None
+    points: tuple[ScalePoint, ...] = ()
+    per: Decimal | None = None
+    per_is_percent: bool = False
+    direction: Literal["reduction", "increase"] | None = None
+    baseline: Literal["baseline", "comparison group"] | None = None
+    threshold: Decimal | None = None
+    threshold_is_percent: bool = False
+
+
+class Prerequisite(_Model):
+    outcome: Name
+    at_least: Duration | None = None
+    within: Duration | None = None
+
+
+class Indexation(_Model):
+    rate: Percent
+    start: date
+
+
+class Definition(_Model):
+    term: str
+    meaning: str
+
+
+class Outcome(_Model):
+    name: Name
+    title: str
+    tariff: Tariff
+    prerequisites: tuple[Prerequisite, ...] = ()
+    window: Duration | None = None
+    window_from: Literal["start", "referral"] = "start"
+    repeat: Literal["once", "up_to", "unlimited"] = "once"
+    repeat_limit: int = Field(default=1, ge=0)
+    trigger: str | None = None
+    evidence: str | None = None
+    definitions: tuple[Definition, ...] = ()
+    in_addition_to: tuple[Name, ...] = ()
+    cohorts: tuple[Name, ...] = ()
+    indexation: Indexation | None = None
+    clause: str | None = None
+
+
+class Cap(_Model):
+    scope: Literal["participant", "outcome", "subgroup", "cohort", "period", "year", "payer", "contract"]
+    target: Name | None = None
+    measure: Literal["money", "count", "share"]
+    limit: Money
+    behaviour: Literal["pay in part", "reject"] = "pay in part"
+    clause: str | None = None
+
+
+class ExclusiveGroup(_Model):
+    name: Name
+    at_most: int = Field(ge=1)
+    members: tuple[Name, ...]
+    clause: str | None = None
+
+
+class Condition(_Model):
+    figure: Literal["payments", "outcomes", "participants"]
+    of: Name | None = None
+    op: Literal[">=", ">"]
+    value: Decimal
+
+
+class Tranche(_Model):
+    name: Name
+    investor: Name | None = None
+    amount: Money | None = None
+    limit: Money | None = None
+    on: date | None = None
+    conditions: tuple[Condition, ...] = ()
+    deadline: date | None = None
+    discretionary: bool = False
+    discretion_of: str | None = None
+    purpose: str | None = None
+    clause: str | None = None
+
+
+class Assertion(_Model):
+    kind: Literal["participant_max", "payer_max", "period_max", "total_max", "never_twice",
+                  "subgroup_share", "tranche_order"]
+    subject: Name | None = None
+    other: Name | None = None
+    value: Decimal | None = None
+    clause: str | None = None
+    text: str = ""
+
+
+class Contract(_Model):
+    """A compiled outcomes contract: header, parties, rate card, caps, investment, assertions."""
+
+    header: Header
+    payers: tuple[Payer, ...]
+    parties: tuple[Party, ...] = ()
+    investors: tuple[Investor, ...] = ()
+    cohorts: tuple[Cohort, ...] = ()
+    outcomes: tuple[Outcome, ...]
+    caps: tuple[Cap, ...] = ()
+    exclusive_groups: tuple[ExclusiveGroup, ...] = ()
+    tranches: tuple[Tranche, ...] = ()
+    assertions: tuple[Assertion, ...] = ()
+    definitions: tuple[Definition, ...] = ()
+
+    @model_validator(mode="after")
+    def _shares_add_up(self) -> Contract:
+        if self.payers and sum(p.share for p in self.payers) != 100:
+            raise ValueError("payer shares do not add up to 100%")
+        return self

@@ -1,0 +1,63 @@
+"""Phase 3: resolved contract (`ir.Contract`) -> pydantic `Contract`, with a span table.
+
+Input: `ir.Contract` and the sink. Output: the validated model, and a table from model paths
+(("outcomes", 3, "tariff")) to source spans. If the model rejects a value (it should not:
+the semantics phase checks first), the pydantic error is reported as SIB900 at the line and
+column of the .sib text the value came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from pydantic import ValidationError
+
+from sibdsl.core.diagnostics import DiagnosticSink
+from sibdsl.core.source import Span
+from sibdsl.model.contract import Contract
+from sibdsl.semantics import ir
+
+Path = tuple[str | int, ...]
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.name != "span")
+        _FIELDS[cls] = names
+    return names
+
+
+def to_data(obj: Any, path: Path, spans: dict[Path, Span]) -> Any:
+    """Plain data for the model, recording the span of every IR node by its path."""
+    if isinstance(obj, ir.Spanned):
+        spans[path] = obj.span
+        return {name: to_data(getattr(obj, name), (*path, name), spans) for name in _fields(type(obj))}
+    if isinstance(obj, list):
+        return [to_data(item, (*path, i), spans) for i, item in enumerate(obj)]
+    return obj
+
+
+def span_for(loc: Path, spans: dict[Path, Span]) -> Span:
+    for cut in range(len(loc), -1, -1):
+        found = spans.get(tuple(loc[:cut]))
+        if found is not None:
+            return found
+    return Span(1, 1, 1, 1)
+
+
+def lower(contract: ir.Contract, sink: DiagnosticSink) -> tuple[Contract | None, dict[Path, Span]]:
+    spans: dict[Path, Span] = {}
+    data = to_data(contract, (), spans)
+    try:
+        return Contract.model_validate(data), spans
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            where = ".".join(str(p) for p in loc) or "contract"
+            sink.add("SIB900", f"{where}: {error['msg']}", span_for(loc, spans),
+                     hint="this value passed the checks but not the model; please report it")
+        return None, spans

@@ -1,0 +1,50 @@
+"""Phase 2 check: prerequisites form no cycle.
+
+Input: `ir.Contract`. Output: SIB404 with the cycle shown as a path (a -> b -> a).
+"""
+
+from __future__ import annotations
+
+from sibdsl.core.diagnostics import DiagnosticSink, Label
+from sibdsl.semantics import ir
+
+
+def prerequisite_cycles(contract: ir.Contract) -> list[list[str]]:
+    """Each elementary cycle found by depth-first search, as a closed path of outcome names."""
+    graph = {o.name: [p.outcome for p in o.prerequisites] for o in contract.outcomes}
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+    for root in graph:
+        if state.get(root):
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        path: list[str] = []
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                state[node] = 1
+                path.append(node)
+            succ = graph.get(node, [])
+            if index < len(succ):
+                stack.append((node, index + 1))
+                nxt = succ[index]
+                if state.get(nxt) == 1:
+                    cycles.append(path[path.index(nxt):] + [nxt])
+                elif not state.get(nxt) and nxt in graph:
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return cycles
+
+
+def check_ladders(contract: ir.Contract, sink: DiagnosticSink) -> None:
+    by_name = {o.name: o for o in contract.outcomes}
+    for cycle in prerequisite_cycles(contract):
+        first = by_name[cycle[0]]
+        labels = []
+        for a, b in zip(cycle, cycle[1:], strict=False):
+            step = next(p for p in by_name[a].prerequisites if p.outcome == b)
+            labels.append(Label(step.span, f"{a} requires {b}"))
+        sink.add("SIB404", "prerequisite cycle: " + " -> ".join(cycle), first.span, labels=labels,
+                 hint="none of these outcomes can ever be paid; remove one of the `after` clauses")

@@ -1,0 +1,99 @@
+"""Phase 2 check: caps and outcomes that cannot work as written.
+
+Input: `ir.Contract`. Output: SIB411 (participant cap below a price), SIB412 (outcome can never
+be earned), SIB413 (unlimited outcome without a limit), SIB414 (cap declared twice).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sibdsl.core.diagnostics import DiagnosticSink, Label
+from sibdsl.semantics import ir
+from sibdsl.semantics.values import fmt
+from sibdsl.semantics.calendar import approx_days
+
+
+def highest_price(tariff: ir.Tariff) -> Decimal:
+    """The most one claim of this tariff can pay before caps (before indexation)."""
+    prices = [tariff.price or Decimal(0), tariff.otherwise or Decimal(0)]
+    prices += [p.price for p in tariff.subgroup_prices] + [b.price for b in tariff.bands]
+    if tariff.kind == "sliding" and tariff.price is not None and tariff.points:
+        prices = [tariff.price * max(p.percent for p in tariff.points) / 100]
+    return max(prices)
+
+
+def _duplicate_caps(contract: ir.Contract, sink: DiagnosticSink) -> None:
+    seen: dict[tuple[str, str | None, str], ir.Cap] = {}
+    for cap in contract.caps:
+        key = (cap.scope, cap.target, cap.measure)
+        if key in seen:
+            sink.add("SIB414", f"a {cap.scope} cap{' on ' + cap.target if cap.target else ''} is declared twice",
+                     cap.span, labels=[Label(seen[key].span, "first declared here")], hint="keep one")
+        else:
+            seen[key] = cap
+
+
+def _impossible(contract: ir.Contract) -> dict[str, str]:
+    """Outcome name -> why it can never be paid."""
+    why: dict[str, str] = {}
+    start = contract.header.term_start
+    groups = [g for g in contract.exclusive_groups if g.at_most == 1]
+    for outcome in contract.outcomes:
+        for prereq in outcome.prerequisites:
+            for group in groups:
+                if outcome.name in group.members and prereq.outcome in group.members:
+                    why[outcome.name] = (f"it requires '{prereq.outcome}', but only one of "
+                                         f"{', '.join(group.members)} can be paid")
+            if prereq.at_least and prereq.within and approx_days(prereq.within, start) < approx_days(prereq.at_least, start):
+                why[outcome.name] = f"it must come at least {prereq.at_least.amount} {prereq.at_least.unit} after " \
+                                    f"'{prereq.outcome}' but within {prereq.within.amount} {prereq.within.unit}"
+            if prereq.at_least and outcome.window and outcome.window_from == "start" and \
+                    approx_days(outcome.window, start) < approx_days(prereq.at_least, start):
+                why[outcome.name] = (f"its window ({outcome.window.amount} {outcome.window.unit}) is shorter than "
+                                     f"the {prereq.at_least.amount} {prereq.at_least.unit} it must wait after "
+                                     f"'{prereq.outcome}'")
+    for cap in contract.caps:
+        if cap.scope == "outcome" and cap.limit == 0 and cap.target:
+            why[cap.target] = "its cap is zero"
+    changed = True
+    while changed:  # an outcome whose prerequisite can never be paid can never be paid either
+        changed = False
+        for outcome in contract.outcomes:
+            if outcome.name in why:
+                continue
+            blocked = next((p.outcome for p in outcome.prerequisites if p.outcome in why), None)
+            if blocked:
+                why[outcome.name] = f"its prerequisite '{blocked}' can never be paid"
+                changed = True
+    return why
+
+
+def check_reach(contract: ir.Contract, sink: DiagnosticSink) -> None:
+    _duplicate_caps(contract, sink)
+    participant_cap = next((c for c in contract.caps if c.scope == "participant"), None)
+    for outcome in contract.outcomes:
+        if participant_cap and outcome.tariff.kind != "cohort_level":
+            price = highest_price(outcome.tariff)
+            if price > participant_cap.limit:
+                sink.add("SIB411", f"'{outcome.name}' pays up to {fmt(price)}, more than the per-participant cap of "
+                         f"{fmt(participant_cap.limit)}", outcome.tariff.span,
+                         labels=[Label(participant_cap.span, "per-participant cap")],
+                         hint="the outcome can never be paid in full; raise the cap or lower the price")
+        if outcome.repeat == "unlimited":
+            capped = any(c.scope == "outcome" and c.target == outcome.name for c in contract.caps)
+            if not capped:
+                sink.add("SIB413", f"'{outcome.name}' can be paid any number of times and has no cap of its own",
+                         outcome.span, hint=f"add `up to N times per participant` or `cap outcome {outcome.name} "
+                                            "200 outcomes`")
+    in_cycle = set()
+    from sibdsl.semantics.checks.ladders import prerequisite_cycles
+
+    for cycle in prerequisite_cycles(contract):
+        in_cycle.update(cycle)
+    by_name = {o.name: o for o in contract.outcomes}
+    for name, reason in _impossible(contract).items():
+        if name in in_cycle or name not in by_name:
+            continue  # already reported as a cycle
+        sink.add("SIB412", f"outcome '{name}' can never be paid: {reason}", by_name[name].span,
+                 hint="check the rules of this outcome")

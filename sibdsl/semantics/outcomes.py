@@ -1,0 +1,148 @@
+"""Phase 2: one outcome declaration (the rate card line) -> `ir.Outcome`.
+
+Input: `ast.OutcomeDecl`, the `Scope`, the resolved header.
+Output: `ir.Outcome` with its tariff, rules and references checked, or None when its tariff
+is missing or unusable (reported).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sibdsl.core.diagnostics import Label
+from sibdsl.semantics import ir
+from sibdsl.semantics.scope import Scope
+from sibdsl.semantics.values import NUMBER, PERCENT
+from sibdsl.syntax import ast
+
+_TARIFFS = (ast.FixedTariff, ast.SubgroupTariff, ast.TieredTariff, ast.SlidingTariff, ast.CohortTariff)
+_SINGLE = {
+    ast.Window: "the window", ast.Repeat: "the repeat rule", ast.Trigger: "the trigger",
+    ast.Evidence: "the evidence", ast.Indexation: "the indexation", ast.ForCohorts: "the cohorts",
+    ast.ClauseRef: "the clause",
+}
+
+
+def build_outcome(decl: ast.OutcomeDecl, scope: Scope, header: ir.Header) -> ir.Outcome | None:
+    sink = scope.sink
+    tariffs = [c for c in decl.clauses if isinstance(c, _TARIFFS)]
+    for extra in tariffs[1:]:
+        sink.add("SIB106", f"outcome '{decl.name.text}' has more than one tariff", extra.span,
+                 labels=[Label(tariffs[0].span, "first tariff")], hint="keep one `pays` clause")
+    firsts: dict[type, ast.Node] = {}
+    for clause in decl.clauses:
+        kind = type(clause)
+        if kind in _SINGLE:
+            if kind in firsts:
+                sink.add("SIB106", f"{_SINGLE[kind]} of '{decl.name.text}' is given twice", clause.span,
+                         labels=[Label(firsts[kind].span, "first given here")], hint="keep one")
+                continue
+            firsts[kind] = clause
+    if not tariffs:
+        sink.add("SIB415", f"outcome '{decl.name.text}' has no tariff", decl.name.span,
+                 hint=f"add what it pays: outcome {decl.name.text} \"{decl.title.value}\" pays {header.currency} 500")
+        return None
+    tariff = _tariff(tariffs[0], scope)
+    if tariff is None:
+        return None
+    outcome = ir.Outcome(name=decl.name.text, title=decl.title.value, tariff=tariff, span=decl.name.span)
+    for clause in decl.clauses:
+        if isinstance(clause, ast.Prerequisites):
+            for item in clause.items:
+                target = scope.refer(item.outcome, "outcome")
+                if target is None:
+                    continue
+                outcome.prerequisites.append(ir.Prerequisite(
+                    outcome=target,
+                    at_least=scope.duration(item.at_least, "the delay after a prerequisite") if item.at_least else None,
+                    within=scope.duration(item.within, "the time allowed after a prerequisite") if item.within else None,
+                    span=item.span))
+        elif isinstance(clause, ast.Definition):
+            outcome.definitions.append(ir.Definition(term=clause.term.value, meaning=clause.meaning.value,
+                                                     span=clause.span))
+        elif isinstance(clause, ast.InAdditionTo):
+            outcome.in_addition_to += [n for n in (scope.refer(o, "outcome") for o in clause.outcomes) if n]
+        elif firsts.get(type(clause)) is not clause:
+            continue
+        elif isinstance(clause, ast.Window):
+            outcome.window = scope.duration(clause.duration, "an outcome window")
+            outcome.window_from = clause.start_event
+        elif isinstance(clause, ast.Repeat):
+            outcome.repeat = clause.kind
+            if clause.kind == "up_to" and clause.limit is not None:
+                limit = scope.whole(clause.limit, "the repeat limit", "times")
+                outcome.repeat_limit = limit if limit is not None else 1
+            elif clause.kind == "unlimited":
+                outcome.repeat_limit = 0
+        elif isinstance(clause, ast.Trigger):
+            outcome.trigger = " ".join(clause.event.lower().split())
+        elif isinstance(clause, ast.Evidence):
+            outcome.evidence = clause.text.value
+        elif isinstance(clause, ast.ForCohorts):
+            outcome.cohorts = [n for n in (scope.refer(c, "cohort") for c in clause.cohorts) if n]
+        elif isinstance(clause, ast.Indexation):
+            rate = scope.percent(clause.rate, "an indexation rate", Decimal(-100), Decimal(100))
+            start = scope.date(clause.start) if clause.start else header.term_start
+            if rate is not None and start is not None:
+                outcome.indexation = ir.Indexation(rate=rate, start=start, span=clause.span)
+        elif isinstance(clause, ast.ClauseRef):
+            outcome.clause = clause.text.value
+    return outcome
+
+
+def _tariff(node: ast.Node, scope: Scope) -> ir.Tariff | None:
+    if isinstance(node, ast.FixedTariff):
+        price = scope.money(node.price, "a price")
+        return None if price is None else ir.Tariff(kind="fixed", price=price, span=node.span)
+    if isinstance(node, ast.SubgroupTariff):
+        tariff = ir.Tariff(kind="subgroup", span=node.span)
+        seen: dict[str, ast.SubgroupPrice] = {}
+        for item in node.prices:
+            name = scope.refer(item.subgroup, "subgroup")
+            price = scope.money(item.price, "a sub-group price")
+            if name is None or price is None:
+                continue
+            if name in seen:
+                scope.sink.add("SIB406", f"sub-group '{name}' is priced twice", item.span,
+                               labels=[Label(seen[name].span, "first priced here")])
+                continue
+            seen[name] = item
+            tariff.subgroup_prices.append(ir.SubgroupPrice(subgroup=name, price=price, span=item.span))
+        if node.otherwise is not None:
+            tariff.otherwise = scope.money(node.otherwise, "the `otherwise` price")
+        return tariff
+    if isinstance(node, ast.TieredTariff):
+        tariff = ir.Tariff(kind="tiered", span=node.span)
+        for band in node.bands:
+            price = scope.money(band.price, "a band price")
+            first = scope.whole_amount(Decimal(band.first.replace(",", "")), band.span, "a band's first outcome")
+            last = (scope.whole_amount(Decimal(band.last.replace(",", "")), band.span, "a band's last outcome")
+                    if band.last is not None else None)
+            if price is None or first is None or (band.last is not None and last is None):
+                return None
+            tariff.bands.append(ir.Band(first=first, last=last, price=price, span=band.span))
+        return tariff
+    if isinstance(node, ast.SlidingTariff):
+        price = scope.money(node.price, "the full price on a sliding scale")
+        tariff = ir.Tariff(kind="sliding", price=price, measure=node.measure.value, span=node.span)
+        for point in node.points:
+            pct = scope.percent(point.percent, "a point's share of the price")
+            at = scope.value(point.at, (NUMBER, PERCENT), "the measured value at a scale point")
+            if pct is None or at is None:
+                return None
+            tariff.points.append(ir.ScalePoint(at=at.amount, percent=pct, span=point.span))
+        return None if price is None else tariff
+    if isinstance(node, ast.CohortTariff):
+        price = scope.money(node.price, "the price per unit of improvement")
+        per = scope.value(node.per, (NUMBER, PERCENT), "the unit of improvement")
+        threshold = scope.value(node.threshold, (NUMBER, PERCENT), "the threshold") if node.threshold else None
+        if price is None or per is None or (node.threshold is not None and threshold is None):
+            return None
+        if per.amount <= 0:
+            scope.sink.add("SIB206", "the unit of improvement must be more than zero", node.per.span)
+            return None
+        return ir.Tariff(kind="cohort_level", price=price, per=per.amount, per_is_percent=per.kind == PERCENT,
+                         direction=node.direction, measure=node.metric.value, baseline=node.baseline,
+                         threshold=threshold.amount if threshold else None,
+                         threshold_is_percent=bool(threshold and threshold.kind == PERCENT), span=node.span)
+    raise TypeError(f"not a tariff: {node!r}")

@@ -1,0 +1,165 @@
+"""Phase 2: the symbol table and typed value helpers shared by the resolvers.
+
+Input: AST declarations and the contract's sink.
+Output: `Scope`, which records every declared name with its kind and span, reports
+duplicates, resolves references (with "did you mean"), and turns AST values into checked
+Decimals, whole numbers, durations and dates.
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sibdsl.core.diagnostics import DiagnosticSink, Label
+from sibdsl.core.source import Span
+from sibdsl.semantics import ir
+from sibdsl.semantics.values import COUNT, DURATION, MONEY, NUMBER, PERCENT, Evaluator, Value, kind_words
+from sibdsl.syntax import ast
+
+KIND_WORDS = {
+    "payer": "a payer", "provider": "a provider", "intermediary": "an intermediary",
+    "validator": "a validator", "investor": "an investor", "cohort": "a cohort",
+    "subgroup": "a sub-group", "outcome": "an outcome", "tranche": "a tranche",
+}
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+@dataclass
+class Symbol:
+    name: str
+    kind: str
+    span: Span
+
+
+class Scope:
+    def __init__(self, sink: DiagnosticSink) -> None:
+        self.sink = sink
+        self.symbols: dict[str, Symbol] = {}
+        self.evaluate = Evaluator(sink, None)
+
+    # ------------------------------------------------------------ names
+    def declare(self, name: ast.Name, kind: str) -> bool:
+        first = self.symbols.get(name.text)
+        if first is not None:
+            self.sink.add("SIB102", f"'{name.text}' is already declared as {KIND_WORDS[first.kind]}",
+                          name.span, labels=[Label(first.span, "first declared here")],
+                          hint="give each declaration its own name")
+            return False
+        self.symbols[name.text] = Symbol(name.text, kind, name.span)
+        return True
+
+    def names_of(self, *kinds: str) -> list[str]:
+        return [s.name for s in self.symbols.values() if s.kind in kinds]
+
+    def refer(self, name: ast.Name, *kinds: str) -> str | None:
+        """Resolve a reference to a name of one of `kinds`; report and return None if not."""
+        symbol = self.symbols.get(name.text)
+        wanted = " or ".join(KIND_WORDS[k] for k in kinds)
+        if symbol is None:
+            candidates = self.names_of(*kinds)
+            close = difflib.get_close_matches(name.text, candidates, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else (
+                f"declared names of that kind: {', '.join(candidates[:8])}" if candidates
+                else f"declare {wanted} named '{name.text}' first")
+            self.sink.add("SIB101", f"unknown name '{name.text}': no {wanted.replace('a ', '').replace('an ', '')} "
+                          "has this name", name.span, hint=hint)
+            return None
+        if symbol.kind not in kinds:
+            self.sink.add("SIB103", f"'{name.text}' is {KIND_WORDS[symbol.kind]}, but {wanted} is needed here",
+                          name.span, labels=[Label(symbol.span, f"'{name.text}' declared here")],
+                          hint="check the name")
+            return None
+        return symbol.name
+
+    # ------------------------------------------------------------ values
+    def value(self, expr: ast.Expr, kinds: tuple[str, ...], what: str, unit: str | None = None) -> Value | None:
+        value = self.evaluate(expr)
+        if value is None:
+            return None
+        if value.kind not in kinds or (unit is not None and value.kind == COUNT and value.unit != unit):
+            wanted = " or ".join(kind_words(k, unit if k == COUNT else None) for k in kinds)
+            hint = _unit_hint(value, kinds, unit, self.evaluate.currency)
+            self.sink.add("SIB201", f"{what} must be {wanted}, not {kind_words(value.kind, value.unit)} "
+                          f"({value.describe()})", expr.span, hint=hint)
+            return None
+        return value
+
+    def money(self, expr: ast.Expr, what: str, positive: bool = True) -> Decimal | None:
+        value = self.value(expr, (MONEY,), what)
+        if value is None:
+            return None
+        if positive and value.amount <= 0:
+            self.sink.add("SIB206", f"{what} must be more than zero, not {value.describe()}", expr.span)
+            return None
+        return value.amount
+
+    def percent(self, expr: ast.Expr, what: str, low: Decimal = Decimal(0), high: Decimal = Decimal(100)) -> Decimal | None:
+        value = self.value(expr, (PERCENT,), what)
+        if value is None:
+            return None
+        if not low <= value.amount <= high:
+            self.sink.add("SIB206", f"{what} must be between {low}% and {high}%, not {value.describe()}", expr.span)
+            return None
+        return value.amount
+
+    def whole(self, expr: ast.Expr, what: str, unit: str, minimum: int = 1) -> int | None:
+        value = self.value(expr, (COUNT,), what, unit)
+        if value is None:
+            return None
+        return self.whole_amount(value.amount, expr.span, what, minimum)
+
+    def whole_amount(self, amount: Decimal, span: Span, what: str, minimum: int = 1) -> int | None:
+        if amount != amount.to_integral_value():
+            self.sink.add("SIB205", f"{what} must be a whole number, not {amount}", span)
+            return None
+        if amount < minimum:
+            self.sink.add("SIB206", f"{what} must be at least {minimum}, not {amount}", span)
+            return None
+        return int(amount)
+
+    def duration(self, expr: ast.Expr, what: str) -> ir.Duration | None:
+        value = self.value(expr, (DURATION,), what)
+        if value is None:
+            return None
+        amount = self.whole_amount(value.amount, expr.span, what, minimum=0)
+        if amount is None:
+            return None
+        return ir.Duration(amount=amount, unit=value.unit or "days", span=expr.span)
+
+    def date(self, lit: ast.DateLit) -> date | None:
+        match = _DATE.match(lit.text)
+        if match is None:  # the grammar only admits this shape
+            return None
+        year, month, day = (int(g) for g in match.groups())
+        if not 1 <= month <= 12:
+            self.sink.add("SIB301", f"{lit.text} is not a date: there is no month {month}", lit.span,
+                          hint="dates are written YYYY-MM-DD")
+            return None
+        if year < 1900 or year > 2200:
+            self.sink.add("SIB301", f"{lit.text} is not a plausible contract date", lit.span,
+                          hint="dates are written YYYY-MM-DD")
+            return None
+        last = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= last:
+            self.sink.add("SIB301", f"{lit.text} is not a date: {calendar.month_name[month]} {year} has "
+                          f"{last} days", lit.span, hint=f"did you mean {year:04d}-{month:02d}-{last:02d}?")
+            return None
+        return date(year, month, day)
+
+
+def _unit_hint(value: Value, kinds: tuple[str, ...], unit: str | None, currency: str | None) -> str:
+    if value.kind == NUMBER:
+        if MONEY in kinds:
+            return f"write the amount with its currency: {currency or 'GBP'} {value.amount:,}"
+        if COUNT in kinds:
+            return f"write the unit: {value.amount} {unit or 'participants'}"
+        if PERCENT in kinds:
+            return f"write it as a percentage: {value.amount}%"
+        if DURATION in kinds:
+            return f"write the unit: {value.amount} months (or days, weeks, years)"
+    return "every number carries its unit; see `sibc explain SIB201`"

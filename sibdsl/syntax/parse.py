@@ -1,0 +1,186 @@
+"""Phase 1 entry point: bytes or text -> AST, or syntax diagnostics.
+
+Input: the raw bytes of a .sib file (or text) and a `DiagnosticSink`.
+Output: `ast.ContractFile` (with every comment kept) or None when the file cannot be parsed;
+every problem is a diagnostic. Recovery: when the whole file fails to parse, each declaration
+(a line starting with a top-level keyword) is parsed on its own, so one run reports the first
+error of every broken declaration, not just the first of the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from sibdsl.core.diagnostics import DiagnosticSink
+from sibdsl.core.source import SourceFile, Span
+from sibdsl.syntax import ast
+from sibdsl.syntax.grammar import COMMENTS, TOP_LEVEL, describe_expected, get_parser, keyword_values
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+MAX_SYNTAX_ERRORS = 50
+MAX_PAREN_DEPTH = 32
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_CHUNK_START = re.compile(r"[ \t]*(" + "|".join(TOP_LEVEL) + r")\b")
+
+
+def decode_source(name: str, data: bytes, sink: DiagnosticSink, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceFile | None:
+    """Check size and encoding; return the text as a SourceFile, or None with a diagnostic."""
+    if len(data) > max_bytes:
+        sink.add("SIB003", f"file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB",
+                 Span(1, 1, 1, 1), hint="is this really a contract? `--max-size` raises the limit")
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8", "replace")
+        line = good.count("\n") + 1
+        column = len(good) - (good.rfind("\n") + 1) + 1
+        src = SourceFile(name, data.decode("utf-8", "replace"))
+        sink.add("SIB002", f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8",
+                 Span(line, column, line, column + 1),
+                 hint="save the file as UTF-8 (in Word: Save As, Plain Text, Unicode (UTF-8))"
+                 if b"\0" not in data[:4096] else "this looks like a binary file, not a .sib contract")
+        _ = src
+        return None
+    source = SourceFile(name, text)
+    bad = _CONTROL.search(text)
+    if bad:
+        sink.add("SIB004", f"control character U+{ord(bad.group()):04X} in the text",
+                 source.span(bad.start(), bad.start() + 1),
+                 hint="this looks like a binary file; a .sib contract is plain text")
+        return None
+    return source
+
+
+def _check_nesting(source: SourceFile, sink: DiagnosticSink) -> bool:
+    text = source.text
+    if text.count("(") <= MAX_PAREN_DEPTH:
+        return True
+    depth = 0
+    in_string = False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            in_string = not in_string
+        elif ch == "\n":
+            in_string = False
+        elif not in_string and ch == "(":
+            depth += 1
+            if depth > MAX_PAREN_DEPTH:
+                sink.add("SIB014", f"parentheses nested more than {MAX_PAREN_DEPTH} deep",
+                         source.span(i, i + 1), hint="write the value without so many brackets")
+                return False
+        elif not in_string and ch == ")":
+            depth = max(0, depth - 1)
+    return True
+
+
+def parse_source(source: SourceFile, sink: DiagnosticSink) -> ast.ContractFile | None:
+    """Parse a whole file; on failure, report syntax errors declaration by declaration."""
+    if not _check_nesting(source, sink):
+        return None
+    parser = get_parser()
+    COMMENTS.comments = []
+    try:
+        tree: ast.ContractFile = parser.parse(source.text)
+    except UnexpectedInput:
+        _recover(source, sink)
+        return None
+    comments = tuple(ast.Comment(str(t), span=Span(t.line or 1, t.column or 1, t.end_line or 1,
+                                                      t.end_column or 1, t.start_pos or 0, t.end_pos or 0))
+                     for t in COMMENTS.comments)
+    COMMENTS.comments = []
+    return ast.ContractFile(tree.declarations, comments, span=tree.span)
+
+
+def _chunks(source: SourceFile) -> list[tuple[int, str]]:
+    """Split the text into (first line index, text) pieces, one per declaration."""
+    lines = source.text.split("\n")
+    chunks: list[tuple[int, list[str]]] = []
+    in_long = False
+    for i, line in enumerate(lines):
+        starts = not in_long and _CHUNK_START.match(line) is not None
+        if line.count('"""') % 2 == 1:
+            in_long = not in_long
+        if starts or not chunks:
+            chunks.append((i, [line]))
+        else:
+            chunks[-1][1].append(line)
+    return [(i, "\n".join(body)) for i, body in chunks]
+
+
+def _recover(source: SourceFile, sink: DiagnosticSink) -> None:
+    parser = get_parser()
+    count = 0
+    for first_line, text in _chunks(source):
+        try:
+            parser.parse(text)
+        except UnexpectedInput as exc:
+            count += 1
+            if count > MAX_SYNTAX_ERRORS:
+                sink.add("SIB015", f"more than {MAX_SYNTAX_ERRORS} syntax errors; the rest are not shown",
+                         Span(first_line + 1, 1, first_line + 1, 1))
+                break
+            _report(source, sink, exc, first_line)
+    COMMENTS.comments = []
+    if count == 0:  # the pieces parse but the whole does not: report on the whole
+        try:
+            parser.parse(source.text)
+        except UnexpectedInput as exc:
+            _report(source, sink, exc, 0)
+
+
+def _did_you_mean(word: str) -> str | None:
+    close = difflib.get_close_matches(word, keyword_values(), n=1, cutoff=0.75)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def _report(source: SourceFile, sink: DiagnosticSink, exc: UnexpectedInput, line_offset: int) -> None:
+    line = (exc.line if exc.line and exc.line > 0 else 1) + line_offset
+    column = exc.column if exc.column and exc.column > 0 else 1
+    if isinstance(exc, UnexpectedCharacters):
+        char = source.line_text(line)[column - 1: column] or exc.char
+        span = Span(line, column, line, column + 1)
+        expected = describe_expected(set(exc.allowed or ()))
+        if char == '"':
+            sink.add("SIB013", "this quoted text is not closed on its line", span,
+                     hint='add the closing " or use """triple quotes""" for text over several lines')
+        elif char in "\u201c\u201d\u2018\u2019":
+            sink.add("SIB011", f"curly quote {char!r} is not a quote mark here", span,
+                     hint='use straight quotes: "like this" (word processors change them)')
+        elif char.isalpha() and char.isupper():
+            word = re.match(r"\w+", source.line_text(line)[column - 1:])
+            text = word.group() if word else char
+            sink.add("SIB011", f"unexpected word {text!r}: names are written in lower case", span,
+                     hint=f"write it as {text.lower()!r}; currencies are three capitals (GBP)")
+        else:
+            sink.add("SIB011", f"unexpected character {char!r}; expected {expected}", span,
+                     hint="remove it, or put it inside quoted text")
+        return
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
+        tok = exc.token
+        end_col = column + max(1, len(str(tok).split("\n")[0]))
+        span = Span(line, column, line, end_col)
+        expected = describe_expected(set(exc.expected))
+        hint = None
+        if tok.type == "NAME":
+            hint = _did_you_mean(str(tok))
+        if hint is None and str(tok)[:1].isalpha() and tok.type != "NAME":
+            hint = f"'{tok}' is a keyword of the language and cannot be used as a name here"
+            if "NAME" not in exc.expected:
+                hint = "check the order of the words, or whether a clause is missing"
+        sink.add("SIB010", f"unexpected {str(tok)!r}; expected {expected}", span,
+                 hint=hint or "see docs/language.md for the form of this declaration")
+        return
+    expected = describe_expected(set(getattr(exc, "expected", ()) or ()))
+    if isinstance(exc, UnexpectedEOF) or isinstance(exc, UnexpectedToken):
+        last = source.line_count
+        text_line = line if isinstance(exc, UnexpectedToken) else last
+        col = len(source.line_text(text_line)) + 1 if not isinstance(exc, UnexpectedToken) else column
+        sink.add("SIB012", f"the declaration is not finished; expected {expected}",
+                 Span(text_line, col, text_line, col + 1), hint="complete the declaration")
