@@ -17,7 +17,7 @@ from sibdsl.semantics.values import fmt
 from sibdsl.semantics.currency import MINOR_UNITS
 from sibdsl.semantics.outcomes import build_outcome
 from sibdsl.semantics.scope import Scope
-from sibdsl.semantics.values import COUNT, MONEY
+from sibdsl.semantics.values import COUNT, MONEY, kind_words
 from sibdsl.syntax import ast
 
 _PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12, "annually": 12}
@@ -91,7 +91,8 @@ def _single(tree: ast.ContractFile, cls: type, what: str, sink: DiagnosticSink, 
         start = tree.declarations[0].span if tree.declarations else Span(1, 1, 1, 1)
         examples = {"contract": 'contract "Fair Chance Fund: Fusion Housing" version 1.0',
                     "currency": "currency GBP", "term": "term 2015-01-01 to 2017-12-31"}
-        sink.add("SIB104", f"the contract does not say its {what}",
+        sink.add("SIB104", f"the contract has no `{what}` line" if what != "contract" else
+                 "the contract has no `contract` line giving its title",
                  Span(start.line, start.column, start.line, start.column),
                  hint=f"add a line: {examples.get(what, what)}")
     return found[0] if found else None
@@ -99,6 +100,11 @@ def _single(tree: ast.ContractFile, cls: type, what: str, sink: DiagnosticSink, 
 
 def _header(tree: ast.ContractFile, scope: Scope) -> ir.Header | None:
     sink = scope.sink
+    if not tree.declarations:
+        sink.add("SIB104", "the file declares nothing: a contract starts with its title, currency and term",
+                 Span(1, 1, 1, 1), hint='begin with three lines: contract "Title" version 1.0 / currency GBP / '
+                                        "term 2015-01-01 to 2017-12-31")
+        return None
     title = _single(tree, ast.ContractDecl, "contract", sink, True)
     currency = _single(tree, ast.CurrencyDecl, "currency", sink, True)
     term = _single(tree, ast.TermDecl, "term", sink, True)
@@ -380,8 +386,13 @@ def _assertion(decl: ast.AssertDecl, scope: Scope) -> ir.Assertion | None:
             value = scope.percent(decl.value, "a sub-group share")
             shown = f"{value}%"
         else:
-            val = scope.value(decl.value, (MONEY,), "the limit in this assertion")
+            val = scope.evaluate(decl.value)
             if val is None:
+                return None
+            if val.kind != MONEY:
+                scope.sink.add("SIB601", f"this assertion compares payments with {kind_words(val.kind, val.unit)} "
+                               f"({val.describe()})", decl.value.span,
+                               hint=f"state the limit as money: {scope.evaluate.currency} 15,000")
                 return None
             value, shown = val.amount, val.describe()
         if value is None:

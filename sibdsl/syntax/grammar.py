@@ -153,9 +153,13 @@ def describe_expected(names: set[str] | frozenset[str]) -> str:
         words = [w for w in words if w not in keyword_words] + ["a new declaration (outcome, cap, ...)"]
     if not words:
         return "nothing more here"
-    if len(words) > 10:
-        words = words[:10] + ["..."]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    more = ""
+    if len(words) > 12:
+        more = f" (or one of {len(words) - 11} more)"
+        words = words[:11]
+    if len(words) == 1:
+        return words[0] + more
+    return ", ".join(words[:-1]) + " or " + words[-1] + more
 
 
 def keyword_values() -> list[str]:

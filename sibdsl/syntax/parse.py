@@ -135,6 +135,18 @@ def _recover(source: SourceFile, sink: DiagnosticSink) -> None:
             _report(source, sink, exc, 0)
 
 
+def _accepted(exc: UnexpectedToken) -> set[str]:
+    """The tokens the parser would really accept here (LALR look-ahead sets are wider)."""
+    try:
+        if exc.interactive_parser is not None:
+            accepted = set(exc.interactive_parser.accepts())
+            if accepted:
+                return accepted
+    except Exception:  # noqa: BLE001 - fall back to lark's own (wider) set
+        pass
+    return set(exc.expected)
+
+
 def _did_you_mean(word: str) -> str | None:
     close = difflib.get_close_matches(word, keyword_values(), n=1, cutoff=0.75)
     return f"did you mean '{close[0]}'?" if close else None
@@ -166,7 +178,7 @@ def _report(source: SourceFile, sink: DiagnosticSink, exc: UnexpectedInput, line
         tok = exc.token
         end_col = column + max(1, len(str(tok).split("\n")[0]))
         span = Span(line, column, line, end_col)
-        expected = describe_expected(set(exc.expected))
+        expected = describe_expected(_accepted(exc))
         hint = None
         if tok.type == "NAME":
             hint = _did_you_mean(str(tok))

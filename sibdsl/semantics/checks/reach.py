@@ -12,6 +12,7 @@ from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.semantics import ir
 from sibdsl.semantics.values import fmt
 from sibdsl.semantics.calendar import approx_days
+from sibdsl.semantics.checks.ladders import prerequisite_cycles
 
 
 def highest_price(tariff: ir.Tariff) -> Decimal:
@@ -34,9 +35,9 @@ def _duplicate_caps(contract: ir.Contract, sink: DiagnosticSink) -> None:
             seen[key] = cap
 
 
-def _impossible(contract: ir.Contract) -> dict[str, str]:
+def _impossible(contract: ir.Contract, in_cycle: set[str]) -> dict[str, str]:
     """Outcome name -> why it can never be paid."""
-    why: dict[str, str] = {}
+    why: dict[str, str] = {name: "it is part of a prerequisite cycle" for name in in_cycle}
     start = contract.header.term_start
     groups = [g for g in contract.exclusive_groups if g.at_most == 1]
     for outcome in contract.outcomes:
@@ -86,13 +87,11 @@ def check_reach(contract: ir.Contract, sink: DiagnosticSink) -> None:
                 sink.add("SIB413", f"'{outcome.name}' can be paid any number of times and has no cap of its own",
                          outcome.span, hint=f"add `up to N times per participant` or `cap outcome {outcome.name} "
                                             "200 outcomes`")
-    in_cycle = set()
-    from sibdsl.semantics.checks.ladders import prerequisite_cycles
-
+    in_cycle: set[str] = set()
     for cycle in prerequisite_cycles(contract):
         in_cycle.update(cycle)
     by_name = {o.name: o for o in contract.outcomes}
-    for name, reason in _impossible(contract).items():
+    for name, reason in _impossible(contract, in_cycle).items():
         if name in in_cycle or name not in by_name:
             continue  # already reported as a cycle
         sink.add("SIB412", f"outcome '{name}' can never be paid: {reason}", by_name[name].span,
