@@ -136,10 +136,10 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: 
         colour = _colour(sys.stdout, color)
         for result in results:
             for d in result.diagnostics:
-                click.echo(render(d, result.source, colour))
+                click.echo(render(d, result.source, colour), color=colour)
                 click.echo("")
         if not quiet:
-            click.echo(summary(errors, warnings, len(results), colour))
+            click.echo(summary(errors, warnings, len(results), colour), color=colour)
     else:
         from sibdsl.report.machine import to_json, to_sarif
 
@@ -166,8 +166,9 @@ def compile_cmd(file: str, output: str | None, max_size: int) -> None:
     from sibdsl.report.human import render
 
     result = _compile_one(file, max_size)
+    colour = _colour(sys.stderr, None)
     for d in result.diagnostics:
-        click.echo(render(d, result.source, _colour(sys.stderr, None)), err=True)
+        click.echo(render(d, result.source, colour), err=True, color=colour)
     if result.model is None:
         sys.exit(EXIT_ERRORS)
     text = result.model.model_dump_json(indent=2)

@@ -1,0 +1,95 @@
+"""The phases' contracts: AST equality ignores spans, the model is frozen and strict, and a
+model validation error is reported at the .sib line it came from (SIB900)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from pydantic import ValidationError
+
+from sibdsl.compiler import compile_text
+from sibdsl.core.diagnostics import DiagnosticSink
+from sibdsl.model.contract import Contract
+from sibdsl.model.lower import lower
+from sibdsl.semantics.calendar import add_months
+
+SRC = """contract "Model" version 2
+currency GBP
+term 2020-01-01 to 2021-12-31
+payer council "Council" pays 70%, at most GBP 1.4m
+payer fund "Fund" pays 30%, at most GBP 0.6m
+cohort people "People" at most 10 participants, referred 2020-01-01 to 2020-06-30
+outcome move_in "Move in" pays GBP 500
+outcome housed "Housed" pays GBP 1,500 after move_in at least 3 months
+cap contract GBP 2m
+"""
+
+
+def test_ast_equality_ignores_layout() -> None:
+    relaid = SRC.replace("\n  ", " ").replace(", at most", "\n    at most").replace("pays 70%", "pays   70%")
+    a, b = compile_text(SRC), compile_text(relaid)
+    assert a.tree is not None and b.tree is not None
+    assert a.tree == b.tree
+    assert a.tree.declarations[3].span != b.tree.declarations[3].span
+    assert a.model == b.model
+
+
+def test_money_is_exact_decimal() -> None:
+    model = compile_text(SRC).model
+    assert model is not None
+    assert model.payers[0].cap == Decimal("1400000")
+    assert model.payers[1].cap == Decimal("600000")
+    assert isinstance(model.outcomes[1].tariff.price, Decimal)
+
+
+def test_model_is_frozen_and_strict() -> None:
+    model = compile_text(SRC).model
+    assert model is not None
+    with pytest.raises(ValidationError):
+        model.header.title = "changed"  # type: ignore[misc]
+    data = model.model_dump(mode="json")
+    data["unexpected"] = 1
+    with pytest.raises(ValidationError):
+        Contract.model_validate(data)
+
+
+def test_json_round_trip() -> None:
+    model = compile_text(SRC).model
+    assert model is not None
+    assert Contract.model_validate_json(model.model_dump_json()) == model
+
+
+def test_model_error_maps_back_to_source_line() -> None:
+    result = compile_text(SRC)
+    assert result.resolved is not None
+    outcome = result.resolved.outcomes[1]
+    outcome.repeat_limit = -1  # a value no check would let through, to exercise the mapping
+    sink = DiagnosticSink("model.sib")
+    model, _ = lower(result.resolved, sink)
+    assert model is None
+    [diag] = sink.items
+    assert diag.code == "SIB900"
+    assert "outcomes.1.repeat_limit" in diag.message
+    assert (diag.span.line, diag.span.column) == (8, 9)  # the name of outcome 'housed'
+
+
+def test_month_arithmetic_clamps_to_month_end() -> None:
+    assert add_months(date(2021, 1, 31), 1) == date(2021, 2, 28)
+    assert add_months(date(2020, 1, 31), 1) == date(2020, 2, 29)
+    assert add_months(date(2020, 11, 30), 3) == date(2021, 2, 28)
+    assert add_months(date(2020, 5, 15), 12) == date(2021, 5, 15)
+
+
+@pytest.mark.parametrize(("written", "amount"), [
+    ("GBP 1,500", "1500"), ("GBP 2.5m", "2500000"), ("GBP 2.5 million", "2500000"), ("£1,500.50", "1500.50"),
+    ("GBP 750k", "750000"), ("10 * GBP 1,500", "15000"), ("150 participants * GBP 100", "15000"),
+    ("50% * GBP 1m", "500000"), ("(GBP 1m + GBP 0.5m) / 3", "500000"), ("GBP 1.2bn", "1200000000"),
+])
+def test_money_as_lawyers_write_it(written: str, amount: str) -> None:
+    src = SRC.replace("cap contract GBP 2m", f"cap contract GBP 2m\ncap per participant {written}")
+    result = compile_text(src)
+    assert result.model is not None, [d.message for d in result.diagnostics]
+    cap = next(c for c in result.model.caps if c.scope == "participant")
+    assert cap.limit == Decimal(amount)
