@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sibdsl.core.diagnostics import Diagnostic, DiagnosticSink
-from sibdsl.core.source import Span, SourceFile
+from sibdsl.core.source import SourceFile, Span
 from sibdsl.model.contract import Contract
 from sibdsl.model.lower import Path as ModelPath
 from sibdsl.model.lower import lower

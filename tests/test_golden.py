@@ -63,3 +63,11 @@ def test_every_code_has_a_golden_case() -> None:
         covered |= set(re.findall(r"\[(SIB\d{3})\]", expected.read_text(encoding="utf-8")))
     missing = set(CATALOGUE) - covered - set(NOT_IN_CORPUS)
     assert not missing, f"codes without a golden case: {sorted(missing)}"
+
+
+def test_diagnostics_doc_is_up_to_date() -> None:
+    from sibdsl.report.catalogue import catalogue_markdown
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "diagnostics.md"
+    assert doc.read_text(encoding="utf-8") == catalogue_markdown(), \
+        "regenerate: python -m sibdsl.report.catalogue > docs/diagnostics.md"

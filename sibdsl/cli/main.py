@@ -60,7 +60,7 @@ def guarded(fn: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
-        except Exception as exc:  # noqa: BLE001 - the one place that catches everything
+        except Exception as exc:
             click.echo(f"sibc: internal error (SIB999): {type(exc).__name__}: {exc}\n"
                        "This is a bug in sibc, not in your contract. Please report it with the file "
                        "that caused it.", err=True)
@@ -205,13 +205,14 @@ def explain(code: str | None, list_all: bool) -> None:
     key = code.upper()
     if key.isdigit():
         key = f"SIB{int(key):03d}"
-    entry = CATALOGUE.get(key)
-    if entry is None:
+    found = CATALOGUE.get(key)
+    if found is None:
         import difflib
 
         close = difflib.get_close_matches(key, list(CATALOGUE), n=3, cutoff=0.5)
         raise click.UsageError(f"unknown code {code!r}" + (f"; did you mean {', '.join(close)}?" if close
                                                            else "; `sibc explain --list` lists them all"))
+    entry = found
     click.echo(f"{entry.code}: {entry.title} ({entry.severity_name}, {entry.phase} phase)\n")
     click.echo(entry.explanation)
     if entry.example:

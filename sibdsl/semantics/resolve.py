@@ -13,11 +13,10 @@ from decimal import Decimal
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.core.source import Span
 from sibdsl.semantics import ir
-from sibdsl.semantics.values import fmt
 from sibdsl.semantics.currency import MINOR_UNITS
 from sibdsl.semantics.outcomes import build_outcome
 from sibdsl.semantics.scope import Scope
-from sibdsl.semantics.values import COUNT, MONEY, kind_words
+from sibdsl.semantics.values import COUNT, MONEY, fmt, kind_words
 from sibdsl.syntax import ast
 
 _PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12, "annually": 12}

@@ -199,7 +199,7 @@ class Evaluator:
                 return Value(NUMBER, left.amount * right.amount)
         word = "divide" if op == "/" else "multiply"
         self.sink.add("SIB202", f"cannot {word} {kind_words(left.kind, left.unit)} ({left.describe()}) "
-                      f"{'by' if op == '/' else 'by'} {kind_words(right.kind, right.unit)} ({right.describe()})",
+                      f"by {kind_words(right.kind, right.unit)} ({right.describe()})",
                       span, hint="money can be multiplied by a number, a count or a percentage, not by money "
                                  "or a duration")
         return None

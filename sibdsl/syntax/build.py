@@ -290,7 +290,7 @@ class AstBuilder(Transformer[Token, Any]):
         return ("max", _values(children)[0])
 
     def prerequisite(self, children: list[Any]) -> ast.Prerequisite:
-        delays = dict(c for c in children[1:] if isinstance(c, tuple))
+        delays: dict[str, Any] = dict(c for c in children[1:] if isinstance(c, tuple))
         return ast.Prerequisite(_name(children[0]), delays.get("min"), delays.get("max"), span=_span(children))
 
     def prerequisites(self, children: list[Any]) -> ast.Prerequisites:
@@ -440,7 +440,7 @@ class AstBuilder(Transformer[Token, Any]):
         def method(self: AstBuilder, children: list[Any]) -> ast.AssertDecl:
             vals = _values(children)
             toks = [_name(v) for v in vals if isinstance(v, Token) and v.type == "NAME"][:names]
-            value = next((v for v in vals if isinstance(v, ast.Node)), None) if has_value else None
+            value: Any = next((v for v in vals if isinstance(v, ast.Node)), None) if has_value else None
             subject = toks[0] if toks else None
             other = toks[1] if len(toks) > 1 else None
             return ast.AssertDecl(kind, subject, other, value, span=_span(children))

@@ -75,6 +75,7 @@ def _cache_path() -> str | bool:
         root.mkdir(parents=True, exist_ok=True)
         text = grammar_path().read_bytes()
         import hashlib
+
         import lark
 
         digest = hashlib.sha256(text + lark.__version__.encode()).hexdigest()[:16]

@@ -87,7 +87,7 @@ def parse_source(source: SourceFile, sink: DiagnosticSink) -> ast.ContractFile |
     parser = get_parser()
     COMMENTS.comments = []
     try:
-        tree: ast.ContractFile = parser.parse(source.text)
+        tree: ast.ContractFile = parser.parse(source.text)  # type: ignore[assignment]
     except UnexpectedInput:
         _recover(source, sink)
         return None
@@ -142,7 +142,7 @@ def _accepted(exc: UnexpectedToken) -> set[str]:
             accepted = set(exc.interactive_parser.accepts())
             if accepted:
                 return accepted
-    except Exception:  # noqa: BLE001 - fall back to lark's own (wider) set
+    except Exception:
         pass
     return set(exc.expected)
 
@@ -190,7 +190,7 @@ def _report(source: SourceFile, sink: DiagnosticSink, exc: UnexpectedInput, line
                  hint=hint or "see docs/language.md for the form of this declaration")
         return
     expected = describe_expected(set(getattr(exc, "expected", ()) or ()))
-    if isinstance(exc, UnexpectedEOF) or isinstance(exc, UnexpectedToken):
+    if isinstance(exc, (UnexpectedEOF, UnexpectedToken)):
         last = source.line_count
         text_line = line if isinstance(exc, UnexpectedToken) else last
         col = len(source.line_text(text_line)) + 1 if not isinstance(exc, UnexpectedToken) else column

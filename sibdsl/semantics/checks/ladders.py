@@ -5,6 +5,8 @@ Input: `ir.Contract`. Output: SIB404 with the cycle shown as a path (a -> b -> a
 
 from __future__ import annotations
 
+import itertools
+
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.semantics import ir
 
@@ -29,7 +31,7 @@ def prerequisite_cycles(contract: ir.Contract) -> list[list[str]]:
                 stack.append((node, index + 1))
                 nxt = succ[index]
                 if state.get(nxt) == 1:
-                    cycles.append(path[path.index(nxt):] + [nxt])
+                    cycles.append([*path[path.index(nxt):], nxt])
                 elif not state.get(nxt) and nxt in graph:
                     stack.append((nxt, 0))
             else:
@@ -43,7 +45,7 @@ def check_ladders(contract: ir.Contract, sink: DiagnosticSink) -> None:
     for cycle in prerequisite_cycles(contract):
         first = by_name[cycle[0]]
         labels = []
-        for a, b in zip(cycle, cycle[1:], strict=False):
+        for a, b in itertools.pairwise(cycle):
             step = next(p for p in by_name[a].prerequisites if p.outcome == b)
             labels.append(Label(step.span, f"{a} requires {b}"))
         sink.add("SIB404", "prerequisite cycle: " + " -> ".join(cycle), first.span, labels=labels,

@@ -50,7 +50,7 @@ def check_payers(contract: ir.Contract, sink: DiagnosticSink) -> None:
         caps_total = sum((p.cap for p in payers if p.cap is not None), Decimal(0))
         if caps_total != cap.limit:
             sink.add("SIB402", f"payer caps add up to {fmt(caps_total)} but the contract cap is {fmt(cap.limit)}",
-                     cap.span, labels=[Label(p.span, f"{p.name}: {fmt(p.cap)}") for p in payers],
+                     cap.span, labels=[Label(p.span, f"{p.name}: {fmt(p.cap)}") for p in payers if p.cap is not None],
                      hint="make the payer caps add up to the contract cap, or drop the caps that should "
                           "not bind")
             return

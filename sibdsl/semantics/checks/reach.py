@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.semantics import ir
-from sibdsl.semantics.values import fmt
 from sibdsl.semantics.calendar import approx_days
 from sibdsl.semantics.checks.ladders import prerequisite_cycles
+from sibdsl.semantics.values import fmt
 
 
 def highest_price(tariff: ir.Tariff) -> Decimal:

@@ -6,6 +6,8 @@ Input: `ir.Contract`. Output: SIB405 (gap), SIB406 (overlap), SIB407 (order), SI
 
 from __future__ import annotations
 
+import itertools
+
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.semantics import ir
 
@@ -44,7 +46,7 @@ def _bands(outcome: ir.Outcome, sink: DiagnosticSink) -> None:
 
 def _points(outcome: ir.Outcome, sink: DiagnosticSink) -> None:
     points = outcome.tariff.points
-    for previous, point in zip(points, points[1:], strict=False):
+    for previous, point in itertools.pairwise(points):
         if point.at == previous.at:
             sink.add("SIB406", f"two scale points at the same measured value {point.at}", point.span,
                      labels=[Label(previous.span, "other point")], hint="keep one point per value")
