@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sibdsl.core.diagnostics import Diagnostic, DiagnosticSink
 from sibdsl.core.source import SourceFile, Span
-from sibdsl.model.contract import Contract
-from sibdsl.model.lower import Path as ModelPath
-from sibdsl.model.lower import lower
 from sibdsl.semantics import ir
 from sibdsl.semantics.checks import run_checks
 from sibdsl.semantics.resolve import resolve
 from sibdsl.syntax import ast
 from sibdsl.syntax.parse import DEFAULT_MAX_BYTES, decode_source, parse_source
+
+if TYPE_CHECKING:
+    from sibdsl.model.contract import Contract
 
 
 @dataclass
@@ -31,28 +32,32 @@ class CompileResult:
     tree: ast.ContractFile | None = None
     resolved: ir.Contract | None = None
     model: Contract | None = None
-    spans: dict[ModelPath, Span] = field(default_factory=dict)
+    spans: dict[tuple[Any, ...], Span] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not any(d.severity.value == "error" for d in self.diagnostics)
 
 
-def compile_bytes(data: bytes, name: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES) -> CompileResult:
+def compile_bytes(data: bytes, name: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES,
+                  build_model: bool = True) -> CompileResult:
+    """Compile; with build_model=False stop after the checks (what `sibc check` needs: the
+    model's validators repeat checks already made, and pydantic is slow to import)."""
     sink = DiagnosticSink(name)
     result = CompileResult(name)
     result.source = decode_source(name, data, sink, max_bytes)
     if result.source is not None:
-        _compile(result, sink)
+        _compile(result, sink, build_model)
     result.diagnostics = sink.sorted()
     return result
 
 
-def compile_text(text: str, name: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES) -> CompileResult:
-    return compile_bytes(text.encode("utf-8", "surrogatepass"), name, max_bytes)
+def compile_text(text: str, name: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES,
+                 build_model: bool = True) -> CompileResult:
+    return compile_bytes(text.encode("utf-8", "surrogatepass"), name, max_bytes, build_model)
 
 
-def compile_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> CompileResult:
+def compile_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, build_model: bool = True) -> CompileResult:
     name = str(path)
     try:
         p = Path(path)
@@ -73,10 +78,10 @@ def compile_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Compil
         sink.add("SIB001", f"cannot read {name}: {reason}", Span(1, 1, 1, 1),
                  hint="check the path; `sibc check DIR` checks every .sib file in a directory")
         return CompileResult(name, diagnostics=sink.sorted())
-    return compile_bytes(data, name, max_bytes)
+    return compile_bytes(data, name, max_bytes, build_model)
 
 
-def _compile(result: CompileResult, sink: DiagnosticSink) -> None:
+def _compile(result: CompileResult, sink: DiagnosticSink, build_model: bool) -> None:
     assert result.source is not None
     result.tree = parse_source(result.source, sink)
     if result.tree is None:
@@ -86,5 +91,7 @@ def _compile(result: CompileResult, sink: DiagnosticSink) -> None:
         return
     if not sink.has_errors:
         run_checks(result.resolved, sink)
-    if not sink.has_errors:
+    if build_model and not sink.has_errors:
+        from sibdsl.model.lower import lower
+
         result.model, result.spans = lower(result.resolved, sink)

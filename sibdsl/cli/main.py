@@ -97,13 +97,13 @@ def _collect(paths: tuple[str, ...]) -> list[str]:
     return files
 
 
-def _compile_one(name: str, max_size: int) -> Any:
+def _compile_one(name: str, max_size: int, build_model: bool = True) -> Any:
     from sibdsl.compiler import compile_bytes, compile_file
 
     if name == "-":
         data = sys.stdin.buffer.read(max_size + 1)
-        return compile_bytes(data, "<stdin>", max_size)
-    return compile_file(name, max_size)
+        return compile_bytes(data, "<stdin>", max_size, build_model)
+    return compile_file(name, max_size, build_model)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -127,7 +127,7 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: 
     """
     from sibdsl.core.diagnostics import Severity
 
-    results = [_compile_one(name, max_size) for name in _collect(paths)]
+    results = [_compile_one(name, max_size, build_model=False) for name in _collect(paths)]
     errors = sum(1 for r in results for d in r.diagnostics if d.severity is Severity.ERROR)
     warnings = sum(1 for r in results for d in r.diagnostics if d.severity is Severity.WARNING)
     if fmt == "text":

@@ -8,7 +8,6 @@ column of the .sib text the value came from.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,15 +19,8 @@ from sibdsl.semantics import ir
 
 Path = tuple[str | int, ...]
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _fields(cls: type) -> tuple[str, ...]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = tuple(f.name for f in dataclasses.fields(cls) if f.name != "span")
-        _FIELDS[cls] = names
-    return names
+def _fields(cls: type[ir.Spanned]) -> tuple[str, ...]:
+    return cls._compared  # every field but the span
 
 
 def to_data(obj: Any, path: Path, spans: dict[Path, Span]) -> Any:

@@ -1,7 +1,7 @@
 """Phase 2 output: the resolved, type-checked contract.
 
 Input: built by `sibdsl.semantics.resolve` from the AST.
-Output: dataclasses whose fields are exact values (Decimal money, dates, whole counts,
+Output: records (light dataclasses) whose fields are exact values (Decimal money, dates, whole counts,
 resolved names) and which still carry the span of the text they came from. Field names match
 the pydantic model (`sibdsl.model.contract`) one for one, so lowering is mechanical and a model
 path maps back to a span.
@@ -9,25 +9,22 @@ path maps back to a span.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from sibdsl.core.record import Record, field
 from sibdsl.core.source import NO_SPAN, Span
 
 
-@dataclass(kw_only=True)
-class Spanned:
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+class Spanned(Record):
+    span: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
 
 
-@dataclass(kw_only=True)
 class Duration(Spanned):
     amount: int
     unit: str  # days | weeks | months | years
 
 
-@dataclass(kw_only=True)
 class Header(Spanned):
     title: str
     version: str | None
@@ -42,7 +39,6 @@ class Header(Spanned):
     clause_scheme: str | None = None
 
 
-@dataclass(kw_only=True)
 class Payer(Spanned):
     name: str
     title: str
@@ -51,7 +47,6 @@ class Payer(Spanned):
     clause: str | None = None
 
 
-@dataclass(kw_only=True)
 class Party(Spanned):
     name: str
     role: str
@@ -59,7 +54,6 @@ class Party(Spanned):
     clause: str | None = None
 
 
-@dataclass(kw_only=True)
 class Investor(Spanned):
     name: str
     title: str
@@ -68,13 +62,11 @@ class Investor(Spanned):
     clause: str | None = None
 
 
-@dataclass(kw_only=True)
 class Subgroup(Spanned):
     name: str
     title: str | None = None
 
 
-@dataclass(kw_only=True)
 class Cohort(Spanned):
     name: str
     title: str
@@ -86,26 +78,22 @@ class Cohort(Spanned):
     clause: str | None = None
 
 
-@dataclass(kw_only=True)
 class SubgroupPrice(Spanned):
     subgroup: str
     price: Decimal
 
 
-@dataclass(kw_only=True)
 class Band(Spanned):
     first: int
     last: int | None
     price: Decimal
 
 
-@dataclass(kw_only=True)
 class ScalePoint(Spanned):
     at: Decimal
     percent: Decimal
 
 
-@dataclass(kw_only=True)
 class Tariff(Spanned):
     """kind: fixed | subgroup | tiered | sliding | cohort_level; only that kind's fields are set."""
 
@@ -124,26 +112,22 @@ class Tariff(Spanned):
     threshold_is_percent: bool = False
 
 
-@dataclass(kw_only=True)
 class Prerequisite(Spanned):
     outcome: str
     at_least: Duration | None = None
     within: Duration | None = None
 
 
-@dataclass(kw_only=True)
 class Indexation(Spanned):
     rate: Decimal  # percent a year, compounded on each anniversary
     start: date
 
 
-@dataclass(kw_only=True)
 class Definition(Spanned):
     term: str
     meaning: str
 
 
-@dataclass(kw_only=True)
 class Outcome(Spanned):
     name: str
     title: str
@@ -162,7 +146,6 @@ class Outcome(Spanned):
     clause: str | None = None
 
 
-@dataclass(kw_only=True)
 class Cap(Spanned):
     """scope: participant | outcome | subgroup | cohort | period | year | payer | contract.
     measure: money | count | share (a percentage of paid outcomes)."""
@@ -175,7 +158,6 @@ class Cap(Spanned):
     clause: str | None = None
 
 
-@dataclass(kw_only=True)
 class ExclusiveGroup(Spanned):
     name: str
     at_most: int
@@ -183,7 +165,6 @@ class ExclusiveGroup(Spanned):
     clause: str | None = None
 
 
-@dataclass(kw_only=True)
 class Condition(Spanned):
     figure: str  # payments | outcomes | participants
     of: str | None
@@ -191,7 +172,6 @@ class Condition(Spanned):
     value: Decimal
 
 
-@dataclass(kw_only=True)
 class Tranche(Spanned):
     name: str
     investor: str | None
@@ -210,7 +190,6 @@ class Tranche(Spanned):
         return self.amount if self.amount is not None else (self.limit or Decimal(0))
 
 
-@dataclass(kw_only=True)
 class Assertion(Spanned):
     kind: str
     subject: str | None = None
@@ -220,7 +199,6 @@ class Assertion(Spanned):
     text: str = ""
 
 
-@dataclass(kw_only=True)
 class Contract(Spanned):
     header: Header
     payers: list[Payer] = field(default_factory=list)
