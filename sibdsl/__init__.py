@@ -45,10 +45,10 @@ def load(path: str) -> Contract:
     return result.model
 
 
-def compile_file(path: str, **kw: int) -> CompileResult:
+def compile_file(path: str, build_model: bool = True) -> CompileResult:
     from sibdsl import compiler
 
-    return compiler.compile_file(path, **kw)
+    return compiler.compile_file(path, build_model=build_model)
 
 
 def compile_text(text: str, name: str = "<string>") -> CompileResult:
