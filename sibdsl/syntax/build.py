@@ -51,8 +51,11 @@ def _span(children: list[Any]) -> Span:
 
 
 def unquote(raw: str) -> str:
-    if raw.startswith('"""'):
-        return raw[3:-3]
+    if raw.startswith('"""'):  # long legal text: drop the layout's common indentation
+        first, *rest = raw[3:-3].split("\n")
+        indents = [len(line) - len(line.lstrip()) for line in rest if line.strip()]
+        cut = min(indents, default=0)
+        return "\n".join([first.strip()] + [line[cut:].rstrip() for line in rest]).strip()
     body = raw[1:-1]
     if "\\" not in body:
         return body

@@ -147,6 +147,37 @@ def _accepted(exc: UnexpectedToken) -> set[str]:
     return set(exc.expected)
 
 
+FORMS = {
+    "contract": 'contract "Title" version 1.0',
+    "currency": "currency GBP",
+    "term": "term 2015-01-01 to 2017-12-31",
+    "rounding": "rounding half up to GBP 0.01",
+    "settled": "settled quarterly in arrears",
+    "clauses": 'clauses "Schedule 2, paragraph"',
+    "define": 'define "sustained" as "..."',
+    "payer": 'payer NAME "Title" pays 60% of each outcome payment, at most GBP 1m',
+    "provider": 'provider NAME "Title"',
+    "intermediary": 'intermediary NAME "Title"',
+    "validator": 'validator NAME "Title"',
+    "investor": 'investor NAME "Title" commits GBP 600,000 to GBP 900,000',
+    "cohort": 'cohort NAME "Title" at most 150 participants, referred 2015-01-01 to 2015-12-31',
+    "outcome": 'outcome NAME "Title" pays GBP 500, after OTHER, within 12 months of start',
+    "cap": "cap per participant GBP 15,000 (or: cap contract / outcome NAME / payer NAME / per period ...)",
+    "only": "only one of NAME, NAME per participant",
+    "tranche": "tranche NAME GBP 300,000 on 2015-01-01 (or: when payments reach GBP 400,000, by DATE)",
+    "assert": "assert each participant is paid at most GBP 15,000",
+}
+
+
+def _form_hint(source: SourceFile, line: int) -> str:
+    """The usual form of the declaration the error is in (found by its first keyword)."""
+    for number in range(line, 0, -1):
+        match = _CHUNK_START.match(source.line_text(number))
+        if match:
+            return f"the form is: {FORMS[match.group(1)]}; see docs/language.md"
+    return "a contract is a list of declarations, each starting with a keyword; see docs/language.md"
+
+
 def _did_you_mean(word: str) -> str | None:
     close = difflib.get_close_matches(word, keyword_values(), n=1, cutoff=0.75)
     return f"did you mean '{close[0]}'?" if close else None
@@ -187,7 +218,7 @@ def _report(source: SourceFile, sink: DiagnosticSink, exc: UnexpectedInput, line
             if "NAME" not in exc.expected:
                 hint = "check the order of the words, or whether a clause is missing"
         sink.add("SIB010", f"unexpected {str(tok)!r}; expected {expected}", span,
-                 hint=hint or "see docs/language.md for the form of this declaration")
+                 hint=hint or _form_hint(source, line))
         return
     expected = describe_expected(set(getattr(exc, "expected", ()) or ()))
     if isinstance(exc, (UnexpectedEOF, UnexpectedToken)):
