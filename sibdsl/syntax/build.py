@@ -305,7 +305,7 @@ class AstBuilder(Transformer[Token, Any]):
 
     def window(self, children: list[Any]) -> ast.Window:
         vals = _values(children)
-        return ast.Window(vals[0], vals[1], span=_span(children))
+        return ast.Window(vals[0], vals[1] if len(vals) > 1 else "start", span=_span(children))
 
     def repeat_once(self, children: list[Any]) -> ast.Repeat:
         return ast.Repeat("once", None, span=_span(children))

@@ -209,21 +209,26 @@ def _report(source: SourceFile, sink: DiagnosticSink, exc: UnexpectedInput, line
         tok = exc.token
         end_col = column + max(1, len(str(tok).split("\n")[0]))
         span = Span(line, column, line, end_col)
-        expected = describe_expected(_accepted(exc))
+        accepted = _accepted(exc)
+        expected = describe_expected(accepted)
         hint = None
+        text = source.line_text(line)
         if tok.type == "NAME":
             hint = _did_you_mean(str(tok))
-        if hint is None and str(tok)[:1].isalpha() and tok.type != "NAME":
-            hint = f"'{tok}' is a keyword of the language and cannot be used as a name here"
-            if "NAME" not in exc.expected:
-                hint = "check the order of the words, or whether a clause is missing"
+        elif str(tok)[:1].isalpha() and "NAME" in accepted:
+            hint = f"'{tok}' is a keyword of the language and cannot be used as a name; choose another name"
+        elif tok.type == "NUMBER" and "NAME" in accepted:
+            hint = "names start with a letter: write pt_13w, not 13w_pt"
+        elif str(tok) == "-" and text[column - 2: column - 1].isalnum() and text[column: column + 1].isalpha():
+            hint = "names join words with underscores: move_in, not move-in"
         sink.add("SIB010", f"unexpected {str(tok)!r}; expected {expected}", span,
                  hint=hint or _form_hint(source, line))
         return
-    expected = describe_expected(set(getattr(exc, "expected", ()) or ()))
+    names = _accepted(exc) if isinstance(exc, UnexpectedToken) else set(getattr(exc, "expected", ()) or ())
+    expected = describe_expected(names)
     if isinstance(exc, (UnexpectedEOF, UnexpectedToken)):
         last = source.line_count
         text_line = line if isinstance(exc, UnexpectedToken) else last
-        col = len(source.line_text(text_line)) + 1 if not isinstance(exc, UnexpectedToken) else column
+        col = len(source.line_text(text_line).rstrip()) + 1
         sink.add("SIB012", f"the declaration is not finished; expected {expected}",
-                 Span(text_line, col, text_line, col + 1), hint="complete the declaration")
+                 Span(text_line, col, text_line, col + 1), hint=_form_hint(source, text_line))
