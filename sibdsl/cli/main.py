@@ -179,6 +179,39 @@ def compile_cmd(file: str, output: str | None, max_size: int) -> None:
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("contract", metavar="CONTRACT")
+@click.argument("claims", metavar="CLAIMS")
+@click.option("--measurements", type=str, default=None,
+              help="Cohort-level results: measurement_id, outcome, [cohort], date, baseline, observed.")
+@click.option("--requests", "requests_file", type=str, default=None,
+              help="Requests to draw discretionary tranches: request_id, tranche, date, amount, [purpose].")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default="settlement", show_default=True,
+              help="Directory for decisions, invoices.csv, tranches.csv and summary.txt.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="Format of the decisions file (json: JSON Lines).")
+@click.option("--skip-invalid", is_flag=True,
+              help="Settle the valid rows even if some rows are malformed (each skipped row is listed).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date up to which date tranches are released (default: the last claim's date).")
+@guarded
+def settle(contract: str, claims: str, measurements: str | None, requests_file: str | None, out_dir: str,
+           fmt: str, skip_invalid: bool, as_of: Any) -> None:
+    """Settle a ledger of outcome claims against a contract.
+
+    CLAIMS is a CSV or JSON Lines file with columns claim_id, participant, outcome, date
+    (YYYY-MM-DD) and, where the contract needs them, evidence, cohort, start (the participant's
+    start date), subgroup and value (a measured value for a sliding scale). Every claim gets a
+    decision (paid, paid in part, rejected) with a reason and the rule that decided it;
+    invoices are written per payer per settlement period. A malformed file is reported row by
+    row and nothing is settled, unless --skip-invalid is given.
+    """
+    from sibdsl.cli.settle_cmd import run_settle
+
+    sys.exit(run_settle(contract, claims, measurements, requests_file, out_dir, fmt, skip_invalid,
+                        as_of.date() if as_of else None))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
 @guarded
 def schema() -> None:
     """Print the JSON Schema of the compiled contract model (what `sibc compile` writes)."""

@@ -219,6 +219,34 @@ _ENTRIES = [
     _c("SIB601", "assertions", "error", "assertion of the wrong kind",
        "An assertion compares a figure with a value of another unit.",
        "assert each participant is paid at most 5 weeks"),
+    # ---- settlement input (claims, measurements and requests files)
+    _c("SIB701", "ledger", "error", "cannot read ledger file",
+       "The claims, measurements or requests file does not exist or cannot be read.",
+       "sibc settle contracts/fair-chance-fund.sib missing.csv"),
+    _c("SIB702", "ledger", "error", "ledger header missing or wrong",
+       "The file is empty, not UTF-8, or its header row lacks a required column. Claims need "
+       "claim_id, participant, outcome, date (optional: evidence, cohort, start, subgroup, value).",
+       "claim,who,what\nc1,p1,move_in"),
+    _c("SIB703", "ledger", "error", "bad value in a ledger row",
+       "A field cannot be read: a date not written YYYY-MM-DD or not in the calendar, a number "
+       "that is not a number, a row with the wrong number of fields.",
+       "c1,p1,move_in,31/03/2015"),
+    _c("SIB704", "ledger", "error", "unknown name in a ledger row",
+       "A row names an outcome, cohort, sub-group or tranche that the contract does not declare.",
+       "c1,p1,move_inn,2015-03-31"),
+    _c("SIB705", "ledger", "error", "required field empty",
+       "A row leaves a required field (claim_id, participant, outcome, date) empty.",
+       "c1,,move_in,2015-03-31"),
+    _c("SIB706", "ledger", "error", "not a JSON object",
+       "In a JSON Lines file every non-empty line must be one JSON object.",
+       '{"claim_id": "c1", "participant": "p1"'),
+    _c("SIB707", "ledger", "warning", "row skipped",
+       "With --skip-invalid, a row that could not be read is left out of settlement; each one is "
+       "listed so that none is dropped silently.", ""),
+    _c("SIB710", "search", "error", "property broken by a ledger",
+       "The property search found a ledger of claims for which a guarantee does not hold (a cap "
+       "exceeded, a payment made twice, shares that do not add up, or one of the contract's own "
+       "assertions). The smallest such ledger is printed and written as CSV.", ""),
     # ---- internal
     _c("SIB900", "model", "error", "contract model rejected a value",
        "The compiled contract failed validation by the model. This points to a gap in the "

@@ -1,0 +1,91 @@
+"""The `sibc settle` command: read, settle, write, summarise.
+
+Input: paths given on the command line. Output: files in the output directory and the
+summary on stdout; ledger problems as diagnostics on stderr. Returns the exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sibdsl.cli.main import EXIT_ERRORS, EXIT_OK, _colour
+from sibdsl.core.diagnostics import Diagnostic
+
+
+def _show(diagnostics: list[Diagnostic], source: Any) -> None:
+    from sibdsl.report.human import render
+
+    colour = _colour(sys.stderr, None)
+    for d in diagnostics:
+        click.echo(render(d, source, colour), err=True, color=colour)
+
+
+def run_settle(contract_path: str, claims_path: str, measurements_path: str | None, requests_path: str | None,
+               out_dir: str, fmt: str, skip_invalid: bool, as_of: date | None) -> int:
+    from sibdsl.compiler import compile_file
+    from sibdsl.settlement.engine import settle
+    from sibdsl.settlement.ledger import read_ledger
+    from sibdsl.settlement.output import (
+        decision_rows,
+        decisions_csv,
+        decisions_json,
+        invoices_csv,
+        summary,
+        tranches_csv,
+    )
+    from sibdsl.settlement.tranches import release_tranches
+
+    compiled = compile_file(contract_path)
+    if compiled.model is None:
+        _show(compiled.diagnostics, compiled.source)
+        click.echo(f"{contract_path}: the contract has errors; nothing settled", err=True)
+        return EXIT_ERRORS
+    contract = compiled.model
+    ledgers = [read_ledger(claims_path, "claims", contract)]
+    if measurements_path:
+        ledgers.append(read_ledger(measurements_path, "measurements", contract))
+    if requests_path:
+        ledgers.append(read_ledger(requests_path, "requests", contract))
+    invalid = 0
+    fatal = False
+    for ledger in ledgers:
+        _show(ledger.sink.sorted(), ledger.source)
+        invalid += len(ledger.invalid_rows)
+        if ledger.source is None or any(d.code == "SIB702" for d in ledger.sink.items):
+            fatal = True
+    if fatal or (invalid and not skip_invalid):
+        click.echo(f"{invalid} invalid row(s); nothing settled. Fix them, or use --skip-invalid to settle the "
+                   "valid rows.", err=True)
+        return EXIT_ERRORS
+    if invalid:
+        for ledger in ledgers:
+            for row in ledger.invalid_rows:
+                click.echo(f"{ledger.sink.file}:{row}: warning[SIB707]: row {row} skipped (--skip-invalid)", err=True)
+    claims = ledgers[0].records
+    measurements = next((lg.records for lg in ledgers if lg.kind == "measurements"), [])
+    requests = next((lg.records for lg in ledgers if lg.kind == "requests"), [])
+    progress = None
+    if len(claims) >= 50_000 and sys.stderr.isatty():
+        def progress(n: int) -> None:
+            click.echo(f"\r  settled {n:,} of {len(claims) + len(measurements):,}", err=True, nl=False)
+    result = settle(contract, claims, measurements, progress=progress)
+    if progress is not None:
+        click.echo("", err=True)
+    releases = release_tranches(contract, result.decisions, requests, as_of)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = decision_rows(result, compiled.spans, contract_path)
+    name = "decisions.csv" if fmt == "csv" else "decisions.jsonl"
+    (out / name).write_text(decisions_csv(rows) if fmt == "csv" else decisions_json(rows), encoding="utf-8")
+    (out / "invoices.csv").write_text(invoices_csv(result), encoding="utf-8")
+    (out / "tranches.csv").write_text(tranches_csv(releases), encoding="utf-8")
+    text = summary(result, releases, compiled.spans, contract_path, skipped=invalid)
+    (out / "summary.txt").write_text(text, encoding="utf-8")
+    click.echo(text)
+    click.echo(f"written: {out / name}, {out / 'invoices.csv'}, {out / 'tranches.csv'}, {out / 'summary.txt'}")
+    return EXIT_OK

@@ -1,0 +1,362 @@
+"""Settlement: decide every claim, in a total order that does not depend on input order.
+
+Input: a compiled `Contract`, claims, cohort-level measurements. Output: `Settlement` with
+one `Decision` per claim and per measurement, invoices per payer per period, and the
+figures every cap was checked against. Pure: the same inputs give the same result; a claim is
+decided only from the claims before it in the order (date achieved, then claim id), so a
+longer ledger never changes an earlier decision.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sibdsl.model.contract import Cap, Contract, Outcome
+from sibdsl.semantics import ir
+from sibdsl.semantics.calendar import add_duration
+from sibdsl.settlement.cohort_level import price_measurement
+from sibdsl.settlement.money import ZERO, split
+from sibdsl.settlement.plan import Plan, make_plan
+from sibdsl.settlement.pricing import price
+from sibdsl.settlement.records import Claim, Decision, Measurement, Reason, Status
+from sibdsl.settlement.state import Figures, Participant
+
+Rule = tuple[str | int, ...]
+
+
+@dataclass
+class Settlement:
+    plan: Plan
+    decisions: list[Decision]
+    figures: Figures
+    invoices: dict[tuple[str, int], Decimal] = field(default_factory=dict)  # (payer, period) -> amount
+
+    def by_claim(self) -> dict[str, Decision]:
+        return {d.claim_id: d for d in self.decisions if d.reason is not Reason.DUPLICATE_CLAIM}
+
+
+def _duration(d: object) -> ir.Duration:
+    return ir.Duration(amount=d.amount, unit=d.unit)  # type: ignore[attr-defined]
+
+
+class _Rejected(Exception):  # noqa: N818 - control flow inside one decision, never escapes
+    def __init__(self, reason: Reason, detail: str, rule: Rule = ()) -> None:
+        self.reason, self.detail, self.rule = reason, detail, rule
+
+
+def settle(contract: Contract, claims: Iterable[Claim], measurements: Iterable[Measurement] = (),
+           progress: Callable[[int], None] | None = None) -> Settlement:
+    plan = make_plan(contract)
+    engine = _Engine(plan)
+    events: list[tuple[tuple[object, ...], Claim | Measurement]] = [(c.order_key(), c) for c in claims]
+    events += [((m.measured, m.measurement_id, "", m.outcome, ""), m) for m in measurements]
+    events.sort(key=lambda e: e[0])  # type: ignore[arg-type, return-value]
+    decisions = []
+    for n, (_, event) in enumerate(events):
+        if isinstance(event, Claim):
+            decisions.append(engine.decide(event))
+        else:
+            decisions.append(engine.measure(event))
+        if progress is not None and n % 10000 == 9999:
+            progress(n + 1)
+    invoices: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    for d in decisions:
+        for payer, part in d.shares.items():
+            invoices[(payer, d.period)] += part
+    return Settlement(plan, decisions, engine.figures, dict(invoices))
+
+
+class _Engine:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.figures = Figures()
+        self.shares = [(p.name, p.share) for p in plan.payers]
+
+    # ------------------------------------------------------------------ one claim
+    def decide(self, claim: Claim) -> Decision:
+        plan, figures = self.plan, self.figures
+        found = plan.outcomes.get(claim.outcome)
+        period = plan.period_of(claim.achieved) if plan.term_start <= claim.achieved <= plan.term_end else -1
+        decision = Decision(claim.claim_id, claim.participant, claim.outcome, claim.achieved, Status.REJECTED,
+                            Reason.PAID, ZERO, ZERO, period, row=claim.row)
+        if claim.claim_id in figures.seen_ids:
+            return self._reject(decision, Reason.DUPLICATE_CLAIM, f"claim id {claim.claim_id} was already decided")
+        figures.seen_ids.add(claim.claim_id)
+        if found is None:  # the ledger reader rejects unknown outcomes; callers may not have
+            return self._reject(decision, Reason.NOT_IN_COHORT, f"the contract has no outcome {claim.outcome!r}")
+        index, outcome = found
+        try:
+            who = self._participant(claim)
+            self._eligible(claim, index, outcome, who, period)
+            amount, rule = self._price(claim, index, outcome, who, decision)
+            amount, rule, binding = self._caps(claim, outcome, who, period, amount, rule, decision)
+        except _Rejected as why:
+            return self._reject(decision, why.reason, why.detail, why.rule)
+        shares, amount, payer_rule = self._split(amount, decision.price)
+        if amount <= 0:
+            return self._reject(decision, Reason.PAYER_CAP_REACHED, "every payer has reached its cap", payer_rule)
+        if payer_rule and not binding:
+            rule, binding = payer_rule, "a payer's cap"
+        self._commit(claim, outcome, who, period, amount, shares)
+        decision.amount, decision.shares = amount, shares
+        if amount < decision.price:
+            decision.status, decision.reason = Status.PARTIAL, Reason.CAP_PARTIAL
+            decision.detail = f"paid {amount} of {decision.price}: {binding} left no more"
+            decision.rule = rule
+        else:
+            decision.status, decision.reason = Status.PAID, Reason.PAID
+            decision.rule = ("outcomes", index)
+        return decision
+
+    def _reject(self, decision: Decision, reason: Reason, detail: str, rule: Rule = ()) -> Decision:
+        decision.status, decision.reason, decision.detail, decision.rule = Status.REJECTED, reason, detail, rule
+        decision.amount = ZERO
+        return decision
+
+    def _participant(self, claim: Claim) -> Participant:
+        plan, figures = self.plan, self.figures
+        who = figures.participants.get(claim.participant)
+        cohort = claim.cohort or (who.cohort if who else None) or plan.single_cohort
+        if who is not None:
+            for name, given, known in (("cohort", claim.cohort, who.cohort), ("start", claim.start, who.start),
+                                       ("sub-group", claim.subgroup, who.subgroup)):
+                if given is not None and known is not None and given != known:
+                    raise _Rejected(Reason.PARTICIPANT_CONFLICT,
+                                    f"{name} {given} differs from {known} on this participant's earlier claims")
+            if who.start is None and claim.start is not None:
+                who.start = claim.start
+            if who.subgroup is None and claim.subgroup is not None:
+                who.subgroup = claim.subgroup
+            if who.enrolled:
+                return who
+        else:
+            who = Participant(cohort, claim.start, claim.subgroup, False)
+            figures.participants[claim.participant] = who
+        # enrolment: the first claim that finds room in an eligible cohort enrols the participant
+        if cohort is not None and cohort in plan.cohorts:
+            ci = plan.cohorts[cohort]
+            spec = plan.contract.cohorts[ci]
+            if spec.referral_start is not None and who.start is not None and not (
+                    spec.referral_start <= who.start <= (spec.referral_end or plan.term_end)):
+                raise _Rejected(Reason.REFERRAL_OUTSIDE_WINDOW,
+                                f"started {who.start}, outside referrals {spec.referral_start} to {spec.referral_end}",
+                                ("cohorts", ci))
+            if spec.size is not None and figures.enrolled[cohort] >= spec.size:
+                raise _Rejected(Reason.COHORT_FULL, f"cohort {cohort} already has {spec.size} participants",
+                                ("cohorts", ci))
+        who.enrolled = True
+        figures.enrolled[cohort] += 1
+        return who
+
+    def _eligible(self, claim: Claim, index: int, outcome: Outcome, who: Participant, period: int) -> None:
+        plan = self.plan
+        if outcome.tariff.kind == "cohort_level":
+            raise _Rejected(Reason.COHORT_LEVEL_OUTCOME, "this outcome is paid from cohort measurements",
+                            ("outcomes", index, "tariff"))
+        if outcome.cohorts and who.cohort not in outcome.cohorts:
+            raise _Rejected(Reason.NOT_IN_COHORT, f"{claim.outcome} is payable only for {', '.join(outcome.cohorts)}",
+                            ("outcomes", index, "cohorts"))
+        if period < 0:
+            raise _Rejected(Reason.OUTSIDE_TERM, f"achieved {claim.achieved}, outside the term "
+                            f"{plan.term_start} to {plan.term_end}", ("header",))
+        if who.start is not None and claim.achieved < who.start:
+            raise _Rejected(Reason.BEFORE_START, f"achieved {claim.achieved}, before the participant started "
+                            f"{who.start}", ("outcomes", index))
+        if outcome.window is not None:
+            if who.start is None:
+                raise _Rejected(Reason.VALUE_MISSING, "the window needs the participant's start date",
+                                ("outcomes", index, "window"))
+            deadline = add_duration(who.start, _duration(outcome.window))
+            if claim.achieved > deadline:
+                raise _Rejected(Reason.OUTSIDE_WINDOW, f"achieved {claim.achieved}, after the window closed "
+                                f"{deadline}", ("outcomes", index, "window"))
+        done = who.paid_dates.get(claim.outcome, ())
+        limit = outcome.repeat_limit if outcome.repeat != "unlimited" else 0
+        if limit and len(done) >= limit:
+            raise _Rejected(Reason.REPEAT_LIMIT, f"already paid {len(done)} time(s) for this participant",
+                            ("outcomes", index, "repeat"))
+        for pi, prereq in enumerate(outcome.prerequisites):
+            rule = ("outcomes", index, "prerequisites", pi)
+            dates = who.paid_dates.get(prereq.outcome)
+            if not dates:
+                raise _Rejected(Reason.PREREQUISITE_NOT_PAID, f"{prereq.outcome} has not been paid for this "
+                                "participant", rule)
+            first = dates[0]
+            if prereq.at_least is not None and claim.achieved < add_duration(first, _duration(prereq.at_least)):
+                raise _Rejected(Reason.PREREQUISITE_TOO_SOON, f"{prereq.outcome} was achieved {first}; this must "
+                                f"come at least {prereq.at_least.amount} {prereq.at_least.unit} later", rule)
+            if prereq.within is not None and claim.achieved > add_duration(first, _duration(prereq.within)):
+                raise _Rejected(Reason.PREREQUISITE_TOO_LATE, f"{prereq.outcome} was achieved {first}; this had "
+                                f"to come within {prereq.within.amount} {prereq.within.unit}", rule)
+        for gi, k, _members in plan.groups_of.get(claim.outcome, ()):
+            used = who.groups.get(gi, set())
+            if claim.outcome not in used and len(used) >= k:
+                raise _Rejected(Reason.EXCLUSIVE_SIBLING_PAID, f"{', '.join(sorted(used))} already paid; at most "
+                                f"{k} of this group per participant", ("exclusive_groups", gi))
+
+    def _price(self, claim: Claim, index: int, outcome: Outcome, who: Participant,
+               decision: Decision) -> tuple[Decimal, Rule]:
+        plan = self.plan
+        amount, why, detail = price(outcome, who.subgroup, claim.value, claim.achieved,
+                                    self.figures.outcome_count[claim.outcome], plan.unit, plan.rounding)
+        if why is not None:
+            raise _Rejected(why, detail, ("outcomes", index, "tariff"))
+        decision.price = amount
+        return amount, ("outcomes", index)
+
+    def _caps(self, claim: Claim, outcome: Outcome, who: Participant, period: int, amount: Decimal,
+              rule: Rule, decision: Decision) -> tuple[Decimal, Rule, str]:
+        figures = self.figures
+        binding = ""
+        for ci, cap in self.plan.caps:
+            used = self._cap_use(cap, claim, who, period)
+            if used is None:
+                continue
+            rule_here: Rule = ("caps", ci)
+            what = _cap_words(cap)
+            if cap.measure == "count":
+                if used + 1 > cap.limit:
+                    raise _Rejected(Reason.CAP_REACHED, f"{what} ({cap.limit:f}) reached", rule_here)
+                continue
+            if cap.measure == "share":
+                sub_after = figures.subgroup_count[cap.target] + 1
+                if sub_after * 100 > cap.limit * (figures.total_count + 1):
+                    raise _Rejected(Reason.CAP_REACHED, f"{what}: sub-group {cap.target} would be "
+                                    f"{sub_after} of {figures.total_count + 1} paid outcomes", rule_here)
+                continue
+            headroom = cap.limit - used
+            if headroom <= 0:
+                raise _Rejected(Reason.CAP_REACHED, f"{what} ({cap.limit:,f}) reached", rule_here)
+            if amount > headroom:
+                if cap.behaviour == "reject":
+                    raise _Rejected(Reason.CAP_REACHED, f"{what}: {headroom:,f} left, the claim is "
+                                    f"{amount:,f} and the contract rejects claims over the cap", rule_here)
+                amount, rule, binding = headroom, rule_here, what
+                figures.cap_bound[ci] += 1
+        return amount, rule, binding
+
+    def _cap_use(self, cap: Cap, claim: Claim, who: Participant, period: int) -> Decimal | int | None:
+        f = self.figures
+        scope, target, money = cap.scope, cap.target, cap.measure == "money"
+        if scope == "contract":
+            return f.total_money
+        if scope == "participant":
+            return who.paid
+        if scope == "outcome":
+            if claim.outcome != target:
+                return None
+            return f.outcome_money[claim.outcome] if money else f.outcome_count[claim.outcome]
+        if scope == "subgroup":
+            if who.subgroup != target:
+                return None
+            return f.subgroup_money[target] if money else f.subgroup_count[target]
+        if scope == "cohort":
+            if who.cohort != target:
+                return None
+            return f.cohort_money[target] if money else f.cohort_count[target]
+        if scope == "period":
+            return f.period_money[period]
+        if scope == "year":
+            return f.year_money[self.plan.year_of(claim.achieved)]
+        return None
+
+    def _split(self, amount: Decimal, price_: Decimal) -> tuple[dict[str, Decimal], Decimal, Rule]:
+        plan, f = self.plan, self.figures
+        shares = split(amount, self.shares, plan.remainder_to, plan.unit, plan.rounding)
+        rule: Rule = ()
+        for payer in plan.payers:
+            if payer.cap is None:
+                continue
+            headroom = payer.cap - f.payer_money[payer.name]
+            if shares[payer.name] > headroom:
+                if payer.reject_at_cap:
+                    return {}, ZERO, payer.cap_rule
+                shares[payer.name] = max(headroom, ZERO)
+                rule = payer.cap_rule
+        return shares, sum(shares.values(), ZERO), rule
+
+    def _commit(self, claim: Claim, outcome: Outcome, who: Participant, period: int, amount: Decimal,
+                shares: dict[str, Decimal]) -> None:
+        f = self.figures
+        who.paid += amount
+        who.paid_dates.setdefault(claim.outcome, []).append(claim.achieved)
+        for gi, _k, _members in self.plan.groups_of.get(claim.outcome, ()):
+            who.groups.setdefault(gi, set()).add(claim.outcome)
+        f.outcome_count[claim.outcome] += 1
+        f.outcome_money[claim.outcome] += amount
+        f.subgroup_count[who.subgroup] += 1
+        f.subgroup_money[who.subgroup] += amount
+        f.cohort_count[who.cohort] += 1
+        f.cohort_money[who.cohort] += amount
+        self._commit_money(claim.achieved, period, amount, shares)
+
+    def _commit_money(self, day: date, period: int, amount: Decimal, shares: dict[str, Decimal]) -> None:
+        f = self.figures
+        f.period_money[period] += amount
+        f.year_money[self.plan.year_of(day)] += amount
+        for payer, part in shares.items():
+            f.payer_money[payer] += part
+        f.total_money += amount
+        f.total_count += 1
+        f.history.append((day, f.total_money, f.total_count, sum(f.enrolled.values())))
+
+    # ------------------------------------------------------------------ cohort-level results
+    def measure(self, m: Measurement) -> Decision:
+        plan, figures = self.plan, self.figures
+        found = plan.outcomes.get(m.outcome)
+        period = plan.period_of(m.measured) if plan.term_start <= m.measured <= plan.term_end else -1
+        decision = Decision(m.measurement_id, m.cohort or "(all cohorts)", m.outcome, m.measured, Status.REJECTED,
+                            Reason.PAID, ZERO, ZERO, period, row=m.row)
+        if m.measurement_id in figures.seen_ids:
+            return self._reject(decision, Reason.DUPLICATE_CLAIM, f"id {m.measurement_id} was already decided")
+        figures.seen_ids.add(m.measurement_id)
+        if found is None or found[1].tariff.kind != "cohort_level":
+            return self._reject(decision, Reason.NOT_IN_COHORT, f"{m.outcome} is not a cohort-level outcome")
+        index, outcome = found
+        if period < 0:
+            return self._reject(decision, Reason.OUTSIDE_TERM, "measured outside the term", ("header",))
+        amount, why, detail = price_measurement(outcome, m, plan.unit, plan.rounding)
+        if why is not None:
+            return self._reject(decision, why, detail, ("outcomes", index, "tariff"))
+        decision.price = amount
+        who = Participant(m.cohort, None, None, True)
+        fake = Claim(m.measurement_id, "", m.outcome, m.measured, cohort=m.cohort)
+        try:
+            amount, rule, binding = self._caps(fake, outcome, who, period, amount, ("outcomes", index), decision)
+        except _Rejected as no:
+            return self._reject(decision, no.reason, no.detail, no.rule)
+        shares, amount, payer_rule = self._split(amount, decision.price)
+        if amount <= 0:
+            return self._reject(decision, Reason.PAYER_CAP_REACHED, "every payer has reached its cap", payer_rule)
+        figures.outcome_count[m.outcome] += 1
+        figures.outcome_money[m.outcome] += amount
+        figures.cohort_money[m.cohort] += amount
+        self._commit_money(m.measured, period, amount, shares)
+        decision.amount, decision.shares = amount, shares
+        if amount < decision.price:
+            decision.status, decision.reason = Status.PARTIAL, Reason.CAP_PARTIAL
+            decision.rule = rule if binding else payer_rule
+            decision.detail = f"paid {amount} of {decision.price}: {binding or 'a payer cap'} left no more"
+        else:
+            decision.status, decision.reason, decision.rule = Status.PAID, Reason.PAID, ("outcomes", index)
+            decision.detail = detail
+        return decision
+
+
+def _cap_words(cap: Cap) -> str:
+    if cap.scope in ("period", "year"):
+        return f"the cap per {cap.scope}"
+    if cap.scope == "participant":
+        return "the cap per participant"
+    if cap.target:
+        return f"the {cap.scope} cap on {cap.target}"
+    return f"the {cap.scope} cap"
+
+
+def settle_contract(contract: Contract, claims: Iterable[Claim]) -> Settlement:
+    """Convenience for tests: settle claims only."""
+    return settle(contract, claims)

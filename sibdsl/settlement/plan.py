@@ -1,0 +1,104 @@
+"""Settlement: the compiled contract arranged for fast look-ups while settling.
+
+Input: the pydantic `Contract`. Output: `Plan` — outcomes by name, exclusive groups by
+member, caps by scope, payer shares and caps, period arithmetic — so that deciding a claim
+touches only what applies to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sibdsl.model.contract import Cap, Contract, Outcome
+
+
+@dataclass
+class PayerPlan:
+    name: str
+    index: int
+    share: Decimal
+    cap: Decimal | None
+    cap_rule: tuple[str | int, ...]
+    reject_at_cap: bool = False
+
+
+@dataclass
+class Plan:
+    contract: Contract
+    outcomes: dict[str, tuple[int, Outcome]]
+    groups_of: dict[str, list[tuple[int, int, tuple[str, ...]]]]  # outcome -> (group index, k, members)
+    caps: list[tuple[int, Cap]]  # claim-level caps, in declaration order (payer caps excluded)
+    payers: list[PayerPlan]
+    remainder_to: str
+    cohorts: dict[str, int]
+    subgroups: dict[str, str]  # sub-group -> its cohort
+    single_cohort: str | None
+    months_per_period: int
+    term_start: date
+    term_end: date
+    unit: Decimal
+    rounding: str
+    needs_start: bool = False
+    period_count: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def period_of(self, day: date) -> int:
+        months = (day.year - self.term_start.year) * 12 + day.month - self.term_start.month
+        if day.day < self.term_start.day:
+            months -= 1
+        return months // self.months_per_period
+
+    def year_of(self, day: date) -> int:
+        months = (day.year - self.term_start.year) * 12 + day.month - self.term_start.month
+        if day.day < self.term_start.day:
+            months -= 1
+        return months // 12
+
+
+def make_plan(contract: Contract) -> Plan:
+    header = contract.header
+    groups_of: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
+    for gi, group in enumerate(contract.exclusive_groups):
+        for member in group.members:
+            groups_of.setdefault(member, []).append((gi, group.at_most, group.members))
+    payers = []
+    for i, payer in enumerate(contract.payers):
+        payers.append(PayerPlan(payer.name, i, payer.share, payer.cap, ("payers", i)))
+    by_name = {p.name: p for p in payers}
+    caps = []
+    for ci, cap in enumerate(contract.caps):
+        if cap.scope == "payer" and cap.target in by_name:
+            pp = by_name[cap.target]
+            if pp.cap is None or cap.limit < pp.cap:
+                pp.cap, pp.cap_rule = cap.limit, ("caps", ci)
+            pp.reject_at_cap = pp.reject_at_cap or cap.behaviour == "reject"
+        else:
+            caps.append((ci, cap))
+    remainder = header.remainder_to
+    if remainder is None and payers:
+        remainder = max(payers, key=lambda p: (p.share, -p.index)).name
+    cohorts = {c.name: i for i, c in enumerate(contract.cohorts)}
+    subgroups = {s.name: c.name for c in contract.cohorts for s in c.subgroups}
+    needs_start = any(o.window is not None for o in contract.outcomes) or any(
+        c.referral_start is not None for c in contract.cohorts)
+    plan = Plan(
+        contract=contract,
+        outcomes={o.name: (i, o) for i, o in enumerate(contract.outcomes)},
+        groups_of=groups_of,
+        caps=caps,
+        payers=payers,
+        remainder_to=remainder or "",
+        cohorts=cohorts,
+        subgroups=subgroups,
+        single_cohort=contract.cohorts[0].name if len(contract.cohorts) == 1 else None,
+        months_per_period=header.settlement_months,
+        term_start=header.term_start,
+        term_end=header.term_end,
+        unit=header.rounding_unit,
+        rounding=header.rounding,
+        needs_start=needs_start,
+    )
+    plan.period_count = plan.period_of(header.term_end) + 1
+    return plan

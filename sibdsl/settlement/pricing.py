@@ -1,0 +1,70 @@
+"""Settlement: what one claim is worth before caps, by its outcome's tariff.
+
+Input: the outcome, the claim (sub-group, measured value, date), how many of this outcome
+were paid before it (for tiered bands). Output: the price rounded by the contract's rule, or
+a reason why there is none. Cohort-level tariffs are priced in `cohort_level.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sibdsl.model.contract import Outcome, Tariff
+from sibdsl.settlement.money import HUNDRED, ONE, ZERO, round_money
+from sibdsl.settlement.records import Reason
+
+
+def scale_percent(tariff: Tariff, value: Decimal) -> Decimal:
+    """Linear between points; below the first point its percentage, above the last the last's."""
+    points = tariff.points
+    if value <= points[0].at:
+        return points[0].percent
+    for low, high in zip(points, points[1:], strict=False):
+        if value <= high.at:
+            return low.percent + (high.percent - low.percent) * (value - low.at) / (high.at - low.at)
+    return points[-1].percent
+
+
+def full_years(start: date, day: date) -> int:
+    if day < start:
+        return 0
+    years = day.year - start.year
+    if (day.month, day.day) < (start.month, start.day):
+        years -= 1
+    return years
+
+
+def price(outcome: Outcome, subgroup: str | None, value: Decimal | None, achieved: date, paid_before: int,
+          unit: Decimal, rule: str) -> tuple[Decimal, Reason | None, str]:
+    """(price, None, "") or (0, reason, detail)."""
+    tariff = outcome.tariff
+    kind = tariff.kind
+    if kind == "fixed":
+        amount = tariff.price or ZERO
+    elif kind == "subgroup":
+        found = next((p.price for p in tariff.subgroup_prices if p.subgroup == subgroup), None)
+        if found is None:
+            found = tariff.otherwise
+        if found is None:
+            return ZERO, Reason.NO_PRICE, f"no price for sub-group {subgroup or '(none given)'}"
+        amount = found
+    elif kind == "tiered":
+        n = paid_before + 1
+        band = next((b for b in tariff.bands if b.first <= n and (b.last is None or n <= b.last)), None)
+        if band is None:
+            return ZERO, Reason.NO_PRICE, f"no band prices outcome number {n}"
+        amount = band.price
+    elif kind == "sliding":
+        if value is None:
+            return ZERO, Reason.VALUE_MISSING, f"the tariff needs the measured value of {tariff.measure!r}"
+        amount = (tariff.price or ZERO) * scale_percent(tariff, value) / HUNDRED
+        if amount <= 0:
+            return ZERO, Reason.BELOW_THRESHOLD, f"{tariff.measure} of {value} pays 0% on the scale"
+    else:
+        return ZERO, Reason.COHORT_LEVEL_OUTCOME, "a cohort-level outcome is paid from measurements"
+    if outcome.indexation is not None:
+        years = full_years(outcome.indexation.start, achieved)
+        if years:
+            amount = amount * (ONE + outcome.indexation.rate / HUNDRED) ** years
+    return round_money(amount, unit, rule), None, ""

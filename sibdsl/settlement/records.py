@@ -1,0 +1,103 @@
+"""Settlement data: claims, measurements, requests, decisions.
+
+Input: built by `ledger.py` from files or by callers directly. Output: small slotted records;
+money is Decimal throughout. `Reason` lists every reason code a decision can carry.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+class Status(enum.Enum):
+    PAID = "paid"
+    PARTIAL = "paid in part"
+    REJECTED = "rejected"
+
+
+class Reason(enum.Enum):
+    """Why a claim was decided as it was. The value is the code written in decision files."""
+
+    PAID = "paid"
+    CAP_PARTIAL = "cap_partial"  # paid in part: a cap left less headroom than the price
+    DUPLICATE_CLAIM = "duplicate_claim"
+    NOT_IN_COHORT = "not_in_cohort"  # the outcome is not payable for this participant's cohort
+    REFERRAL_OUTSIDE_WINDOW = "referral_outside_window"
+    COHORT_FULL = "cohort_full"
+    PARTICIPANT_CONFLICT = "participant_conflict"  # cohort/start/sub-group differ from earlier claims
+    OUTSIDE_TERM = "outside_term"
+    BEFORE_START = "before_start"
+    OUTSIDE_WINDOW = "outside_window"
+    PREREQUISITE_NOT_PAID = "prerequisite_not_paid"
+    PREREQUISITE_TOO_SOON = "prerequisite_too_soon"
+    PREREQUISITE_TOO_LATE = "prerequisite_too_late"
+    EXCLUSIVE_SIBLING_PAID = "exclusive_sibling_paid"
+    REPEAT_LIMIT = "repeat_limit"
+    NO_PRICE = "no_price"  # per-sub-group tariff without a price for this sub-group, or a scale at 0%
+    VALUE_MISSING = "value_missing"
+    COHORT_LEVEL_OUTCOME = "cohort_level_outcome"  # claimed per participant, paid from measurements
+    BELOW_THRESHOLD = "below_threshold"
+    CAP_REACHED = "cap_reached"
+    PAYER_CAP_REACHED = "payer_cap_reached"
+
+
+@dataclass(slots=True)
+class Claim:
+    claim_id: str
+    participant: str
+    outcome: str
+    achieved: date
+    evidence: str = ""
+    cohort: str | None = None
+    start: date | None = None
+    subgroup: str | None = None
+    value: Decimal | None = None
+    row: int = 0  # line in the ledger file, for messages
+
+    def order_key(self) -> tuple[date, str, str, str, str]:
+        return (self.achieved, self.claim_id, self.participant, self.outcome, self.evidence)
+
+
+@dataclass(slots=True)
+class Measurement:
+    """A cohort-level result: the measured figure against its baseline, for one outcome."""
+
+    measurement_id: str
+    outcome: str
+    cohort: str | None
+    measured: date
+    baseline: Decimal
+    observed: Decimal
+    row: int = 0
+
+
+@dataclass(slots=True)
+class Request:
+    """A request to draw a discretionary tranche."""
+
+    request_id: str
+    tranche: str
+    requested: date
+    amount: Decimal
+    purpose: str = ""
+    row: int = 0
+
+
+@dataclass(slots=True)
+class Decision:
+    claim_id: str
+    participant: str
+    outcome: str
+    achieved: date
+    status: Status
+    reason: Reason
+    price: Decimal
+    amount: Decimal
+    period: int  # 0-based settlement period index; -1 outside the term
+    rule: tuple[str | int, ...] = ()  # model path of the rule that decided (("caps", 2))
+    detail: str = ""
+    shares: dict[str, Decimal] = field(default_factory=dict)
+    row: int = 0

@@ -1,0 +1,46 @@
+"""Settlement: the running figures while a ledger is settled in order.
+
+Input: each decision as it is made. Output: per participant history (enrolment, outcomes
+paid and when, exclusive groups used, money paid) and the counters every cap is checked
+against (by outcome, sub-group, cohort, period, year, payer, contract).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sibdsl.settlement.money import ZERO
+
+
+@dataclass(slots=True)
+class Participant:
+    cohort: str | None
+    start: date | None
+    subgroup: str | None
+    enrolled: bool
+    paid: Decimal = ZERO
+    paid_dates: dict[str, list[date]] = field(default_factory=dict)  # outcome -> dates paid
+    groups: dict[int, set[str]] = field(default_factory=dict)  # exclusive group -> members paid
+
+
+@dataclass
+class Figures:
+    seen_ids: set[str] = field(default_factory=set)
+    participants: dict[str, Participant] = field(default_factory=dict)
+    enrolled: dict[str | None, int] = field(default_factory=lambda: defaultdict(int))
+    outcome_count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    outcome_money: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    subgroup_count: dict[str | None, int] = field(default_factory=lambda: defaultdict(int))
+    subgroup_money: dict[str | None, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    cohort_count: dict[str | None, int] = field(default_factory=lambda: defaultdict(int))
+    cohort_money: dict[str | None, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    period_money: dict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    year_money: dict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    payer_money: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    total_money: Decimal = ZERO
+    total_count: int = 0
+    cap_bound: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # cap index -> claims limited
+    history: list[tuple[date, Decimal, int, int]] = field(default_factory=list)  # (date, total, count, enrolled)

@@ -1,0 +1,126 @@
+"""Settlement: which investment tranches are released, when, and for how much.
+
+Input: the contract, the settled decisions in order, discretionary requests. Output: one
+`Release` per tranche and per request. A date tranche is released on its date; a condition
+tranche on the first date on which all its conditions hold over the settled figures, if that
+is by its deadline; a discretionary tranche by requests, in date order, up to its limit. No
+investor is ever drawn above its maximum commitment: a tranche that would exceed it is cut
+to what is left (or not released).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sibdsl.model.contract import Condition, Contract, Tranche
+from sibdsl.settlement.money import ZERO
+from sibdsl.settlement.records import Decision, Request, Status
+
+
+@dataclass
+class Release:
+    tranche: str
+    investor: str | None
+    status: str  # released | released in part | pending | lapsed | refused
+    day: date | None
+    amount: Decimal
+    detail: str
+    request_id: str | None = None
+
+
+def _figures_over_time(contract: Contract, decisions: list[Decision]):  # type: ignore[no-untyped-def]
+    """Yield (date, figures) after each paid decision, figures keyed by (figure, of)."""
+    payer_names = {p.name for p in contract.payers}
+    cohort_of: dict[str, str | None] = {}
+    figures: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
+    single = contract.cohorts[0].name if len(contract.cohorts) == 1 else None
+    for d in decisions:
+        if d.status is Status.REJECTED:
+            continue
+        figures[("payments", None)] += d.amount
+        figures[("outcomes", None)] += 1
+        figures[("payments", d.outcome)] += d.amount
+        figures[("outcomes", d.outcome)] += 1
+        for payer, part in d.shares.items():
+            if payer in payer_names:
+                figures[("payments", payer)] += part
+        if d.participant not in cohort_of:
+            cohort_of[d.participant] = single
+            figures[("participants", None)] += 1
+            if single:
+                figures[("participants", single)] += 1
+        yield d.achieved, figures
+
+
+def _holds(conditions: tuple[Condition, ...], figures: dict[tuple[str, str | None], Decimal]) -> bool:
+    for c in conditions:
+        have = figures.get((c.figure, c.of), ZERO)
+        if not (have > c.value if c.op == ">" else have >= c.value):
+            return False
+    return True
+
+
+def release_tranches(contract: Contract, decisions: list[Decision], requests: list[Request],
+                     as_of: date | None = None) -> list[Release]:
+    ordered = sorted((d for d in decisions if d.status is not Status.REJECTED), key=lambda d: (d.achieved, d.claim_id))
+    last_day = as_of or (ordered[-1].achieved if ordered else contract.header.term_start)
+    commitment = {i.name: i.commitment_max for i in contract.investors}
+    drawn: dict[str | None, Decimal] = defaultdict(Decimal)
+    candidates: list[tuple[date, int, Tranche, Decimal, str | None, str]] = []
+    out: list[Release] = []
+    for t in contract.tranches:
+        amount = t.amount if t.amount is not None else (t.limit or ZERO)
+        if t.discretionary:
+            continue
+        if t.on is not None and not t.conditions:
+            if t.on <= last_day:
+                candidates.append((t.on, 0, t, amount, None, f"on {t.on}"))
+            else:
+                out.append(Release(t.name, t.investor, "pending", None, ZERO, f"due on {t.on}"))
+            continue
+        met = next((day for day, figs in _figures_over_time(contract, ordered) if _holds(t.conditions, figs)), None)
+        if met is not None and t.on is not None:
+            met = max(met, t.on)
+        if met is not None and (t.deadline is None or met <= t.deadline):
+            candidates.append((met, 0, t, amount, None, "conditions met on " + str(met)))
+        elif t.deadline is not None and (met is not None or last_day > t.deadline):
+            out.append(Release(t.name, t.investor, "lapsed", None, ZERO,
+                               f"conditions not met by the deadline {t.deadline}"))
+        else:
+            out.append(Release(t.name, t.investor, "pending", None, ZERO, "conditions not yet met"))
+    by_name = {t.name: t for t in contract.tranches}
+    used_limit: dict[str, Decimal] = defaultdict(Decimal)
+    for r in sorted(requests, key=lambda r: (r.requested, r.request_id)):
+        t = by_name.get(r.tranche)
+        if t is None or not t.discretionary:
+            out.append(Release(r.tranche, None, "refused", r.requested, ZERO, "not a discretionary tranche",
+                               r.request_id))
+            continue
+        candidates.append((r.requested, 1, t, r.amount, r.request_id, r.purpose or (t.purpose or "")))
+    for day, _, t, amount, request_id, detail in sorted(candidates, key=lambda c: (c[0], c[1], c[2].name, c[4] or "")):
+        grant = amount
+        notes = []
+        if request_id is not None:
+            room = (t.limit if t.limit is not None else (t.amount or ZERO)) - used_limit[t.name]
+            if grant > room:
+                notes.append(f"limit {t.limit} leaves {max(room, ZERO)}")
+                grant = max(room, ZERO)
+        cap = commitment.get(t.investor or "")
+        if cap is not None and drawn[t.investor] + grant > cap:
+            grant = max(cap - drawn[t.investor], ZERO)
+            notes.append(f"commitment of {cap} leaves {grant}")
+        if grant <= 0:
+            out.append(Release(t.name, t.investor, "refused", day, ZERO, "; ".join(notes) or "nothing left",
+                               request_id))
+            continue
+        drawn[t.investor] += grant
+        if request_id is not None:
+            used_limit[t.name] += grant
+        status = "released" if grant == amount else "released in part"
+        out.append(Release(t.name, t.investor, status, day, grant, "; ".join([detail, *notes]).strip("; "),
+                           request_id))
+    order = {t.name: i for i, t in enumerate(contract.tranches)}
+    return sorted(out, key=lambda r: (r.day or date.max, order.get(r.tranche, 0), r.request_id or ""))
