@@ -43,7 +43,7 @@ def _duration(d: object) -> ir.Duration:
     return ir.Duration(amount=d.amount, unit=d.unit)  # type: ignore[attr-defined]
 
 
-class _Rejected(Exception):  # noqa: N818 - control flow inside one decision, never escapes
+class _Rejected(Exception):
     def __init__(self, reason: Reason, detail: str, rule: Rule = ()) -> None:
         self.reason, self.detail, self.rule = reason, detail, rule
 

@@ -52,7 +52,7 @@ class Ledger:
     invalid_rows: list[int] = field(default_factory=list)
 
 
-class _RowError(Exception):  # noqa: N818 - carries one row problem to the reader loop
+class _RowError(Exception):
     def __init__(self, code: str, column: str, message: str, hint: str | None = None) -> None:
         self.code, self.column, self.message, self.hint = code, column, message, hint
 

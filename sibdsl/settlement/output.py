@@ -173,8 +173,8 @@ def summary(settlement: Settlement, releases: list[Release], spans: dict[tuple[A
         lines.append("  (none)")
     lines += ["", "payers:"]
     for p in plan.payers:
-        cap = f"of {cur} {_money(p.cap)}" if p.cap is not None else "(no cap)"
-        lines.append(f"  {p.name:<20} {p.share:f}%   paid {cur} {_money(f.payer_money[p.name]):>16} {cap}")
+        limit = f"of {cur} {_money(p.cap)}" if p.cap is not None else "(no cap)"
+        lines.append(f"  {p.name:<20} {p.share:f}%   paid {cur} {_money(f.payer_money[p.name]):>16} {limit}")
     if releases:
         lines += ["", "tranches:"]
         for r in releases:
@@ -211,13 +211,13 @@ def _cap_used(settlement: Settlement, ci: int) -> str:
         return f"highest {_money(top_y[1])} (year {top_y[0] + 1})" if top_y else "unused"
     if cap.scope == "payer":
         return f"used {_money(f.payer_money[cap.target or ''])}"
-    table: dict[Any, Any] = {
+    tables: dict[Any, Any] = {
         ("outcome", "money"): f.outcome_money, ("outcome", "count"): f.outcome_count,
         ("subgroup", "money"): f.subgroup_money, ("subgroup", "count"): f.subgroup_count,
         ("cohort", "money"): f.cohort_money, ("cohort", "count"): f.cohort_count,
         ("subgroup", "share"): f.subgroup_count,
-    }[(cap.scope, cap.measure)]
-    used = table.get(cap.target, 0)
+    }
+    used = tables[(cap.scope, cap.measure)].get(cap.target, 0)
     if cap.measure == "share":
         share = Decimal(used) * 100 / f.total_count if f.total_count else ZERO
         return f"now {share:.1f}% ({used} of {f.total_count})"

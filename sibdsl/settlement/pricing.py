@@ -7,6 +7,7 @@ a reason why there is none. Cohort-level tariffs are priced in `cohort_level.py`
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ def scale_percent(tariff: Tariff, value: Decimal) -> Decimal:
     points = tariff.points
     if value <= points[0].at:
         return points[0].percent
-    for low, high in zip(points, points[1:], strict=False):
+    for low, high in itertools.pairwise(points):
         if value <= high.at:
             return low.percent + (high.percent - low.percent) * (value - low.at) / (high.at - low.at)
     return points[-1].percent

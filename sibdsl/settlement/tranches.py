@@ -94,12 +94,12 @@ def release_tranches(contract: Contract, decisions: list[Decision], requests: li
     by_name = {t.name: t for t in contract.tranches}
     used_limit: dict[str, Decimal] = defaultdict(Decimal)
     for r in sorted(requests, key=lambda r: (r.requested, r.request_id)):
-        t = by_name.get(r.tranche)
-        if t is None or not t.discretionary:
+        asked = by_name.get(r.tranche)
+        if asked is None or not asked.discretionary:
             out.append(Release(r.tranche, None, "refused", r.requested, ZERO, "not a discretionary tranche",
                                r.request_id))
             continue
-        candidates.append((r.requested, 1, t, r.amount, r.request_id, r.purpose or (t.purpose or "")))
+        candidates.append((r.requested, 1, asked, r.amount, r.request_id, r.purpose or (asked.purpose or "")))
     for day, _, t, amount, request_id, detail in sorted(candidates, key=lambda c: (c[0], c[1], c[2].name, c[4] or "")):
         grant = amount
         notes = []
