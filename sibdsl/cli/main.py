@@ -117,17 +117,35 @@ def _compile_one(name: str, max_size: int, build_model: bool = True) -> Any:
 @click.option("--color/--no-color", "color", default=None, help="Force colour on or off "
               "(default: on a terminal, unless NO_COLOR is set).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems, not the summary line.")
+@click.option("--search/--no-search", default=True, show_default=True,
+              help="Run the property search: settle generated ledgers and check that no cap is exceeded, "
+                   "nothing is paid twice, shares add up, and the contract's own assertions hold.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the property search (reproducible).")
+@click.option("--examples", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Ledgers generated per contract by the property search.")
+@click.option("--counterexample-dir", type=click.Path(file_okay=False), default="counterexamples",
+              show_default=True, help="Where a ledger that breaks a property is written as CSV.")
 @guarded
-def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: bool | None, quiet: bool) -> None:
+def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: bool | None, quiet: bool,
+          search: bool, seed: int, examples: int, counterexample_dir: str) -> None:
     """Check contracts and report every problem found.
 
     PATH may be a .sib file, a directory (every .sib file below it) or - for standard input.
     All errors of all files are reported, each with file:line:col, the source line, a caret
-    and a hint.
+    and a hint. A contract without errors is then put through the property search (a seeded,
+    bounded search over generated ledgers; --no-search skips it): a broken guarantee or
+    assertion prints the smallest ledger that breaks it and writes it as CSV.
     """
     from sibdsl.core.diagnostics import Severity
 
     results = [_compile_one(name, max_size, build_model=False) for name in _collect(paths)]
+    if search:
+        from sibdsl.search.report import run_search
+
+        for result in results:
+            if result.resolved is not None and result.ok:
+                _, found = run_search(result, seed, examples, Path(counterexample_dir))
+                result.diagnostics.extend(found)
     errors = sum(1 for r in results for d in r.diagnostics if d.severity is Severity.ERROR)
     warnings = sum(1 for r in results for d in r.diagnostics if d.severity is Severity.WARNING)
     if fmt == "text":

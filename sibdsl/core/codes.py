@@ -247,6 +247,11 @@ _ENTRIES = [
        "The property search found a ledger of claims for which a guarantee does not hold (a cap "
        "exceeded, a payment made twice, shares that do not add up, or one of the contract's own "
        "assertions). The smallest such ledger is printed and written as CSV.", ""),
+    _c("SIB711", "search", "error", "assertion refuted",
+       "One of the contract's own `assert` clauses does not hold: the property search found a "
+       "ledger of claims that, settled against the contract, breaks it. The smallest such "
+       "ledger is printed with its decisions and written as a CSV file a lawyer can open.",
+       "cap per participant GBP 20,000\nassert each participant is paid at most GBP 15,000"),
     # ---- internal
     _c("SIB900", "model", "error", "contract model rejected a value",
        "The compiled contract failed validation by the model. This points to a gap in the "

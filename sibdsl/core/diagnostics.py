@@ -38,6 +38,7 @@ class Diagnostic:
     span: Span
     hint: str | None = None
     labels: tuple[Label, ...] = ()
+    detail: str | None = None  # further lines shown after the hint (a counterexample's decisions)
 
     @property
     def title(self) -> str:
@@ -61,16 +62,14 @@ class DiagnosticSink:
         hint: str | None = None,
         labels: tuple[Label, ...] | list[Label] = (),
         severity: Severity | None = None,
+        detail: str | None = None,
     ) -> Diagnostic:
         if severity is None:
             entry = CATALOGUE[code]  # a KeyError here is a bug: every code is catalogued
             severity = entry.severity
-        diagnostic = Diagnostic(code, severity, message, self.file, span, hint, tuple(labels))
+        diagnostic = Diagnostic(code, severity, message, self.file, span, hint, tuple(labels), detail)
         self.items.append(diagnostic)
         return diagnostic
-
-    def error(self, code: str, message: str, span: Span, **kw: object) -> Diagnostic:
-        return self.add(code, message, span, severity=Severity.ERROR, **kw)  # type: ignore[arg-type]
 
     @property
     def has_errors(self) -> bool:

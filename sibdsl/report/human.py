@@ -55,6 +55,8 @@ def render(diagnostic: Diagnostic, source: SourceFile | None, colour: bool = Fal
         lines += _excerpt(source, label.span, "-", label.message, colour, "34")
     if diagnostic.hint:
         lines.append(f"   = {_paint('hint', '32', colour)}: {diagnostic.hint}")
+    if diagnostic.detail:
+        lines += [f"     {line}" for line in diagnostic.detail.splitlines()]
     return "\n".join(lines)
 
 

@@ -40,6 +40,7 @@ def to_json(files: FileDiagnostics) -> dict[str, Any]:
                 "file": d.file,
                 "range": _range(d),
                 "hint": d.hint,
+                "detail": d.detail,
                 "related": [
                     {"message": lab.message, "file": lab.file or d.file,
                      "range": {"start": {"line": lab.span.line, "column": lab.span.column},

@@ -53,7 +53,8 @@ def settle(contract: Contract, claims: Iterable[Claim], measurements: Iterable[M
     plan = make_plan(contract)
     engine = _Engine(plan)
     events: list[tuple[tuple[object, ...], Claim | Measurement]] = [(c.order_key(), c) for c in claims]
-    events += [((m.measured, m.measurement_id, "", m.outcome, ""), m) for m in measurements]
+    events += [((m.measured, m.measurement_id, "", m.outcome, "", m.cohort or "", date.min, "", m.baseline,
+                 m.observed), m) for m in measurements]
     events.sort(key=lambda e: e[0])  # type: ignore[arg-type, return-value]
     decisions = []
     for n, (_, event) in enumerate(events):
@@ -121,16 +122,13 @@ class _Engine:
         plan, figures = self.plan, self.figures
         who = figures.participants.get(claim.participant)
         cohort = claim.cohort or (who.cohort if who else None) or plan.single_cohort
-        if who is not None:
+        if who is not None:  # the participant's first claim fixed its cohort, start and sub-group
             for name, given, known in (("cohort", claim.cohort, who.cohort), ("start", claim.start, who.start),
                                        ("sub-group", claim.subgroup, who.subgroup)):
-                if given is not None and known is not None and given != known:
+                if given is not None and given != known:
                     raise _Rejected(Reason.PARTICIPANT_CONFLICT,
-                                    f"{name} {given} differs from {known} on this participant's earlier claims")
-            if who.start is None and claim.start is not None:
-                who.start = claim.start
-            if who.subgroup is None and claim.subgroup is not None:
-                who.subgroup = claim.subgroup
+                                    f"{name} {given} differs from {known or '(none)'} on this participant's first "
+                                    "claim")
             if who.enrolled:
                 return who
         else:

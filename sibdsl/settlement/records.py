@@ -57,8 +57,11 @@ class Claim:
     value: Decimal | None = None
     row: int = 0  # line in the ledger file, for messages
 
-    def order_key(self) -> tuple[date, str, str, str, str]:
-        return (self.achieved, self.claim_id, self.participant, self.outcome, self.evidence)
+    def order_key(self) -> tuple[object, ...]:
+        """The total order of settlement: date achieved, claim id, then every other field, so
+        that no two different claims tie and input order can never matter."""
+        return (self.achieved, self.claim_id, self.participant, self.outcome, self.evidence, self.cohort or "",
+                self.start or date.min, self.subgroup or "", self.value if self.value is not None else Decimal("-Infinity"))
 
 
 @dataclass(slots=True)

@@ -1,0 +1,222 @@
+"""Search: the guarantees of settlement, checked on one settled ledger.
+
+Input: a `Settlement` (and for order/extension, the ability to settle again). Output: a list
+of violations in plain words; empty when every guarantee holds:
+
+1. no cap of any scope exceeded (participant, outcome, sub-group incl. share, cohort, period,
+   year, payer, contract);
+2. a claim id pays once; no outcome above its repeat limit per participant; at most k of an
+   exclusive group per participant; no ladder step before its prerequisite;
+3. payer shares add up to each payment and payments to the invoices (no cent created or lost);
+4. the contract's own `assert` clauses.
+Order independence and extension are checked by `settle_again_checks`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+from sibdsl.model.contract import Contract
+from sibdsl.semantics import ir
+from sibdsl.semantics.calendar import add_duration
+from sibdsl.settlement.engine import Settlement
+from sibdsl.settlement.money import ZERO
+from sibdsl.settlement.records import Claim, Decision, Status
+
+Settle = Callable[[Contract, list[Claim]], Settlement]
+
+
+def _paid(s: Settlement) -> list[Decision]:
+    return [d for d in s.decisions if d.status is not Status.REJECTED]
+
+
+def cap_violations(s: Settlement) -> list[str]:
+    c = s.plan.contract
+    plan = s.plan
+    out: list[str] = []
+    claims_paid = _paid(s)
+    who = s.figures.participants
+    money: dict[tuple[str, object], Decimal] = defaultdict(Decimal)
+    count: dict[tuple[str, object], int] = defaultdict(int)
+    running_sub: dict[object, int] = defaultdict(int)
+    share_caps = [cap for cap in c.caps if cap.measure == "share"]
+    for running_total, d in enumerate(claims_paid, start=1):
+        p = who.get(d.participant)
+        sub = p.subgroup if p else None
+        cohort = p.cohort if p else d.participant  # cohort-level results carry the cohort in `participant`
+        keys = [("participant", d.participant), ("outcome", d.outcome), ("subgroup", sub), ("cohort", cohort),
+                ("period", d.period), ("year", plan.year_of(d.achieved)), ("contract", None)]
+        for key in keys:
+            money[key] += d.amount
+            count[key] += 1
+        for payer, part in d.shares.items():
+            money[("payer", payer)] += part
+        running_sub[sub] += 1
+        for cap in share_caps:
+            if sub == cap.target and running_sub[sub] * 100 > cap.limit * running_total:
+                out.append(f"sub-group {sub} reached {running_sub[sub]} of {running_total} paid outcomes, above "
+                           f"{cap.limit}% (claim {d.claim_id})")
+    for cap in c.caps:
+        if cap.measure == "share":
+            continue
+        scope = cap.scope
+        table = money if cap.measure == "money" else count
+        if scope in ("participant", "period", "year"):
+            used = [(k, v) for k, v in table.items() if k[0] == scope]
+        else:
+            used = [((scope, cap.target), table.get((scope, cap.target), 0))]
+        for key, value in used:
+            if value > cap.limit:
+                out.append(f"cap {scope} {cap.target or ''} of {cap.limit} exceeded: {value} for {key[1]}".replace("  ", " "))
+    for payer in c.payers:
+        if payer.cap is not None and money[("payer", payer.name)] > payer.cap:
+            out.append(f"payer {payer.name} paid {money[('payer', payer.name)]}, above its cap {payer.cap}")
+    return out
+
+
+def double_payment_violations(s: Settlement) -> list[str]:
+    c = s.plan.contract
+    out: list[str] = []
+    ids: dict[str, int] = defaultdict(int)
+    per: dict[tuple[str, str], list[Decision]] = defaultdict(list)
+    for d in _paid(s):
+        ids[d.claim_id] += 1
+        per[(d.participant, d.outcome)].append(d)
+    out += [f"claim id {i} paid {n} times" for i, n in ids.items() if n > 1]
+    outcomes = {o.name: o for o in c.outcomes}
+    for (participant, name), paid in per.items():
+        o = outcomes.get(name)
+        if o is None or o.tariff.kind == "cohort_level":
+            continue
+        if o.repeat != "unlimited" and len(paid) > o.repeat_limit:
+            out.append(f"{name} paid {len(paid)} times for {participant}, limit {o.repeat_limit}")
+        for d in paid:
+            for prereq in o.prerequisites:
+                before = [x for x in per.get((participant, prereq.outcome), []) if (x.achieved, x.claim_id) <=
+                          (d.achieved, d.claim_id)]
+                if not before:
+                    out.append(f"{name} paid for {participant} ({d.claim_id}) before its prerequisite {prereq.outcome}")
+                elif prereq.at_least is not None:
+                    due = add_duration(before[0].achieved, ir.Duration(amount=prereq.at_least.amount,
+                                                                       unit=prereq.at_least.unit))
+                    if d.achieved < due:
+                        out.append(f"{name} paid for {participant} on {d.achieved}, before {due}")
+    for group in c.exclusive_groups:
+        by_participant: dict[str, set[str]] = defaultdict(set)
+        for (participant, name), paid in per.items():
+            if name in group.members and paid:
+                by_participant[participant].add(name)
+        for participant, members in by_participant.items():
+            if len(members) > group.at_most:
+                out.append(f"{participant} paid {', '.join(sorted(members))}: more than {group.at_most} of the group")
+    return out
+
+
+def conservation_violations(s: Settlement) -> list[str]:
+    out: list[str] = []
+    for d in s.decisions:
+        total = sum(d.shares.values(), ZERO)
+        if total != d.amount:
+            out.append(f"claim {d.claim_id}: payer shares add to {total}, payment is {d.amount}")
+        if any(part < 0 for part in d.shares.values()):
+            out.append(f"claim {d.claim_id}: a negative payer share {d.shares}")
+        if d.status is Status.REJECTED and d.amount != 0:
+            out.append(f"claim {d.claim_id}: rejected but paid {d.amount}")
+        if d.amount > d.price:
+            out.append(f"claim {d.claim_id}: paid {d.amount}, above its price {d.price}")
+    invoiced = sum(s.invoices.values(), ZERO)
+    paid = sum((d.amount for d in s.decisions), ZERO)
+    if invoiced != paid:
+        out.append(f"invoices add to {invoiced}, payments to {paid}")
+    if paid != s.figures.total_money:
+        out.append(f"decisions add to {paid}, the running total is {s.figures.total_money}")
+    return out
+
+
+def assertion_violations(s: Settlement) -> list[str]:
+    """The contract's own `assert` clauses that do not hold on this ledger (tranche order aside)."""
+    c = s.plan.contract
+    out: list[str] = []
+    paid = _paid(s)
+    for a in c.assertions:
+        value = a.value or ZERO
+        if a.kind == "participant_max":
+            totals: dict[str, Decimal] = defaultdict(Decimal)
+            for d in paid:
+                if d.participant in s.figures.participants:
+                    totals[d.participant] += d.amount
+            worst = max(totals.items(), key=lambda kv: kv[1], default=None)
+            if worst and worst[1] > value:
+                out.append(f"assert {a.text}: {worst[0]} is paid {worst[1]}")
+        elif a.kind == "payer_max":
+            got = sum((d.shares.get(a.subject or "", ZERO) for d in paid), ZERO)
+            if got > value:
+                out.append(f"assert {a.text}: {a.subject} pays {got}")
+        elif a.kind == "period_max":
+            periods: dict[int, Decimal] = defaultdict(Decimal)
+            for d in paid:
+                periods[d.period] += d.amount
+            worst_p = max(periods.items(), key=lambda kv: kv[1], default=None)
+            if worst_p and worst_p[1] > value:
+                out.append(f"assert {a.text}: period P{worst_p[0] + 1} pays {worst_p[1]}")
+        elif a.kind == "total_max":
+            if s.figures.total_money > value:
+                out.append(f"assert {a.text}: total is {s.figures.total_money}")
+        elif a.kind == "never_twice":
+            seen: dict[str, int] = defaultdict(int)
+            for d in paid:
+                if d.outcome == a.subject:
+                    seen[d.participant] += 1
+            twice = [p for p, n in seen.items() if n > 1]
+            if twice:
+                out.append(f"assert {a.text}: paid twice for {twice[0]}")
+        elif a.kind == "subgroup_share":
+            n_sub = sum(1 for d in paid if (p := s.figures.participants.get(d.participant)) and p.subgroup == a.subject)
+            if paid and n_sub * 100 > value * len(paid):
+                out.append(f"assert {a.text}: {n_sub} of {len(paid)} paid outcomes")
+    return out
+
+
+def all_violations(s: Settlement) -> list[str]:
+    return cap_violations(s) + double_payment_violations(s) + conservation_violations(s) + assertion_violations(s)
+
+
+def _key(d: Decision) -> tuple[object, ...]:
+    return (d.claim_id, d.participant, d.outcome, d.achieved, d.status, d.reason, d.amount, tuple(sorted(d.shares.items())))
+
+
+def settle_again_checks(contract: Contract, claims: list[Claim], first: Settlement, settle: Settle,
+                        rng: random.Random) -> list[str]:
+    """Shuffling changes nothing; settling a prefix (in processing order) decides it the same way."""
+    out: list[str] = []
+    shuffled = list(claims)
+    rng.shuffle(shuffled)
+    again = settle(contract, shuffled)
+    if [_key(d) for d in again.decisions] != [_key(d) for d in first.decisions]:
+        out.append("shuffling the ledger changed a decision")
+    ordered = sorted(claims, key=lambda c: c.order_key())
+    if ordered:
+        cut = rng.randrange(len(ordered) + 1)
+        prefix = settle(contract, ordered[:cut])
+        if [_key(d) for d in prefix.decisions] != [_key(d) for d in first.decisions[:cut]]:
+            out.append(f"settling the first {cut} claims decided them differently from the whole ledger")
+    return out
+
+
+def released_in_order(contract: Contract, releases: list[object]) -> list[str]:
+    out: list[str] = []
+    day: dict[str, date | None] = {}
+    for r in releases:
+        if getattr(r, "status", "").startswith("released"):
+            day.setdefault(r.tranche, r.day)  # type: ignore[attr-defined]
+    for a in contract.assertions:
+        if a.kind == "tranche_order" and a.subject and a.other:
+            first, second = day.get(a.subject), day.get(a.other)
+            if second is not None and (first is None or first > second):
+                out.append(f"assert {a.text}: {a.other} released {second}, {a.subject} "
+                           f"{'not released' if first is None else first}")
+    return out

@@ -1,0 +1,71 @@
+"""Search: run the property search for a compiled contract and report what it finds.
+
+Input: a `CompileResult` without errors, the seed, the number of examples, and a directory
+for counterexample files. Output: diagnostics — SIB711 at an `assert` clause the search
+refuted, SIB710 for a broken settlement guarantee — each with the smallest ledger that
+breaks it, its decisions, and the CSV file it was written to (a claims file that
+`sibc settle` reads back).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sibdsl.compiler import CompileResult
+from sibdsl.core.diagnostics import DiagnosticSink
+from sibdsl.core.source import Span
+from sibdsl.search.runner import SearchResult, search
+from sibdsl.settlement.records import Claim
+
+
+def write_ledger(path: Path, claims: list[Claim]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["claim_id", "participant", "outcome", "date", "evidence", "cohort", "start", "subgroup",
+                         "value"])
+        for c in sorted(claims, key=lambda c: c.order_key()):
+            writer.writerow([c.claim_id, c.participant, c.outcome, c.achieved, c.evidence, c.cohort or "",
+                             c.start or "", c.subgroup or "", "" if c.value is None else c.value])
+
+
+def run_search(result: CompileResult, seed: int, examples: int, out_dir: Path | None) -> tuple[SearchResult, list]:
+    """Search, and turn what it finds into diagnostics (appended to a new sink)."""
+    from sibdsl.model.lower import lower
+    from sibdsl.settlement.output import decision_table
+
+    sink = DiagnosticSink(result.name)
+    model = result.model
+    spans = result.spans
+    if model is None and result.resolved is not None:
+        model, spans = lower(result.resolved, sink)
+    if model is None:
+        return SearchResult(0, seed), sink.items
+    found = search(model, seed=seed, examples=examples)
+    if found.ok:
+        return found, sink.items
+    stem = Path(result.name).stem if result.name != "<stdin>" else "stdin"
+    where = ""
+    if out_dir is not None:
+        path = out_dir / f"{stem}-counterexample.csv"
+        write_ledger(path, found.ledger)
+        where = f" written to {path}"
+    table = decision_table(found.settlement.decisions) if found.settlement else ""
+    detail = f"the smallest ledger found ({len(found.ledger)} claims, seed {seed}){where}; its decisions:\n{table}"
+    guarantees = []
+    for problem in found.violations:
+        index = next((i for i, a in enumerate(model.assertions) if problem.startswith(f"assert {a.text}:")), None)
+        if index is None:
+            guarantees.append(problem)
+            continue
+        sink.add("SIB711", f"assertion refuted: {problem[len('assert '):]}",
+                 spans.get(("assertions", index), Span(1, 1, 1, 1)),
+                 hint="change the assertion, or the caps it relies on; settle the CSV with `sibc settle` to see why",
+                 detail=detail)
+    if guarantees:
+        more = "\n".join(guarantees[1:4])
+        sink.add("SIB710", f"settlement guarantee broken: {guarantees[0]}", spans.get(("header",), Span(1, 1, 1, 1)),
+                 hint="this is most likely a bug in sibc's settlement engine; please report it with the CSV",
+                 detail=detail + (f"\nalso broken:\n{more}" if more else ""))
+    return found, sink.items
