@@ -24,6 +24,15 @@ NOT_IN_CORPUS = {
     "SIB003": "a file over the size limit: tests/test_cli.py",
     "SIB900": "the model's second line of defence: tests/test_model.py",
     "SIB999": "internal errors: tests/test_cli.py",
+    "SIB701": "ledger files: tests/test_settle_cli.py",
+    "SIB702": "ledger files: tests/test_settle_cli.py",
+    "SIB703": "ledger files: tests/test_settle_cli.py",
+    "SIB704": "ledger files: tests/test_settle_cli.py",
+    "SIB705": "ledger files: tests/test_settle_cli.py",
+    "SIB706": "ledger files: tests/test_settle_cli.py",
+    "SIB707": "ledger files: tests/test_settle_cli.py",
+    "SIB710": "a broken settlement guarantee: tests/test_search.py",
+    "SIB711": "a refuted assertion: tests/test_search.py",
 }
 
 

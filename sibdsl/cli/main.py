@@ -60,6 +60,10 @@ def guarded(fn: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_OK)
         except Exception as exc:
             click.echo(f"sibc: internal error (SIB999): {type(exc).__name__}: {exc}\n"
                        "This is a bug in sibc, not in your contract. Please report it with the file "

@@ -134,7 +134,7 @@ _ENTRIES = [
        "A referral window, tranche date or deadline falls outside the contract term.",
        "term 2015-01-01 to 2017-12-31\ntranche t GBP 1 on 2019-01-01"),
     _c("SIB304", "dates", "warning", "window longer than the term",
-       "An outcome window or delay is longer than the whole term, so it never limits anything.",
+       "An outcome window is longer than the whole term, so it never limits anything.",
        "outcome a \"A\" pays GBP 1 within 10 years of start"),
     # ---- payment structure
     _c("SIB401", "payments", "error", "payer shares do not add up to 100%",
@@ -193,7 +193,7 @@ _ENTRIES = [
     _c("SIB416", "payments", "error", "cap of the wrong kind",
        "The limit does not fit the scope: a sub-group share must be a percentage of paid "
        "outcomes, an outcome cap a number of outcomes or money.",
-       "cap subgroup vulnerable GBP 100"),
+       "cap contract 70% of paid outcomes"),
     # ---- investment
     _c("SIB501", "investment", "error", "unknown figure in a tranche condition",
        "A tranche condition names a figure the contract does not have. Figures: payments, "

@@ -23,7 +23,7 @@ from decimal import Decimal
 from sibdsl.model.contract import Contract
 from sibdsl.semantics import ir
 from sibdsl.semantics.calendar import add_duration
-from sibdsl.settlement.engine import Settlement
+from sibdsl.settlement.engine import Settlement, share_allowance
 from sibdsl.settlement.money import ZERO
 from sibdsl.settlement.records import Claim, Decision, Status
 
@@ -48,16 +48,17 @@ def cap_violations(s: Settlement) -> list[str]:
         p = who.get(d.participant)
         sub = p.subgroup if p else None
         cohort = p.cohort if p else d.participant  # cohort-level results carry the cohort in `participant`
-        keys = [("participant", d.participant), ("outcome", d.outcome), ("subgroup", sub), ("cohort", cohort),
+        person = d.participant if p is not None else None  # cohort-level results have no participant
+        keys = [("participant", person), ("outcome", d.outcome), ("subgroup", sub), ("cohort", cohort),
                 ("period", d.period), ("year", plan.year_of(d.achieved)), ("contract", None)]
         for key in keys:
             money[key] += d.amount
             count[key] += 1
-        for payer, part in d.shares.items():
-            money[("payer", payer)] += part
+        for payer_name, part in d.shares.items():
+            money[("payer", payer_name)] += part
         running_sub[sub] += 1
         for cap in share_caps:
-            if sub == cap.target and running_sub[sub] * 100 > cap.limit * running_total:
+            if sub == cap.target and running_sub[sub] > share_allowance(cap.limit, running_total):
                 out.append(f"sub-group {sub} reached {running_sub[sub]} of {running_total} paid outcomes, above "
                            f"{cap.limit}% (claim {d.claim_id})")
     for cap in c.caps:
@@ -66,12 +67,13 @@ def cap_violations(s: Settlement) -> list[str]:
         scope = cap.scope
         table = money if cap.measure == "money" else count
         if scope in ("participant", "period", "year"):
-            used = [(k, v) for k, v in table.items() if k[0] == scope]
+            used = [(k, v) for k, v in table.items() if k[0] == scope and k[1] is not None]
         else:
             used = [((scope, cap.target), table.get((scope, cap.target), 0))]
-        for key, value in used:
+        for where, value in used:
             if value > cap.limit:
-                out.append(f"cap {scope} {cap.target or ''} of {cap.limit} exceeded: {value} for {key[1]}".replace("  ", " "))
+                out.append(f"cap {scope} {cap.target or ''} of {cap.limit} exceeded: {value} for {where[1]}"
+                           .replace("  ", " "))
     for payer in c.payers:
         if payer.cap is not None and money[("payer", payer.name)] > payer.cap:
             out.append(f"payer {payer.name} paid {money[('payer', payer.name)]}, above its cap {payer.cap}")

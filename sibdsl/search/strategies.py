@@ -45,9 +45,9 @@ def claims_for(contract: Contract, max_claims: int = 24) -> st.SearchStrategy[li
             outcome=draw(st.sampled_from(outcomes)),
             achieved=draw(dates),
             evidence="e",
-            cohort=draw(st.sampled_from(cohorts)) if cohorts and draw(st.booleans()) else None,
+            cohort=draw(st.sampled_from(cohorts)) if bool(cohorts) and draw(st.booleans()) else None,
             start=draw(st.one_of(st.none(), dates)),
-            subgroup=draw(st.sampled_from(subgroups)) if subgroups and draw(st.booleans()) else None,
+            subgroup=draw(st.sampled_from(subgroups)) if bool(subgroups) and draw(st.booleans()) else None,
             value=draw(st.one_of(st.none(), values)),
         )
 

@@ -30,6 +30,8 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> ir.Contract | None:
     if header is None:
         return None
     scope.evaluate.currency = header.currency
+    _check_clause_refs(tree.declarations, sink)
+    _check_defines(tree.declarations, sink)
     contract = ir.Contract(header=header, span=tree.span)
     for decl in tree.declarations:
         if isinstance(decl, ast.PartyDecl):
@@ -162,6 +164,25 @@ def _declare(tree: ast.ContractFile, scope: Scope) -> None:
             scope.declare(decl.name, "tranche")
 
 
+def _check_clause_refs(decls: tuple[ast.Node, ...], sink: DiagnosticSink) -> None:
+    for decl in decls:
+        clauses = getattr(decl, "clauses", None)
+        if clauses and not isinstance(decl, ast.OutcomeDecl | ast.TrancheDecl):
+            _once(clauses, ast.ClauseRef, "the clause reference", sink)
+
+
+def _check_defines(decls: tuple[ast.Node, ...], sink: DiagnosticSink) -> None:
+    seen: dict[str, ast.DefineDecl] = {}
+    for decl in decls:
+        if isinstance(decl, ast.DefineDecl):
+            key = decl.term.value.strip().lower()
+            if key in seen:
+                sink.add("SIB102", f"the term {decl.term.value!r} is defined twice", decl.term.span,
+                         labels=[Label(seen[key].term.span, "first defined here")], hint="keep one definition")
+            else:
+                seen[key] = decl
+
+
 def _clause(clauses: tuple[ast.Node, ...]) -> str | None:
     for c in clauses:
         if isinstance(c, ast.ClauseRef):
@@ -191,7 +212,11 @@ def _party(decl: ast.PartyDecl, scope: Scope, contract: ir.Contract) -> None:
     cap: Decimal | None = None
     for c in _once(decl.clauses, ast.PayerShare, "the payer's share", scope.sink):
         assert isinstance(c, ast.PayerShare)
-        share = scope.percent(c.value, "a payer's share", Decimal("0.0000000001"))
+        share = scope.percent(c.value, "a payer's share")
+        if share is not None and share == 0:
+            scope.sink.add("SIB206", "a payer's share must be more than 0%", c.value.span,
+                           hint="remove the payer, or give it a share")
+            share = None
     for c in _once(decl.clauses, ast.PayerCap, "the payer's cap", scope.sink):
         assert isinstance(c, ast.PayerCap)
         cap = scope.money(c.value, "a payer's cap")
@@ -264,7 +289,11 @@ def _cap(decl: ast.CapDecl, scope: Scope) -> ir.Cap | None:
         if val.kind == MONEY:
             value, measure = scope.money(decl.limit, what), "money"
         else:
-            value = None
+            allowed = ("outcomes", "participants") if decl.scope == "outcome" else ("outcomes",)
+            if val.unit not in allowed:
+                scope.sink.add("SIB201", f"{what} counts paid outcomes, not {val.unit} ({val.describe()})",
+                               decl.limit.span, hint=f"write it as {val.amount} outcomes")
+                return None
             count = scope.whole_amount(val.amount, decl.limit.span, what, minimum=0)
             value, measure = (Decimal(count) if count is not None else None), "count"
     else:
@@ -306,9 +335,20 @@ def _exclusive(decl: ast.ExclusiveDecl, scope: Scope, number: int) -> ir.Exclusi
 
 # ---------------------------------------------------------------- tranches and assertions
 FIGURES = {"payments": MONEY, "outcomes": COUNT, "participants": COUNT}
+# Other ways people write the figures; "paid outcomes" means money or a count by what it is compared with.
+_FIGURE_ALIASES = {"outcome payments": "payments", "payments made": "payments", "outcomes paid": "outcomes",
+                   "participants enrolled": "participants", "enrolled participants": "participants",
+                   "referrals": "participants"}
+
+
+_TRANCHE_ONCE = {ast.OnDate: "the release date", ast.Deadline: "the deadline", ast.Discretion: "the discretion",
+                 ast.Limit: "the `up to` limit", ast.Purpose: "the purpose", ast.FromInvestor: "the investor",
+                 ast.When: "the condition (join conditions with `and`)", ast.ClauseRef: "the clause"}
 
 
 def _tranche(decl: ast.TrancheDecl, scope: Scope) -> ir.Tranche | None:
+    for kind, what in _TRANCHE_ONCE.items():
+        _once(decl.clauses, kind, what, scope.sink)
     tranche = ir.Tranche(name=decl.name.text, investor=None, clause=_clause(decl.clauses), span=decl.name.span)
     if decl.amount is not None:
         tranche.amount = scope.money(decl.amount, "a tranche")
@@ -336,6 +376,10 @@ def _tranche(decl: ast.TrancheDecl, scope: Scope) -> ir.Tranche | None:
 
 def _condition(cond: ast.Condition, scope: Scope) -> ir.Condition | None:
     words = " ".join(cond.figure.words)
+    words = _FIGURE_ALIASES.get(words, words)
+    if words == "paid outcomes":
+        compared = scope.evaluate(cond.value)
+        words = "payments" if compared is not None and compared.kind == MONEY else "outcomes"
     if words not in FIGURES:
         import difflib
 

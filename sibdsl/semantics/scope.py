@@ -18,6 +18,7 @@ from decimal import Decimal
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.core.source import Span
 from sibdsl.semantics import ir
+from sibdsl.semantics.currency import MINOR_UNITS
 from sibdsl.semantics.values import COUNT, DURATION, MONEY, NUMBER, PERCENT, Evaluator, Value, kind_words
 from sibdsl.syntax import ast
 
@@ -96,6 +97,14 @@ class Scope:
         if positive and value.amount <= 0:
             self.sink.add("SIB206", f"{what} must be more than zero, not {value.describe()}", expr.span)
             return None
+        places = MINOR_UNITS.get(value.unit or "", 2)
+        exponent = value.amount.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            shown = f"{value.amount:.{places + 4}f}".rstrip("0") + ("..." if -exponent > places + 4 else "")
+            self.sink.add("SIB208", f"{what} of {value.unit} {shown} has more decimal places than {value.unit} "
+                          f"allows ({places})", expr.span,
+                          hint=f"round it to {places} decimal places; settlement rounds each payment by the "
+                               "contract's rounding rule")
         return value.amount
 
     def percent(self, expr: ast.Expr, what: str, low: Decimal = Decimal(0), high: Decimal = Decimal(100)) -> Decimal | None:

@@ -74,7 +74,9 @@ def parse_number(text: str, span: Span, sink: DiagnosticSink) -> Decimal | None:
     whole, _, fraction = digits.partition(".")
     if len(whole.lstrip("0")) > MAX_INT_DIGITS or len(fraction) > MAX_FRACTION_DIGITS:
         shown = text if len(text) <= 24 else text[:20] + "..."
-        sink.add("SIB016", f"the number {shown} has {len(whole)} digits", span,
+        size = (f"{len(whole)} digits before the point" if len(whole.lstrip("0")) > MAX_INT_DIGITS
+                else f"{len(fraction)} decimal places")
+        sink.add("SIB016", f"the number {shown} has {size}", span,
                  hint=f"numbers have at most {MAX_INT_DIGITS} digits before the point and "
                       f"{MAX_FRACTION_DIGITS} after")
         return None
@@ -134,11 +136,6 @@ class Evaluator:
                           expr.span, hint=f"write the amount in {self.currency}, converted at the rate the "
                                           "contract fixes")
             return None
-        places = MINOR_UNITS[code]
-        exponent = amount.normalize().as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > places:
-            self.sink.add("SIB208", f"{code} {amount} has more decimal places than {code} allows ({places})",
-                          expr.span, hint=f"round it to {places} decimal places")
         return Value(MONEY, amount, code)
 
     def _sum(self, expr: ast.Sum) -> Value | None:
@@ -177,26 +174,28 @@ class Evaluator:
         return result
 
     def _combine(self, left: Value, op: str, right: Value, span: Span) -> Value | None:
-        scalar = {NUMBER, COUNT}
         if op == "/":
             if right.amount == 0:
                 self.sink.add("SIB207", "division by zero", span)
                 return None
-            if right.kind in scalar:
-                return Value(left.kind, left.amount / right.amount, left.unit)
             if left.kind == right.kind and left.unit == right.unit:
-                return Value(NUMBER, left.amount / right.amount)
+                return Value(NUMBER, left.amount / right.amount)  # a ratio: GBP 10 / GBP 5 = 2
+            if right.kind == NUMBER:
+                return Value(left.kind, left.amount / right.amount, left.unit)
+            if left.kind == MONEY and right.kind == COUNT:  # GBP 1m / 100 participants: money each
+                return Value(MONEY, left.amount / right.amount, left.unit)
         else:
             if right.kind == PERCENT and left.kind != PERCENT:
                 return Value(left.kind, left.amount * right.amount / 100, left.unit)
             if left.kind == PERCENT and right.kind != PERCENT:
                 return Value(right.kind, right.amount * left.amount / 100, right.unit)
-            if right.kind in scalar and left.kind != COUNT:
+            if right.kind == NUMBER:
                 return Value(left.kind, left.amount * right.amount, left.unit)
-            if left.kind in scalar and right.kind != COUNT:
+            if left.kind == NUMBER:
                 return Value(right.kind, left.amount * right.amount, right.unit)
-            if left.kind == COUNT and right.kind == COUNT:
-                return Value(NUMBER, left.amount * right.amount)
+            if {left.kind, right.kind} == {MONEY, COUNT}:  # 150 participants * GBP 15,000
+                unit = left.unit if left.kind == MONEY else right.unit
+                return Value(MONEY, left.amount * right.amount, unit)
         word = "divide" if op == "/" else "multiply"
         self.sink.add("SIB202", f"cannot {word} {kind_words(left.kind, left.unit)} ({left.describe()}) "
                       f"by {kind_words(right.kind, right.unit)} ({right.describe()})",
@@ -208,5 +207,10 @@ class Evaluator:
 def _currency_hint(code: str) -> str:
     import difflib
 
-    close = difflib.get_close_matches(code, list(MINOR_UNITS), n=1, cutoff=0.6)
+    common = ["GBP", "USD", "EUR", "CAD", "AUD", "NZD", "CHF", "JPY", "INR", "ZAR", "KES", "NGN", "COP"]
+    anagram = next((c for c in common if sorted(c) == sorted(code.upper())), None)
+    if anagram:
+        return f"did you mean {anagram}?"
+    close = difflib.get_close_matches(code.upper(), common, n=1, cutoff=0.6) or \
+        difflib.get_close_matches(code.upper(), list(MINOR_UNITS), n=1, cutoff=0.6)
     return f"did you mean {close[0]}?" if close else "use the three-letter ISO 4217 code (GBP, USD, EUR)"

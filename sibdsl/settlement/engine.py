@@ -9,6 +9,7 @@ longer ledger never changes an earlier decision.
 
 from __future__ import annotations
 
+import decimal
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -132,7 +133,7 @@ class _Engine:
             if who.enrolled:
                 return who
         else:
-            who = Participant(cohort, claim.start, claim.subgroup, False)
+            who = Participant(cohort, claim.start, claim.subgroup, False, referral=claim.referral)
             figures.participants[claim.participant] = who
         # enrolment: the first claim that finds room in an eligible cohort enrols the participant
         if cohort is not None and cohort in plan.cohorts:
@@ -168,7 +169,8 @@ class _Engine:
             if who.start is None:
                 raise _Rejected(Reason.VALUE_MISSING, "the window needs the participant's start date",
                                 ("outcomes", index, "window"))
-            deadline = add_duration(who.start, _duration(outcome.window))
+            anchor = who.referral if outcome.window_from == "referral" and who.referral else who.start
+            deadline = add_duration(anchor, _duration(outcome.window))
             if claim.achieved > deadline:
                 raise _Rejected(Reason.OUTSIDE_WINDOW, f"achieved {claim.achieved}, after the window closed "
                                 f"{deadline}", ("outcomes", index, "window"))
@@ -222,7 +224,7 @@ class _Engine:
                 continue
             if cap.measure == "share":
                 sub_after = figures.subgroup_count[cap.target] + 1
-                if sub_after * 100 > cap.limit * (figures.total_count + 1):
+                if sub_after > share_allowance(cap.limit, figures.total_count + 1):
                     raise _Rejected(Reason.CAP_REACHED, f"{what}: sub-group {cap.target} would be "
                                     f"{sub_after} of {figures.total_count + 1} paid outcomes", rule_here)
                 continue
@@ -243,7 +245,7 @@ class _Engine:
         if scope == "contract":
             return f.total_money
         if scope == "participant":
-            return who.paid
+            return None if claim.participant == "" else who.paid  # cohort-level results have no participant
         if scope == "outcome":
             if claim.outcome != target:
                 return None
@@ -343,6 +345,12 @@ class _Engine:
             decision.status, decision.reason, decision.rule = Status.PAID, Reason.PAID, ("outcomes", index)
             decision.detail = detail
         return decision
+
+
+def share_allowance(percent: Decimal, total: int) -> int:
+    """How many of `total` paid outcomes a sub-group may have under a share cap: the share,
+    rounded up to a whole outcome (so a first outcome can always be paid)."""
+    return int((percent * total / 100).to_integral_value(rounding=decimal.ROUND_CEILING))
 
 
 def _cap_words(cap: Cap) -> str:

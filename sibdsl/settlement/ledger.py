@@ -5,7 +5,7 @@ plus diagnostics, one per bad row, naming the column at fault (SIB7xx codes), wi
 line and the field's column so that they render like contract errors. Columns (header names
 are case-insensitive; order free):
 
-    claims:        claim_id, participant, outcome, date, [evidence, cohort, start, subgroup, value]
+    claims:        claim_id, participant, outcome, date, [evidence, cohort, start, subgroup, value, referral]
     measurements:  measurement_id, outcome, [cohort], date, baseline, observed
     requests:      request_id, tranche, date, amount, [purpose]
 
@@ -34,7 +34,8 @@ from sibdsl.model.contract import Contract
 from sibdsl.settlement.records import Claim, Measurement, Request
 
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "claims": (("claim_id", "participant", "outcome", "date"), ("evidence", "cohort", "start", "subgroup", "value")),
+    "claims": (("claim_id", "participant", "outcome", "date"),
+               ("evidence", "cohort", "start", "subgroup", "value", "referral")),
     "measurements": (("measurement_id", "outcome", "date", "baseline", "observed"), ("cohort",)),
     "requests": (("request_id", "tranche", "date", "amount"), ("purpose",)),
 }
@@ -242,6 +243,7 @@ def _claim(values: dict[str, Any], contract: Contract, line: int) -> Claim:
         start=_date(values, "start", required=False),
         subgroup=_name(values, "subgroup", subgroups, "sub-group", required=False),
         value=_number(values, "value", contract, required=False),
+        referral=_date(values, "referral", required=False),
         row=line,
     )
     return claim

@@ -55,6 +55,7 @@ class Claim:
     start: date | None = None
     subgroup: str | None = None
     value: Decimal | None = None
+    referral: date | None = None  # the referral date, where a window runs "of referral"
     row: int = 0  # line in the ledger file, for messages
 
     def order_key(self) -> tuple[object, ...]:

@@ -21,6 +21,7 @@ class Participant:
     start: date | None
     subgroup: str | None
     enrolled: bool
+    referral: date | None = None
     paid: Decimal = ZERO
     paid_dates: dict[str, list[date]] = field(default_factory=dict)  # outcome -> dates paid
     groups: dict[int, set[str]] = field(default_factory=dict)  # exclusive group -> members paid

@@ -398,6 +398,10 @@ class AstBuilder(Transformer[Token, Any]):
         return ast.Deadline(_date(_values(children)[0]), span=_span(children))
 
     def discretion(self, children: list[Any]) -> ast.Discretion:
+        owner = next((c for c in children if isinstance(c, Token) and c.type == "POSSESSIVE"), None)
+        if owner is not None:  # "at the board's discretion"
+            who = str(owner)[:-2].replace("_", " ")
+            return ast.Discretion(ast.Text(f"the {who}", span=span_of(owner)), span=_span(children))
         vals = _values(children)
         return ast.Discretion(_t(vals[0]) if vals else None, span=_span(children))
 

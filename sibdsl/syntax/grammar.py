@@ -148,6 +148,8 @@ def describe_terminal(name: str) -> str:
 def describe_expected(names: set[str] | frozenset[str]) -> str:
     """'expected X, Y or Z' in words, folding the many ways to start a declaration."""
     words = sorted({describe_terminal(n) for n in names})
+    if "CURRENCY" in names and "MONEY_SYMBOL" not in names:  # after `currency`: a code, not an amount
+        words = sorted({w for w in words if w != _WORDS["CURRENCY"]} | {"a currency code (GBP)"})
     keyword_words = {f"'{k}'" for k in TOP_LEVEL}
     starts = keyword_words & set(words)
     if len(starts) > 5:

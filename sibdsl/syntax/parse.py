@@ -213,7 +213,9 @@ def _report(source: SourceFile, sink: DiagnosticSink, exc: UnexpectedInput, line
         expected = describe_expected(accepted)
         hint = None
         text = source.line_text(line)
-        if tok.type == "NAME":
+        if tok.type == "NAME" and "CURRENCY" in accepted and len(str(tok)) == 3:
+            hint = f"currency codes are written in capitals: {str(tok).upper()}"
+        elif tok.type == "NAME":
             hint = _did_you_mean(str(tok))
         elif str(tok)[:1].isalpha() and "NAME" in accepted:
             hint = f"'{tok}' is a keyword of the language and cannot be used as a name; choose another name"

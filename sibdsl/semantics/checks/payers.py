@@ -37,6 +37,11 @@ def check_payers(contract: ir.Contract, sink: DiagnosticSink) -> None:
                  labels=[Label(p.span, f"{p.name}: {p.share.normalize():f}%") for p in payers[1:]],
                  hint=f"adjust the shares by {(HUNDRED - total).normalize():f} percentage points")
         return
+    for extra in contract.caps:  # `cap payer NAME ...` counts as that payer's cap
+        if extra.scope == "payer":
+            capped = next((p for p in payers if p.name == extra.target), None)
+            if capped is not None and (capped.cap is None or extra.limit < capped.cap):
+                capped.cap = extra.limit
     cap = contract_cap(contract)
     if cap is None:
         return

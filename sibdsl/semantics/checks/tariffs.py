@@ -63,9 +63,16 @@ def _points(outcome: ir.Outcome, sink: DiagnosticSink) -> None:
 
 def _subgroups(outcome: ir.Outcome, contract: ir.Contract, sink: DiagnosticSink) -> None:
     tariff = outcome.tariff
+    cohorts = [c for c in contract.cohorts if not outcome.cohorts or c.name in outcome.cohorts]
+    reachable = {s.name for c in cohorts for s in c.subgroups}
+    for price in tariff.subgroup_prices:
+        if price.subgroup not in reachable:
+            owner = next((c.name for c in contract.cohorts for s in c.subgroups if s.name == price.subgroup), "?")
+            sink.add("SIB409", f"sub-group '{price.subgroup}' belongs to cohort '{owner}', for which "
+                     f"'{outcome.name}' is not payable", price.span,
+                     hint="price the sub-groups of the outcome's own cohorts")
     if tariff.otherwise is not None:
         return
-    cohorts = [c for c in contract.cohorts if not outcome.cohorts or c.name in outcome.cohorts]
     priced = {p.subgroup for p in tariff.subgroup_prices}
     unpriced = [s.name for c in cohorts for s in c.subgroups if s.name not in priced]
     if unpriced and priced:
