@@ -125,7 +125,7 @@ def _compile_one(name: str, max_size: int, build_model: bool = True) -> Any:
               help="Run the property search: settle generated ledgers and check that no cap is exceeded, "
                    "nothing is paid twice, shares add up, and the contract's own assertions hold.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the property search (reproducible).")
-@click.option("--examples", type=click.IntRange(min=1), default=100, show_default=True,
+@click.option("--examples", type=click.IntRange(min=1), default=200, show_default=True,
               help="Ledgers generated per contract by the property search.")
 @click.option("--counterexample-dir", type=click.Path(file_okay=False), default="counterexamples",
               show_default=True, help="Where a ledger that breaks a property is written as CSV.")

@@ -36,24 +36,19 @@ def claims_for(contract: Contract, max_claims: int = 24) -> st.SearchStrategy[li
                          allow_infinity=False)
     dates = _dates(header.term_start, header.term_end)
 
-    @st.composite
-    def one(draw: st.DrawFn, number: int) -> Claim:
-        participant = draw(participants)
-        return Claim(
-            claim_id=f"c{draw(st.integers(1, max_claims + 4)) if draw(st.integers(0, 9)) == 0 else number}",
-            participant=participant,
-            outcome=draw(st.sampled_from(outcomes)),
-            achieved=draw(dates),
-            evidence="e",
-            cohort=draw(st.sampled_from(cohorts)) if bool(cohorts) and draw(st.booleans()) else None,
-            start=draw(st.one_of(st.none(), dates)),
-            subgroup=draw(st.sampled_from(subgroups)) if bool(subgroups) and draw(st.booleans()) else None,
-            value=draw(st.one_of(st.none(), values)),
-        )
+    maybe_cohort = st.one_of(st.none(), st.sampled_from(cohorts)) if cohorts else st.none()
+    maybe_subgroup = st.one_of(st.none(), st.sampled_from(subgroups)) if subgroups else st.none()
+    # Strategies are built once: a claim is a tuple of simple draws, numbered afterwards.
+    fields = st.tuples(
+        st.one_of(st.none(), st.none(), st.none(), st.integers(0, max_claims)),  # reuse an earlier id
+        participants, st.sampled_from(outcomes), dates, maybe_cohort, st.one_of(st.none(), dates), maybe_subgroup,
+        st.one_of(st.none(), values),
+    )
 
-    @st.composite
-    def ledger(draw: st.DrawFn) -> list[Claim]:
-        n = draw(st.integers(0, max_claims))
-        return [draw(one(i)) for i in range(n)]
+    def build(rows: list[tuple[int | None, str, str, date, str | None, date | None, str | None, Decimal | None]]
+              ) -> list[Claim]:
+        return [Claim(claim_id=f"c{n if reuse is None else reuse}", participant=p, outcome=o, achieved=d, evidence="e",
+                      cohort=c, start=s, subgroup=g, value=v)
+                for n, (reuse, p, o, d, c, s, g, v) in enumerate(rows)]
 
-    return ledger()
+    return st.lists(fields, max_size=max_claims).map(build)
