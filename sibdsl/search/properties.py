@@ -45,10 +45,10 @@ def cap_violations(s: Settlement) -> list[str]:
     running_sub: dict[object, int] = defaultdict(int)
     share_caps = [cap for cap in c.caps if cap.measure == "share"]
     for running_total, d in enumerate(claims_paid, start=1):
-        p = who.get(d.participant)
+        p = None if d.cohort_level else who.get(d.participant)
         sub = p.subgroup if p else None
         cohort = p.cohort if p else d.participant  # cohort-level results carry the cohort in `participant`
-        person = d.participant if p is not None else None  # cohort-level results have no participant
+        person = None if d.cohort_level else d.participant
         keys = [("participant", person), ("outcome", d.outcome), ("subgroup", sub), ("cohort", cohort),
                 ("period", d.period), ("year", plan.year_of(d.achieved)), ("contract", None)]
         for key in keys:

@@ -139,11 +139,10 @@ class _Engine:
         if cohort is not None and cohort in plan.cohorts:
             ci = plan.cohorts[cohort]
             spec = plan.contract.cohorts[ci]
-            if spec.referral_start is not None and who.start is not None and not (
-                    spec.referral_start <= who.start <= (spec.referral_end or plan.term_end)):
+            opens, closes = spec.referral_start or plan.term_start, spec.referral_end or plan.term_end
+            if who.start is not None and not opens <= who.start <= closes:
                 raise _Rejected(Reason.REFERRAL_OUTSIDE_WINDOW,
-                                f"started {who.start}, outside referrals {spec.referral_start} to {spec.referral_end}",
-                                ("cohorts", ci))
+                                f"started {who.start}, outside referrals {opens} to {closes}", ("cohorts", ci))
             if spec.size is not None and figures.enrolled[cohort] >= spec.size:
                 raise _Rejected(Reason.COHORT_FULL, f"cohort {cohort} already has {spec.size} participants",
                                 ("cohorts", ci))
@@ -310,7 +309,7 @@ class _Engine:
         found = plan.outcomes.get(m.outcome)
         period = plan.period_of(m.measured) if plan.term_start <= m.measured <= plan.term_end else -1
         decision = Decision(m.measurement_id, m.cohort or "(all cohorts)", m.outcome, m.measured, Status.REJECTED,
-                            Reason.PAID, ZERO, ZERO, period, row=m.row)
+                            Reason.PAID, ZERO, ZERO, period, row=m.row, cohort_level=True)
         if m.measurement_id in figures.seen_ids:
             return self._reject(decision, Reason.DUPLICATE_CLAIM, f"id {m.measurement_id} was already decided")
         figures.seen_ids.add(m.measurement_id)

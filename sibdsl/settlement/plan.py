@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from sibdsl.model.contract import Cap, Contract, Outcome
+from sibdsl.semantics.calendar import add_months
 
 
 @dataclass
@@ -45,16 +46,19 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
     def period_of(self, day: date) -> int:
-        months = (day.year - self.term_start.year) * 12 + day.month - self.term_start.month
-        if day.day < self.term_start.day:
-            months -= 1
-        return months // self.months_per_period
+        return whole_months(self.term_start, day) // self.months_per_period
 
     def year_of(self, day: date) -> int:
-        months = (day.year - self.term_start.year) * 12 + day.month - self.term_start.month
-        if day.day < self.term_start.day:
-            months -= 1
-        return months // 12
+        return whole_months(self.term_start, day) // 12
+
+
+def whole_months(start: date, day: date) -> int:
+    """Whole calendar months from start to day, by the contract's month rule (31 January +
+    1 month = 28/29 February), so periods, years and anniversaries agree with windows."""
+    months = (day.year - start.year) * 12 + day.month - start.month
+    if add_months(start, months) > day:
+        months -= 1
+    return months
 
 
 def make_plan(contract: Contract) -> Plan:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sibdsl.model.contract import Outcome, Tariff
 from sibdsl.settlement.money import HUNDRED, ONE, ZERO, round_money
+from sibdsl.settlement.plan import whole_months
 from sibdsl.settlement.records import Reason
 
 
@@ -28,12 +29,10 @@ def scale_percent(tariff: Tariff, value: Decimal) -> Decimal:
 
 
 def full_years(start: date, day: date) -> int:
+    """Anniversaries passed, by the month rule (29 February + 1 year = 28 February)."""
     if day < start:
         return 0
-    years = day.year - start.year
-    if (day.month, day.day) < (start.month, start.day):
-        years -= 1
-    return years
+    return whole_months(start, day) // 12
 
 
 def price(outcome: Outcome, subgroup: str | None, value: Decimal | None, achieved: date, paid_before: int,
@@ -68,4 +67,7 @@ def price(outcome: Outcome, subgroup: str | None, value: Decimal | None, achieve
         years = full_years(outcome.indexation.start, achieved)
         if years:
             amount = amount * (ONE + outcome.indexation.rate / HUNDRED) ** years
-    return round_money(amount, unit, rule), None, ""
+    rounded = round_money(amount, unit, rule)
+    if rounded <= 0:
+        return ZERO, Reason.BELOW_THRESHOLD, f"the price {amount} rounds to {rounded}"
+    return rounded, None, ""

@@ -105,3 +105,4 @@ class Decision:
     detail: str = ""
     shares: dict[str, Decimal] = field(default_factory=dict)
     row: int = 0
+    cohort_level: bool = False  # decided from a cohort-level measurement, not a participant's claim

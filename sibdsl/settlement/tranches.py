@@ -47,7 +47,7 @@ def _figures_over_time(contract: Contract, decisions: list[Decision]):  # type: 
         for payer, part in d.shares.items():
             if payer in payer_names:
                 figures[("payments", payer)] += part
-        if d.participant not in cohort_of:
+        if not d.cohort_level and d.participant not in cohort_of:
             cohort_of[d.participant] = single
             figures[("participants", None)] += 1
             if single:
