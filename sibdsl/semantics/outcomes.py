@@ -12,7 +12,7 @@ from decimal import Decimal
 from sibdsl.core.diagnostics import Label
 from sibdsl.semantics import ir
 from sibdsl.semantics.scope import Scope
-from sibdsl.semantics.values import NUMBER, PERCENT
+from sibdsl.semantics.values import NUMBER, PERCENT, parse_number
 from sibdsl.syntax import ast
 
 _TARIFFS = (ast.FixedTariff, ast.SubgroupTariff, ast.TieredTariff, ast.SlidingTariff, ast.CohortTariff)
@@ -115,9 +115,12 @@ def _tariff(node: ast.Node, scope: Scope) -> ir.Tariff | None:
         tariff = ir.Tariff(kind="tiered", span=node.span)
         for band in node.bands:
             price = scope.money(band.price, "a band price")
-            first = scope.whole_amount(Decimal(band.first.replace(",", "")), band.span, "a band's first outcome")
-            last = (scope.whole_amount(Decimal(band.last.replace(",", "")), band.span, "a band's last outcome")
-                    if band.last is not None else None)
+            first_n = parse_number(band.first, band.span, scope.sink)
+            last_n = parse_number(band.last, band.span, scope.sink) if band.last is not None else None
+            if first_n is None or (band.last is not None and last_n is None):
+                return None
+            first = scope.whole_amount(first_n, band.span, "a band's first outcome")
+            last = scope.whole_amount(last_n, band.span, "a band's last outcome") if last_n is not None else None
             if price is None or first is None or (band.last is not None and last is None):
                 return None
             tariff.bands.append(ir.Band(first=first, last=last, price=price, span=band.span))

@@ -16,7 +16,7 @@ from sibdsl.semantics import ir
 from sibdsl.semantics.currency import MINOR_UNITS
 from sibdsl.semantics.outcomes import build_outcome
 from sibdsl.semantics.scope import Scope
-from sibdsl.semantics.values import COUNT, MONEY, fmt, kind_words
+from sibdsl.semantics.values import COUNT, MONEY, fmt, kind_words, parse_number
 from sibdsl.syntax import ast
 
 _PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12, "annually": 12}
@@ -313,8 +313,10 @@ def _exclusive(decl: ast.ExclusiveDecl, scope: Scope, number: int) -> ir.Exclusi
     members = [scope.refer(m, "outcome") for m in decl.members]
     if any(m is None for m in members):
         return None
-    k = 1 if decl.k == "one" else scope.whole_amount(
-        Decimal(decl.k.replace(",", "")), decl.span, "the number in an exclusive group")
+    k: int | None = 1
+    if decl.k != "one":
+        amount = parse_number(decl.k, decl.span, scope.sink)
+        k = None if amount is None else scope.whole_amount(amount, decl.span, "the number in an exclusive group")
     if k is None:
         return None
     names = [m for m in members if m is not None]

@@ -18,7 +18,8 @@ from sibdsl.syntax import ast
 
 MONEY, PERCENT, DURATION, COUNT, NUMBER = "money", "percentage", "duration", "count", "number"
 
-_CONTEXT = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN, traps=[decimal.InvalidOperation])
+_CONTEXT = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN,
+                           traps=[decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero])
 
 _UNITS = {
     "day": ("duration", "days"), "days": ("duration", "days"),
@@ -94,10 +95,14 @@ class Evaluator:
         with decimal.localcontext(_CONTEXT):
             try:
                 value = self._eval(expr)
+                if value is not None and (not value.amount.is_finite() or value.amount.adjusted() > 40):
+                    self.sink.add("SIB206", "this value is far too large for a contract", expr.span,
+                                  hint="check the amount and its multipliers")
+                    return None
                 if value is not None and value.amount.as_tuple().exponent != 0:
                     value = Value(value.kind, Decimal(format(value.amount, "f")), value.unit)
                 return value
-            except (decimal.InvalidOperation, decimal.Overflow):
+            except (decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero):
                 self.sink.add("SIB206", "this value is out of range", expr.span)
                 return None
 

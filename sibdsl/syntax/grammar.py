@@ -41,6 +41,17 @@ class CommentCollector:
         return token
 
 
+MAX_PAREN_DEPTH = 32
+
+
+class NestingTooDeep(Exception):
+    """Raised from the token stream when parentheses nest deeper than any contract needs."""
+
+    def __init__(self, token: Token) -> None:
+        super().__init__("nesting too deep")
+        self.token = token
+
+
 class OptionalCommas:
     """Post-lexer: a comma directly before a keyword is punctuation between clauses; drop it.
 
@@ -52,7 +63,14 @@ class OptionalCommas:
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         pending: Token | None = None
+        depth = 0
         for tok in stream:
+            if tok.type == "LPAR":
+                depth += 1
+                if depth > MAX_PAREN_DEPTH:
+                    raise NestingTooDeep(tok)
+            elif tok.type == "RPAR":
+                depth = max(0, depth - 1)
             if pending is not None:
                 if tok.type in VALUE_TOKENS or not str(tok)[:1].isalpha():
                     yield pending

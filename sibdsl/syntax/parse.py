@@ -17,11 +17,18 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.core.source import SourceFile, Span
 from sibdsl.syntax import ast
-from sibdsl.syntax.grammar import COMMENTS, TOP_LEVEL, describe_expected, get_parser, keyword_values
+from sibdsl.syntax.grammar import (
+    COMMENTS,
+    MAX_PAREN_DEPTH,
+    TOP_LEVEL,
+    NestingTooDeep,
+    describe_expected,
+    get_parser,
+    keyword_values,
+)
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_SYNTAX_ERRORS = 50
-MAX_PAREN_DEPTH = 32
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _CHUNK_START = re.compile(r"[ \t]*(" + "|".join(TOP_LEVEL) + r")\b")
@@ -58,38 +65,17 @@ def decode_source(name: str, data: bytes, sink: DiagnosticSink, max_bytes: int =
     return source
 
 
-def _check_nesting(source: SourceFile, sink: DiagnosticSink) -> bool:
-    text = source.text
-    if text.count("(") <= MAX_PAREN_DEPTH:
-        return True
-    depth = 0
-    in_string = False
-    for i, ch in enumerate(text):
-        if ch == '"':
-            in_string = not in_string
-        elif ch == "\n":
-            in_string = False
-        elif not in_string and ch == "(":
-            depth += 1
-            if depth > MAX_PAREN_DEPTH:
-                sink.add("SIB014", f"parentheses nested more than {MAX_PAREN_DEPTH} deep",
-                         source.span(i, i + 1), hint="write the value without so many brackets")
-                return False
-        elif not in_string and ch == ")":
-            depth = max(0, depth - 1)
-    return True
-
-
 def parse_source(source: SourceFile, sink: DiagnosticSink) -> ast.ContractFile | None:
     """Parse a whole file; on failure, report syntax errors declaration by declaration."""
-    if not _check_nesting(source, sink):
-        return None
     parser = get_parser()
     COMMENTS.comments = []
     try:
         tree: ast.ContractFile = parser.parse(source.text)  # type: ignore[assignment]
     except UnexpectedInput:
         _recover(source, sink)
+        return None
+    except NestingTooDeep as deep:
+        _too_deep(sink, deep, 0)
         return None
     comments = tuple(ast.Comment(str(t), span=Span(t.line or 1, t.column or 1, t.end_line or 1,
                                                       t.end_column or 1, t.start_pos or 0, t.end_pos or 0))
@@ -120,6 +106,9 @@ def _recover(source: SourceFile, sink: DiagnosticSink) -> None:
     for first_line, text in _chunks(source):
         try:
             parser.parse(text)
+        except NestingTooDeep as deep:
+            count += 1
+            _too_deep(sink, deep, first_line)
         except UnexpectedInput as exc:
             count += 1
             if count > MAX_SYNTAX_ERRORS:
@@ -133,6 +122,15 @@ def _recover(source: SourceFile, sink: DiagnosticSink) -> None:
             parser.parse(source.text)
         except UnexpectedInput as exc:
             _report(source, sink, exc, 0)
+        except NestingTooDeep as deep:
+            _too_deep(sink, deep, 0)
+
+
+def _too_deep(sink: DiagnosticSink, deep: NestingTooDeep, line_offset: int) -> None:
+    tok = deep.token
+    line = (tok.line or 1) + line_offset
+    sink.add("SIB014", f"parentheses nested more than {MAX_PAREN_DEPTH} deep",
+             Span(line, tok.column or 1, line, (tok.column or 1) + 1), hint="write the value without so many brackets")
 
 
 def _accepted(exc: UnexpectedToken) -> set[str]:
@@ -223,7 +221,8 @@ def _report(source: SourceFile, sink: DiagnosticSink, exc: UnexpectedInput, line
             hint = "names start with a letter: write pt_13w, not 13w_pt"
         elif str(tok) == "-" and text[column - 2: column - 1].isalnum() and text[column: column + 1].isalpha():
             hint = "names join words with underscores: move_in, not move-in"
-        sink.add("SIB010", f"unexpected {str(tok)!r}; expected {expected}", span,
+        shown = str(tok) if len(str(tok)) <= 40 else str(tok)[:37] + "..."
+        sink.add("SIB010", f"unexpected {shown!r}; expected {expected}", span,
                  hint=hint or _form_hint(source, line))
         return
     names = _accepted(exc) if isinstance(exc, UnexpectedToken) else set(getattr(exc, "expected", ()) or ())

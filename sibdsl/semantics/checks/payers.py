@@ -6,6 +6,7 @@ without a stated share is given 100%.
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 
 from sibdsl.core.diagnostics import DiagnosticSink, Label
@@ -20,6 +21,11 @@ def contract_cap(contract: ir.Contract) -> ir.Cap | None:
 
 
 def check_payers(contract: ir.Contract, sink: DiagnosticSink) -> None:
+    with decimal.localcontext(decimal.Context(prec=80)):
+        _check_payers(contract, sink)
+
+
+def _check_payers(contract: ir.Contract, sink: DiagnosticSink) -> None:
     payers = contract.payers
     if not payers:
         return
