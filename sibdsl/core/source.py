@@ -38,22 +38,26 @@ class Span:
 NO_SPAN = Span(1, 1, 1, 1)
 
 
-@dataclass(slots=True)
+@dataclass
 class SourceFile:
     """The text of one contract with the offsets at which its lines start."""
 
     name: str
     text: str
-    _line_starts: list[int] = field(default_factory=list, repr=False)
+    _starts: list[int] | None = field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        starts = [0]
-        find = self.text.find
-        pos = find("\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = find("\n", pos + 1)
-        self._line_starts = starts
+    @property
+    def _line_starts(self) -> list[int]:
+        """Offsets of line starts, computed on first use (a large ledger may never need them)."""
+        if self._starts is None:
+            starts = [0]
+            find = self.text.find
+            pos = find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = find("\n", pos + 1)
+            self._starts = starts
+        return self._starts
 
     @property
     def line_count(self) -> int:

@@ -10,17 +10,19 @@ longer ledger never changes an earlier decision.
 from __future__ import annotations
 
 import decimal
+import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 
 from sibdsl.model.contract import Cap, Contract, Outcome
 from sibdsl.semantics import ir
 from sibdsl.semantics.calendar import add_duration
 from sibdsl.settlement.cohort_level import price_measurement
-from sibdsl.settlement.money import ZERO, split
+from sibdsl.settlement.money import ZERO, round_money, split
 from sibdsl.settlement.plan import Plan, make_plan
 from sibdsl.settlement.pricing import price
 from sibdsl.settlement.records import Claim, Decision, Measurement, Reason, Status
@@ -44,31 +46,65 @@ def _duration(d: object) -> ir.Duration:
     return ir.Duration(amount=d.amount, unit=d.unit)  # type: ignore[attr-defined]
 
 
-class _Rejected(Exception):
+class _Rejected:
+    """Why a claim is rejected; returned (not raised: exceptions are slow on a hot path)."""
+
+    __slots__ = ("detail", "reason", "rule")
+
     def __init__(self, reason: Reason, detail: str, rule: Rule = ()) -> None:
         self.reason, self.detail, self.rule = reason, detail, rule
+
+
+def _event_key(event: Claim | Measurement) -> tuple[object, ...]:
+    if isinstance(event, Claim):
+        return event.order_key()
+    return (event.measured, event.measurement_id, "", event.outcome, "", event.cohort or "", date.min, "",
+            event.baseline, event.observed)
+
+
+def in_order(claims: Iterable[Claim], measurements: Iterable[Measurement] = ()) -> list[Claim | Measurement]:
+    """The total order of settlement: (date, id), ties broken by every other field."""
+    events: list[Claim | Measurement] = list(claims)
+    events += measurements
+    keyed = [(_short_key(e), e) for e in events]
+    keyed.sort(key=itemgetter(0))
+    ordered = [e for _, e in keyed]
+    i, n = 0, len(keyed)
+    while i < n - 1:  # equal (date, id) pairs are rare: order them by all their fields
+        j = i
+        while j + 1 < n and keyed[j + 1][0] == keyed[i][0]:
+            j += 1
+        if j > i:
+            ordered[i:j + 1] = sorted(ordered[i:j + 1], key=_event_key)
+        i = j + 1
+    return ordered
+
+
+def _short_key(e: Claim | Measurement) -> tuple[date, str]:
+    return (e.achieved, e.claim_id) if isinstance(e, Claim) else (e.measured, e.measurement_id)
 
 
 def settle(contract: Contract, claims: Iterable[Claim], measurements: Iterable[Measurement] = (),
            progress: Callable[[int], None] | None = None) -> Settlement:
     plan = make_plan(contract)
     engine = _Engine(plan)
-    events: list[tuple[tuple[object, ...], Claim | Measurement]] = [(c.order_key(), c) for c in claims]
-    events += [((m.measured, m.measurement_id, "", m.outcome, "", m.cohort or "", date.min, "", m.baseline,
-                 m.observed), m) for m in measurements]
-    events.sort(key=lambda e: e[0])  # type: ignore[arg-type, return-value]
-    decisions = []
-    for n, (_, event) in enumerate(events):
-        if isinstance(event, Claim):
-            decisions.append(engine.decide(event))
-        else:
-            decisions.append(engine.measure(event))
-        if progress is not None and n % 10000 == 9999:
-            progress(n + 1)
-    invoices: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
-    for d in decisions:
-        for payer, part in d.shares.items():
-            invoices[(payer, d.period)] += part
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small, acyclic records: the cycle collector only costs time here
+    try:
+        events = in_order(claims, measurements)
+        decisions = []
+        decide, measure = engine.decide, engine.measure
+        for n, event in enumerate(events):
+            decisions.append(decide(event) if isinstance(event, Claim) else measure(event))
+            if progress is not None and n % 10000 == 9999:
+                progress(n + 1)
+        invoices: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+        for d in decisions:
+            for payer, part in d.shares.items():
+                invoices[(payer, d.period)] += part
+    finally:
+        if collecting:
+            gc.enable()
     return Settlement(plan, decisions, engine.figures, dict(invoices))
 
 
@@ -77,6 +113,14 @@ class _Engine:
         self.plan = plan
         self.figures = Figures()
         self.shares = [(p.name, p.share) for p in plan.payers]
+        self.caps = [(ci, cap, _cap_words(cap)) for ci, cap in plan.caps]
+        self._rules: dict[Rule, Rule] = {}
+        self._paid_rules = [("outcomes", i) for i in range(len(plan.contract.outcomes))]
+        self._splits: dict[Decimal, dict[str, Decimal]] = {}  # payment -> its parts (before payer caps)
+        self._fixed: dict[str, Decimal] = {  # fixed prices, rounded once
+            o.name: round_money(o.tariff.price, plan.unit, plan.rounding) for o in plan.contract.outcomes
+            if o.tariff.kind == "fixed" and o.tariff.price is not None and o.indexation is None}
+        self.windows = {o.name: _duration(o.window) for o in plan.contract.outcomes if o.window is not None}
 
     # ------------------------------------------------------------------ one claim
     def decide(self, claim: Claim) -> Decision:
@@ -91,13 +135,19 @@ class _Engine:
         if found is None:  # the ledger reader rejects unknown outcomes; callers may not have
             return self._reject(decision, Reason.NOT_IN_COHORT, f"the contract has no outcome {claim.outcome!r}")
         index, outcome = found
-        try:
-            who = self._participant(claim)
-            self._eligible(claim, index, outcome, who, period)
-            amount, rule = self._price(claim, index, outcome, who, decision)
-            amount, rule, binding = self._caps(claim, outcome, who, period, amount, rule, decision)
-        except _Rejected as why:
+        who = self._participant(claim)
+        if isinstance(who, _Rejected):
+            return self._reject(decision, who.reason, who.detail, who.rule)
+        why = self._eligible(claim, index, outcome, who, period)
+        if why is not None:
             return self._reject(decision, why.reason, why.detail, why.rule)
+        priced = self._price(claim, index, outcome, who, decision)
+        if isinstance(priced, _Rejected):
+            return self._reject(decision, priced.reason, priced.detail, priced.rule)
+        capped = self._caps(claim, outcome, who, period, priced, ("outcomes", index), decision)
+        if isinstance(capped, _Rejected):
+            return self._reject(decision, capped.reason, capped.detail, capped.rule)
+        amount, rule, binding = capped
         shares, amount, payer_rule = self._split(amount, decision.price)
         if amount <= 0:
             return self._reject(decision, Reason.PAYER_CAP_REACHED, "every payer has reached its cap", payer_rule)
@@ -108,18 +158,19 @@ class _Engine:
         if amount < decision.price:
             decision.status, decision.reason = Status.PARTIAL, Reason.CAP_PARTIAL
             decision.detail = f"paid {amount} of {decision.price}: {binding} left no more"
-            decision.rule = rule
+            decision.rule = self._rules.setdefault(rule, rule)
         else:
             decision.status, decision.reason = Status.PAID, Reason.PAID
-            decision.rule = ("outcomes", index)
+            decision.rule = self._paid_rules[index]
         return decision
 
     def _reject(self, decision: Decision, reason: Reason, detail: str, rule: Rule = ()) -> Decision:
+        rule = self._rules.setdefault(rule, rule)  # one tuple per rule, shared by its decisions
         decision.status, decision.reason, decision.detail, decision.rule = Status.REJECTED, reason, detail, rule
         decision.amount = ZERO
         return decision
 
-    def _participant(self, claim: Claim) -> Participant:
+    def _participant(self, claim: Claim) -> Participant | _Rejected:
         plan, figures = self.plan, self.figures
         who = figures.participants.get(claim.participant)
         cohort = claim.cohort or (who.cohort if who else None) or plan.single_cohort
@@ -127,7 +178,7 @@ class _Engine:
             for name, given, known in (("cohort", claim.cohort, who.cohort), ("start", claim.start, who.start),
                                        ("sub-group", claim.subgroup, who.subgroup)):
                 if given is not None and given != known:
-                    raise _Rejected(Reason.PARTICIPANT_CONFLICT,
+                    return _Rejected(Reason.PARTICIPANT_CONFLICT,
                                     f"{name} {given} differs from {known or '(none)'} on this participant's first "
                                     "claim")
             if who.enrolled:
@@ -141,98 +192,102 @@ class _Engine:
             spec = plan.contract.cohorts[ci]
             opens, closes = spec.referral_start or plan.term_start, spec.referral_end or plan.term_end
             if who.start is not None and not opens <= who.start <= closes:
-                raise _Rejected(Reason.REFERRAL_OUTSIDE_WINDOW,
+                return _Rejected(Reason.REFERRAL_OUTSIDE_WINDOW,
                                 f"started {who.start}, outside referrals {opens} to {closes}", ("cohorts", ci))
             if spec.size is not None and figures.enrolled[cohort] >= spec.size:
-                raise _Rejected(Reason.COHORT_FULL, f"cohort {cohort} already has {spec.size} participants",
+                return _Rejected(Reason.COHORT_FULL, f"cohort {cohort} already has {spec.size} participants",
                                 ("cohorts", ci))
         who.enrolled = True
         figures.enrolled[cohort] += 1
         return who
 
-    def _eligible(self, claim: Claim, index: int, outcome: Outcome, who: Participant, period: int) -> None:
+    def _eligible(self, claim: Claim, index: int, outcome: Outcome, who: Participant, period: int) -> _Rejected | None:
         plan = self.plan
         if outcome.tariff.kind == "cohort_level":
-            raise _Rejected(Reason.COHORT_LEVEL_OUTCOME, "this outcome is paid from cohort measurements",
+            return _Rejected(Reason.COHORT_LEVEL_OUTCOME, "this outcome is paid from cohort measurements",
                             ("outcomes", index, "tariff"))
         if outcome.cohorts and who.cohort not in outcome.cohorts:
-            raise _Rejected(Reason.NOT_IN_COHORT, f"{claim.outcome} is payable only for {', '.join(outcome.cohorts)}",
+            return _Rejected(Reason.NOT_IN_COHORT, f"{claim.outcome} is payable only for {', '.join(outcome.cohorts)}",
                             ("outcomes", index, "cohorts"))
         if period < 0:
-            raise _Rejected(Reason.OUTSIDE_TERM, f"achieved {claim.achieved}, outside the term "
+            return _Rejected(Reason.OUTSIDE_TERM, f"achieved {claim.achieved}, outside the term "
                             f"{plan.term_start} to {plan.term_end}", ("header",))
         if who.start is not None and claim.achieved < who.start:
-            raise _Rejected(Reason.BEFORE_START, f"achieved {claim.achieved}, before the participant started "
+            return _Rejected(Reason.BEFORE_START, f"achieved {claim.achieved}, before the participant started "
                             f"{who.start}", ("outcomes", index))
         if outcome.window is not None:
             if who.start is None:
-                raise _Rejected(Reason.VALUE_MISSING, "the window needs the participant's start date",
+                return _Rejected(Reason.VALUE_MISSING, "the window needs the participant's start date",
                                 ("outcomes", index, "window"))
             anchor = who.referral if outcome.window_from == "referral" and who.referral else who.start
-            deadline = add_duration(anchor, _duration(outcome.window))
+            deadline = add_duration(anchor, self.windows[claim.outcome])
             if claim.achieved > deadline:
-                raise _Rejected(Reason.OUTSIDE_WINDOW, f"achieved {claim.achieved}, after the window closed "
+                return _Rejected(Reason.OUTSIDE_WINDOW, f"achieved {claim.achieved}, after the window closed "
                                 f"{deadline}", ("outcomes", index, "window"))
         done = who.paid_dates.get(claim.outcome, ())
         limit = outcome.repeat_limit if outcome.repeat != "unlimited" else 0
         if limit and len(done) >= limit:
-            raise _Rejected(Reason.REPEAT_LIMIT, f"already paid {len(done)} time(s) for this participant",
+            return _Rejected(Reason.REPEAT_LIMIT, f"already paid {len(done)} time(s) for this participant",
                             ("outcomes", index, "repeat"))
         for pi, prereq in enumerate(outcome.prerequisites):
             rule = ("outcomes", index, "prerequisites", pi)
             dates = who.paid_dates.get(prereq.outcome)
             if not dates:
-                raise _Rejected(Reason.PREREQUISITE_NOT_PAID, f"{prereq.outcome} has not been paid for this "
+                return _Rejected(Reason.PREREQUISITE_NOT_PAID, f"{prereq.outcome} has not been paid for this "
                                 "participant", rule)
             first = dates[0]
             if prereq.at_least is not None and claim.achieved < add_duration(first, _duration(prereq.at_least)):
-                raise _Rejected(Reason.PREREQUISITE_TOO_SOON, f"{prereq.outcome} was achieved {first}; this must "
+                return _Rejected(Reason.PREREQUISITE_TOO_SOON, f"{prereq.outcome} was achieved {first}; this must "
                                 f"come at least {prereq.at_least.amount} {prereq.at_least.unit} later", rule)
             if prereq.within is not None and claim.achieved > add_duration(first, _duration(prereq.within)):
-                raise _Rejected(Reason.PREREQUISITE_TOO_LATE, f"{prereq.outcome} was achieved {first}; this had "
+                return _Rejected(Reason.PREREQUISITE_TOO_LATE, f"{prereq.outcome} was achieved {first}; this had "
                                 f"to come within {prereq.within.amount} {prereq.within.unit}", rule)
         for gi, k, _members in plan.groups_of.get(claim.outcome, ()):
             used = who.groups.get(gi, set())
             if claim.outcome not in used and len(used) >= k:
-                raise _Rejected(Reason.EXCLUSIVE_SIBLING_PAID, f"{', '.join(sorted(used))} already paid; at most "
-                                f"{k} of this group per participant", ("exclusive_groups", gi))
+                return _Rejected(Reason.EXCLUSIVE_SIBLING_PAID, f"{', '.join(sorted(used))} already paid; at most "
+                                 f"{k} of this group per participant", ("exclusive_groups", gi))
+        return None
 
     def _price(self, claim: Claim, index: int, outcome: Outcome, who: Participant,
-               decision: Decision) -> tuple[Decimal, Rule]:
+               decision: Decision) -> Decimal | _Rejected:
+        fixed = self._fixed.get(claim.outcome)
+        if fixed is not None and fixed > 0:
+            decision.price = fixed
+            return fixed
         plan = self.plan
         amount, why, detail = price(outcome, who.subgroup, claim.value, claim.achieved,
                                     self.figures.outcome_count[claim.outcome], plan.unit, plan.rounding)
         if why is not None:
-            raise _Rejected(why, detail, ("outcomes", index, "tariff"))
+            return _Rejected(why, detail, ("outcomes", index, "tariff"))
         decision.price = amount
-        return amount, ("outcomes", index)
+        return amount
 
     def _caps(self, claim: Claim, outcome: Outcome, who: Participant, period: int, amount: Decimal,
-              rule: Rule, decision: Decision) -> tuple[Decimal, Rule, str]:
+              rule: Rule, decision: Decision) -> tuple[Decimal, Rule, str] | _Rejected:
         figures = self.figures
         binding = ""
-        for ci, cap in self.plan.caps:
+        for ci, cap, what in self.caps:
             used = self._cap_use(cap, claim, who, period)
             if used is None:
                 continue
             rule_here: Rule = ("caps", ci)
-            what = _cap_words(cap)
             if cap.measure == "count":
                 if used + 1 > cap.limit:
-                    raise _Rejected(Reason.CAP_REACHED, f"{what} ({cap.limit:f}) reached", rule_here)
+                    return _Rejected(Reason.CAP_REACHED, f"{what} ({cap.limit:f}) reached", rule_here)
                 continue
             if cap.measure == "share":
                 sub_after = figures.subgroup_count[cap.target] + 1
                 if sub_after > share_allowance(cap.limit, figures.total_count + 1):
-                    raise _Rejected(Reason.CAP_REACHED, f"{what}: sub-group {cap.target} would be "
+                    return _Rejected(Reason.CAP_REACHED, f"{what}: sub-group {cap.target} would be "
                                     f"{sub_after} of {figures.total_count + 1} paid outcomes", rule_here)
                 continue
             headroom = cap.limit - used
             if headroom <= 0:
-                raise _Rejected(Reason.CAP_REACHED, f"{what} ({cap.limit:,f}) reached", rule_here)
+                return _Rejected(Reason.CAP_REACHED, f"{what} ({cap.limit:,f}) reached", rule_here)
             if amount > headroom:
                 if cap.behaviour == "reject":
-                    raise _Rejected(Reason.CAP_REACHED, f"{what}: {headroom:,f} left, the claim is "
+                    return _Rejected(Reason.CAP_REACHED, f"{what}: {headroom:,f} left, the claim is "
                                     f"{amount:,f} and the contract rejects claims over the cap", rule_here)
                 amount, rule, binding = headroom, rule_here, what
                 figures.cap_bound[ci] += 1
@@ -265,7 +320,11 @@ class _Engine:
 
     def _split(self, amount: Decimal, price_: Decimal) -> tuple[dict[str, Decimal], Decimal, Rule]:
         plan, f = self.plan, self.figures
-        shares = split(amount, self.shares, plan.remainder_to, plan.unit, plan.rounding)
+        shares = self._splits.get(amount)
+        if shares is None:
+            shares = split(amount, self.shares, plan.remainder_to, plan.unit, plan.rounding)
+            if len(self._splits) < 10_000:
+                self._splits[amount] = shares
         rule: Rule = ()
         for payer in plan.payers:
             if payer.cap is None:
@@ -274,6 +333,7 @@ class _Engine:
             if shares[payer.name] > headroom:
                 if payer.reject_at_cap:
                     return {}, ZERO, payer.cap_rule
+                shares = dict(shares)  # the cached split is shared: change a copy
                 shares[payer.name] = max(headroom, ZERO)
                 rule = payer.cap_rule
         return shares, sum(shares.values(), ZERO), rule
@@ -301,7 +361,6 @@ class _Engine:
             f.payer_money[payer] += part
         f.total_money += amount
         f.total_count += 1
-        f.history.append((day, f.total_money, f.total_count, sum(f.enrolled.values())))
 
     # ------------------------------------------------------------------ cohort-level results
     def measure(self, m: Measurement) -> Decision:
@@ -324,10 +383,10 @@ class _Engine:
         decision.price = amount
         who = Participant(m.cohort, None, None, True)
         fake = Claim(m.measurement_id, "", m.outcome, m.measured, cohort=m.cohort)
-        try:
-            amount, rule, binding = self._caps(fake, outcome, who, period, amount, ("outcomes", index), decision)
-        except _Rejected as no:
-            return self._reject(decision, no.reason, no.detail, no.rule)
+        capped = self._caps(fake, outcome, who, period, amount, ("outcomes", index), decision)
+        if isinstance(capped, _Rejected):
+            return self._reject(decision, capped.reason, capped.detail, capped.rule)
+        amount, rule, binding = capped
         shares, amount, payer_rule = self._split(amount, decision.price)
         if amount <= 0:
             return self._reject(decision, Reason.PAYER_CAP_REACHED, "every payer has reached its cap", payer_rule)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
+import gc
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -83,20 +83,47 @@ def parse_ledger(text: str, name: str, kind: str, contract: Contract, sink: Diag
     rows = _json_rows(source, sink) if is_json else _csv_rows(source, kind, sink)
     if rows is None:
         return ledger
-    build = _BUILDERS[kind]
-    for line, values, columns in rows:
-        try:
-            ledger.records.append(build(values, contract, line))
-        except _RowError as err:
-            ledger.invalid_rows.append(line)
-            col = columns.get(err.column, 1)
-            width = len(str(values.get(err.column) or "")) or 1
-            sink.add(err.code, f"row {line}, column {err.column}: {err.message}", Span(line, col, line, col + width),
-                     hint=err.hint)
+    build = _BUILDERS[kind](contract)
+    records = ledger.records
+    collecting = gc.isenabled()
+    gc.disable()  # many small acyclic records: the cycle collector only costs time
+    try:
+        _build_all(rows, build, records, ledger, source, sink, is_json)
+    finally:
+        if collecting:
+            gc.enable()
     return ledger
 
 
-Row = tuple[int, dict[str, Any], dict[str, int]]
+def _build_all(rows: Iterable[Row], build: Callable[[dict[str, Any], int], Any], records: list[Any], ledger: Ledger,
+               source: SourceFile, sink: DiagnosticSink, is_json: bool) -> None:
+    for line, values in rows:
+        try:
+            records.append(build(values, line))
+        except _RowError as err:
+            ledger.invalid_rows.append(line)
+            col = _column_of(source, line, err.column, is_json)
+            width = len(str(values.get(err.column) or "")) or 1
+            sink.add(err.code, f"row {line}, column {err.column}: {err.message}", Span(line, col, line, col + width),
+                     hint=err.hint)
+
+
+Row = tuple[int, dict[str, Any]]
+
+
+def _column_of(source: SourceFile, line: int, column: str, is_json: bool) -> int:
+    """The character column of a field, found only when a row is reported."""
+    text = source.line_text(line)
+    if is_json:
+        return max(1, text.find(f'"{column}"') + 1)
+    if '"' in text:
+        return 1
+    header = _header(next(csv.reader([source.line_text(1)])))
+    if column not in header:
+        return 1
+    index = header.index(column)
+    parts = text.split(",")
+    return sum(len(p) + 1 for p in parts[:index]) + 1
 
 
 def _header(names: list[str]) -> list[str]:
@@ -107,8 +134,8 @@ def _header(names: list[str]) -> list[str]:
     return out
 
 
-def _csv_rows(source: SourceFile, kind: str, sink: DiagnosticSink) -> list[Row] | None:
-    lines = source.text.splitlines()
+def _csv_rows(source: SourceFile, kind: str, sink: DiagnosticSink) -> Iterator[Row] | None:
+    lines = [source.line_text(1)] if source.text.strip() else []
     if not lines or not lines[0].strip():
         sink.add("SIB702", f"the {kind} file is empty: it needs a header row", Span(1, 1, 1, 1),
                  hint="first line: " + ",".join(KINDS[kind][0] + KINDS[kind][1]))
@@ -121,36 +148,34 @@ def _csv_rows(source: SourceFile, kind: str, sink: DiagnosticSink) -> list[Row] 
                  hint="the header row must name: " + ", ".join(required) + " (optional: " +
                       ", ".join(KINDS[kind][1]) + ")")
         return None
-    rows: list[Row] = []
-    reader = csv.reader(io.StringIO(source.text))
+    return _csv_stream(source, header)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text one at a time, without copying the whole text (StringIO would)."""
+    start, find = 0, text.find
+    while start < len(text):
+        end = find("\n", start)
+        if end == -1:
+            yield text[start:]
+            return
+        yield text[start:end + 1]
+        start = end + 1
+
+
+def _csv_stream(source: SourceFile, header: list[str]) -> Iterator[Row]:
+    """Rows one at a time, so a million-row ledger never holds a million dicts at once."""
+    reader = csv.reader(_lines(source.text))
     next(reader)
-    offsets = _field_offsets(lines)
+    width = len(header)
     for fields in reader:
         line = reader.line_num
-        if not fields or all(not f.strip() for f in fields):
+        if len(fields) != width:
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            yield (line, {"__width__": f"{len(fields)} fields, the header has {width}"})
             continue
-        values = {h: (fields[i].strip() if i < len(fields) else "") for i, h in enumerate(header)}
-        starts = offsets(line)
-        columns = {h: starts[i] if i < len(starts) else 1 for i, h in enumerate(header)}
-        if len(fields) != len(header):
-            rows.append((line, {"__width__": f"{len(fields)} fields, the header has {len(header)}"}, columns))
-            continue
-        rows.append((line, values, columns))
-    return rows
-
-
-def _field_offsets(lines: list[str]) -> Callable[[int], list[int]]:
-    def offsets(line: int) -> list[int]:
-        text = lines[line - 1] if 0 < line <= len(lines) else ""
-        if '"' in text:
-            return []
-        starts, col = [], 1
-        for part in text.split(","):
-            starts.append(col)
-            col += len(part) + 1
-        return starts
-
-    return offsets
+        yield (line, dict(zip(header, fields, strict=True)))
 
 
 def _json_rows(source: SourceFile, sink: DiagnosticSink) -> list[Row] | None:
@@ -163,16 +188,14 @@ def _json_rows(source: SourceFile, sink: DiagnosticSink) -> list[Row] | None:
         except json.JSONDecodeError as exc:
             sink.add("SIB706", f"line {number} is not a JSON object: {exc.msg}",
                      Span(number, exc.colno, number, exc.colno + 1), hint="JSON Lines: one object per line")
-            rows.append((number, {"__skip__": True}, {}))
+            rows.append((number, {"__skip__": True}))
             continue
         if not isinstance(obj, dict):
             sink.add("SIB706", f"line {number} is not a JSON object", Span(number, 1, number, 2),
                      hint='write one object per line: {"claim_id": "c1", ...}')
-            rows.append((number, {"__skip__": True}, {}))
+            rows.append((number, {"__skip__": True}))
             continue
-        values = {(_header([str(k)])[0]): ("" if v is None else v) for k, v in obj.items()}
-        columns = {k: max(1, raw.find(f'"{k}"') + 1) for k in obj}
-        rows.append((number, values, {(_header([k])[0]): c for k, c in columns.items()}))
+        rows.append((number, {(_header([str(k)])[0]): ("" if v is None else v) for k, v in obj.items()}))
     return rows
 
 
@@ -183,7 +206,7 @@ def _text(values: dict[str, Any], column: str, required: bool = True) -> str:
     if "__skip__" in values:
         raise _RowError("SIB706", "row", "not a JSON object")
     raw = values.get(column, "")
-    text = str(raw).strip() if raw is not None else ""
+    text = raw.strip() if isinstance(raw, str) else ("" if raw is None else str(raw).strip())
     if required and not text:
         raise _RowError("SIB705", column, "empty", f"every {column} must be given")
     return text
@@ -193,6 +216,11 @@ def _date(values: dict[str, Any], column: str, required: bool = True) -> date | 
     text = _text(values, column, required)
     if not text:
         return None
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     match = _DATE.match(text)
     if not match:
         raise _RowError("SIB703", column, f"{text!r} is not a date", "write dates as YYYY-MM-DD (2015-03-31)")
@@ -218,11 +246,13 @@ def _number(values: dict[str, Any], column: str, contract: Contract, required: b
     return number
 
 
-def _name(values: dict[str, Any], column: str, known: list[str], what: str, required: bool = True) -> str | None:
+def _name(values: dict[str, Any], column: str, known: frozenset[str] | list[str], what: str,
+          required: bool = True) -> str | None:
     text = _text(values, column, required)
     if not text:
         return None
     if text not in known:
+        known = sorted(known)
         close = difflib.get_close_matches(text, known, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else (f"the contract's {what}s: {', '.join(known[:10])}"
                                                             if known else f"the contract declares no {what}")
@@ -230,26 +260,56 @@ def _name(values: dict[str, Any], column: str, known: list[str], what: str, requ
     return text
 
 
-def _claim(values: dict[str, Any], contract: Contract, line: int) -> Claim:
-    outcomes = [o.name for o in contract.outcomes]
-    subgroups = [s.name for c in contract.cohorts for s in c.subgroups]
-    claim = Claim(
-        claim_id=_text(values, "claim_id"),
-        participant=_text(values, "participant"),
-        outcome=_name(values, "outcome", outcomes, "outcome") or "",
-        achieved=_date(values, "date") or date.min,
-        evidence=_text(values, "evidence", required=False),
-        cohort=_name(values, "cohort", [c.name for c in contract.cohorts], "cohort", required=False),
-        start=_date(values, "start", required=False),
-        subgroup=_name(values, "subgroup", subgroups, "sub-group", required=False),
-        value=_number(values, "value", contract, required=False),
-        referral=_date(values, "referral", required=False),
-        row=line,
-    )
-    return claim
+def _claim(contract: Contract) -> Callable[[dict[str, Any], int], Claim]:
+    outcomes = frozenset(o.name for o in contract.outcomes)
+    subgroups = frozenset(s.name for c in contract.cohorts for s in c.subgroups)
+    cohorts = frozenset(c.name for c in contract.cohorts)
+
+    canonical = {name: name for name in outcomes}  # one string object per name, not one per row
+    people: dict[str, str] = {}
+    dates: dict[str, date] = {}
+
+    def day(values: dict[str, Any]) -> date:
+        raw = values.get("date")
+        if isinstance(raw, str):
+            found = dates.get(raw)
+            if found is None:
+                found = _date(values, "date") or date.min
+                if len(dates) < 100_000:
+                    dates[raw] = found
+            return found
+        return _date(values, "date") or date.min
+
+    def build(values: dict[str, Any], line: int) -> Claim:
+        get = values.get  # optional columns that the file does not have are skipped cheaply
+        participant = _text(values, "participant")
+        outcome = _name(values, "outcome", outcomes, "outcome") or ""
+        return Claim(
+            claim_id=_text(values, "claim_id"),
+            participant=people.setdefault(participant, participant),
+            outcome=canonical.get(outcome, outcome),
+            achieved=day(values),
+            evidence=_text(values, "evidence", required=False) if get("evidence") else "",
+            cohort=_name(values, "cohort", cohorts, "cohort", required=False) if get("cohort") else None,
+            start=_date(values, "start", required=False) if get("start") else None,
+            subgroup=_name(values, "subgroup", subgroups, "sub-group", required=False) if get("subgroup") else None,
+            value=_number(values, "value", contract, required=False) if get("value") not in (None, "") else None,
+            referral=_date(values, "referral", required=False) if get("referral") else None,
+            row=line,
+        )
+
+    return build
 
 
-def _measurement(values: dict[str, Any], contract: Contract, line: int) -> Measurement:
+def _measurement(contract: Contract) -> Callable[[dict[str, Any], int], Measurement]:
+    return lambda values, line: _build_measurement(values, contract, line)
+
+
+def _request(contract: Contract) -> Callable[[dict[str, Any], int], Request]:
+    return lambda values, line: _build_request(values, contract, line)
+
+
+def _build_measurement(values: dict[str, Any], contract: Contract, line: int) -> Measurement:
     cohort_level = [o.name for o in contract.outcomes if o.tariff.kind == "cohort_level"]
     baseline = _number(values, "baseline", contract)
     assert baseline is not None
@@ -266,7 +326,7 @@ def _measurement(values: dict[str, Any], contract: Contract, line: int) -> Measu
     )
 
 
-def _request(values: dict[str, Any], contract: Contract, line: int) -> Request:
+def _build_request(values: dict[str, Any], contract: Contract, line: int) -> Request:
     discretionary = [t.name for t in contract.tranches if t.discretionary]
     amount = _number(values, "amount", contract)
     assert amount is not None
@@ -282,6 +342,6 @@ def _request(values: dict[str, Any], contract: Contract, line: int) -> Request:
     )
 
 
-_BUILDERS: dict[str, Callable[[dict[str, Any], Contract, int], Any]] = {
+_BUILDERS: dict[str, Callable[[Contract], Callable[[dict[str, Any], int], Any]]] = {
     "claims": _claim, "measurements": _measurement, "requests": _request,
 }

@@ -45,11 +45,19 @@ class Plan:
     period_count: int = 0
     notes: list[str] = field(default_factory=list)
 
+    _months: dict[date, int] = field(default_factory=dict)
+
     def period_of(self, day: date) -> int:
-        return whole_months(self.term_start, day) // self.months_per_period
+        months = self._months.get(day)
+        if months is None:
+            months = self._months[day] = whole_months(self.term_start, day)
+        return months // self.months_per_period
 
     def year_of(self, day: date) -> int:
-        return whole_months(self.term_start, day) // 12
+        months = self._months.get(day)
+        if months is None:
+            months = self._months[day] = whole_months(self.term_start, day)
+        return months // 12
 
 
 def whole_months(start: date, day: date) -> int:

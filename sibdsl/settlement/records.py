@@ -7,9 +7,13 @@ money is Decimal throughout. `Reason` lists every reason code a decision can car
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
+
+NO_SHARES: Mapping[str, Decimal] = MappingProxyType({})
 
 
 class Status(enum.Enum):
@@ -103,6 +107,6 @@ class Decision:
     period: int  # 0-based settlement period index; -1 outside the term
     rule: tuple[str | int, ...] = ()  # model path of the rule that decided (("caps", 2))
     detail: str = ""
-    shares: dict[str, Decimal] = field(default_factory=dict)
+    shares: Mapping[str, Decimal] = field(default_factory=lambda: NO_SHARES)  # payer -> part (shared empty one)
     row: int = 0
     cohort_level: bool = False  # decided from a cohort-level measurement, not a participant's claim

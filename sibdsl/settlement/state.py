@@ -44,4 +44,3 @@ class Figures:
     total_money: Decimal = ZERO
     total_count: int = 0
     cap_bound: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # cap index -> claims limited
-    history: list[tuple[date, Decimal, int, int]] = field(default_factory=list)  # (date, total, count, enrolled)

@@ -1,0 +1,181 @@
+"""Benchmark: settle generated ledgers of 10k, 100k and 1M claims, against a reference
+implementation of the same rules in DuckDB SQL (in this file only), with equal totals asserted.
+
+The contract has a per-participant cap, per-outcome money caps, a contract cap, an exclusive
+group (once per participant everywhere) and two payers sharing each payment 60/40. Prints,
+per size: claims per second for sibdsl (engine only, and reading the CSV too) and for DuckDB
+(SQL only, and reading the CSV too), the ratio, the growth from the previous size, and the
+peak memory of the sibdsl run (measured in a child process with resource.getrusage).
+
+    python benchmarks/bench_settle.py [--sizes 10000,100000,1000000] [--seed 1]
+
+Requires duckdb (pip install duckdb); it is not a dependency of sibdsl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+CONTRACT = """contract "Benchmark" version 1
+currency GBP
+term 2020-01-01 to 2024-12-31
+settled quarterly in arrears
+payer council "Council" pays 60% of each outcome payment
+payer fund "Central fund" pays 40% of each outcome payment
+cohort people "People" at most 10,000,000 participants
+outcome assessed "Assessed" pays GBP 250
+outcome housed "Housed" pays GBP 1,500
+outcome sustained "Sustained" pays GBP 1,250.50
+outcome learning "Learning" pays GBP 700
+outcome qualified "Qualified" pays GBP 2,200
+outcome volunteer "Volunteering" pays GBP 333.33
+outcome part_time "Part-time job" pays GBP 3,000
+outcome full_time "Full-time job" pays GBP 4,500
+only one of part_time, full_time per participant
+cap outcome assessed GBP {assessed_cap}
+cap outcome qualified GBP {qualified_cap}
+cap per participant GBP 6,000
+cap contract GBP {contract_cap}
+"""
+OUTCOMES = ["assessed", "housed", "sustained", "learning", "qualified", "volunteer", "part_time", "full_time"]
+PRICES = {"assessed": "250", "housed": "1500", "sustained": "1250.50", "learning": "700", "qualified": "2200",
+          "volunteer": "333.33", "part_time": "3000", "full_time": "4500"}
+
+REFERENCE_SQL = """
+-- The same rules, in SQL. Claims in (date, claim_id) order; once per participant and outcome,
+-- at most one of the job pair; caps applied in declaration order by the capped-running-sum
+-- identity: paid_n = min(cap, S_n) - min(cap, S_(n-1)) over the running sum S of what reaches it.
+WITH ordered AS (
+  SELECT *, row_number() OVER (ORDER BY day, claim_id) AS seq FROM claims
+), first_of_outcome AS (
+  SELECT *, row_number() OVER (PARTITION BY participant, outcome ORDER BY seq) AS nth_outcome,
+         row_number() OVER (PARTITION BY participant, CASE WHEN outcome IN ('part_time', 'full_time')
+                            THEN 'job' ELSE outcome END ORDER BY seq) AS nth_group
+  FROM ordered
+), eligible AS (
+  SELECT *, CASE WHEN nth_outcome = 1 AND nth_group = 1 THEN price ELSE 0 END::DECIMAL(18,2) AS amount0
+  FROM first_of_outcome
+), outcome_capped AS (
+  SELECT *, CASE WHEN outcome = 'assessed' THEN
+              LEAST({assessed_cap}, SUM(amount0) OVER w_o) - LEAST({assessed_cap}, SUM(amount0) OVER w_o - amount0)
+            WHEN outcome = 'qualified' THEN
+              LEAST({qualified_cap}, SUM(amount0) OVER w_o) - LEAST({qualified_cap}, SUM(amount0) OVER w_o - amount0)
+            ELSE amount0 END AS amount1
+  FROM eligible WINDOW w_o AS (PARTITION BY outcome ORDER BY seq ROWS UNBOUNDED PRECEDING)
+), participant_capped AS (
+  SELECT *, LEAST(6000, SUM(amount1) OVER w_p) - LEAST(6000, SUM(amount1) OVER w_p - amount1) AS amount2
+  FROM outcome_capped WINDOW w_p AS (PARTITION BY participant ORDER BY seq ROWS UNBOUNDED PRECEDING)
+), contract_capped AS (
+  SELECT *, LEAST({contract_cap}, SUM(amount2) OVER w_c) - LEAST({contract_cap}, SUM(amount2) OVER w_c - amount2)
+            AS amount
+  FROM participant_capped WINDOW w_c AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)
+)
+SELECT sum(amount)::VARCHAR, sum(amount - round(amount * 0.4, 2))::VARCHAR, sum(round(amount * 0.4, 2))::VARCHAR,
+       count(*) FILTER (WHERE amount > 0)
+FROM contract_capped
+"""
+
+
+def caps(n: int) -> dict[str, int]:
+    return {"assessed_cap": 25 * n, "qualified_cap": 300 * n, "contract_cap": 700 * n}
+
+
+def write_claims(path: Path, n: int, seed: int) -> None:
+    rng = random.Random(seed)
+    participants = max(1, n // 5)
+    start = date(2020, 1, 1)
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("claim_id,participant,outcome,date\n")
+        for i in range(n):
+            day = start + timedelta(days=rng.randrange(1826))
+            fh.write(f"c{i:07d},p{rng.randrange(participants)},{rng.choice(OUTCOMES)},{day.isoformat()}\n")
+
+
+def run_sibdsl(contract_text: str, claims_path: Path) -> dict[str, object]:
+    """Runs in a child process so that its peak memory is its own."""
+    import resource
+
+    from sibdsl.compiler import compile_text
+    from sibdsl.settlement.engine import settle
+    from sibdsl.settlement.ledger import read_ledger
+    from sibdsl.settlement.records import Status
+
+    model = compile_text(contract_text).model
+    assert model is not None
+    t0 = time.perf_counter()
+    ledger = read_ledger(str(claims_path), "claims", model)
+    assert not ledger.sink.items, ledger.sink.items[:3]
+    t1 = time.perf_counter()
+    result = settle(model, ledger.records)
+    t2 = time.perf_counter()
+    paid = sum(1 for d in result.decisions if d.status is not Status.REJECTED)
+    return {
+        "read": t1 - t0, "settle": t2 - t1,
+        "total": str(result.figures.total_money), "council": str(result.figures.payer_money["council"]),
+        "fund": str(result.figures.payer_money["fund"]), "paid": paid,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_duckdb(claims_path: Path, n: int) -> dict[str, object]:
+    import duckdb
+
+    con = duckdb.connect()
+    t0 = time.perf_counter()
+    con.execute(f"""CREATE TABLE claims AS SELECT claim_id, participant, outcome, CAST(date AS DATE) AS day,
+        CASE outcome {' '.join(f"WHEN '{o}' THEN {p}" for o, p in PRICES.items())} END::DECIMAL(18,2) AS price
+        FROM read_csv('{claims_path}', header=true, all_varchar=true)""")
+    t1 = time.perf_counter()
+    total, council, fund, paid = con.execute(REFERENCE_SQL.format(**caps(n))).fetchone()  # type: ignore[misc]
+    t2 = time.perf_counter()
+    return {"read": t1 - t0, "settle": t2 - t1, "total": total, "council": council, "fund": fund, "paid": paid}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        n = int(args.child[1])
+        print(json.dumps(run_sibdsl(CONTRACT.format(**{k: f"{v:,}" for k, v in caps(n).items()}),
+                                    Path(args.child[0]))))
+        return
+    print(f"{'claims':>9} | {'sibdsl settle/s':>15} {'incl. CSV/s':>12} {'peak MB':>8} | {'duckdb SQL/s':>13} "
+          f"{'incl. CSV/s':>12} | {'ratio':>6} {'growth':>7}")
+    previous = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (int(s) for s in args.sizes.split(",")):
+            path = Path(tmp) / f"claims-{n}.csv"
+            write_claims(path, n, args.seed)
+            out = subprocess.run([sys.executable, __file__, "--child", str(path), str(n)], check=True,
+                                 capture_output=True, text=True, env={**os.environ}).stdout
+            ours = json.loads(out.strip().splitlines()[-1])
+            ref = run_duckdb(path, n)
+            for key in ("total", "council", "fund", "paid"):
+                assert Decimal(str(ours[key])) == Decimal(str(ref[key])), (key, ours[key], ref[key])
+            ours_rate = n / ours["settle"]
+            ours_e2e = n / (ours["settle"] + ours["read"])
+            ref_rate = n / ref["settle"]
+            ref_e2e = n / (ref["settle"] + ref["read"])
+            growth = f"{ours['settle'] / previous:.1f}x" if previous else "-"
+            previous = ours["settle"]
+            print(f"{n:>9,} | {ours_rate:>15,.0f} {ours_e2e:>12,.0f} {ours['peak_mb']:>8.0f} | {ref_rate:>13,.0f} "
+                  f"{ref_e2e:>12,.0f} | {ours_e2e / ref_e2e:>6.2f} {growth:>7}   totals equal: GBP {ours['total']}")
+    print("ratio = sibdsl / duckdb throughput, CSV reading included (target >= 0.25); growth = settle time / "
+          "previous size's (target ~10x per 10x); peak MB target < 1024 at 1M")
+
+
+if __name__ == "__main__":
+    main()
