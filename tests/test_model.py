@@ -93,3 +93,32 @@ def test_money_as_lawyers_write_it(written: str, amount: str) -> None:
     assert result.model is not None, [d.message for d in result.diagnostics]
     cap = next(c for c in result.model.caps if c.scope == "participant")
     assert cap.limit == Decimal(amount)
+
+
+BASE = """contract "Forms" version 1
+currency GBP
+term 2020-01-01 to 2021-12-31
+payer council "Council" pays 100%
+investor bank "Bank" commits GBP 1m
+cohort people "People" at most 10 participants
+outcome a "A" pays GBP 100
+"""
+
+
+@pytest.mark.parametrize(("extra", "check"), [
+    ("settled half-yearly", lambda m: m.header.settlement_months == 6),
+    ('tranche t up to GBP 5 at the board\'s discretion for "new offers"',
+     lambda m: m.tranches[0].discretion_of == "the board" and m.tranches[0].discretionary),
+    ("tranche t GBP 5 when paid outcomes reach GBP 400", lambda m: m.tranches[0].conditions[0].figure == "payments"),
+    ("tranche t GBP 5 when paid outcomes reach 40 outcomes",
+     lambda m: m.tranches[0].conditions[0].figure == "outcomes"),
+    ("tranche t GBP 5 when participants enrolled reach 5 participants",
+     lambda m: m.tranches[0].conditions[0].figure == "participants"),
+    ("cap outcome a 5 participants * 2", lambda m: m.caps[0].limit == 10 and m.caps[0].measure == "count"),
+    ("cap contract GBP 1m / 100 participants * 10 participants", lambda m: m.caps[0].limit == Decimal(100000)),
+    ('define "x" as """first line\n    second line"""', lambda m: m.definitions[0].meaning == "first line\nsecond line"),
+])
+def test_forms_lawyers_write(extra: str, check: object) -> None:
+    result = compile_text(BASE + extra + "\n")
+    assert result.model is not None, [(d.code, d.message) for d in result.diagnostics]
+    assert check(result.model)  # type: ignore[operator]
