@@ -379,8 +379,10 @@ def _tranche(decl: ast.TrancheDecl, scope: Scope) -> ir.Tranche | None:
 def _condition(cond: ast.Condition, scope: Scope) -> ir.Condition | None:
     words = " ".join(cond.figure.words)
     words = _FIGURE_ALIASES.get(words, words)
-    if words == "paid outcomes":
-        compared = scope.evaluate(cond.value)
+    if words == "paid outcomes":  # money or a count, by what it is compared with
+        probe = Scope(DiagnosticSink(scope.sink.file))  # look without reporting: scope.value reports below
+        probe.evaluate.currency = scope.evaluate.currency
+        compared = probe.evaluate(cond.value)
         words = "payments" if compared is not None and compared.kind == MONEY else "outcomes"
     if words not in FIGURES:
         import difflib

@@ -41,6 +41,7 @@ class Scope:
     def __init__(self, sink: DiagnosticSink) -> None:
         self.sink = sink
         self.symbols: dict[str, Symbol] = {}
+        self.unknown = 0  # unknown names reported so far
         self.evaluate = Evaluator(sink, None)
 
     # ------------------------------------------------------------ names
@@ -62,7 +63,8 @@ class Scope:
         symbol = self.symbols.get(name.text)
         wanted = " or ".join(KIND_WORDS[k] for k in kinds)
         if symbol is None:
-            candidates = self.names_of(*kinds)
+            self.unknown += 1
+            candidates = self.names_of(*kinds) if self.unknown <= 50 else []  # suggestions cost O(names) each
             close = difflib.get_close_matches(name.text, candidates, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else (
                 f"declared names of that kind: {', '.join(candidates[:8])}" if candidates

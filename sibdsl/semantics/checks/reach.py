@@ -57,16 +57,19 @@ def _impossible(contract: ir.Contract, in_cycle: set[str]) -> dict[str, str]:
     for cap in contract.caps:
         if cap.scope == "outcome" and cap.limit == 0 and cap.target:
             why[cap.target] = "its cap is zero"
-    changed = True
-    while changed:  # an outcome whose prerequisite can never be paid can never be paid either
-        changed = False
-        for outcome in contract.outcomes:
-            if outcome.name in why:
-                continue
-            blocked = next((p.outcome for p in outcome.prerequisites if p.outcome in why), None)
-            if blocked:
-                why[outcome.name] = f"its prerequisite '{blocked}' can never be paid"
-                changed = True
+    # an outcome whose prerequisite can never be paid can never be paid either: one pass over
+    # the "required by" edges, outward from the outcomes already known to be impossible
+    required_by: dict[str, list[str]] = {}
+    for outcome in contract.outcomes:
+        for p in outcome.prerequisites:
+            required_by.setdefault(p.outcome, []).append(outcome.name)
+    queue = list(why)
+    while queue:
+        blocked = queue.pop()
+        for name in required_by.get(blocked, ()):
+            if name not in why:
+                why[name] = f"its prerequisite '{blocked}' can never be paid"
+                queue.append(name)
     return why
 
 
