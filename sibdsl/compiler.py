@@ -8,6 +8,7 @@ parse). This module never raises for bad input.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,9 +46,15 @@ def compile_bytes(data: bytes, name: str = "<string>", max_bytes: int = DEFAULT_
     model's validators repeat checks already made, and pydantic is slow to import)."""
     sink = DiagnosticSink(name)
     result = CompileResult(name)
-    result.source = decode_source(name, data, sink, max_bytes)
-    if result.source is not None:
-        _compile(result, sink, build_model)
+    collecting = gc.isenabled()
+    gc.disable()  # a compile builds many small acyclic objects: the cycle collector only costs time
+    try:
+        result.source = decode_source(name, data, sink, max_bytes)
+        if result.source is not None:
+            _compile(result, sink, build_model)
+    finally:
+        if collecting:
+            gc.enable()
     result.diagnostics = sink.sorted()
     return result
 

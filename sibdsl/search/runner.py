@@ -9,7 +9,9 @@ database is used).
 from __future__ import annotations
 
 import contextlib
+import os
 import random
+import tempfile
 from dataclasses import dataclass, field
 
 from sibdsl.model.contract import Contract
@@ -49,7 +51,15 @@ def check_ledger(contract: Contract, claims: list[Claim], rng: random.Random) ->
     return problems, result
 
 
+def _quiet_storage() -> None:
+    """hypothesis keeps a cache in ./.hypothesis; a contract's folder is not the place for it."""
+    if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
+        base = os.environ.get("SIBDSL_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir()
+        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(base, "sibdsl-hypothesis")
+
+
 def search(contract: Contract, seed: int = 0, examples: int = 200, max_claims: int = 24) -> SearchResult:
+    _quiet_storage()
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
 

@@ -39,11 +39,15 @@ def _impossible(contract: ir.Contract, in_cycle: set[str]) -> dict[str, str]:
     """Outcome name -> why it can never be paid."""
     why: dict[str, str] = {name: "it is part of a prerequisite cycle" for name in in_cycle}
     start = contract.header.term_start
-    groups = [g for g in contract.exclusive_groups if g.at_most == 1]
+    groups_of: dict[str, list[ir.ExclusiveGroup]] = {}
+    for g in contract.exclusive_groups:
+        if g.at_most == 1:
+            for member in g.members:
+                groups_of.setdefault(member, []).append(g)
     for outcome in contract.outcomes:
         for prereq in outcome.prerequisites:
-            for group in groups:
-                if outcome.name in group.members and prereq.outcome in group.members:
+            for group in groups_of.get(outcome.name, ()):
+                if prereq.outcome in group.members:
                     why[outcome.name] = (f"it requires '{prereq.outcome}', but only one of "
                                          f"{', '.join(group.members)} can be paid")
             if prereq.at_least and prereq.within and approx_days(prereq.within, start) < approx_days(prereq.at_least, start):
