@@ -87,5 +87,6 @@ def test_hypothesis_imported_only_when_searching(tmp_path: Path) -> None:
     no = subprocess.run([sys.executable, "-c", probe.format(args="--no-search", path=str(path))],
                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
     yes = subprocess.run([sys.executable, "-c", probe.format(args="--search", path=str(path))],
-                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
+                         capture_output=True, text=True, cwd=tmp_path).stdout.strip().splitlines()[-1]
     assert (no, yes) == ("False", "True")
+    assert not (tmp_path / ".hypothesis").exists()  # no stray cache in the user's folder
