@@ -66,7 +66,7 @@ def test_same_seed_same_counterexample() -> None:
 
 def test_a_broken_guarantee_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     """Simulate an engine bug (caps ignored): the search must notice the cap being exceeded."""
-    monkeypatch.setattr(engine._Engine, "_caps", lambda self, claim, outcome, who, period, amount, rule, d:
+    monkeypatch.setattr(engine._Engine, "_caps", lambda self, claim, outcome, who, period, amount, rule:
                         (amount, rule, ""))
     src = HOLDS.replace("assert each participant is paid at most GBP 20,000\n", "")
     compiled = compile_text(src.replace("cap per participant GBP 20,000", "cap per participant GBP 15,000"),

@@ -25,7 +25,7 @@ from sibdsl.settlement.cohort_level import price_measurement
 from sibdsl.settlement.money import ZERO, round_money, split
 from sibdsl.settlement.plan import Plan, make_plan
 from sibdsl.settlement.pricing import price
-from sibdsl.settlement.records import Claim, Decision, Measurement, Reason, Status
+from sibdsl.settlement.records import NO_SHARES, Claim, Decision, Measurement, Reason, Status
 from sibdsl.settlement.state import Figures, Participant
 
 Rule = tuple[str | int, ...]
@@ -92,20 +92,19 @@ def settle(contract: Contract, claims: Iterable[Claim], measurements: Iterable[M
     gc.disable()  # millions of small, acyclic records: the cycle collector only costs time here
     try:
         events = in_order(claims, measurements)
-        decisions = []
         decide, measure = engine.decide, engine.measure
-        for n, event in enumerate(events):
-            decisions.append(decide(event) if isinstance(event, Claim) else measure(event))
-            if progress is not None and n % 10000 == 9999:
-                progress(n + 1)
-        invoices: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
-        for d in decisions:
-            for payer, part in d.shares.items():
-                invoices[(payer, d.period)] += part
+        if progress is None and not any(isinstance(e, Measurement) for e in events):
+            decisions = [decide(event) for event in events]  # type: ignore[arg-type]
+        else:
+            decisions = []
+            for n, event in enumerate(events):
+                decisions.append(decide(event) if isinstance(event, Claim) else measure(event))
+                if progress is not None and n % 10000 == 9999:
+                    progress(n + 1)
     finally:
         if collecting:
             gc.enable()
-    return Settlement(plan, decisions, engine.figures, dict(invoices))
+    return Settlement(plan, decisions, engine.figures, dict(engine.invoices))
 
 
 class _Engine:
@@ -121,48 +120,53 @@ class _Engine:
             o.name: round_money(o.tariff.price, plan.unit, plan.rounding) for o in plan.contract.outcomes
             if o.tariff.kind == "fixed" and o.tariff.price is not None and o.indexation is None}
         self.windows = {o.name: _duration(o.window) for o in plan.contract.outcomes if o.window is not None}
+        self.invoices: dict[tuple[str, int], Decimal] = defaultdict(Decimal)  # (payer, period) -> amount
 
     # ------------------------------------------------------------------ one claim
     def decide(self, claim: Claim) -> Decision:
         plan, figures = self.plan, self.figures
         found = plan.outcomes.get(claim.outcome)
         period = plan.period_of(claim.achieved) if plan.term_start <= claim.achieved <= plan.term_end else -1
-        decision = Decision(claim.claim_id, claim.participant, claim.outcome, claim.achieved, Status.REJECTED,
-                            Reason.PAID, ZERO, ZERO, period, row=claim.row)
         if claim.claim_id in figures.seen_ids:
-            return self._reject(decision, Reason.DUPLICATE_CLAIM, f"claim id {claim.claim_id} was already decided")
+            return self._no(claim, period, _Rejected(Reason.DUPLICATE_CLAIM,
+                                                      f"claim id {claim.claim_id} was already decided"))
         figures.seen_ids.add(claim.claim_id)
         if found is None:  # the ledger reader rejects unknown outcomes; callers may not have
-            return self._reject(decision, Reason.NOT_IN_COHORT, f"the contract has no outcome {claim.outcome!r}")
+            return self._no(claim, period, _Rejected(Reason.NOT_IN_COHORT,
+                                                      f"the contract has no outcome {claim.outcome!r}"))
         index, outcome = found
         who = self._participant(claim)
         if isinstance(who, _Rejected):
-            return self._reject(decision, who.reason, who.detail, who.rule)
+            return self._no(claim, period, who)
         why = self._eligible(claim, index, outcome, who, period)
         if why is not None:
-            return self._reject(decision, why.reason, why.detail, why.rule)
-        priced = self._price(claim, index, outcome, who, decision)
-        if isinstance(priced, _Rejected):
-            return self._reject(decision, priced.reason, priced.detail, priced.rule)
-        capped = self._caps(claim, outcome, who, period, priced, ("outcomes", index), decision)
+            return self._no(claim, period, why)
+        price_ = self._price(claim, index, outcome, who)
+        if isinstance(price_, _Rejected):
+            return self._no(claim, period, price_)
+        capped = self._caps(claim, outcome, who, period, price_, ("outcomes", index))
         if isinstance(capped, _Rejected):
-            return self._reject(decision, capped.reason, capped.detail, capped.rule)
+            return self._no(claim, period, capped, price_)
         amount, rule, binding = capped
-        shares, amount, payer_rule = self._split(amount, decision.price)
+        shares, amount, payer_rule = self._split(amount, price_)
         if amount <= 0:
-            return self._reject(decision, Reason.PAYER_CAP_REACHED, "every payer has reached its cap", payer_rule)
+            return self._no(claim, period, _Rejected(Reason.PAYER_CAP_REACHED, "every payer has reached its cap",
+                                                     payer_rule), price_)
         if payer_rule and not binding:
             rule, binding = payer_rule, "a payer's cap"
         self._commit(claim, outcome, who, period, amount, shares)
-        decision.amount, decision.shares = amount, shares
-        if amount < decision.price:
-            decision.status, decision.reason = Status.PARTIAL, Reason.CAP_PARTIAL
-            decision.detail = f"paid {amount} of {decision.price}: {binding} left no more"
-            decision.rule = self._rules.setdefault(rule, rule)
-        else:
-            decision.status, decision.reason = Status.PAID, Reason.PAID
-            decision.rule = self._paid_rules[index]
-        return decision
+        if amount < price_:
+            return Decision(claim.claim_id, claim.participant, claim.outcome, claim.achieved, Status.PARTIAL,
+                            Reason.CAP_PARTIAL, price_, amount, period, self._rules.setdefault(rule, rule),
+                            f"paid {amount} of {price_}: {binding} left no more", shares, claim.row)
+        return Decision(claim.claim_id, claim.participant, claim.outcome, claim.achieved, Status.PAID, Reason.PAID,
+                        price_, amount, period, self._paid_rules[index], "", shares, claim.row)
+
+    def _no(self, claim: Claim, period: int, why: _Rejected, price_: Decimal = ZERO) -> Decision:
+        """A rejection; each rule tuple is stored once and shared by its decisions."""
+        rule = self._rules.setdefault(why.rule, why.rule)
+        return Decision(claim.claim_id, claim.participant, claim.outcome, claim.achieved, Status.REJECTED, why.reason,
+                        price_, ZERO, period, rule, why.detail, NO_SHARES, claim.row)
 
     def _reject(self, decision: Decision, reason: Reason, detail: str, rule: Rule = ()) -> Decision:
         rule = self._rules.setdefault(rule, rule)  # one tuple per rule, shared by its decisions
@@ -249,22 +253,19 @@ class _Engine:
                                  f"{k} of this group per participant", ("exclusive_groups", gi))
         return None
 
-    def _price(self, claim: Claim, index: int, outcome: Outcome, who: Participant,
-               decision: Decision) -> Decimal | _Rejected:
+    def _price(self, claim: Claim, index: int, outcome: Outcome, who: Participant) -> Decimal | _Rejected:
         fixed = self._fixed.get(claim.outcome)
         if fixed is not None and fixed > 0:
-            decision.price = fixed
             return fixed
         plan = self.plan
         amount, why, detail = price(outcome, who.subgroup, claim.value, claim.achieved,
                                     self.figures.outcome_count[claim.outcome], plan.unit, plan.rounding)
         if why is not None:
             return _Rejected(why, detail, ("outcomes", index, "tariff"))
-        decision.price = amount
         return amount
 
     def _caps(self, claim: Claim, outcome: Outcome, who: Participant, period: int, amount: Decimal,
-              rule: Rule, decision: Decision) -> tuple[Decimal, Rule, str] | _Rejected:
+              rule: Rule) -> tuple[Decimal, Rule, str] | _Rejected:
         figures = self.figures
         binding = ""
         for ci, cap, what in self.caps:
@@ -357,8 +358,10 @@ class _Engine:
         f = self.figures
         f.period_money[period] += amount
         f.year_money[self.plan.year_of(day)] += amount
+        invoices = self.invoices
         for payer, part in shares.items():
             f.payer_money[payer] += part
+            invoices[(payer, period)] += part
         f.total_money += amount
         f.total_count += 1
 
@@ -383,7 +386,7 @@ class _Engine:
         decision.price = amount
         who = Participant(m.cohort, None, None, True)
         fake = Claim(m.measurement_id, "", m.outcome, m.measured, cohort=m.cohort)
-        capped = self._caps(fake, outcome, who, period, amount, ("outcomes", index), decision)
+        capped = self._caps(fake, outcome, who, period, amount, ("outcomes", index))
         if isinstance(capped, _Rejected):
             return self._reject(decision, capped.reason, capped.detail, capped.rule)
         amount, rule, binding = capped
