@@ -184,6 +184,12 @@ _ENTRIES = [
        "An outcome declared `unlimited` has no volume or money cap of any kind, so its cost has "
        "no bound but the contract cap.",
        "outcome a \"A\" pays GBP 100 unlimited"),
+    _c("SIB417", "payments", "warning", "one event can be paid twice",
+       "Two outcomes are triggered by the same event and nothing stops both being paid for one "
+       "participant: their windows overlap, they are not in an `only one of` group, neither comes "
+       "`after` the other, and neither is paid `in addition to` the other. Say which is meant.",
+       'outcome pt_13w "13 weeks part-time" pays GBP 3,000 triggered by "13 weeks in work"\n'
+       'outcome ft_13w "13 weeks full-time" pays GBP 4,500 triggered by "13 weeks in work"'),
     _c("SIB414", "payments", "error", "cap declared twice",
        "Two caps with the same scope; say the limit once.",
        "cap contract GBP 2m\ncap contract GBP 3m"),

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.semantics import ir
 from sibdsl.semantics.checks.dates import check_dates
+from sibdsl.semantics.checks.double import check_double_counting
 from sibdsl.semantics.checks.investment import check_investment
 from sibdsl.semantics.checks.ladders import check_ladders
 from sibdsl.semantics.checks.payers import check_payers
@@ -26,6 +27,7 @@ PASSES: tuple[Pass, ...] = (
     check_dates,
     check_investment,
     check_reach,
+    check_double_counting,
 )
 
 
