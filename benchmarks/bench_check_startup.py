@@ -155,7 +155,11 @@ def main() -> None:
     print(f"floor    : python -c \"{FLOOR_CODE}\"")
     try:
         if has_option(sibc, "--no-search", env, str(work)):
-            commands["sibc check --no-search"] = [*sibc, "check", "--no-search", str(contract)]
+            label = "sibc check --no-search"
+            extra = ["--no-search"]
+            if has_option(sibc, "--no-analysis", env, str(work)):  # the checking path alone
+                label, extra = "sibc check --no-search --no-analysis", ["--no-search", "--no-analysis"]
+            commands[label] = [*sibc, "check", *extra, str(contract)]
         print(f"runs     : {args.runs} rounds of {', '.join(commands)} in turn, warm parse-table cache;")
         print("           cold 1st = one earlier run with an empty SIBDSL_CACHE_DIR (lark builds the LALR tables)")
         print("           ratio = time / floor time")

@@ -129,9 +129,14 @@ def _compile_one(name: str, max_size: int, build_model: bool = True) -> Any:
               help="Ledgers generated per contract by the property search.")
 @click.option("--counterexample-dir", type=click.Path(file_okay=False), default="counterexamples",
               show_default=True, help="Where a ledger that breaks a property is written as CSV.")
+@click.option("--analysis/--no-analysis", default=True, show_default=True,
+              help="Give each `assert` a verdict from the exact analysis: proven, refuted (with a witness "
+                   "ledger), or left to the search.")
+@click.option("--facts", is_flag=True, help="Print the exact figures: the most a participant can be paid, "
+              "each payer's maximum, the maximum liability and which limit sets it, which caps bind.")
 @guarded
 def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: bool | None, quiet: bool,
-          search: bool, seed: int, examples: int, counterexample_dir: str) -> None:
+          search: bool, seed: int, examples: int, counterexample_dir: str, analysis: bool, facts: bool) -> None:
     """Check contracts and report every problem found.
 
     PATH may be a .sib file, a directory (every .sib file below it) or - for standard input.
@@ -143,13 +148,31 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: 
     from sibdsl.core.diagnostics import Severity
 
     results = [_compile_one(name, max_size, build_model=False) for name in _collect(paths)]
-    if search:
-        from sibdsl.search.report import run_search
+    figures: dict[str, Any] = {}
+    for result in results:
+        if result.resolved is None or not result.ok:
+            continue
+        refuted: set[int] = set()
+        if facts or (analysis and result.resolved.assertions):
+            from sibdsl.analysis.report import analyse, facts_json, facts_lines, verdict_diagnostics
 
-        for result in results:
-            if result.resolved is not None and result.ok:
-                _, found = run_search(result, seed, examples, Path(counterexample_dir))
-                result.diagnostics.extend(found)
+            model, exposure_, found_verdicts = analyse(result)
+            if model is not None and exposure_ is not None:
+                if analysis:
+                    result.diagnostics.extend(verdict_diagnostics(result, model, found_verdicts,
+                                                                  Path(counterexample_dir)))
+                    refuted = {v.index for v in found_verdicts if v.status == "refuted"}
+                if facts:
+                    figures[result.name] = (facts_lines(model, exposure_),
+                                            facts_json(model, exposure_, found_verdicts))
+        if search:
+            from sibdsl.search.report import run_search
+
+            _, found = run_search(result, seed, examples, Path(counterexample_dir))
+            result.diagnostics.extend(d for d in found if not (
+                d.code == "SIB711" and any(result.spans.get(("assertions", i)) == d.span for i in refuted)))
+    for result in results:
+        result.diagnostics.sort(key=lambda d: (d.span.line, d.span.column, d.code))
     errors = sum(1 for r in results for d in r.diagnostics if d.severity is Severity.ERROR)
     warnings = sum(1 for r in results for d in r.diagnostics if d.severity is Severity.WARNING)
     if fmt == "text":
@@ -160,6 +183,11 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: 
             for d in result.diagnostics:
                 click.echo(render(d, result.source, colour), color=colour)
                 click.echo("")
+            if result.name in figures:
+                click.echo(f"{result.name}: exact figures")
+                for line in figures[result.name][0]:
+                    click.echo(f"  {line}")
+                click.echo("")
         if not quiet:
             click.echo(summary(errors, warnings, len(results), colour), color=colour)
     else:
@@ -167,6 +195,8 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: 
 
         files = [(r.name, r.diagnostics) for r in results]
         doc = to_json(files) if fmt == "json" else to_sarif(files)
+        if fmt == "json" and figures:
+            doc["facts"] = {name: value[1] for name, value in figures.items()}
         click.echo(json.dumps(doc, indent=2))
     failed = errors > 0 or (strict and warnings > 0)
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
@@ -231,6 +261,40 @@ def settle(contract: str, claims: str, measurements: str | None, requests_file: 
 
     sys.exit(run_settle(contract, claims, measurements, requests_file, out_dir, fmt, skip_invalid,
                         as_of.date() if as_of else None))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("file", metavar="FILE")
+@click.option("--markdown", "as_markdown", is_flag=True, help="Write Markdown instead of text.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to a file.")
+@guarded
+def report(file: str, as_markdown: bool, output: str | None) -> None:
+    """One page on what a contract can cost, who pays, which caps bind and where the risks are.
+
+    Figures are computed exactly from the contract (no claims needed): the most one
+    participant can be paid and the outcomes that reach it, the most each payer can owe, the
+    maximum liability and which limit sets it, whether and when each cap binds, outcomes that
+    can never be paid, and a verdict on each assertion.
+    """
+    from sibdsl.analysis.report import analyse, report_markdown
+    from sibdsl.report.human import render
+
+    result = _compile_one(file, DEFAULT_MAX_SIZE)
+    if result.model is None:
+        colour = _colour(sys.stderr, None)
+        for d in result.diagnostics:
+            click.echo(render(d, result.source, colour), err=True, color=colour)
+        sys.exit(EXIT_ERRORS)
+    model, found, found_verdicts = analyse(result)
+    assert model is not None and found is not None
+    text = report_markdown(model, found, found_verdicts, file)
+    if not as_markdown:
+        text = "\n".join(line.replace("**", "").replace("`", "") for line in text.splitlines()
+                         if not set(line) <= set("|-: ")) + "\n"
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

@@ -258,6 +258,15 @@ _ENTRIES = [
        "ledger of claims that, settled against the contract, breaks it. The smallest such "
        "ledger is printed with its decisions and written as a CSV file a lawyer can open.",
        "cap per participant GBP 20,000\nassert each participant is paid at most GBP 15,000"),
+    _c("SIB720", "analysis", "note", "assertion proven",
+       "The exact analysis shows that this assertion holds for every ledger of claims (for example: "
+       "the most one participant can be paid is below the limit).",
+       "cap per participant GBP 15,000\nassert each participant is paid at most GBP 15,000"),
+    _c("SIB722", "analysis", "note", "assertion left to the search",
+       "The exact analysis cannot decide this assertion (a limit per period, a sub-group's share, "
+       "the order of tranches); the property search checked it on generated ledgers instead. The "
+       "search finds counterexamples; it does not prove.",
+       "assert tranche t1 is released before t2"),
     # ---- internal
     _c("SIB900", "model", "error", "contract model rejected a value",
        "The compiled contract failed validation by the model. This points to a gap in the "

@@ -47,6 +47,8 @@ def render(diagnostic: Diagnostic, source: SourceFile | None, colour: bool = Fal
     head = f"{diagnostic.file}:{diagnostic.span.line}:{diagnostic.span.column}: " \
            f"{_paint(f'{sev.value}[{diagnostic.code}]', code + ';1', colour)}: {diagnostic.message}"
     lines = [head]
+    if sev is Severity.NOTE and not diagnostic.hint and not diagnostic.detail:
+        return head  # a note (an assertion proven) is one line
     lines += _excerpt(source, diagnostic.span, "^", "", colour, code)
     for label in diagnostic.labels:
         if label.span.line == diagnostic.span.line and label.span.column == diagnostic.span.column:

@@ -1,0 +1,154 @@
+"""Analysis: what the contract can cost — per participant, per payer and in total — which
+limit sets each figure, and whether and when each cap can bind.
+
+Input: the compiled `Contract`. Output: `Exposure`. The per-participant figures are exact
+(`participant.py`). The total is the least of the contract's limits: the participants (cohort
+size x the most each can be paid, and each outcome's cap), the contract cap, the payer caps,
+and the period and year caps over the term. When the least limit is a cap, payments can reach
+it (settlement pays claims in part up to a cap), so the figure is exact; when it is the
+participants bound it is exact if no outcome cap cuts it, and `exact` says which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
+
+from sibdsl.analysis.participant import ParticipantMax, participant_maxima, reachable
+from sibdsl.model.contract import Contract
+from sibdsl.settlement.money import HUNDRED, ZERO
+from sibdsl.settlement.plan import whole_months
+
+
+@dataclass
+class CapFinding:
+    index: int
+    scope: str
+    target: str | None
+    binds: bool
+    when: str
+
+
+@dataclass
+class Exposure:
+    participants: list[ParticipantMax]
+    best: ParticipantMax | None
+    liability: Decimal | None  # None: no limit at all
+    set_by: str
+    exact: bool
+    bounds: list[tuple[str, Decimal]] = field(default_factory=list)
+    payers: dict[str, tuple[Decimal | None, str]] = field(default_factory=dict)
+    caps: list[CapFinding] = field(default_factory=list)
+    never_paid: list[str] = field(default_factory=list)
+
+
+def _money(x: Decimal) -> str:
+    return f"{x:,.2f}"
+
+
+def exposure(contract: Contract) -> Exposure:
+    header = contract.header
+    cur = header.currency
+    maxima = participant_maxima(contract)
+    best = max(maxima, key=lambda m: m.amount, default=None)
+    bounds: list[tuple[str, Decimal]] = []
+    exact_participants = True
+    # the participants: each cohort's size times the most one of its participants can be paid
+    total = ZERO
+    sized = True
+    for cohort in contract.cohorts or [None]:  # type: ignore[list-item]
+        name = cohort.name if cohort else None
+        top = max((m for m in maxima if m.cohort == name), key=lambda m: m.amount, default=None)
+        if top is None:
+            continue
+        if cohort is None or cohort.size is None or top.unbounded:
+            sized = False
+            break
+        total += cohort.size * top.amount
+    cohort_level = [o for o in contract.outcomes if o.tariff.kind == "cohort_level"]
+    for o in cohort_level:
+        cap = next((c for c in contract.caps if c.scope == "outcome" and c.target == o.name and c.measure == "money"),
+                   None)
+        if cap is None:
+            sized = False
+        else:
+            total += cap.limit
+    if sized:
+        label = "the participants (cohort size x the most each can be paid)"
+        for cap in contract.caps:  # an outcome cap that the participants could exceed makes this a bound
+            if cap.scope == "outcome" and cap.measure == "money":
+                exact_participants = False
+        bounds.append((label, total))
+    by_kind = {c.scope: c for c in contract.caps}
+    if "contract" in by_kind:
+        bounds.append(("the contract cap", by_kind["contract"].limit))
+    payer_caps = {p.name: p.cap for p in contract.payers}
+    for cap in contract.caps:
+        if cap.scope == "payer" and cap.target:
+            current = payer_caps.get(cap.target)
+            payer_caps[cap.target] = cap.limit if current is None else min(current, cap.limit)
+    if contract.payers and all(v is not None for v in payer_caps.values()):
+        bounds.append(("the payers' caps", sum((v for v in payer_caps.values() if v is not None), ZERO)))
+    months = whole_months(header.term_start, header.term_end) + 1
+    if "period" in by_kind:
+        periods = -(-months // header.settlement_months)
+        bounds.append((f"the cap per period x {periods} periods", by_kind["period"].limit * periods))
+    if "year" in by_kind:
+        years = -(-months // 12)
+        bounds.append((f"the cap per year x {years} years", by_kind["year"].limit * years))
+    liability, set_by = (min(bounds, key=lambda b: b[1])[1], min(bounds, key=lambda b: b[1])[0]) if bounds else \
+        (None, "nothing: no cohort size, cap or payer cap limits it")
+    exact = bool(bounds) and (not set_by.startswith("the participants") or exact_participants) and \
+        not set_by.startswith(("the cap per period", "the cap per year"))
+    found = Exposure(maxima, best, liability, set_by, exact, bounds)
+    for p in contract.payers:
+        share_of = liability * p.share / HUNDRED if liability is not None else None
+        own = payer_caps.get(p.name)
+        if own is not None and (share_of is None or own < share_of):
+            found.payers[p.name] = (own, f"its own cap ({cur} {_money(own)})")
+        else:
+            found.payers[p.name] = (share_of, f"its {p.share.normalize():f}% share of the maximum liability")
+    _caps(contract, found, total if sized else None)
+    everyone = set()
+    for cohort in contract.cohorts or [None]:  # type: ignore[list-item]
+        everyone |= reachable(contract, cohort.name if cohort else None)
+    found.never_paid = [o.name for o in contract.outcomes if o.tariff.kind != "cohort_level" and o.name not in everyone]
+    return found
+
+
+def _caps(contract: Contract, found: Exposure, participants_total: Decimal | None) -> None:
+    cur = contract.header.currency
+    best = found.best
+    for i, cap in enumerate(contract.caps):
+        binds, when = True, ""
+        if cap.scope == "participant":
+            top = max((m.uncapped for m in found.participants), default=ZERO)
+            binds = top > cap.limit
+            when = (f"binds for a participant whose outcomes are worth more than {cur} {_money(cap.limit)} (at most "
+                    f"{cur} {_money(top)})" if binds else f"never binds: no participant can earn more than "
+                    f"{cur} {_money(top)}")
+        elif cap.scope == "contract":
+            if participants_total is not None and participants_total <= cap.limit:
+                binds, when = False, (f"never binds: the participants can earn at most {cur} "
+                                      f"{_money(participants_total)}")
+            elif best is not None and best.amount > 0:
+                n = int((cap.limit / best.amount).to_integral_value(ROUND_CEILING))
+                when = f"binds once {n:,} participants reach their maximum of {cur} {_money(best.amount)}"
+            else:
+                when = "binds once payments reach it"
+        elif cap.scope == "payer":
+            payer = next((p for p in contract.payers if p.name == cap.target), None)
+            if payer is not None and found.liability is not None:
+                reach = cap.limit * HUNDRED / payer.share
+                binds = reach < found.liability
+                when = (f"binds when total payments reach {cur} {_money(reach)}" if binds else
+                        "never binds before the maximum liability")
+        elif cap.scope == "outcome" and cap.target:
+            per = sum((times for m in found.participants for name, times in m.selection if name == cap.target), 0)
+            when = f"binds once {cap.limit:,f} {'outcomes are' if cap.measure == 'count' else 'is'} paid for " \
+                   f"{cap.target}" if per else f"{cap.target} can never be paid, so it never binds"
+            binds = bool(per)
+        else:
+            when = "can bind when payments in one " + (cap.scope if cap.scope in ("period", "year") else "group") + \
+                   " reach it"
+        found.caps.append(CapFinding(i, cap.scope, cap.target, binds, when))

@@ -1,0 +1,144 @@
+"""Analysis: verdicts as diagnostics, and the exact figures as text or Markdown.
+
+Input: a compiled contract (`CompileResult`) and its `Exposure` and `Verdict`s. Output:
+diagnostics (SIB720 proven, SIB711 refuted with its witness ledger written as CSV, SIB722
+left to the search), `facts_text` for `sibc check --facts`, `report_markdown` for
+`sibc report`, and `facts_json` for the JSON outputs.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sibdsl.analysis.exposure import Exposure, exposure
+from sibdsl.analysis.verdicts import Verdict, verdicts
+from sibdsl.compiler import CompileResult
+from sibdsl.core.diagnostics import Diagnostic, DiagnosticSink
+from sibdsl.core.source import Span
+from sibdsl.model.contract import Contract
+
+
+def analyse(result: CompileResult) -> tuple[Contract | None, Exposure | None, list[Verdict]]:
+    from sibdsl.model.lower import lower
+
+    model, spans = result.model, result.spans
+    if model is None and result.resolved is not None and result.ok:
+        model, spans = lower(result.resolved, DiagnosticSink(result.name))
+        result.model, result.spans = model, spans
+    if model is None:
+        return None, None, []
+    found = exposure(model)
+    return model, found, verdicts(model, found)
+
+
+def verdict_diagnostics(result: CompileResult, model: Contract, found: list[Verdict],
+                        out_dir: Path | None) -> list[Diagnostic]:
+    from sibdsl.search.report import write_ledger
+    from sibdsl.settlement.engine import settle
+    from sibdsl.settlement.output import decision_table
+
+    sink = DiagnosticSink(result.name)
+    stem = Path(result.name).stem if result.name != "<stdin>" else "stdin"
+    for v in found:
+        span = result.spans.get(("assertions", v.index), Span(1, 1, 1, 1))
+        if v.status == "proven":
+            sink.add("SIB720", f"assertion proven: {v.assertion.text}; {v.reason}", span)
+        elif v.status == "refuted":
+            where = ""
+            if out_dir is not None:
+                path = out_dir / f"{stem}-assertion-{v.index + 1}-witness.csv"
+                write_ledger(path, v.witness)
+                where = f", written to {path}"
+            decisions = settle(model, v.witness).decisions
+            table = decision_table(decisions[:40]) + ("\n..." if len(decisions) > 40 else "")
+            sink.add("SIB711", f"assertion refuted by the exact analysis: {v.assertion.text}: {v.reason}", span,
+                     hint="change the assertion or the caps it relies on; settle the witness with `sibc settle`",
+                     detail=f"a witness ledger of {len(v.witness)} claims{where}, settled:\n{table}")
+        else:
+            sink.add("SIB722", f"assertion not decided by the analysis ({v.reason}); checked by the property "
+                     "search", span)
+    return sink.items
+
+
+def _m(model: Contract, x: Decimal | None) -> str:
+    return "no limit" if x is None else f"{model.header.currency} {x:,.2f}"
+
+
+def facts_lines(model: Contract, found: Exposure) -> list[str]:
+    lines = [f"most one participant can be paid: {_m(model, found.best.amount if found.best else None)}"]
+    for m in found.participants:
+        who = (m.cohort or "any participant") + (f", sub-group {m.subgroup}" if m.subgroup else "")
+        capped = f" (outcomes worth {_m(model, m.uncapped)}, cut by the cap per participant)" \
+            if m.uncapped > m.amount else ""
+        reach = ", ".join(f"{name}" + (f" x{times}" if times > 1 else "") for name, times in m.selection)
+        lines.append(f"  {who}: {_m(model, m.amount)}{capped}" + (f"; reached by {reach}" if reach else ""))
+    exact = "" if found.exact else " (an upper bound: an outcome cap may keep payments below it)"
+    lines.append(f"maximum liability: {_m(model, found.liability)}, set by {found.set_by}{exact}")
+    for name, value in found.bounds:
+        lines.append(f"  limit: {name}: {_m(model, value)}")
+    lines.append("most each payer can owe:")
+    for payer, (most, why) in found.payers.items():
+        lines.append(f"  {payer}: {_m(model, most)} ({why})")
+    lines.append("caps:")
+    for c in found.caps:
+        name = f"cap {c.scope}" + (f" {c.target}" if c.target else "")
+        lines.append(f"  {name}: {c.when}" + ("" if c.binds else "  [redundant]"))
+    if found.never_paid:
+        lines.append("outcomes that can never be paid: " + ", ".join(found.never_paid))
+    return lines
+
+
+def facts_json(model: Contract, found: Exposure, found_verdicts: list[Verdict]) -> dict[str, Any]:
+    def s(x: Decimal | None) -> str | None:
+        return None if x is None else str(x)
+
+    return {
+        "participant_max": [{"cohort": m.cohort, "subgroup": m.subgroup, "amount": s(m.amount),
+                             "uncapped": s(m.uncapped), "outcomes": dict(m.selection), "unbounded": m.unbounded}
+                            for m in found.participants],
+        "liability": s(found.liability), "liability_set_by": found.set_by, "liability_exact": found.exact,
+        "limits": [{"limit": n, "amount": s(v)} for n, v in found.bounds],
+        "payers": {p: {"max": s(most), "why": why} for p, (most, why) in found.payers.items()},
+        "caps": [{"index": c.index, "scope": c.scope, "target": c.target, "binds": c.binds, "when": c.when}
+                 for c in found.caps],
+        "never_paid": found.never_paid,
+        "assertions": [{"assertion": v.assertion.text, "verdict": v.status, "reason": v.reason}
+                       for v in found_verdicts],
+    }
+
+
+def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdict], name: str) -> str:
+    h = model.header
+    lines = [f"# {h.title}", "", f"`{name}` — {h.currency}, term {h.term_start} to {h.term_end}, "
+             f"settled every {h.settlement_months} month(s) in {h.settlement_timing}.", "",
+             "## What it can cost", ""]
+    lines += [f"- {line.strip()}" if line.startswith("  ") else f"- **{line}**"
+              for line in facts_lines(model, found) if not line.startswith(("most each", "caps:"))
+              and not line.startswith("  limit") and "cap " not in line[:8]]
+    lines += ["", "## Who pays", "", "| payer | share | most it can owe | set by |", "|---|---:|---:|---|"]
+    for p in model.payers:
+        most, why = found.payers[p.name]
+        lines.append(f"| {p.title} ({p.name}) | {p.share.normalize():f}% | {_m(model, most)} | {why} |")
+    lines += ["", "## Caps", "", "| cap | limit | binds? |", "|---|---:|---|"]
+    for c in found.caps:
+        cap = model.caps[c.index]
+        limit = _m(model, cap.limit) if cap.measure == "money" else f"{cap.limit:f}" + (
+            "%" if cap.measure == "share" else " outcomes")
+        lines.append(f"| {c.scope}{' ' + c.target if c.target else ''} | {limit} | {c.when} |")
+    lines += ["", "## Limits on the total", ""]
+    lines += [f"- {n}: {_m(model, v)}" for n, v in found.bounds] or ["- none: the total has no limit"]
+    lines += ["", "## Risks", ""]
+    risks = []
+    if found.liability is None:
+        risks.append("The total liability has no limit: add a contract cap or cohort sizes.")
+    risks += [f"Outcome `{n}` can never be paid." for n in found.never_paid]
+    risks += [f"Cap {c.scope} {c.target or ''} never binds (redundant)." for c in found.caps if not c.binds]
+    if not found.exact and found.liability is not None:
+        risks.append("The maximum liability is an upper bound (an outcome cap may keep payments below it).")
+    lines += [f"- {r}" for r in risks] or ["- none found by the analysis"]
+    if found_verdicts:
+        lines += ["", "## Assertions", "", "| assertion | verdict | why |", "|---|---|---|"]
+        lines += [f"| {v.assertion.text} | {v.status} | {v.reason} |" for v in found_verdicts]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,47 @@
+"""Analysis: witness ledgers — claims that realise a chosen set of outcomes for participants,
+dated so that every ladder delay and window is met, for the settlement engine to confirm.
+
+Input: the contract, a cohort / sub-group, the outcomes with how many times each. Output:
+`Claim` records (earliest feasible dates, one day apart for repeats).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sibdsl.model.contract import Contract
+from sibdsl.semantics import ir
+from sibdsl.semantics.calendar import add_duration
+from sibdsl.settlement.records import Claim
+
+
+def participant_claims(contract: Contract, participant: str, cohort: str | None, subgroup: str | None,
+                       selection: list[tuple[str, int]], first_id: int = 0) -> list[Claim]:
+    header = contract.header
+    spec = next((c for c in contract.cohorts if c.name == cohort), None)
+    start = spec.referral_start if spec and spec.referral_start else header.term_start
+    by_name = {o.name: o for o in contract.outcomes}
+    times = dict(selection)
+    when: dict[str, date] = {}
+
+    def first(name: str) -> date:
+        if name in when:
+            return when[name]
+        day = start
+        for p in by_name[name].prerequisites:
+            before = first(p.outcome)
+            if p.at_least is not None:
+                before = add_duration(before, ir.Duration(amount=p.at_least.amount, unit=p.at_least.unit))
+            day = max(day, before)
+        when[name] = day
+        return day
+
+    claims = []
+    n = first_id
+    for name in sorted(times, key=lambda k: (first(k), k)):
+        for k in range(times[name]):
+            n += 1
+            claims.append(Claim(claim_id=f"w{n}", participant=participant, outcome=name,
+                                achieved=first(name) + timedelta(days=k), evidence="witness", cohort=cohort,
+                                start=start, subgroup=subgroup))
+    return claims
