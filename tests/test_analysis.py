@@ -157,3 +157,20 @@ def test_facts_and_report_commands(tmp_path: Path) -> None:
     assert facts["liability"] == "2513800" and facts["participant_max"][0]["amount"] == "15000"
     report = runner.invoke(cli, ["report", "--markdown", str(CONTRACTS / "fair-chance-fund.sib")])
     assert report.exit_code == 0 and "## Who pays" in report.output and "| proven |" in report.output
+
+
+def test_assertions_the_analysis_cannot_decide_are_left_to_the_search(tmp_path: Path) -> None:
+    path = tmp_path / "order.sib"
+    path.write_text("""contract "Order" version 1
+currency GBP
+term 2020-01-01 to 2021-12-31
+payer p "P" pays 100%
+investor bank "Bank" commits GBP 1m
+outcome o "O" pays GBP 100
+tranche first GBP 10 on 2020-01-01
+tranche second GBP 10 when payments reach GBP 100
+assert tranche first is released before second
+""", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["check", "--examples", "30", str(path)]).output
+    assert "note[SIB722]: assertion not decided by the analysis" in out
+    assert "checked by the property search" in out

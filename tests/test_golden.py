@@ -32,7 +32,9 @@ NOT_IN_CORPUS = {
     "SIB706": "ledger files: tests/test_settle_cli.py",
     "SIB707": "ledger files: tests/test_settle_cli.py",
     "SIB710": "a broken settlement guarantee: tests/test_search.py",
-    "SIB711": "a refuted assertion: tests/test_search.py",
+    "SIB711": "a refuted assertion: tests/test_search.py, tests/test_analysis.py",
+    "SIB720": "an assertion proven by the analysis: tests/test_analysis.py",
+    "SIB722": "an assertion left to the search: tests/test_analysis.py",
 }
 
 
