@@ -99,6 +99,7 @@ def reachable(contract: Contract, cohort: str | None) -> set[str]:
 def participant_max(contract: Contract, cohort: str | None, subgroup: str | None) -> ParticipantMax:
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_array
 
     header = contract.header
     unit = header.rounding_unit
@@ -129,13 +130,18 @@ def participant_max(contract: Contract, cohort: str | None, subgroup: str | None
     # variables: x_0..x_{n-1} (times paid), y_0..y_{n-1} (paid at least once)
     cents = [int(prices[o.name] / unit) for o in outcomes]  # type: ignore[operator]
     c = np.array([-v for v in cents] + [0] * n, dtype=float)
-    rows, lower, upper = [], [], []
+    data: list[float] = []
+    row_ids: list[int] = []
+    col_ids: list[int] = []
+    lower: list[float] = []
+    upper: list[float] = []
 
-    def row(coeffs: dict[int, float], lo: float, hi: float) -> None:
-        r = np.zeros(2 * n)
+    def row(coeffs: dict[int, float], lo: float, hi: float) -> None:  # one sparse constraint
+        r = len(lower)
         for k, v in coeffs.items():
-            r[k] = v
-        rows.append(r)
+            data.append(v)
+            row_ids.append(r)
+            col_ids.append(k)
         lower.append(lo)
         upper.append(hi)
 
@@ -157,7 +163,8 @@ def participant_max(contract: Contract, cohort: str | None, subgroup: str | None
             row({index[cap.target]: cents[index[cap.target]]}, -np.inf, float(cap.limit / unit))
     if participant_cap is not None and participant_cap.behaviour == "reject":
         row({i: cents[i] for i in range(n)}, -np.inf, float(participant_cap.limit / unit))
-    constraints = [LinearConstraint(np.array(rows), np.array(lower), np.array(upper))] if rows else []
+    matrix = coo_array((data, (row_ids, col_ids)), shape=(len(lower), 2 * n)).tocsr()
+    constraints = [LinearConstraint(matrix, np.array(lower), np.array(upper))] if lower else []
     bounds = Bounds(np.zeros(2 * n), np.array([float(limit) for limit in limits] + [1.0] * n))
     res = milp(c, constraints=constraints, integrality=np.ones(2 * n), bounds=bounds,
                options={"mip_rel_gap": 0, "presolve": True})

@@ -53,12 +53,13 @@ def verdict_diagnostics(result: CompileResult, model: Contract, found: list[Verd
                 where = f", written to {path}"
             decisions = settle(model, v.witness).decisions
             table = decision_table(decisions[:40]) + ("\n..." if len(decisions) > 40 else "")
+            detail = f"a witness ledger of {len(v.witness)} claims{where}, settled:\n{table}" if v.witness else None
             sink.add("SIB711", f"assertion refuted by the exact analysis: {v.assertion.text}: {v.reason}", span,
-                     hint="change the assertion or the caps it relies on; settle the witness with `sibc settle`",
-                     detail=f"a witness ledger of {len(v.witness)} claims{where}, settled:\n{table}")
+                     hint="change the assertion or the caps it relies on; settle the witness with `sibc settle`"
+                     if v.witness else "change the assertion or the tranche dates", detail=detail)
         else:
-            sink.add("SIB722", f"assertion not decided by the analysis ({v.reason}); checked by the property "
-                     "search", span)
+            sink.add("SIB722", f"assertion not decided by the analysis: {v.reason}; the property search "
+                     "checked it instead", span)
     return sink.items
 
 

@@ -73,7 +73,31 @@ def _one(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdi
         if most is not None and most <= value:
             return Verdict(index, a, "proven", f"{a.subject} can owe at most {_m(contract, most)} ({why})")
         return _many(contract, found, index, a, a.subject)
-    return Verdict(index, a, "unknown", "not decided by the exact analysis")
+    if a.kind == "tranche_order":
+        return _order(contract, index, a)
+    if a.kind == "period_max":
+        period_cap = next((c for c in contract.caps if c.scope == "period"), None)
+        if period_cap is not None and period_cap.limit <= value:
+            return Verdict(index, a, "proven", f"the cap per period is {_m(contract, period_cap.limit)}")
+        if found.liability is not None and found.liability <= value:
+            return Verdict(index, a, "proven", f"even the whole maximum liability is {_m(contract, found.liability)}")
+    return Verdict(index, a, "unknown", "a limit per period or a sub-group's share depends on when claims come")
+
+
+def _order(contract: Contract, index: int, a: Assertion) -> Verdict:
+    """Two tranches released on fixed dates are in a known order; others depend on the claims."""
+    from sibdsl.settlement.tranches import release_tranches
+
+    by_name = {t.name: t for t in contract.tranches}
+    first, second = by_name.get(a.subject or ""), by_name.get(a.other or "")
+    if first is None or second is None or first.conditions or second.conditions or first.on is None \
+            or second.on is None:
+        return Verdict(index, a, "unknown", "a tranche released on a condition depends on the claims")
+    if first.on < second.on:
+        return Verdict(index, a, "proven", f"{first.name} is due on {first.on}, before {second.name} on {second.on}")
+    released = {r.tranche: r.day for r in release_tranches(contract, [], [], contract.header.term_end)}
+    return Verdict(index, a, "refuted", f"{first.name} is released on {released.get(first.name)}, "
+                   f"{second.name} on {released.get(second.name)}")
 
 
 def _many(contract: Contract, found: Exposure, index: int, a: Assertion, payer: str | None) -> Verdict:
