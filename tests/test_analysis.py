@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sibdsl.analysis.exposure import exposure
@@ -154,7 +154,7 @@ def test_facts_and_report_commands(tmp_path: Path) -> None:
     doc = json.loads(runner.invoke(cli, ["check", "--no-search", "--facts", "--format", "json",
                                          str(CONTRACTS / "fair-chance-fund.sib")]).output)
     facts = doc["facts"][str(CONTRACTS / "fair-chance-fund.sib")]
-    assert facts["liability"] == "2513800" and facts["participant_max"][0]["amount"] == "15000"
+    assert Decimal(facts["liability"]) == Decimal("2513800") and facts["participant_max"][0]["amount"] == "15000"
     report = runner.invoke(cli, ["report", "--markdown", str(CONTRACTS / "fair-chance-fund.sib")])
     assert report.exit_code == 0 and "## Who pays" in report.output and "| proven |" in report.output
 
@@ -183,3 +183,50 @@ assert tranche first is released before second
                     encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", "--no-search", str(path)])
     assert result.exit_code == 1 and "error[SIB711]: assertion refuted by the exact analysis" in result.output
+
+
+@st.composite
+def tiny_contracts(draw: st.DrawFn) -> str:
+    """Two participants at most, two payers, optional contract and payer caps."""
+    lines = ['contract "Tiny" version 1', "currency GBP", "term 2020-01-01 to 2021-12-31",
+             'payer a "A" pays 70%' + draw(st.sampled_from(["", ", at most GBP 600"])), 'payer b "B" pays 30%',
+             'cohort c "C" at most 2 participants, referred 2020-01-01 to 2020-06-30']
+    n = draw(st.integers(1, 3))
+    names = [f"o{i}" for i in range(n)]
+    for i, name in enumerate(names):
+        rules = []
+        if i and draw(st.booleans()):
+            rules.append(f"after {draw(st.sampled_from(names[:i]))}")
+        rules.append(draw(st.sampled_from(["", "up to 2 times per participant"])))
+        lines.append(f'outcome {name} "O{i}" pays GBP {draw(st.sampled_from([100, 250, 400]))} ' + " ".join(rules))
+    if n >= 2 and draw(st.booleans()):
+        lines.append(f"only one of {', '.join(names[:2])} per participant")
+    if draw(st.booleans()):
+        lines.append(f"cap per participant GBP {draw(st.sampled_from([300, 700]))}")
+    if draw(st.booleans()):
+        lines.append(f"cap contract GBP {draw(st.sampled_from([500, 900, 5000]))}")
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(tiny_contracts())
+def test_liability_and_payer_maxima_equal_exhaustive_settlement(src: str) -> None:
+    contract = compile_text(src).model
+    assume(contract is not None)  # a payer cap above the contract cap is an error (SIB402)
+    assert contract is not None
+    found = exposure(contract)
+    selections = [[(o.name, k) for o, k in zip(contract.outcomes, counts, strict=True) if k]
+                  for counts in itertools.product(*[range(o.repeat_limit + 1) for o in contract.outcomes])]
+    best_total, best_a = Decimal(0), Decimal(0)
+    for first, second in itertools.product(selections, repeat=2):
+        claims = participant_claims(contract, "p1", "c", None, first)
+        claims += participant_claims(contract, "p2", "c", None, second, len(claims))
+        result = settle(contract, claims)
+        best_total = max(best_total, result.figures.total_money)
+        best_a = max(best_a, result.figures.payer_money["a"])
+    assert found.liability is not None and best_total <= found.liability, (src, found.set_by)
+    if found.exact:
+        assert found.liability == best_total, (src, found.set_by)
+    most_a, _ = found.payers["a"]
+    assert most_a is not None and best_a <= most_a, src
+    assert most_a - best_a <= Decimal("0.01"), src  # a payer's figure is its share of the total, to the penny

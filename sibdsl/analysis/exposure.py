@@ -87,8 +87,6 @@ def exposure(contract: Contract) -> Exposure:
         if cap.scope == "payer" and cap.target:
             current = payer_caps.get(cap.target)
             payer_caps[cap.target] = cap.limit if current is None else min(current, cap.limit)
-    if contract.payers and all(v is not None for v in payer_caps.values()):
-        bounds.append(("the payers' caps", sum((v for v in payer_caps.values() if v is not None), ZERO)))
     months = whole_months(header.term_start, header.term_end) + 1
     if "period" in by_kind:
         periods = -(-months // header.settlement_months)
@@ -96,18 +94,53 @@ def exposure(contract: Contract) -> Exposure:
     if "year" in by_kind:
         years = -(-months // 12)
         bounds.append((f"the cap per year x {years} years", by_kind["year"].limit * years))
-    liability, set_by = (min(bounds, key=lambda b: b[1])[1], min(bounds, key=lambda b: b[1])[0]) if bounds else \
+    base, base_by = (min(bounds, key=lambda b: b[1])[1], min(bounds, key=lambda b: b[1])[0]) if bounds else \
         (None, "nothing: no cohort size, cap or payer cap limits it")
-    exact = bool(bounds) and (not set_by.startswith("the participants") or exact_participants) and \
-        not set_by.startswith(("the cap per period", "the cap per year"))
-    found = Exposure(maxima, best, liability, set_by, exact, bounds)
+    exact = bool(bounds) and (not base_by.startswith("the participants") or exact_participants) and \
+        not base_by.startswith(("the cap per period", "the cap per year"))
+    # Each payer pays its share of every payment up to its own cap; when a payer's cap is
+    # reached the others keep paying their shares, so the payers can pay at most
+    # sum(min(cap, share x what the participants can earn)).
+    # a participant's own cap counts what is paid, so once a payer's cap cuts payments a
+    # participant can claim more outcomes: the payers' side uses what participants can claim
+    claimable = None
+    if sized:
+        claimable = total - sum((c.size or 0) * top.amount for c in contract.cohorts
+                                for top in [max((m for m in maxima if m.cohort == c.name), key=lambda m: m.amount,
+                                                default=None)] if top is not None)
+        claimable += sum((c.size or 0) * top.uncapped for c in contract.cohorts
+                         for top in [max((m for m in maxima if m.cohort == c.name), key=lambda m: m.uncapped,
+                                         default=None)] if top is not None)
+    participant_cap_binds = any(m.uncapped > m.amount for m in maxima)
+    participants = claimable
+    owed: dict[str, tuple[Decimal | None, str]] = {}
+    capped_by: list[str] = []
+    payer_side: Decimal | None = ZERO
     for p in contract.payers:
-        share_of = liability * p.share / HUNDRED if liability is not None else None
+        share_of = base * p.share / HUNDRED if base is not None else None
         own = payer_caps.get(p.name)
         if own is not None and (share_of is None or own < share_of):
-            found.payers[p.name] = (own, f"its own cap ({cur} {_money(own)})")
+            owed[p.name] = (own, f"its own cap of {cur} {_money(own)}")
+            capped_by.append(p.name)
         else:
-            found.payers[p.name] = (share_of, f"its {p.share.normalize():f}% share of the maximum liability")
+            owed[p.name] = (share_of, f"its {p.share.normalize():f}% share of the maximum liability")
+        reach = participants * p.share / HUNDRED if participants is not None else None
+        part = own if reach is None else (reach if own is None else min(own, reach))
+        payer_side = None if part is None or payer_side is None else payer_side + part
+    liability, set_by = base, base_by
+    if capped_by:  # a payer's cap cuts payments short of the other limits: they become bounds
+        exact = False
+    if capped_by and payer_side is not None and (base is None or payer_side < base):
+        caps_text = ", ".join(f"{name}'s cap" for name in capped_by)
+        others = [value for label, value in bounds if not label.startswith("the participants")]
+        liability = payer_side
+        set_by = f"the payers' shares, with {caps_text}"
+        bounds.append((f"the payers: each its share, up to its own cap ({caps_text})", payer_side))
+        # reachable when nothing else cuts payments first; a contract, period or year cap
+        # counts payments before the payers' parts are cut, so it can stop them short of this
+        exact = not others and not participant_cap_binds
+    found = Exposure(maxima, best, liability, set_by, exact, bounds)
+    found.payers = owed
     _caps(contract, found, total if sized else None)
     everyone = set()
     for cohort in contract.cohorts or [None]:  # type: ignore[list-item]

@@ -75,8 +75,11 @@ def facts_lines(model: Contract, found: Exposure) -> list[str]:
             if m.uncapped > m.amount else ""
         reach = ", ".join(f"{name}" + (f" x{times}" if times > 1 else "") for name, times in m.selection)
         lines.append(f"  {who}: {_m(model, m.amount)}{capped}" + (f"; reached by {reach}" if reach else ""))
-    exact = "" if found.exact else " (an upper bound: an outcome cap may keep payments below it)"
-    lines.append(f"maximum liability: {_m(model, found.liability)}, set by {found.set_by}{exact}")
+    if found.liability is None:
+        lines.append(f"maximum liability: no limit: {found.set_by}")
+    else:
+        exact = "" if found.exact else " (an upper bound: a cap may stop payments short of it)"
+        lines.append(f"maximum liability: {_m(model, found.liability)}, set by {found.set_by}{exact}")
     for name, value in found.bounds:
         lines.append(f"  limit: {name}: {_m(model, value)}")
     lines.append("most each payer can owe:")

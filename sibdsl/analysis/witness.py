@@ -36,12 +36,20 @@ def participant_claims(contract: Contract, participant: str, cohort: str | None,
         when[name] = day
         return day
 
+    depth: dict[str, int] = {}
+
+    def level(name: str) -> int:  # prerequisites before their steps on the same day
+        if name not in depth:
+            depth[name] = 0
+            depth[name] = 1 + max((level(p.outcome) for p in by_name[name].prerequisites), default=-1)
+        return depth[name]
+
     claims = []
     n = first_id
-    for name in sorted(times, key=lambda k: (first(k), k)):
+    for name in sorted(times, key=lambda k: (first(k), level(k), k)):
         for k in range(times[name]):
-            n += 1
-            claims.append(Claim(claim_id=f"w{n}", participant=participant, outcome=name,
+            n += 1  # zero-padded ids: settlement orders same-day claims by id
+            claims.append(Claim(claim_id=f"w{n:07d}", participant=participant, outcome=name,
                                 achieved=first(name) + timedelta(days=k), evidence="witness", cohort=cohort,
                                 start=start, subgroup=subgroup))
     return claims
