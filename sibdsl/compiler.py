@@ -19,7 +19,7 @@ from sibdsl.semantics import ir
 from sibdsl.semantics.checks import run_checks
 from sibdsl.semantics.resolve import resolve
 from sibdsl.syntax import ast
-from sibdsl.syntax.parse import DEFAULT_MAX_BYTES, decode_source, parse_source
+from sibdsl.syntax.parse import DEFAULT_MAX_BYTES, _size, decode_source, parse_source
 
 if TYPE_CHECKING:
     from sibdsl.model.contract import Contract
@@ -74,7 +74,7 @@ def compile_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, build_mod
         if size > max_bytes:
             data = b""
             sink = DiagnosticSink(name)
-            sink.add("SIB003", f"file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB",
+            sink.add("SIB003", f"file is {_size(size)}; the limit is {_size(max_bytes)}",
                      Span(1, 1, 1, 1), hint="is this really a contract? `--max-size` raises the limit")
             return CompileResult(name, diagnostics=sink.sorted())
         data = p.read_bytes()

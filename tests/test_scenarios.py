@@ -15,7 +15,7 @@ from sibdsl.compiler import compile_text
 from sibdsl.settlement.engine import settle
 from sibdsl.settlement.ledger import parse_ledger
 from sibdsl.settlement.records import Reason, Status
-from sibdsl.settlement.tranches import release_tranches
+from sibdsl.settlement.tranches import participant_groups, release_tranches
 from tests.scenario_runner import load
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.scenario"))
@@ -34,7 +34,8 @@ def run(path: Path):  # type: ignore[no-untyped-def]
     requests = parse_ledger(scenario.text("requests"), "r.csv", "requests", contract) \
         if "requests" in scenario.sections else None
     result = settle(contract, claims.records, measurements.records if measurements else ())
-    releases = release_tranches(contract, result.decisions, requests.records if requests else [])
+    releases = release_tranches(contract, result.decisions, requests.records if requests else [], None,
+                                participant_groups(result.figures.participants))
     return scenario, result, releases
 
 

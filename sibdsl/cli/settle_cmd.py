@@ -38,7 +38,7 @@ def run_settle(contract_path: str, claims_path: str, measurements_path: str | No
         summary,
         tranches_csv,
     )
-    from sibdsl.settlement.tranches import release_tranches
+    from sibdsl.settlement.tranches import participant_groups, release_tranches
 
     compiled = compile_file(contract_path)
     if compiled.model is None:
@@ -76,7 +76,8 @@ def run_settle(contract_path: str, claims_path: str, measurements_path: str | No
     result = settle(contract, claims, measurements, progress=progress)
     if progress is not None:
         click.echo("", err=True)
-    releases = release_tranches(contract, result.decisions, requests, as_of)
+    releases = release_tranches(contract, result.decisions, requests, as_of,
+                                participant_groups(result.figures.participants))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rows = decision_rows(result, compiled.spans, contract_path)

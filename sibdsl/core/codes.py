@@ -204,7 +204,7 @@ _ENTRIES = [
     _c("SIB501", "investment", "error", "unknown figure in a tranche condition",
        "A tranche condition names a figure the contract does not have. Figures: payments, "
        "outcomes, participants (optionally `of` an outcome, cohort or payer).",
-       "tranche t GBP 1 when paid outcomes reach GBP 400,000"),
+       "tranche t GBP 1 when paid claims reach GBP 400,000"),
     _c("SIB502", "investment", "error", "tranches exceed the commitment",
        "The tranches drawn from an investor add up to more than its maximum commitment.",
        "investor i \"I\" commits GBP 1 to GBP 2\ntranche t GBP 3 on 2015-01-01"),

@@ -178,7 +178,7 @@ def assertion_violations(s: Settlement) -> list[str]:
                 out.append(f"assert {a.text}: paid twice for {twice[0]}")
         elif a.kind == "subgroup_share":
             n_sub = sum(1 for d in paid if (p := s.figures.participants.get(d.participant)) and p.subgroup == a.subject)
-            if paid and n_sub * 100 > value * len(paid):
+            if paid and n_sub > share_allowance(value, len(paid)):  # the share, rounded up to a whole outcome
                 out.append(f"assert {a.text}: {n_sub} of {len(paid)} paid outcomes")
     return out
 

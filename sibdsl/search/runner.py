@@ -18,7 +18,7 @@ from sibdsl.model.contract import Contract
 from sibdsl.search.properties import all_violations, released_in_order, settle_again_checks
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.records import Claim
-from sibdsl.settlement.tranches import release_tranches
+from sibdsl.settlement.tranches import participant_groups, release_tranches
 
 
 @dataclass
@@ -47,7 +47,8 @@ def check_ledger(contract: Contract, claims: list[Claim], rng: random.Random) ->
     problems = all_violations(result)
     problems += settle_again_checks(contract, claims, result, _settle, rng)
     if any(a.kind == "tranche_order" for a in contract.assertions):
-        problems += released_in_order(contract, list(release_tranches(contract, result.decisions, [])))
+        groups = participant_groups(result.figures.participants)
+        problems += released_in_order(contract, list(release_tranches(contract, result.decisions, [], None, groups)))
     return problems, result
 
 

@@ -338,7 +338,7 @@ def _exclusive(decl: ast.ExclusiveDecl, scope: Scope, number: int) -> ir.Exclusi
 # ---------------------------------------------------------------- tranches and assertions
 FIGURES = {"payments": MONEY, "outcomes": COUNT, "participants": COUNT}
 # Other ways people write the figures; "paid outcomes" means money or a count by what it is compared with.
-_FIGURE_ALIASES = {"outcome payments": "payments", "payments made": "payments", "outcomes paid": "outcomes",
+_FIGURE_ALIASES = {"payments made": "payments", "outcomes paid": "outcomes",
                    "participants enrolled": "participants", "enrolled participants": "participants",
                    "referrals": "participants"}
 

@@ -11,6 +11,7 @@ to what is left (or not released).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,6 +19,11 @@ from decimal import Decimal
 from sibdsl.model.contract import Condition, Contract, Tranche
 from sibdsl.settlement.money import ZERO
 from sibdsl.settlement.records import Decision, Request, Status
+
+
+def participant_groups(participants: Mapping[str, object]) -> dict[str, tuple[str | None, str | None]]:
+    """participant -> (cohort, sub-group), from the settled figures' participants."""
+    return {name: (getattr(p, "cohort", None), getattr(p, "subgroup", None)) for name, p in participants.items()}
 
 
 @dataclass
@@ -31,27 +37,33 @@ class Release:
     request_id: str | None = None
 
 
-def _figures_over_time(contract: Contract, decisions: list[Decision]):  # type: ignore[no-untyped-def]
-    """Yield (date, figures) after each paid decision, figures keyed by (figure, of)."""
+def _figures_over_time(contract: Contract, decisions: list[Decision],
+                       groups: Mapping[str, tuple[str | None, str | None]]
+                       ) -> Iterator[tuple[date, dict[tuple[str, str | None], Decimal]]]:
+    """Yield (date, figures) after each paid decision, figures keyed by (figure, of): `of` an
+    outcome, a payer (its share of payments), a cohort or a sub-group (by the participant's)."""
     payer_names = {p.name for p in contract.payers}
-    cohort_of: dict[str, str | None] = {}
+    counted: set[str] = set()
     figures: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     single = contract.cohorts[0].name if len(contract.cohorts) == 1 else None
     for d in decisions:
         if d.status is Status.REJECTED:
             continue
-        figures[("payments", None)] += d.amount
-        figures[("outcomes", None)] += 1
-        figures[("payments", d.outcome)] += d.amount
-        figures[("outcomes", d.outcome)] += 1
+        if d.cohort_level:  # a cohort-level result counts for its cohort (or all), not for a participant
+            cohort, subgroup = (d.participant if d.participant in {c.name for c in contract.cohorts} else None), None
+        else:
+            cohort, subgroup = groups.get(d.participant, (single, None))
+        keys = [None, d.outcome, *(k for k in (cohort, subgroup) if k)]
+        for key in keys:
+            figures[("payments", key)] += d.amount
+            figures[("outcomes", key)] += 1
         for payer, part in d.shares.items():
             if payer in payer_names:
                 figures[("payments", payer)] += part
-        if not d.cohort_level and d.participant not in cohort_of:
-            cohort_of[d.participant] = single
-            figures[("participants", None)] += 1
-            if single:
-                figures[("participants", single)] += 1
+        if not d.cohort_level and d.participant not in counted:
+            counted.add(d.participant)
+            for key in {None, cohort, subgroup}:
+                figures[("participants", key)] += 1
         yield d.achieved, figures
 
 
@@ -64,7 +76,10 @@ def _holds(conditions: tuple[Condition, ...], figures: dict[tuple[str, str | Non
 
 
 def release_tranches(contract: Contract, decisions: list[Decision], requests: list[Request],
-                     as_of: date | None = None) -> list[Release]:
+                     as_of: date | None = None,
+                     groups: Mapping[str, tuple[str | None, str | None]] | None = None) -> list[Release]:
+    """`groups`: participant -> (cohort, sub-group), as settlement fixed them (see
+    `participant_groups`); without it, participants count for the contract's only cohort."""
     ordered = sorted((d for d in decisions if d.status is not Status.REJECTED), key=lambda d: (d.achieved, d.claim_id))
     last_day = as_of or (ordered[-1].achieved if ordered else contract.header.term_start)
     commitment = {i.name: i.commitment_max for i in contract.investors}
@@ -81,7 +96,8 @@ def release_tranches(contract: Contract, decisions: list[Decision], requests: li
             else:
                 out.append(Release(t.name, t.investor, "pending", None, ZERO, f"due on {t.on}"))
             continue
-        met = next((day for day, figs in _figures_over_time(contract, ordered) if _holds(t.conditions, figs)), None)
+        met = next((day for day, figs in _figures_over_time(contract, ordered, groups or {})
+                    if _holds(t.conditions, figs)), None)
         if met is not None and t.on is not None:
             met = max(met, t.on)
         if met is not None and (t.deadline is None or met <= t.deadline):

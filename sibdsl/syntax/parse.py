@@ -34,10 +34,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _CHUNK_START = re.compile(r"[ \t]*(" + "|".join(TOP_LEVEL) + r")\b")
 
 
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
 def decode_source(name: str, data: bytes, sink: DiagnosticSink, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceFile | None:
     """Check size and encoding; return the text as a SourceFile, or None with a diagnostic."""
     if len(data) > max_bytes:
-        sink.add("SIB003", f"file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB",
+        sink.add("SIB003", f"file is {_size(len(data))}; the limit is {_size(max_bytes)}",
                  Span(1, 1, 1, 1), hint="is this really a contract? `--max-size` raises the limit")
         return None
     if data.startswith(b"\xef\xbb\xbf"):
