@@ -230,3 +230,25 @@ def test_liability_and_payer_maxima_equal_exhaustive_settlement(src: str) -> Non
     most_a, _ = found.payers["a"]
     assert most_a is not None and best_a <= most_a, src
     assert most_a - best_a <= Decimal("0.01"), src  # a payer's figure is its share of the total, to the penny
+
+
+def test_tranches_that_can_never_be_released(tmp_path: Path) -> None:
+    path = tmp_path / "t.sib"
+    path.write_text("""contract "T" version 1
+currency GBP
+term 2020-01-01 to 2021-12-31
+payer p "P" pays 100%
+investor bank "Bank" commits GBP 1m
+cohort c "C" at most 10 participants
+outcome o "O" pays GBP 100
+cap contract GBP 1,000
+tranche reachable GBP 10 when payments reach GBP 1,000
+tranche too_much GBP 10 when payments reach GBP 5,000
+tranche too_many GBP 10 when participants reach 11 participants
+""", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--no-search", str(path)])
+    assert result.exit_code == 0  # warnings
+    assert "warning[SIB723]: tranche 'too_much' can never be released: payments can reach at most GBP 1,000.00" \
+        in result.output
+    assert "tranche 'too_many' can never be released" in result.output
+    assert "'reachable'" not in result.output

@@ -35,6 +35,7 @@ NOT_IN_CORPUS = {
     "SIB711": "a refuted assertion: tests/test_search.py, tests/test_analysis.py",
     "SIB720": "an assertion proven by the analysis: tests/test_analysis.py",
     "SIB722": "an assertion left to the search: tests/test_analysis.py",
+    "SIB723": "a tranche that can never be released: tests/test_analysis.py",
 }
 
 

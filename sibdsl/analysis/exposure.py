@@ -40,6 +40,7 @@ class Exposure:
     payers: dict[str, tuple[Decimal | None, str]] = field(default_factory=dict)
     caps: list[CapFinding] = field(default_factory=list)
     never_paid: list[str] = field(default_factory=list)
+    tranches: list[tuple[int, bool, str]] = field(default_factory=list)  # (index, can be released, why)
 
 
 def _money(x: Decimal) -> str:
@@ -142,11 +143,39 @@ def exposure(contract: Contract) -> Exposure:
     found = Exposure(maxima, best, liability, set_by, exact, bounds)
     found.payers = owed
     _caps(contract, found, total if sized else None)
+    _tranches(contract, found)
     everyone = set()
     for cohort in contract.cohorts or [None]:  # type: ignore[list-item]
         everyone |= reachable(contract, cohort.name if cohort else None)
     found.never_paid = [o.name for o in contract.outcomes if o.tariff.kind != "cohort_level" and o.name not in everyone]
     return found
+
+
+def _tranches(contract: Contract, found: Exposure) -> None:
+    """Can each condition tranche's conditions ever hold within the term?"""
+    cur = contract.header.currency
+    sizes = [c.size for c in contract.cohorts]
+    enrolled = sum(s for s in sizes if s is not None) if sizes and all(s is not None for s in sizes) else None
+    for i, t in enumerate(contract.tranches):
+        if not t.conditions:
+            continue
+        why = ""
+        for c in t.conditions:
+            most: Decimal | None = None
+            if c.figure == "payments":
+                if c.of is None:
+                    most = found.liability
+                elif c.of in found.payers:
+                    most = found.payers[c.of][0]
+            elif c.figure == "participants" and c.of is None:
+                most = Decimal(enrolled) if enrolled is not None else None
+            elif c.figure == "outcomes" and c.of is not None and c.of in found.never_paid:
+                most = ZERO
+            if most is not None and (most < c.value or (c.op == ">" and most <= c.value)):
+                shown = f"{cur} {_money(most)}" if c.figure == "payments" else f"{most:,f}"
+                why = f"{c.figure}{' of ' + c.of if c.of else ''} can reach at most {shown}, not {c.value:,f}"
+                break
+        found.tranches.append((i, not why, why or "its conditions can hold within the term"))
 
 
 def _caps(contract: Contract, found: Exposure, participants_total: Decimal | None) -> None:

@@ -33,6 +33,17 @@ def analyse(result: CompileResult) -> tuple[Contract | None, Exposure | None, li
     return model, found, verdicts(model, found)
 
 
+def tranche_diagnostics(result: CompileResult, found: Exposure) -> list[Diagnostic]:
+    sink = DiagnosticSink(result.name)
+    for index, possible, why in found.tranches:
+        if not possible:
+            name = result.model.tranches[index].name if result.model else str(index)
+            sink.add("SIB723", f"tranche '{name}' can never be released: {why}",
+                     result.spans.get(("tranches", index), Span(1, 1, 1, 1)),
+                     hint="lower the condition, or check the caps and cohort sizes it depends on")
+    return sink.items
+
+
 def verdict_diagnostics(result: CompileResult, model: Contract, found: list[Verdict],
                         out_dir: Path | None) -> list[Diagnostic]:
     from sibdsl.search.report import write_ledger
@@ -91,6 +102,10 @@ def facts_lines(model: Contract, found: Exposure) -> list[str]:
         lines.append(f"  {name}: {c.when}" + ("" if c.binds else "  [redundant]"))
     if found.never_paid:
         lines.append("outcomes that can never be paid: " + ", ".join(found.never_paid))
+    if found.tranches:
+        lines.append("tranches on conditions:")
+        for index, possible, why in found.tranches:
+            lines.append(f"  {model.tranches[index].name}: {'can be released' if possible else 'never released'}: {why}")
     return lines
 
 
@@ -108,6 +123,8 @@ def facts_json(model: Contract, found: Exposure, found_verdicts: list[Verdict]) 
         "caps": [{"index": c.index, "scope": c.scope, "target": c.target, "binds": c.binds, "when": c.when}
                  for c in found.caps],
         "never_paid": found.never_paid,
+        "tranches": [{"tranche": model.tranches[i].name, "can_be_released": ok, "why": why}
+                     for i, ok, why in found.tranches],
         "assertions": [{"assertion": v.assertion.text, "verdict": v.status, "reason": v.reason}
                        for v in found_verdicts],
     }
@@ -138,6 +155,8 @@ def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdi
     if found.liability is None:
         risks.append("The total liability has no limit: add a contract cap or cohort sizes.")
     risks += [f"Outcome `{n}` can never be paid." for n in found.never_paid]
+    risks += [f"Tranche `{model.tranches[i].name}` can never be released: {why}."
+              for i, possible, why in found.tranches if not possible]
     risks += [f"Cap {c.scope} {c.target or ''} never binds (redundant)." for c in found.caps if not c.binds]
     if not found.exact and found.liability is not None:
         risks.append("The maximum liability is an upper bound (an outcome cap may keep payments below it).")

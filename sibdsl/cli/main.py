@@ -153,14 +153,22 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: 
         if result.resolved is None or not result.ok:
             continue
         refuted: set[int] = set()
-        if facts or (analysis and result.resolved.assertions):
-            from sibdsl.analysis.report import analyse, facts_json, facts_lines, verdict_diagnostics
+        conditional = any(t.conditions for t in result.resolved.tranches)
+        if facts or (analysis and (result.resolved.assertions or conditional)):
+            from sibdsl.analysis.report import (
+                analyse,
+                facts_json,
+                facts_lines,
+                tranche_diagnostics,
+                verdict_diagnostics,
+            )
 
             model, exposure_, found_verdicts = analyse(result)
             if model is not None and exposure_ is not None:
                 if analysis:
                     result.diagnostics.extend(verdict_diagnostics(result, model, found_verdicts,
                                                                   Path(counterexample_dir)))
+                    result.diagnostics.extend(tranche_diagnostics(result, exposure_))
                     refuted = {v.index for v in found_verdicts if v.status == "refuted"}
                 if facts:
                     figures[result.name] = (facts_lines(model, exposure_),

@@ -262,6 +262,10 @@ _ENTRIES = [
        "The exact analysis shows that this assertion holds for every ledger of claims (for example: "
        "the most one participant can be paid is below the limit).",
        "cap per participant GBP 15,000\nassert each participant is paid at most GBP 15,000"),
+    _c("SIB723", "analysis", "warning", "tranche can never be released",
+       "A tranche's condition asks for more than the contract can ever reach: payments above the "
+       "maximum liability, more participants than the cohorts hold, outcomes that can never be paid.",
+       "cap contract GBP 2m\ntranche t GBP 1 when payments reach GBP 3m"),
     _c("SIB722", "analysis", "note", "assertion left to the search",
        "The exact analysis cannot decide this assertion (a limit per period, a sub-group's share, "
        "the order of tranches); the property search checked it on generated ledgers instead. The "
