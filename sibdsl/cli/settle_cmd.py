@@ -58,7 +58,10 @@ def run_settle(contract_path: str, claims_path: str, measurements_path: str | No
         invalid += len(ledger.invalid_rows)
         if ledger.source is None or any(d.code == "SIB702" for d in ledger.sink.items):
             fatal = True
-    if fatal or (invalid and not skip_invalid):
+    if fatal:
+        click.echo("nothing settled: a ledger file could not be read (see above)", err=True)
+        return EXIT_ERRORS
+    if invalid and not skip_invalid:
         click.echo(f"{invalid} invalid row(s); nothing settled. Fix them, or use --skip-invalid to settle the "
                    "valid rows.", err=True)
         return EXIT_ERRORS
