@@ -52,7 +52,8 @@ def test_refuted_assertion_prints_and_writes_the_smallest_ledger(tmp_path: Path)
 def test_true_assertions_pass_and_no_search_skips(tmp_path: Path) -> None:
     path = tmp_path / "holds.sib"
     path.write_text(HOLDS, encoding="utf-8")
-    assert CliRunner().invoke(cli, ["check", str(path), "--examples", "50"]).exit_code == 0
+    cx = ["--counterexample-dir", str(tmp_path / "cx")]
+    assert CliRunner().invoke(cli, ["check", str(path), "--examples", "50", *cx]).exit_code == 0
     path.write_text(REFUTED, encoding="utf-8")
     assert CliRunner().invoke(cli, ["check", "--no-search", "--no-analysis", str(path)]).exit_code == 0
 

@@ -58,7 +58,7 @@ def verdict_diagnostics(result: CompileResult, model: Contract, found: list[Verd
             sink.add("SIB720", f"assertion proven: {v.assertion.text}; {v.reason}", span)
         elif v.status == "refuted":
             where = ""
-            if out_dir is not None:
+            if out_dir is not None and v.witness:
                 path = out_dir / f"{stem}-assertion-{v.index + 1}-witness.csv"
                 write_ledger(path, v.witness)
                 where = f", written to {path}"
