@@ -190,6 +190,16 @@ _ENTRIES = [
        "`after` the other, and neither is paid `in addition to` the other. Say which is meant.",
        'outcome pt_13w "13 weeks part-time" pays GBP 3,000 triggered by "13 weeks in work"\n'
        'outcome ft_13w "13 weeks full-time" pays GBP 4,500 triggered by "13 weeks in work"'),
+    _c("SIB418", "payments", "warning", "a step pays again for what it includes",
+       "An outcome declared to `include` an earlier one (its price already pays for it) can be paid "
+       "together with it for one participant, so the earlier outcome is paid twice.",
+       'outcome job_13w "13 weeks" pays GBP 3,000\noutcome job_26w "26 weeks (incl. the first 13)" '
+       'pays GBP 5,000 after job_13w includes job_13w'),
+    _c("SIB419", "payments", "warning", "one person in two cohorts",
+       "Two cohorts take referrals at the same time and are paid for the same outcomes: a person "
+       "referred to both would count as two participants and could be paid twice. Say `separate "
+       "from` if eligibility keeps them apart.",
+       'cohort a "A" referred 2020-01-01 to 2020-12-31\ncohort b "B" referred 2020-06-01 to 2021-06-30'),
     _c("SIB414", "payments", "error", "cap declared twice",
        "Two caps with the same scope; say the limit once.",
        "cap contract GBP 2m\ncap contract GBP 3m"),

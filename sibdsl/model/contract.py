@@ -84,6 +84,7 @@ class Cohort(_Model):
     referral_end: date | None = None
     eligibility: str | None = None
     subgroups: tuple[Subgroup, ...] = ()
+    separate_from: tuple[Name, ...] = ()
     clause: str | None = None
 
 
@@ -148,6 +149,7 @@ class Outcome(_Model):
     evidence: str | None = None
     definitions: tuple[Definition, ...] = ()
     in_addition_to: tuple[Name, ...] = ()
+    includes: tuple[Name, ...] = ()
     cohorts: tuple[Name, ...] = ()
     indexation: Indexation | None = None
     clause: str | None = None

@@ -75,6 +75,7 @@ class Cohort(Spanned):
     referral_end: date | None = None
     eligibility: str | None = None
     subgroups: list[Subgroup] = field(default_factory=list)
+    separate_from: list[str] = field(default_factory=list)
     clause: str | None = None
 
 
@@ -141,6 +142,7 @@ class Outcome(Spanned):
     evidence: str | None = None
     definitions: list[Definition] = field(default_factory=list)
     in_addition_to: list[str] = field(default_factory=list)
+    includes: list[str] = field(default_factory=list)
     cohorts: list[str] = field(default_factory=list)  # empty: every cohort
     indexation: Indexation | None = None
     clause: str | None = None

@@ -62,6 +62,8 @@ def build_outcome(decl: ast.OutcomeDecl, scope: Scope, header: ir.Header) -> ir.
                                                      span=clause.span))
         elif isinstance(clause, ast.InAdditionTo):
             outcome.in_addition_to += [n for n in (scope.refer(o, "outcome") for o in clause.outcomes) if n]
+        elif isinstance(clause, ast.Includes):
+            outcome.includes += [n for n in (scope.refer(o, "outcome") for o in clause.outcomes) if n]
         elif firsts.get(type(clause)) is not clause:
             continue
         elif isinstance(clause, ast.Window):

@@ -258,6 +258,8 @@ def _cohort(decl: ast.CohortDecl, scope: Scope) -> ir.Cohort:
         assert isinstance(c, ast.Eligibility)
         cohort.eligibility = c.text.value
     for c in decl.clauses:
+        if isinstance(c, ast.SeparateFrom):
+            cohort.separate_from += [n for n in (scope.refer(x, "cohort") for x in c.cohorts) if n]
         if isinstance(c, ast.SubgroupDecl):
             cohort.subgroups.append(ir.Subgroup(name=c.name.text, title=c.title.value if c.title else None,
                                                 span=c.span))

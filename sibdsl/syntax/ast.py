@@ -247,6 +247,18 @@ class InAdditionTo(Node):
     outcomes: tuple[Name, ...]
 
 
+class Includes(Node):
+    """`includes X`: this outcome's price already pays for X (a cumulative ladder step)."""
+
+    outcomes: tuple[Name, ...]
+
+
+class SeparateFrom(Node):
+    """`separate from C`: no person can be referred to both this cohort and C."""
+
+    cohorts: tuple[Name, ...]
+
+
 class ForCohorts(Node):
     cohorts: tuple[Name, ...]
 

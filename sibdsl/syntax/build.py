@@ -331,6 +331,12 @@ class AstBuilder(Transformer[Token, Any]):
     def in_addition_to(self, children: list[Any]) -> ast.InAdditionTo:
         return ast.InAdditionTo(_values(children)[0], span=_span(children))
 
+    def includes(self, children: list[Any]) -> ast.Includes:
+        return ast.Includes(_values(children)[0], span=_span(children))
+
+    def separate_from(self, children: list[Any]) -> ast.SeparateFrom:
+        return ast.SeparateFrom(_values(children)[0], span=_span(children))
+
     def for_cohorts(self, children: list[Any]) -> ast.ForCohorts:
         return ast.ForCohorts(_values(children)[0], span=_span(children))
 

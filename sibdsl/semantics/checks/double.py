@@ -57,6 +57,48 @@ def _earliest(contract: ir.Contract) -> dict[str, int]:
 
 
 def check_double_counting(contract: ir.Contract, sink: DiagnosticSink) -> None:
+    _cumulative_steps(contract, sink)
+    _two_cohorts(contract, sink)
+    _same_trigger(contract, sink)
+
+
+def _cumulative_steps(contract: ir.Contract, sink: DiagnosticSink) -> None:
+    """A step whose price `includes` an earlier one, and both can be paid: paid twice."""
+    by_name = {o.name: o for o in contract.outcomes}
+    exclusive = {frozenset(pair) for g in contract.exclusive_groups if g.at_most == 1
+                 for pair in combinations(g.members, 2)}
+    for outcome in contract.outcomes:
+        for included in outcome.includes:
+            other = by_name.get(included)
+            if other is None or frozenset((outcome.name, included)) in exclusive:
+                continue
+            sink.add("SIB418", f"'{outcome.name}' includes '{included}', and both can be paid for one participant",
+                     outcome.span, labels=[Label(other.span, f"'{included}' here")],
+                     hint=f"pay only one: only one of {included}, {outcome.name}; or price '{outcome.name}' as the "
+                          f"increment over '{included}' and drop `includes`")
+
+
+def _two_cohorts(contract: ir.Contract, sink: DiagnosticSink) -> None:
+    """Two cohorts open to referrals at the same time, both paid for an outcome: one person
+    referred to both would be two participants and could be paid twice."""
+    term = (contract.header.term_start, contract.header.term_end)
+    for a, b in combinations(contract.cohorts, 2):
+        if b.name in a.separate_from or a.name in b.separate_from:
+            continue
+        a_open, a_close = a.referral_start or term[0], a.referral_end or term[1]
+        b_open, b_close = b.referral_start or term[0], b.referral_end or term[1]
+        if a_open > b_close or b_open > a_close:
+            continue
+        shared = [o.name for o in contract.outcomes if o.tariff.kind != "cohort_level"
+                  and (not o.cohorts or (a.name in o.cohorts and b.name in o.cohorts))]
+        if shared:
+            sink.add("SIB419", f"cohorts '{a.name}' and '{b.name}' take referrals at the same time and both are "
+                     f"paid for {', '.join(shared[:3])}{'...' if len(shared) > 3 else ''}", b.span,
+                     labels=[Label(a.span, f"'{a.name}' here")],
+                     hint=f"if one person cannot be in both, say so: cohort {b.name} ... separate from {a.name}")
+
+
+def _same_trigger(contract: ir.Contract, sink: DiagnosticSink) -> None:
     by_trigger: dict[str, list[ir.Outcome]] = {}
     for outcome in contract.outcomes:
         if outcome.trigger and outcome.tariff.kind != "cohort_level":
