@@ -205,6 +205,9 @@ def _caps(contract: Contract, found: Exposure, participants_total: Decimal | Non
                 binds = reach < found.liability
                 when = (f"binds when total payments reach {cur} {_money(reach)}" if binds else
                         "never binds before the maximum liability")
+        elif cap.scope == "outcome" and cap.target and any(
+                o.name == cap.target and o.tariff.kind == "cohort_level" for o in contract.outcomes):
+            when = f"binds once cohort-level payments for {cap.target} reach it"
         elif cap.scope == "outcome" and cap.target:
             per = sum((times for m in found.participants for name, times in m.selection if name == cap.target), 0)
             when = f"binds once {cap.limit:,f} {'outcomes are' if cap.measure == 'count' else 'is'} paid for " \

@@ -135,9 +135,19 @@ def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdi
     lines = [f"# {h.title}", "", f"`{name}` — {h.currency}, term {h.term_start} to {h.term_end}, "
              f"settled every {h.settlement_months} month(s) in {h.settlement_timing}.", "",
              "## What it can cost", ""]
-    lines += [f"- {line.strip()}" if line.startswith("  ") else f"- **{line}**"
-              for line in facts_lines(model, found) if not line.startswith(("most each", "caps:"))
-              and not line.startswith("  limit") and "cap " not in line[:8]]
+    best = found.best
+    lines.append(f"- **The most one participant can be paid: {_m(model, best.amount if best else None)}**")
+    for m in found.participants:
+        who = (m.cohort or "any participant") + (f", sub-group {m.subgroup}" if m.subgroup else "")
+        reach = ", ".join(f"{name}" + (f" x{times}" if times > 1 else "") for name, times in m.selection)
+        cut = f" (outcomes worth {_m(model, m.uncapped)}, cut by the cap per participant)" \
+            if m.uncapped > m.amount else ""
+        lines.append(f"  - {who}: {_m(model, m.amount)}{cut}" + (f", reached by {reach}" if reach else ""))
+    if found.liability is None:
+        lines.append(f"- **Maximum liability: no limit** ({found.set_by})")
+    else:
+        bound = "" if found.exact else " (an upper bound: a cap may stop payments short of it)"
+        lines.append(f"- **Maximum liability: {_m(model, found.liability)}**, set by {found.set_by}{bound}")
     lines += ["", "## Who pays", "", "| payer | share | most it can owe | set by |", "|---|---:|---:|---|"]
     for p in model.payers:
         most, why = found.payers[p.name]
@@ -157,10 +167,15 @@ def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdi
     risks += [f"Outcome `{n}` can never be paid." for n in found.never_paid]
     risks += [f"Tranche `{model.tranches[i].name}` can never be released: {why}."
               for i, possible, why in found.tranches if not possible]
-    risks += [f"Cap {c.scope} {c.target or ''} never binds (redundant)." for c in found.caps if not c.binds]
+    risks += [f"Cap {c.scope}{' ' + c.target if c.target else ''} never binds (redundant)."
+              for c in found.caps if not c.binds]
     if not found.exact and found.liability is not None:
         risks.append("The maximum liability is an upper bound (an outcome cap may keep payments below it).")
     lines += [f"- {r}" for r in risks] or ["- none found by the analysis"]
+    if found.tranches:
+        lines += ["", "## Tranches on conditions", ""]
+        lines += [f"- {model.tranches[i].name}: {'can be released' if ok else 'can never be released'}: {why}"
+                  for i, ok, why in found.tranches]
     if found_verdicts:
         lines += ["", "## Assertions", "", "| assertion | verdict | why |", "|---|---|---|"]
         lines += [f"| {v.assertion.text} | {v.status} | {v.reason} |" for v in found_verdicts]

@@ -296,9 +296,9 @@ def report(file: str, as_markdown: bool, output: str | None) -> None:
     model, found, found_verdicts = analyse(result)
     assert model is not None and found is not None
     text = report_markdown(model, found, found_verdicts, file)
-    if not as_markdown:
-        text = "\n".join(line.replace("**", "").replace("`", "") for line in text.splitlines()
-                         if not set(line) <= set("|-: ")) + "\n"
+    if not as_markdown:  # plain text: no emphasis marks, no table rules
+        text = "\n".join(line.replace("**", "").replace("`", "").lstrip("# ") for line in text.splitlines()
+                         if not line or not set(line) <= set("|-: ")) + "\n"
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
