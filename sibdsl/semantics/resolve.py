@@ -3,7 +3,8 @@
 Input: `ast.ContractFile`, a `DiagnosticSink`.
 Output: `ir.Contract` (or None when the header is too broken to go on). Declares every name
 first, so declarations may refer to names declared further down; then builds each
-declaration with its values checked. Outcomes and tariffs are built in `outcomes.py`.
+declaration with its values checked. Outcomes and tariffs are built in `outcomes.py`,
+tranches and assertions in `promises.py`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from decimal import Decimal
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.core.source import Span
 from sibdsl.semantics import ir
+from sibdsl.semantics.clauses import clause_text, once
 from sibdsl.semantics.currency import MINOR_UNITS
 from sibdsl.semantics.outcomes import build_outcome
+from sibdsl.semantics.promises import build_assertion, build_tranche
 from sibdsl.semantics.scope import Scope
-from sibdsl.semantics.values import COUNT, MONEY, fmt, kind_words, parse_number
+from sibdsl.semantics.values import COUNT, MONEY, fmt, parse_number
 from sibdsl.syntax import ast
 
 _PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12, "annually": 12}
@@ -53,11 +56,11 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> ir.Contract | None:
             if group is not None:
                 contract.exclusive_groups.append(group)
         elif isinstance(decl, ast.TrancheDecl):
-            tranche = _tranche(decl, scope)
+            tranche = build_tranche(decl, scope)
             if tranche is not None:
                 contract.tranches.append(tranche)
         elif isinstance(decl, ast.AssertDecl):
-            assertion = _assertion(decl, scope)
+            assertion = build_assertion(decl, scope)
             if assertion is not None:
                 contract.assertions.append(assertion)
         elif isinstance(decl, ast.DefineDecl):
@@ -168,7 +171,7 @@ def _check_clause_refs(decls: tuple[ast.Node, ...], sink: DiagnosticSink) -> Non
     for decl in decls:
         clauses = getattr(decl, "clauses", None)
         if clauses and not isinstance(decl, ast.OutcomeDecl | ast.TrancheDecl):
-            _once(clauses, ast.ClauseRef, "the clause reference", sink)
+            once(clauses, ast.ClauseRef, "the clause reference", sink)
 
 
 def _check_defines(decls: tuple[ast.Node, ...], sink: DiagnosticSink) -> None:
@@ -183,21 +186,6 @@ def _check_defines(decls: tuple[ast.Node, ...], sink: DiagnosticSink) -> None:
                 seen[key] = decl
 
 
-def _clause(clauses: tuple[ast.Node, ...]) -> str | None:
-    for c in clauses:
-        if isinstance(c, ast.ClauseRef):
-            return c.text.value
-    return None
-
-
-def _once(clauses: tuple[ast.Node, ...], cls: type, what: str, sink: DiagnosticSink) -> list[ast.Node]:
-    found = [c for c in clauses if isinstance(c, cls)]
-    for extra in found[1:]:
-        sink.add("SIB106", f"{what} is given twice", extra.span,
-                 labels=[Label(found[0].span, "first given here")], hint="keep one")
-    return found[:1]
-
-
 # ---------------------------------------------------------------- parties and cohorts
 def _party(decl: ast.PartyDecl, scope: Scope, contract: ir.Contract) -> None:
     if decl.role != "payer":
@@ -206,30 +194,30 @@ def _party(decl: ast.PartyDecl, scope: Scope, contract: ir.Contract) -> None:
                 scope.sink.add("SIB201", f"a {decl.role} does not pay outcomes; only a payer has a share "
                                "or a cap", c.span, hint=f"declare it as: payer {decl.name.text} ...")
         contract.parties.append(ir.Party(name=decl.name.text, role=decl.role, title=decl.title.value,
-                                         clause=_clause(decl.clauses), span=decl.name.span))
+                                         clause=clause_text(decl.clauses), span=decl.name.span))
         return
     share: Decimal | None = None
     cap: Decimal | None = None
-    for c in _once(decl.clauses, ast.PayerShare, "the payer's share", scope.sink):
+    for c in once(decl.clauses, ast.PayerShare, "the payer's share", scope.sink):
         assert isinstance(c, ast.PayerShare)
         share = scope.percent(c.value, "a payer's share")
         if share is not None and share == 0:
             scope.sink.add("SIB206", "a payer's share must be more than 0%", c.value.span,
                            hint="remove the payer, or give it a share")
             share = None
-    for c in _once(decl.clauses, ast.PayerCap, "the payer's cap", scope.sink):
+    for c in once(decl.clauses, ast.PayerCap, "the payer's cap", scope.sink):
         assert isinstance(c, ast.PayerCap)
         cap = scope.money(c.value, "a payer's cap")
     has_share = any(isinstance(c, ast.PayerShare) for c in decl.clauses)
     contract.payers.append(ir.Payer(name=decl.name.text, title=decl.title.value,
                                     share=share if share is not None else Decimal(-1 if has_share else 0),
-                                    cap=cap, clause=_clause(decl.clauses), span=decl.name.span))
+                                    cap=cap, clause=clause_text(decl.clauses), span=decl.name.span))
 
 
 def _investor(decl: ast.InvestorDecl, scope: Scope) -> ir.Investor:
-    investor = ir.Investor(name=decl.name.text, title=decl.title.value, clause=_clause(decl.clauses),
+    investor = ir.Investor(name=decl.name.text, title=decl.title.value, clause=clause_text(decl.clauses),
                            span=decl.name.span)
-    for c in _once(decl.clauses, ast.Commitment, "the commitment", scope.sink):
+    for c in once(decl.clauses, ast.Commitment, "the commitment", scope.sink):
         assert isinstance(c, ast.Commitment)
         low = scope.money(c.low, "a commitment")
         high = scope.money(c.high, "a commitment") if c.high is not None else low
@@ -242,11 +230,11 @@ def _investor(decl: ast.InvestorDecl, scope: Scope) -> ir.Investor:
 
 
 def _cohort(decl: ast.CohortDecl, scope: Scope) -> ir.Cohort:
-    cohort = ir.Cohort(name=decl.name.text, title=decl.title.value, clause=_clause(decl.clauses), span=decl.name.span)
-    for c in _once(decl.clauses, ast.CohortSize, "the cohort size", scope.sink):
+    cohort = ir.Cohort(name=decl.name.text, title=decl.title.value, clause=clause_text(decl.clauses), span=decl.name.span)
+    for c in once(decl.clauses, ast.CohortSize, "the cohort size", scope.sink):
         assert isinstance(c, ast.CohortSize)
         cohort.size = scope.whole(c.value, "the cohort size", "participants")
-    for c in _once(decl.clauses, ast.ReferralWindow, "the referral window", scope.sink):
+    for c in once(decl.clauses, ast.ReferralWindow, "the referral window", scope.sink):
         assert isinstance(c, ast.ReferralWindow)
         start, end = scope.date(c.start), scope.date(c.end)
         if start and end and end < start:
@@ -254,7 +242,7 @@ def _cohort(decl: ast.CohortDecl, scope: Scope) -> ir.Cohort:
                            hint="swap the two dates")
         else:
             cohort.referral_start, cohort.referral_end = start, end
-    for c in _once(decl.clauses, ast.Eligibility, "eligibility", scope.sink):
+    for c in once(decl.clauses, ast.Eligibility, "eligibility", scope.sink):
         assert isinstance(c, ast.Eligibility)
         cohort.eligibility = c.text.value
     for c in decl.clauses:
@@ -335,118 +323,3 @@ def _exclusive(decl: ast.ExclusiveDecl, scope: Scope, number: int) -> ir.Exclusi
         return None
     return ir.ExclusiveGroup(name=f"group_{number}", at_most=k, members=names,
                              clause=decl.clause.text.value if decl.clause else None, span=decl.span)
-
-
-# ---------------------------------------------------------------- tranches and assertions
-FIGURES = {"payments": MONEY, "outcomes": COUNT, "participants": COUNT}
-# Other ways people write the figures; "paid outcomes" means money or a count by what it is compared with.
-_FIGURE_ALIASES = {"payments made": "payments", "outcomes paid": "outcomes",
-                   "participants enrolled": "participants", "enrolled participants": "participants",
-                   "referrals": "participants"}
-
-
-_TRANCHE_ONCE = {ast.OnDate: "the release date", ast.Deadline: "the deadline", ast.Discretion: "the discretion",
-                 ast.Limit: "the `up to` limit", ast.Purpose: "the purpose", ast.FromInvestor: "the investor",
-                 ast.When: "the condition (join conditions with `and`)", ast.ClauseRef: "the clause"}
-
-
-def _tranche(decl: ast.TrancheDecl, scope: Scope) -> ir.Tranche | None:
-    for kind, what in _TRANCHE_ONCE.items():
-        _once(decl.clauses, kind, what, scope.sink)
-    tranche = ir.Tranche(name=decl.name.text, investor=None, clause=_clause(decl.clauses), span=decl.name.span)
-    if decl.amount is not None:
-        tranche.amount = scope.money(decl.amount, "a tranche")
-    for c in decl.clauses:
-        if isinstance(c, ast.OnDate):
-            tranche.on = scope.date(c.date)
-        elif isinstance(c, ast.Deadline):
-            tranche.deadline = scope.date(c.date)
-        elif isinstance(c, ast.Discretion):
-            tranche.discretionary = True
-            tranche.discretion_of = c.of.value if c.of else None
-        elif isinstance(c, ast.Limit):
-            tranche.limit = scope.money(c.value, "a tranche limit")
-        elif isinstance(c, ast.Purpose):
-            tranche.purpose = c.text.value
-        elif isinstance(c, ast.FromInvestor):
-            tranche.investor = scope.refer(c.investor, "investor")
-        elif isinstance(c, ast.When):
-            for cond in c.conditions:
-                built = _condition(cond, scope)
-                if built is not None:
-                    tranche.conditions.append(built)
-    return tranche
-
-
-def _condition(cond: ast.Condition, scope: Scope) -> ir.Condition | None:
-    words = " ".join(cond.figure.words)
-    words = _FIGURE_ALIASES.get(words, words)
-    if words == "paid outcomes":  # money or a count, by what it is compared with
-        probe = Scope(DiagnosticSink(scope.sink.file))  # look without reporting: scope.value reports below
-        probe.evaluate.currency = scope.evaluate.currency
-        compared = probe.evaluate(cond.value)
-        words = "payments" if compared is not None and compared.kind == MONEY else "outcomes"
-    if words not in FIGURES:
-        import difflib
-
-        close = difflib.get_close_matches(words, list(FIGURES), n=1, cutoff=0.3)
-        scope.sink.add("SIB501", f"the contract has no figure called '{words}'", cond.figure.span,
-                       hint=(f"did you mean '{close[0]}'? " if close else "") +
-                            "figures: payments (money paid), outcomes (outcomes paid), participants "
-                            "(participants enrolled), each optionally 'of' an outcome, cohort or payer")
-        return None
-    of = None
-    if cond.figure.of is not None:
-        kinds = ("outcome", "cohort", "payer", "subgroup") if words != "participants" else ("cohort", "subgroup")
-        of = scope.refer(cond.figure.of, *kinds)
-        if of is None:
-            return None
-    kind = FIGURES[words]
-    value = scope.value(cond.value, (kind,), f"'{words}'",
-                        "participants" if words == "participants" else "outcomes" if kind == COUNT else None)
-    if value is None:
-        return None
-    return ir.Condition(figure=words, of=of, op=cond.comparator, value=value.amount, span=cond.span)
-
-
-_ASSERT_TEXT = {
-    "participant_max": "each participant is paid at most {v}",
-    "payer_max": "payer {s} pays at most {v}",
-    "period_max": "each period pays at most {v}",
-    "total_max": "total payments are at most {v}",
-    "never_twice": "{s} is never paid twice",
-    "subgroup_share": "sub-group {s} is at most {v} of paid outcomes",
-    "tranche_order": "tranche {s} is released before {o}",
-}
-_ASSERT_KINDS = {"payer_max": ("payer",), "never_twice": ("outcome",), "subgroup_share": ("subgroup",),
-                 "tranche_order": ("tranche",)}
-
-
-def _assertion(decl: ast.AssertDecl, scope: Scope) -> ir.Assertion | None:
-    kinds = _ASSERT_KINDS.get(decl.kind, ())
-    subject = scope.refer(decl.subject, *kinds) if decl.subject is not None else None
-    other = scope.refer(decl.other, *kinds) if decl.other is not None else None
-    if (decl.subject is not None and subject is None) or (decl.other is not None and other is None):
-        return None
-    value: Decimal | None = None
-    shown = ""
-    if decl.value is not None:
-        if decl.kind == "subgroup_share":
-            value = scope.percent(decl.value, "a sub-group share")
-            shown = f"{value}%"
-        else:
-            val = scope.evaluate(decl.value)
-            if val is None:
-                return None
-            if val.kind != MONEY:
-                scope.sink.add("SIB601", f"this assertion compares payments with {kind_words(val.kind, val.unit)} "
-                               f"({val.describe()})", decl.value.span,
-                               hint=f"state the limit as money: {scope.evaluate.currency} 15,000")
-                return None
-            value, shown = val.amount, val.describe()
-        if value is None:
-            return None
-    text = _ASSERT_TEXT[decl.kind].format(s=subject, o=other, v=shown)
-    return ir.Assertion(kind=decl.kind, subject=subject, other=other, value=value,
-                        clause=decl.clause.text.value if decl.clause else None, text=text, span=decl.span)
-
