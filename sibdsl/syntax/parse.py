@@ -215,7 +215,10 @@ def _report(source: SourceFile, sink: DiagnosticSink, exc: UnexpectedInput, line
         expected = describe_expected(accepted)
         hint = None
         text = source.line_text(line)
-        if tok.type == "NAME" and "CURRENCY" in accepted and len(str(tok)) == 3:
+        if tok.type == "NAME" and "STRING" in accepted and "NAME" not in accepted:
+            words = text[column - 1:].split("#")[0].strip().rstrip(",")
+            hint = f'text is written in quotes: "{words}"'
+        elif tok.type == "NAME" and "CURRENCY" in accepted and len(str(tok)) == 3:
             hint = f"currency codes are written in capitals: {str(tok).upper()}"
         elif tok.type == "NAME":
             hint = _did_you_mean(str(tok))
