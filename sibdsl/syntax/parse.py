@@ -9,6 +9,7 @@ error of every broken declaration, not just the first of the file.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
 
@@ -215,7 +216,19 @@ def _report(source: SourceFile, sink: DiagnosticSink, exc: UnexpectedInput, line
         expected = describe_expected(accepted)
         hint = None
         text = source.line_text(line)
-        if tok.type == "NAME" and "STRING" in accepted and "NAME" not in accepted:
+        slash_date = re.match(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text[column - 1:])
+        if slash_date and "DATE" in accepted:
+            d, m, y = slash_date.groups()
+            month = calendar.month_name[int(m)] if 1 <= int(m) <= 12 else f"month {int(m)}"
+            hint = f"write dates as YYYY-MM-DD: {y}-{int(m):02d}-{int(d):02d} (if that is {int(d)} {month} {y})"
+        elif tok.type == "STRING" and "NAME" in accepted and "STRING" not in accepted:
+            name = re.sub(r"[^a-z0-9]+", "_", str(tok).strip('"').lower()).strip("_")[:30] or "name"
+            if name[0].isdigit():
+                name = "n_" + name
+            hint = f"give it a name before its title: {name} {tok}"
+        elif tok.type == "CURRENCY" and text[:column - 1].rstrip()[-1:].isdigit():
+            hint = f"write the currency before the amount: {tok} {text[:column - 1].split()[-1]}"
+        elif tok.type == "NAME" and "STRING" in accepted and "NAME" not in accepted:
             words = text[column - 1:].split("#")[0].strip().rstrip(",")
             hint = f'text is written in quotes: "{words}"'
         elif tok.type == "NAME" and "CURRENCY" in accepted and len(str(tok)) == 3:
