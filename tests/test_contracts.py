@@ -29,3 +29,12 @@ def test_contract_checks_clean(path: Path) -> None:
 def test_contract_cites_its_source(path: Path) -> None:
     head = path.read_text(encoding="utf-8")[:3000].lower()
     assert "source" in head
+
+
+def test_readme_tour_contract_checks_clean() -> None:
+    from sibdsl.compiler import compile_text
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```sib\n", 1)[1].split("```", 1)[0]
+    result = compile_text(block, "tour.sib")
+    assert [f"{d.code} {d.message}" for d in result.diagnostics] == []
