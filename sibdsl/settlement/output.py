@@ -64,19 +64,53 @@ def rule_text(rule: tuple[str | int, ...], settlement: Settlement, spans: dict[t
               file: str = "") -> str:
     if not rule:
         return ""
-    node: Any = settlement.plan.contract
-    for part in rule:
-        node = node[part] if isinstance(part, int) else getattr(node, part, None)
-        if node is None:
-            break
-    parts = [".".join(str(p) for p in rule)]
+    contract = settlement.plan.contract
+    words = _rule_words(rule, contract)
+    where = []
     span = spans.get(tuple(rule)) or spans.get(tuple(rule[:2]))
     if span is not None:
-        parts.append(f"{file}:{span.line}" if file else f"line {span.line}")
-    clause = getattr(node, "clause", None)
+        where.append(f"{file}:{span.line}" if file else f"line {span.line}")
+    owner: Any = contract
+    for part in rule[:2]:
+        owner = owner[part] if isinstance(part, int) else getattr(owner, part, None)
+        if owner is None:
+            break
+    clause = getattr(owner, "clause", None)
     if clause:
-        parts.append(f"clause {clause}")
-    return " ".join(parts)
+        where.append(f"clause {clause}")
+    return words + (f" ({', '.join(where)})" if where else "")
+
+
+_ASPECT = {"window": "window", "repeat": "repeat rule", "tariff": "tariff", "cohorts": "for cohort"}
+
+
+def _rule_words(rule: tuple[str | int, ...], contract: Any) -> str:
+    """A rule path in the contract's words: ("outcomes", 4, "prerequisites", 0) -> "outcome
+    housed_3m: after move_in"."""
+    kind, index = rule[0], rule[1] if len(rule) > 1 else None
+    if kind == "header":
+        return "the term"
+    if not isinstance(index, int):
+        return ".".join(str(p) for p in rule)
+    if kind == "outcomes":
+        outcome = contract.outcomes[index]
+        text = f"outcome {outcome.name}"
+        if len(rule) > 3 and rule[2] == "prerequisites" and isinstance(rule[3], int):
+            return f"{text}: after {outcome.prerequisites[rule[3]].outcome}"
+        return f"{text}: {_ASPECT.get(str(rule[2]), rule[2])}" if len(rule) > 2 else text
+    if kind == "caps":
+        cap = contract.caps[index]
+        scope = f"per {cap.scope}" if cap.scope in ("participant", "period", "year") else cap.scope
+        return f"cap {scope}" + (f" {cap.target}" if cap.target else "")
+    if kind == "payers":
+        return f"payer {contract.payers[index].name}'s cap"
+    if kind == "cohorts":
+        return f"cohort {contract.cohorts[index].name}"
+    if kind == "exclusive_groups":
+        group = contract.exclusive_groups[index]
+        k = "one" if group.at_most == 1 else str(group.at_most)
+        return f"only {k} of {', '.join(group.members)}"
+    return ".".join(str(p) for p in rule)
 
 
 def _money(x: Decimal) -> str:
