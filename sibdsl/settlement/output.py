@@ -64,8 +64,14 @@ def rule_text(rule: tuple[str | int, ...], settlement: Settlement, spans: dict[t
               file: str = "") -> str:
     if not rule:
         return ""
+    place = rule_place(rule, settlement, spans, file)
+    return _rule_words(rule, settlement.plan.contract) + (f" ({place})" if place else "")
+
+
+def rule_place(rule: tuple[str | int, ...], settlement: Settlement, spans: dict[tuple[Any, ...], Span],
+               file: str = "") -> str:
+    """Where a rule is written: "contracts/fcf.sib:214, clause 4.2"."""
     contract = settlement.plan.contract
-    words = _rule_words(rule, contract)
     where = []
     span = spans.get(tuple(rule)) or spans.get(tuple(rule[:2]))
     if span is not None:
@@ -78,7 +84,7 @@ def rule_text(rule: tuple[str | int, ...], settlement: Settlement, spans: dict[t
     clause = getattr(owner, "clause", None)
     if clause:
         where.append(f"clause {clause}")
-    return words + (f" ({', '.join(where)})" if where else "")
+    return ", ".join(where)
 
 
 _ASPECT = {"window": "window", "repeat": "repeat rule", "tariff": "tariff", "cohorts": "for cohort"}
@@ -197,7 +203,7 @@ def summary(settlement: Settlement, releases: list[Release], spans: dict[tuple[A
             lines.append(f"  {reason.value:<26} {n:>7,}   {REASON_WORDS[reason]}")
     lines += ["", "caps:"]
     for ci, cap in enumerate(c.caps):
-        where = rule_text(("caps", ci), settlement, spans, file)
+        where = rule_place(("caps", ci), settlement, spans, file)
         used = _cap_used(settlement, ci)
         unit = f"{cur} " if cap.measure == "money" else ""
         limit = f"{unit}{_money(cap.limit) if cap.measure == 'money' else f'{cap.limit:f}'}"
