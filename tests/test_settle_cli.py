@@ -162,3 +162,18 @@ outcome fewer "Fewer reconvictions" pays GBP 10 per 1% reduction in "reconvictio
     tranches = {(t["tranche"], t["request_id"]): t for t in read_csv(tmp_path / "out" / "tranches.csv")}
     assert tranches[("t2", "r1")]["amount"] == "500"
     assert tranches[("t2", "r2")]["status"] == "released in part" and tranches[("t2", "r2")]["amount"] == "300"
+
+
+def test_progress_on_long_ledgers(files: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+                                  ) -> None:
+    from sibdsl.cli import settle_cmd
+
+    rows = "".join(f"x{i},q{i % 500},move_in,2020-0{1 + i % 9}-1{i % 9},2020-01-10\n" for i in range(20_000))
+    (files / "long.csv").write_text("claim_id,participant,outcome,date,start\n" + rows, encoding="utf-8")
+    monkeypatch.setattr(settle_cmd, "PROGRESS_FROM", 10_000)
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    code = settle_cmd.run_settle(str(files / "c.sib"), str(files / "long.csv"), None, None, str(files / "out"),
+                                 "csv", False, None)
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "settled 10,000 of 20,000" in err and "settled 20,000 of 20,000" in err

@@ -16,6 +16,8 @@ import click
 from sibdsl.cli.main import EXIT_ERRORS, EXIT_OK, _colour
 from sibdsl.core.diagnostics import Diagnostic
 
+PROGRESS_FROM = 50_000  # claims; progress is shown on a terminal for ledgers at least this long
+
 
 def _show(diagnostics: list[Diagnostic], source: Any) -> None:
     from sibdsl.report.human import render
@@ -73,7 +75,7 @@ def run_settle(contract_path: str, claims_path: str, measurements_path: str | No
     measurements = next((lg.records for lg in ledgers if lg.kind == "measurements"), [])
     requests = next((lg.records for lg in ledgers if lg.kind == "requests"), [])
     progress = None
-    if len(claims) >= 50_000 and sys.stderr.isatty():
+    if len(claims) >= PROGRESS_FROM and sys.stderr.isatty():
         def progress(n: int) -> None:
             click.echo(f"\r  settled {n:,} of {len(claims) + len(measurements):,}", err=True, nl=False)
     result = settle(contract, claims, measurements, progress=progress)
