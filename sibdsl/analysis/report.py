@@ -78,19 +78,29 @@ def _m(model: Contract, x: Decimal | None) -> str:
     return "no limit" if x is None else f"{model.header.currency} {x:,.2f}"
 
 
-def facts_lines(model: Contract, found: Exposure) -> list[str]:
-    lines = [f"most one participant can be paid: {_m(model, found.best.amount if found.best else None)}"]
+def _participant_lines(model: Contract, found: Exposure) -> list[str]:
+    """One line per cohort and sub-group: the most, and the outcomes that reach it."""
+    lines = []
     for m in found.participants:
         who = (m.cohort or "any participant") + (f", sub-group {m.subgroup}" if m.subgroup else "")
-        capped = f" (outcomes worth {_m(model, m.uncapped)}, cut by the cap per participant)" \
+        cut = f" (outcomes worth {_m(model, m.uncapped)}, cut by the cap per participant)" \
             if m.uncapped > m.amount else ""
-        reach = ", ".join(f"{name}" + (f" x{times}" if times > 1 else "") for name, times in m.selection)
-        lines.append(f"  {who}: {_m(model, m.amount)}{capped}" + (f"; reached by {reach}" if reach else ""))
+        reach = ", ".join(name + (f" x{times}" if times > 1 else "") for name, times in m.selection)
+        lines.append(f"{who}: {_m(model, m.amount)}{cut}" + (f"; reached by {reach}" if reach else ""))
+    return lines
+
+
+def _liability_text(model: Contract, found: Exposure) -> str:
     if found.liability is None:
-        lines.append(f"maximum liability: no limit: {found.set_by}")
-    else:
-        exact = "" if found.exact else " (an upper bound: a cap may stop payments short of it)"
-        lines.append(f"maximum liability: {_m(model, found.liability)}, set by {found.set_by}{exact}")
+        return f"no limit: {found.set_by}"
+    bound = "" if found.exact else " (an upper bound: a cap may stop payments short of it)"
+    return f"{_m(model, found.liability)}, set by {found.set_by}{bound}"
+
+
+def facts_lines(model: Contract, found: Exposure) -> list[str]:
+    lines = [f"most one participant can be paid: {_m(model, found.best.amount if found.best else None)}"]
+    lines += [f"  {line}" for line in _participant_lines(model, found)]
+    lines.append(f"maximum liability: {_liability_text(model, found)}")
     for name, value in found.bounds:
         lines.append(f"  limit: {name}: {_m(model, value)}")
     lines.append("most each payer can owe:")
@@ -137,17 +147,8 @@ def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdi
              "## What it can cost", ""]
     best = found.best
     lines.append(f"- **The most one participant can be paid: {_m(model, best.amount if best else None)}**")
-    for m in found.participants:
-        who = (m.cohort or "any participant") + (f", sub-group {m.subgroup}" if m.subgroup else "")
-        reach = ", ".join(f"{name}" + (f" x{times}" if times > 1 else "") for name, times in m.selection)
-        cut = f" (outcomes worth {_m(model, m.uncapped)}, cut by the cap per participant)" \
-            if m.uncapped > m.amount else ""
-        lines.append(f"  - {who}: {_m(model, m.amount)}{cut}" + (f", reached by {reach}" if reach else ""))
-    if found.liability is None:
-        lines.append(f"- **Maximum liability: no limit** ({found.set_by})")
-    else:
-        bound = "" if found.exact else " (an upper bound: a cap may stop payments short of it)"
-        lines.append(f"- **Maximum liability: {_m(model, found.liability)}**, set by {found.set_by}{bound}")
+    lines += [f"  - {line}" for line in _participant_lines(model, found)]
+    lines.append(f"- **Maximum liability: {_liability_text(model, found)}**")
     lines += ["", "## Who pays", "", "| payer | share | most it can owe | set by |", "|---|---:|---:|---|"]
     for p in model.payers:
         most, why = found.payers[p.name]
