@@ -160,8 +160,8 @@ outcome fewer "Fewer reconvictions" pays GBP 10 per 1% reduction in "reconvictio
     rows = (read_csv(tmp_path / "out" / "decisions.csv"))
     assert rows[0]["claim_id"] == "m1" and rows[0]["amount"] == "250.00"  # 25% reduction x GBP 10
     tranches = {(t["tranche"], t["request_id"]): t for t in read_csv(tmp_path / "out" / "tranches.csv")}
-    assert tranches[("t2", "r1")]["amount"] == "500"
-    assert tranches[("t2", "r2")]["status"] == "released in part" and tranches[("t2", "r2")]["amount"] == "300"
+    assert tranches[("t2", "r1")]["amount"] == "500.00"  # money with the currency's minor unit
+    assert tranches[("t2", "r2")]["status"] == "released in part" and tranches[("t2", "r2")]["amount"] == "300.00"
 
 
 def test_progress_on_long_ledgers(files: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

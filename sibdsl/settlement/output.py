@@ -14,8 +14,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sibdsl.core.csvsafe import RISKY_FIRST, escape_cell, escape_row
+from sibdsl.core.moneytext import money_text
 from sibdsl.core.source import Span
 from sibdsl.semantics.calendar import add_months
+from sibdsl.semantics.currency import MINOR_UNITS
 from sibdsl.settlement.engine import Settlement
 from sibdsl.settlement.money import ZERO
 from sibdsl.settlement.plan import Plan
@@ -119,65 +122,126 @@ def _rule_words(rule: tuple[str | int, ...], contract: Any) -> str:
     return ".".join(str(p) for p in rule)
 
 
-def _money(x: Decimal) -> str:
-    return f"{x:,.2f}"
+def places_of(currency: str) -> int:
+    """The currency's minor unit: decimal places every amount is written with (GBP 2, JPY 0)."""
+    return MINOR_UNITS.get(currency, 2)
+
+
+class _MoneyCells:
+    """Money as it is written in files: the currency's places, no separators, never rounded
+    (`25000` -> `25000.00`). Equal amounts are written alike, so each text is made once."""
+
+    def __init__(self, places: int) -> None:
+        self.places = places
+        self._seen: dict[Decimal, str] = {}
+
+    def __call__(self, amount: Decimal) -> str:
+        text = self._seen.get(amount)
+        if text is None:
+            text = money_text(amount, self.places)
+            if len(self._seen) < 100_000:
+                self._seen[amount] = text
+        return text
 
 
 FIELDS = ["claim_id", "participant", "outcome", "date", "status", "reason", "price", "amount", "period", "rule",
-          "detail"]
+          "detail", "root_cause"]
+MONEY_FIELDS = ("price", "amount")  # and every paid_by_PAYER column
+
+
+def root_cause(decision: Decision) -> str | None:
+    """The limit that stopped or cut a decision, as the engine names it (a rule key: `caps.2`,
+    `payers.1`), directly or through a prerequisite it stopped; None where it names none (and
+    always, with an engine that does not record root causes)."""
+    cause = getattr(decision, "root_cause", None)
+    if cause is None or cause == "":
+        return None
+    return cause if isinstance(cause, str) else ".".join(str(p) for p in cause)
 
 
 def decision_rows(settlement: Settlement, spans: dict[tuple[Any, ...], Span], file: str) -> list[dict[str, Any]]:
+    """One row per decision, for decisions.csv and decisions.jsonl alike: money as text with the
+    currency's places (exact; JSON keeps it a string so no reader turns it into a float)."""
     payers = [p.name for p in settlement.plan.payers]
+    money = _MoneyCells(places_of(settlement.plan.contract.header.currency))
     rows = []
     for d in settlement.decisions:
         row: dict[str, Any] = {
             "claim_id": d.claim_id, "participant": d.participant, "outcome": d.outcome, "date": str(d.achieved),
-            "status": d.status.value, "reason": d.reason.value, "price": str(d.price), "amount": str(d.amount),
+            "status": d.status.value, "reason": d.reason.value, "price": money(d.price), "amount": money(d.amount),
             "period": period_label(settlement.plan, d.period), "rule": rule_text(d.rule, settlement, spans, file),
-            "detail": d.detail,
+            "detail": d.detail, "root_cause": root_cause(d),
         }
         for p in payers:
-            row[f"paid_by_{p}"] = str(d.shares.get(p, ZERO))
+            row[f"paid_by_{p}"] = money(d.shares.get(p, ZERO))
         rows.append(row)
     return rows
 
 
+def _is_money_field(name: str) -> bool:
+    return name in MONEY_FIELDS or name.startswith("paid_by_")
+
+
 def decisions_csv(rows: list[dict[str, Any]]) -> str:
+    """decisions.csv: text cells escaped against formulas (sibdsl.core.csvsafe), money as numbers."""
     out = io.StringIO()
     fields = list(rows[0]) if rows else FIELDS
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    text = [i for i, name in enumerate(fields) if not _is_money_field(name)]
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(fields)
+    write, risky = writer.writerow, RISKY_FIRST
+    for row in rows:
+        cells = list(row.values())
+        for i in text:  # escape_cell on every text cell, without a call for the many safe ones
+            cell = cells[i]
+            if cell and cell[0] in risky:
+                cells[i] = escape_cell(cell)
+        write(cells)
     return out.getvalue()
 
 
 def decisions_json(rows: list[dict[str, Any]]) -> str:
+    """decisions.jsonl: the same rows, one JSON object a line, nothing escaped (JSON is not a
+    spreadsheet); money is a string with the currency's places, root_cause null when none."""
     return "\n".join(json.dumps(r) for r in rows) + ("\n" if rows else "")
+
+
+INVOICE_FIELDS = ["payer", "period", "period_start", "period_end", "amount", "claims", "measurements"]
+_INVOICE_NUMBERS = {1, 4, 5, 6}
 
 
 def invoices_csv(settlement: Settlement) -> str:
     plan = settlement.plan
+    money = _MoneyCells(places_of(plan.contract.header.currency))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["payer", "period", "period_start", "period_end", "amount", "claims"])
-    counts: Counter[tuple[str, int]] = Counter()
+    writer.writerow(INVOICE_FIELDS)
+    claims: Counter[tuple[str, int]] = Counter()
+    measurements: Counter[tuple[str, int]] = Counter()
     for d in settlement.decisions:
+        counts = measurements if d.cohort_level else claims
         for payer, part in d.shares.items():
             if part:
                 counts[(payer, d.period)] += 1
     for (payer, period), amount in sorted(settlement.invoices.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         start, end = period_bounds(plan, period)
-        writer.writerow([payer, period + 1, start, end, str(amount), counts[(payer, period)]])
+        writer.writerow(escape_row([payer, period + 1, start, end, money(amount), claims[(payer, period)],
+                                    measurements[(payer, period)]], _INVOICE_NUMBERS))
     return out.getvalue()
 
 
-def tranches_csv(releases: list[Release]) -> str:
+TRANCHE_FIELDS = ["tranche", "investor", "status", "date", "amount", "request_id", "detail"]
+
+
+def tranches_csv(releases: list[Release], currency: str = "") -> str:
+    """tranches.csv; `currency` gives the places of the amounts (default 2)."""
+    money = _MoneyCells(places_of(currency))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["tranche", "investor", "status", "date", "amount", "request_id", "detail"])
+    writer.writerow(TRANCHE_FIELDS)
     for r in releases:
-        writer.writerow([r.tranche, r.investor or "", r.status, r.day or "", str(r.amount), r.request_id or "", r.detail])
+        writer.writerow(escape_row([r.tranche, r.investor, r.status, r.day, money(r.amount), r.request_id, r.detail],
+                                   {4}))
     return out.getvalue()
 
 
@@ -186,42 +250,135 @@ def summary(settlement: Settlement, releases: list[Release], spans: dict[tuple[A
     plan, f = settlement.plan, settlement.figures
     c = plan.contract
     cur = c.header.currency
-    ds = settlement.decisions
-    by_status = Counter(d.status for d in ds)
-    paid = sum((d.amount for d in ds if d.status is Status.PAID), ZERO)
-    part = sum((d.amount for d in ds if d.status is Status.PARTIAL), ZERO)
-    lines = [f"Settlement of {c.header.title!r}", "",
-             f"claims decided   {len(ds):>8,}" + (f"   ({skipped} invalid rows skipped)" if skipped else ""),
-             f"  paid in full   {by_status[Status.PAID]:>8,}   {cur} {_money(paid)}",
-             f"  paid in part   {by_status[Status.PARTIAL]:>8,}   {cur} {_money(part)}",
-             f"  rejected       {by_status[Status.REJECTED]:>8,}",
-             f"total paid                  {cur} {_money(f.total_money)}"]
-    rejected = Counter(d.reason for d in ds if d.status is Status.REJECTED)
-    if rejected:
-        lines += ["", "rejected, by reason:"]
-        for reason, n in rejected.most_common():
-            lines.append(f"  {reason.value:<26} {n:>7,}   {REASON_WORDS[reason]}")
+    places = places_of(cur)
+
+    def money(x: Decimal) -> str:
+        return money_text(x, places, grouping=True)
+
+    claims = [d for d in settlement.decisions if not d.cohort_level]
+    measured = [d for d in settlement.decisions if d.cohort_level]
+    lines = [f"Settlement of {c.header.title!r}", ""]
+    lines += _counts("claims decided", claims, cur, money, f"   ({skipped} invalid rows skipped)" if skipped else "")
+    if measured:
+        lines += _counts("measurements decided", measured, cur, money)
+    with_claims = {d.participant for d in claims}
+    paid_people = {d.participant for d in claims if d.status is not Status.REJECTED}
+    lines += [f"participants paid {len(paid_people):>7,}   of {len(with_claims):,} with claims",
+              f"total paid                  {cur} {money(f.total_money)}"]
+    stopped = Counter(d.reason for d in claims
+                      if d.status is Status.REJECTED and d.reason not in _CAP_REASONS and root_cause(d))
+    for title, group in (("rejected, by reason:", claims), ("measurements rejected, by reason:", measured)):
+        rejected = Counter(d.reason for d in group if d.status is Status.REJECTED)
+        if rejected:
+            lines += ["", title]
+            for reason, n in rejected.most_common():
+                why = REASON_WORDS[reason] if group is claims else REASON_WORDS[reason].replace("claim id", "id")
+                if group is claims and stopped[reason]:
+                    why += f" ({stopped[reason]:,} of them because a cap stopped the prerequisite)"
+                lines.append(f"  {reason.value:<26} {n:>7,}   {why}")
     lines += ["", "caps:"]
     for ci, cap in enumerate(c.caps):
         where = rule_place(("caps", ci), settlement, spans, file)
-        used = _cap_used(settlement, ci)
-        unit = f"{cur} " if cap.measure == "money" else ""
-        limit = f"{unit}{_money(cap.limit) if cap.measure == 'money' else f'{cap.limit:f}'}"
-        bound = f_count(settlement, ci)
-        lines.append(f"  {_cap_name(cap.scope, cap.target):<34} limit {limit:<18} {used:<32} {bound}  [{where}]")
+        used = _cap_used(settlement, ci, money)
+        if cap.measure == "money":
+            limit = f"{cur} {money(cap.limit)}"
+        else:
+            limit = f"{cap.limit:f}%" if cap.measure == "share" else f"{cap.limit:f}"
+        lines.append(f"  {_cap_name(cap.scope, cap.target):<34} limit {limit:<18} {used:<32} [{where}]")
     if not c.caps:
         lines.append("  (none)")
+    lines += cap_effects(settlement, spans, file)
     lines += ["", "payers:"]
     for p in plan.payers:
-        limit = f"of {cur} {_money(p.cap)}" if p.cap is not None else "(no cap)"
-        lines.append(f"  {p.name:<20} {p.share:f}%   paid {cur} {_money(f.payer_money[p.name]):>16} {limit}")
+        limit = f"of {cur} {money(p.cap)}" if p.cap is not None else "(no cap)"
+        lines.append(f"  {p.name:<20} {p.share:f}%   paid {cur} {money(f.payer_money[p.name]):>16} {limit}")
     if releases:
         lines += ["", "tranches:"]
         for r in releases:
             when = str(r.day) if r.day else ""
             req = f" request {r.request_id}" if r.request_id else ""
-            lines.append(f"  {r.tranche:<12} {r.status:<17} {when:<10} {cur} {_money(r.amount):>14}{req}  {r.detail}")
+            lines.append(f"  {r.tranche:<12} {r.status:<17} {when:<10} {cur} {money(r.amount):>14}{req}  {r.detail}")
     return "\n".join(lines) + "\n"
+
+
+def _counts(title: str, decisions: list[Decision], cur: str, money: Any, note: str = "") -> list[str]:
+    by_status = Counter(d.status for d in decisions)
+    paid = sum((d.amount for d in decisions if d.status is Status.PAID), ZERO)
+    part = sum((d.amount for d in decisions if d.status is Status.PARTIAL), ZERO)
+    return [f"{title:<16}{len(decisions):>{25 - max(16, len(title))},}{note}",
+            f"  paid in full   {by_status[Status.PAID]:>8,}   {cur} {money(paid)}",
+            f"  paid in part   {by_status[Status.PARTIAL]:>8,}   {cur} {money(part)}",
+            f"  rejected       {by_status[Status.REJECTED]:>8,}"]
+
+
+_CAP_REASONS = (Reason.CAP_PARTIAL, Reason.CAP_REACHED, Reason.PAYER_CAP_REACHED)
+
+
+def cap_effects(settlement: Settlement, spans: dict[tuple[Any, ...], Span], file: str) -> list[str]:
+    """The summary's "cap effects" table: for each cap (payer `at most` limits included), the
+    decisions it cut (paid in part), the decisions it rejected, and the claims rejected because
+    it stopped their prerequisite (the engine's root cause). Counted from the decisions, so each
+    decision is counted once, under the rule it names."""
+    contract = settlement.plan.contract
+    keys: list[tuple[str, int]] = [("caps", ci) for ci in range(len(contract.caps))]
+    keys += [("payers", pi) for pi, p in enumerate(contract.payers) if p.cap is not None]
+    if not keys:
+        return []
+    cut: Counter[Any] = Counter()
+    rejected: Counter[Any] = Counter()
+    stopped: Counter[Any] = Counter()
+    names = _cap_names(settlement, keys)
+    for d in settlement.decisions:
+        cause = root_cause(d)
+        if d.reason in _CAP_REASONS:  # the cap itself: the engine's root cause, else the deciding rule
+            key: Any = names.get(_plain(cause), cause) if cause else tuple(d.rule[:2])
+            (cut if d.status is not Status.REJECTED else rejected)[key] += 1
+        elif cause and d.status is Status.REJECTED:
+            stopped[names.get(_plain(cause), cause)] += 1
+    lines = ["", f"{'cap effects:':<40} {'cut':>8} {'rejected':>9}  {'stopped a prerequisite':>22}"]
+    for key in keys:
+        name = _rule_words(key, contract)
+        where = rule_place(key, settlement, spans, file)
+        lines.append(f"  {name:<38} {cut[key]:>8,} {rejected[key]:>9,}  {stopped[key]:>22,}" +
+                     (f"  [{where}]" if where else ""))
+    for other in sorted((k for k in set(cut) | set(rejected) | set(stopped) if k not in keys), key=str):
+        label = other if isinstance(other, str) else (".".join(str(p) for p in other) or "(no rule)")
+        lines.append(f"  {label:<38} {cut[other]:>8,} {rejected[other]:>9,}  {stopped[other]:>22,}")
+    return lines
+
+
+def _plain(text: str) -> str:
+    text = " ".join(text.lower().split())
+    text = text[4:] if text.startswith("the ") else text
+    for stop in (" (", " [", ": ", ", "):
+        text = text.split(stop, 1)[0]
+    return text
+
+
+def _cap_names(settlement: Settlement, keys: list[tuple[str, int]]) -> dict[str, tuple[str, int]]:
+    """Every way a root cause may name a cap: its rule path (`caps.1`), the summary's words
+    (`cap contract`, `payer dclg's cap`) and the engine's (`the contract cap`). A name two caps
+    share names neither."""
+    contract = settlement.plan.contract
+    found: dict[str, set[tuple[str, int]]] = {}
+    for key in keys:
+        kind, index = key
+        words = {f"{kind}.{index}", _rule_words(key, contract)}
+        if kind == "caps":
+            cap = contract.caps[index]
+            words.add(_cap_name(cap.scope, cap.target))
+            words.add(_engine_words(cap.scope, cap.target))
+        else:
+            words.add(f"payer {contract.payers[index].name}")
+        for w in words:
+            found.setdefault(_plain(w), set()).add(key)
+    return {w: next(iter(ks)) for w, ks in found.items() if len(ks) == 1}
+
+
+def _engine_words(scope: str, target: str | None) -> str:
+    if scope in ("period", "year", "participant"):
+        return f"the cap per {scope}"
+    return f"the {scope} cap on {target}" if target else f"the {scope} cap"
 
 
 def _cap_name(scope: str, target: str | None) -> str:
@@ -230,27 +387,22 @@ def _cap_name(scope: str, target: str | None) -> str:
     return f"cap {scope}" + (f" {target}" if target else "")
 
 
-def f_count(settlement: Settlement, ci: int) -> str:
-    n = settlement.figures.cap_bound.get(ci, 0)
-    return f"bound {n} claim(s)" if n else ""
-
-
-def _cap_used(settlement: Settlement, ci: int) -> str:
+def _cap_used(settlement: Settlement, ci: int, money: Any) -> str:
     cap = settlement.plan.contract.caps[ci]
     f = settlement.figures
     if cap.scope == "contract":
-        return f"used {_money(f.total_money)}"
+        return f"used {money(f.total_money)}"
     if cap.scope == "participant":
         top = max(f.participants.items(), key=lambda kv: kv[1].paid, default=None)
-        return f"highest {_money(top[1].paid)} ({top[0]})" if top else "unused"
+        return f"highest {money(top[1].paid)} ({top[0]})" if top else "unused"
     if cap.scope == "period":
         top_p = max(f.period_money.items(), key=lambda kv: kv[1], default=None)
-        return f"highest {_money(top_p[1])} (P{top_p[0] + 1})" if top_p else "unused"
+        return f"highest {money(top_p[1])} (P{top_p[0] + 1})" if top_p else "unused"
     if cap.scope == "year":
         top_y = max(f.year_money.items(), key=lambda kv: kv[1], default=None)
-        return f"highest {_money(top_y[1])} (year {top_y[0] + 1})" if top_y else "unused"
+        return f"highest {money(top_y[1])} (year {top_y[0] + 1})" if top_y else "unused"
     if cap.scope == "payer":
-        return f"used {_money(f.payer_money[cap.target or ''])}"
+        return f"used {money(f.payer_money[cap.target or ''])}"
     tables: dict[Any, Any] = {
         ("outcome", "money"): f.outcome_money, ("outcome", "count"): f.outcome_count,
         ("subgroup", "money"): f.subgroup_money, ("subgroup", "count"): f.subgroup_count,
@@ -261,13 +413,15 @@ def _cap_used(settlement: Settlement, ci: int) -> str:
     if cap.measure == "share":
         share = Decimal(used) * 100 / f.total_count if f.total_count else ZERO
         return f"now {share:.1f}% ({used} of {f.total_count})"
-    return f"used {_money(used) if cap.measure == 'money' else used}"
+    return f"used {money(used) if cap.measure == 'money' else used}"
 
 
-def decision_table(decisions: list[Decision]) -> str:
-    """A compact table of decisions, for counterexamples."""
+def decision_table(decisions: list[Decision], currency: str = "") -> str:
+    """A compact table of decisions, for counterexamples; amounts with the places of `currency`
+    (default 2)."""
+    places = places_of(currency)
     lines = [f"{'claim':<10} {'participant':<12} {'outcome':<22} {'date':<10} {'status':<12} {'amount':>12}  reason"]
     for d in decisions:
         lines.append(f"{d.claim_id:<10} {d.participant:<12} {d.outcome:<22} {d.achieved!s:<10} "
-                     f"{d.status.value:<12} {d.amount:>12}  {d.reason.value}")
+                     f"{d.status.value:<12} {money_text(d.amount, places):>12}  {d.reason.value}")
     return "\n".join(lines)
