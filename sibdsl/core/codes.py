@@ -75,6 +75,11 @@ _ENTRIES = [
        "A number has more digits than any money or count in a contract (limit 18 before "
        "the decimal point, 10 after).",
        "cap contract GBP 1000000000000000000000000"),
+    _c("SIB017", "syntax", "error", "digit other than 0-9",
+       "Numbers, dates and names are written with the ASCII digits 0-9 only. Digits of other "
+       "scripts (full-width ５, Arabic-Indic ٥, Devanagari ५) look like numbers but would be read "
+       "differently by other tools, so they are refused; the hint shows the ASCII reading.",
+       "outcome move_in \"Move in\" pays GBP ５００   # full-width digits: write GBP 500"),
     # ---- names
     _c("SIB101", "names", "error", "unknown name",
        "A name is used that is not declared, or not declared as the kind of thing needed here.",

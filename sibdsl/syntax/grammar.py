@@ -3,20 +3,26 @@
 Input: grammar/sib.lark (shipped inside the wheel as sibdsl/_grammar/sib.lark).
 Output: `get_parser()`, a cached lark LALR parser whose inline transformer builds the AST,
 and `describe_terminal()`, terminal names in words for syntax errors. The parse tables are
-cached on disk by lark (`cache=True`), so a cold start does not rebuild them.
+kept on disk in the per-user cache directory (`sibdsl.core.cachedir`: mode 0700, checked
+owner and permissions, never the shared temp directory), so a warm start does not rebuild
+them; a cache file is data only (unpickled with every global refused), never code.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
+import io
+import pickle
+import sys
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import lark.lark as lark_module
 from lark import Lark, Token
 
+from sibdsl.core.cachedir import cache_dir, read_private, write_private
 from sibdsl.syntax.build import VALUE_TOKENS, AstBuilder
 
 _HERE = Path(__file__).resolve().parent
@@ -63,8 +69,15 @@ class OptionalCommas:
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         pending: Token | None = None
+        previous: Token | None = None
         depth = 0
         for tok in stream:
+            if tok.type in ("NUMBER", "DATE") and not str(tok).isascii():
+                # the lexer's \d matches any decimal digit (５, ٥); only 0-9 count: record the token
+                # for a diagnostic and go on with its ASCII reading, so later errors still show
+                FOREIGN_DIGITS.append((tok, previous))
+                tok = Token.new_borrow_pos(tok.type, ascii_digits(str(tok)), tok)
+            previous = tok
             if tok.type == "LPAR":
                 depth += 1
                 if depth > MAX_PAREN_DEPTH:
@@ -84,37 +97,101 @@ class OptionalCommas:
 
 
 COMMENTS = CommentCollector()
+# Numbers and dates written with digits other than 0-9, as (token, the token before it); the
+# parse phase turns each into a diagnostic and empties the list.
+FOREIGN_DIGITS: list[tuple[Token, Token | None]] = []
 
 
-def _cache_path() -> str | bool:
-    base = os.environ.get("SIBDSL_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base else Path(tempfile.gettempdir())
+def ascii_digits(text: str) -> str:
+    """The text with every decimal digit of any script replaced by its ASCII digit (５ -> 5)."""
+    return "".join(str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in text)
+
+
+_BUILD_OPTIONS: dict[str, Any] = {"parser": "lalr", "lexer": "basic", "maybe_placeholders": False,
+                                  "keep_all_tokens": True}
+# Options lark does not store with the tables: they are given again when the tables are loaded.
+_LOAD_OPTIONS = frozenset(getattr(lark_module, "_LOAD_ALLOWED_OPTIONS", None) or {
+    "postlex", "transformer", "lexer_callbacks", "use_bytes", "debug", "g_regex_flags", "regex",
+    "propagate_positions", "tree_class", "_plugins"})
+_CACHE_FORMAT = b"sibdsl-parse-tables 1"
+
+
+class _NoGlobals(pickle.Unpickler):
+    """Unpickles plain data only: any class or function in the stream is refused, so a cache
+    file, even one that passed every other check, cannot run code when it is loaded."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"refused: {module}.{name} in a parse-table cache")
+
+
+def _cache_key(grammar: str) -> str:
+    import hashlib
+
+    import lark
+
+    text = "\0".join([grammar, lark.__version__, "{}.{}".format(*sys.version_info[:2]), repr(sorted(_BUILD_OPTIONS.items()))])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _runtime_options() -> dict[str, Any]:
+    return {"transformer": AstBuilder(), "postlex": OptionalCommas(), "lexer_callbacks": {"COMMENT": COMMENTS}}
+
+
+def _load_tables(data: bytes, key: str) -> Lark | None:
+    """A parser from a cache file's bytes, or None if they are not tables for this key."""
+    header, newline, body = data.partition(b"\n")
+    if not newline or header != _CACHE_FORMAT + b" " + key.encode("ascii"):
+        return None
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        text = grammar_path().read_bytes()
-        import hashlib
+        stored = _NoGlobals(io.BytesIO(body)).load()
+        if not isinstance(stored, dict) or set(stored) != {"data", "memo"}:
+            return None
+        return Lark._load_from_dict(stored["data"], stored["memo"], **_runtime_options())
+    except Exception:  # a damaged or foreign file: build the tables instead
+        return None
 
-        import lark
 
-        digest = hashlib.sha256(text + lark.__version__.encode()).hexdigest()[:16]
-        return str(root / f"sibdsl-parser-{digest}.cache")
-    except OSError:
-        return False
+def _save_tables(parser: Lark, key: str, path: Path) -> None:
+    buffer = io.BytesIO()
+    buffer.write(_CACHE_FORMAT + b" " + key.encode("ascii") + b"\n")
+    try:
+        parser.save(buffer, exclude_options=_LOAD_OPTIONS)
+    except Exception:  # tables that cannot be stored as plain data: no cache, still a parser
+        return
+    write_private(path, buffer.getvalue())
+
+
+# How the parser of this process was obtained: "cache" (tables read from the per-user cache),
+# "built" (tables built and written to it) or "built, no cache" (no safe cache directory).
+parser_origin = ""
 
 
 @functools.cache
 def get_parser() -> Lark:
-    return Lark(
-        grammar_path().read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="basic",
-        maybe_placeholders=False,
-        keep_all_tokens=True,
-        transformer=AstBuilder(),
-        postlex=OptionalCommas(),
-        lexer_callbacks={"COMMENT": COMMENTS},
-        cache=_cache_path(),
-    )
+    """The parser, with its LALR tables from the per-user cache when a safe one is there.
+
+    The cache lives in `sibdsl.core.cachedir.cache_dir()` (0700, owned by this user) and is read
+    only through checks on the open file, then unpickled with every global refused; a file
+    that fails any check is ignored and the tables are built in memory.
+    """
+    global parser_origin
+    grammar = grammar_path().read_text(encoding="utf-8")
+    key = _cache_key(grammar)
+    root = cache_dir()
+    path = root / f"parser-{key[:32]}.tables" if root is not None else None
+    if path is not None:
+        data = read_private(path)
+        parser = _load_tables(data, key) if data is not None else None
+        if parser is not None:
+            parser_origin = "cache"
+            return parser
+    parser = Lark(grammar, **_BUILD_OPTIONS, **_runtime_options(), cache=False)
+    if path is not None:
+        _save_tables(parser, key, path)
+        parser_origin = "built"
+    else:
+        parser_origin = "built, no cache"
+    return parser
 
 
 # ------------------------------------------------------------------ terminals in words

@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import difflib
 import re
+import unicodedata
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -20,9 +21,11 @@ from sibdsl.core.source import SourceFile, Span
 from sibdsl.syntax import ast
 from sibdsl.syntax.grammar import (
     COMMENTS,
+    FOREIGN_DIGITS,
     MAX_PAREN_DEPTH,
     TOP_LEVEL,
     NestingTooDeep,
+    ascii_digits,
     describe_expected,
     get_parser,
     keyword_values,
@@ -74,14 +77,18 @@ def parse_source(source: SourceFile, sink: DiagnosticSink) -> ast.ContractFile |
     """Parse a whole file; on failure, report syntax errors declaration by declaration."""
     parser = get_parser()
     COMMENTS.comments = []
+    FOREIGN_DIGITS.clear()
     try:
         tree: ast.ContractFile = parser.parse(source.text)  # type: ignore[assignment]
     except UnexpectedInput:
+        FOREIGN_DIGITS.clear()
         _recover(source, sink)
         return None
     except NestingTooDeep as deep:
+        _foreign_digits(source, sink, 0)
         _too_deep(sink, deep, 0)
         return None
+    _foreign_digits(source, sink, 0)
     comments = tuple(ast.Comment(str(t), span=Span(t.line or 1, t.column or 1, t.end_line or 1,
                                                       t.end_column or 1, t.start_pos or 0, t.end_pos or 0))
                      for t in COMMENTS.comments)
@@ -109,6 +116,7 @@ def _recover(source: SourceFile, sink: DiagnosticSink) -> None:
     parser = get_parser()
     count = 0
     for first_line, text in _chunks(source):
+        FOREIGN_DIGITS.clear()
         try:
             parser.parse(text)
         except NestingTooDeep as deep:
@@ -121,6 +129,8 @@ def _recover(source: SourceFile, sink: DiagnosticSink) -> None:
                          Span(first_line + 1, 1, first_line + 1, 1))
                 break
             _report(source, sink, exc, first_line)
+        finally:
+            _foreign_digits(source, sink, first_line)
     COMMENTS.comments = []
     if count == 0:  # the pieces parse but the whole does not: report on the whole
         try:
@@ -129,6 +139,29 @@ def _recover(source: SourceFile, sink: DiagnosticSink) -> None:
             _report(source, sink, exc, 0)
         except NestingTooDeep as deep:
             _too_deep(sink, deep, 0)
+        FOREIGN_DIGITS.clear()  # already reported chunk by chunk
+
+
+def _foreign_digits(source: SourceFile, sink: DiagnosticSink, line_offset: int) -> None:
+    """One SIB017 per number or date written with digits other than 0-9 (the lexer's \\d takes
+    them); the hint gives the ASCII reading, with the currency when one stands before it."""
+    for tok, before in FOREIGN_DIGITS:
+        text = str(tok)
+        reading = ascii_digits(text)
+        if before is not None and before.type in ("CURRENCY", "MONEY_SYMBOL"):
+            reading = f"{before}{'' if before.type == 'MONEY_SYMBOL' else ' '}{reading}"
+        foreign = next(c for c in text if not c.isascii() and c.isdecimal())
+        line = (tok.line or 1) + line_offset
+        end_line = (tok.end_line or tok.line or 1) + line_offset
+        after = source.line_text(end_line)[(tok.end_column or 1) - 1:]
+        if tok.type == "NUMBER" and after.lstrip().startswith("%"):
+            reading += "%"
+        what = "date" if tok.type == "DATE" else "number"
+        sink.add("SIB017", f"the {what} {text!r} is written with digits other than 0-9 "
+                 f"({unicodedata.name(foreign, 'digit').lower()}, U+{ord(foreign):04X})",
+                 Span(line, tok.column or 1, end_line, tok.end_column or (tok.column or 1) + len(text)),
+                 hint=f"only the digits 0-9 count in numbers and dates: did you mean {reading}?")
+    FOREIGN_DIGITS.clear()
 
 
 def _too_deep(sink: DiagnosticSink, deep: NestingTooDeep, line_offset: int) -> None:
@@ -179,6 +212,24 @@ def _form_hint(source: SourceFile, line: int) -> str:
         if match:
             return f"the form is: {FORMS[match.group(1)]}; see docs/language.md"
     return "a contract is a list of declarations, each starting with a keyword; see docs/language.md"
+
+
+_PER_WORDS = ("participant", "period", "year")
+_PERSON_WORDS = frozenset({"person", "persons", "people", "individual", "individuals", "head", "client", "clients",
+                           "beneficiary", "beneficiaries", "user", "users", "service_user", "young_person",
+                           "participants", "referral", "case", "cases", "learner", "learners"})
+
+
+def _per_hint(written: str) -> str:
+    """'per person' and the like: the language says `per participant`, `per period`, `per year`."""
+    words = written.split()
+    word = words[1].strip(",").lower() if len(words) > 1 else ""
+    if word in _PERSON_WORDS:
+        return "did you mean 'per participant'? (the language calls each person a participant)"
+    close = difflib.get_close_matches(word, _PER_WORDS, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean 'per {close[0]}'?"
+    return "the language knows 'per participant', 'per period' and 'per year'"
 
 
 def _did_you_mean(word: str) -> str | None:
@@ -233,6 +284,9 @@ def _report(source: SourceFile, sink: DiagnosticSink, exc: UnexpectedInput, line
             hint = f'text is written in quotes: "{words}"'
         elif tok.type == "NAME" and "CURRENCY" in accepted and len(str(tok)) == 3:
             hint = f"currency codes are written in capitals: {str(tok).upper()}"
+        elif (str(tok)[:1].isalpha() and text[:column - 1].split()[-1:] == ["per"]) or (
+                str(tok) == "per" and "PER_PARTICIPANT" in accepted):
+            hint = _per_hint(text[column - 1:] if str(tok) == "per" else f"per {tok}")
         elif tok.type == "NAME":
             hint = _did_you_mean(str(tok))
         elif str(tok)[:1].isalpha() and "NAME" in accepted:
@@ -241,7 +295,8 @@ def _report(source: SourceFile, sink: DiagnosticSink, exc: UnexpectedInput, line
             hint = "names start with a letter: write pt_13w, not 13w_pt"
         elif str(tok) == "-" and text[column - 2: column - 1].isalnum() and text[column: column + 1].isalpha():
             hint = "names join words with underscores: move_in, not move-in"
-        shown = str(tok) if len(str(tok)) <= 40 else str(tok)[:37] + "..."
+        written = text[column - 1: end_col - 1] if tok.type in ("NUMBER", "DATE") else str(tok)  # as in the file
+        shown = written if len(written) <= 40 else written[:37] + "..."
         sink.add("SIB010", f"unexpected {shown!r}; expected {expected}", span,
                  hint=hint or _form_hint(source, line))
         return
