@@ -145,42 +145,27 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: 
     bounded search over generated ledgers; --no-search skips it): a broken guarantee or
     assertion prints the smallest ledger that breaks it and writes it as CSV.
     """
-    from sibdsl.core.diagnostics import Severity
+    from sibdsl.core.diagnostics import Severity, is_problem
 
-    results = [_compile_one(name, max_size, build_model=False) for name in _collect(paths)]
+    results = []
+    for name in _collect(paths):
+        try:
+            results.append(_compile_one(name, max_size, build_model=False))
+        except Exception as exc:  # a bug in sibc: reported in the chosen format, exit code 3
+            results.append(_internal_error(name, exc))
     figures: dict[str, Any] = {}
     for result in results:
         if result.resolved is None or not result.ok:
             continue
-        refuted: set[int] = set()
-        conditional = any(t.conditions for t in result.resolved.tranches)
-        if facts or (analysis and (result.resolved.assertions or conditional)):
-            from sibdsl.analysis.report import (
-                analyse,
-                facts_json,
-                facts_lines,
-                tranche_diagnostics,
-                verdict_diagnostics,
-            )
-
-            model, exposure_, found_verdicts = analyse(result)
-            if model is not None and exposure_ is not None:
-                if analysis:
-                    result.diagnostics.extend(verdict_diagnostics(result, model, found_verdicts,
-                                                                  Path(counterexample_dir)))
-                    result.diagnostics.extend(tranche_diagnostics(result, exposure_))
-                    refuted = {v.index for v in found_verdicts if v.status == "refuted"}
-                if facts:
-                    figures[result.name] = (facts_lines(model, exposure_),
-                                            facts_json(model, exposure_, found_verdicts))
-        if search:
-            from sibdsl.search.report import run_search
-
-            _, found = run_search(result, seed, examples, Path(counterexample_dir))
-            result.diagnostics.extend(d for d in found if not (
-                d.code == "SIB711" and any(result.spans.get(("assertions", i)) == d.span for i in refuted)))
+        try:
+            _analyse_and_search(result, figures, facts, analysis, search, seed, examples, counterexample_dir)
+        except Exception as exc:
+            result.diagnostics.append(_internal_error(result.name, exc).diagnostics[0])
+    internal = any(d.code == INTERNAL_CODE for r in results for d in r.diagnostics)
     for result in results:
         result.diagnostics.sort(key=lambda d: (d.span.line, d.span.column, d.code))
+        if quiet:  # only problems: a note that an assertion is proven is not one
+            result.diagnostics = [d for d in result.diagnostics if is_problem(d)]
     errors = sum(1 for r in results for d in r.diagnostics if d.severity is Severity.ERROR)
     warnings = sum(1 for r in results for d in r.diagnostics if d.severity is Severity.WARNING)
     if fmt == "text":
@@ -206,8 +191,60 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: 
         if fmt == "json" and figures:
             doc["facts"] = {name: value[1] for name, value in figures.items()}
         click.echo(json.dumps(doc, indent=2))
+    if internal:
+        sys.exit(EXIT_INTERNAL)
     failed = errors > 0 or (strict and warnings > 0)
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+
+
+INTERNAL_CODE = "SIB999"
+INTERNAL_HINT = "this is a bug in sibc, not in your contract; please report it with the file that caused it"
+
+
+def _internal_error(name: str, exc: Exception) -> Any:
+    """A result holding one SIB999 diagnostic: the bug, said plainly, without a traceback
+    (SIBC_DEBUG=1 prints the traceback on standard error)."""
+    from sibdsl.compiler import CompileResult
+    from sibdsl.core.diagnostics import DiagnosticSink
+    from sibdsl.core.source import NO_SPAN
+
+    if os.environ.get("SIBC_DEBUG"):
+        traceback.print_exception(exc)
+    sink = DiagnosticSink(name)
+    sink.add(INTERNAL_CODE, f"internal error in sibc: {type(exc).__name__}: {exc}", NO_SPAN, hint=INTERNAL_HINT)
+    return CompileResult(name, diagnostics=sink.sorted())
+
+
+def _analyse_and_search(result: Any, figures: dict[str, Any], facts: bool, analysis: bool, search: bool,
+                        seed: int, examples: int, counterexample_dir: str) -> None:
+    """The exact analysis (verdicts, figures) and the property search of one error-free contract."""
+    refuted: set[int] = set()
+    conditional = any(t.conditions for t in result.resolved.tranches)
+    if facts or (analysis and (result.resolved.assertions or conditional)):
+        from sibdsl.analysis.report import (
+            analyse,
+            facts_json,
+            facts_lines,
+            tranche_diagnostics,
+            verdict_diagnostics,
+        )
+
+        model, exposure_, found_verdicts = analyse(result)
+        if model is not None and exposure_ is not None:
+            if analysis:
+                result.diagnostics.extend(verdict_diagnostics(result, model, found_verdicts,
+                                                              Path(counterexample_dir)))
+                result.diagnostics.extend(tranche_diagnostics(result, exposure_))
+                refuted = {v.index for v in found_verdicts if v.status == "refuted"}
+            if facts:
+                figures[result.name] = (facts_lines(model, exposure_),
+                                        facts_json(model, exposure_, found_verdicts))
+    if search:
+        from sibdsl.search.report import run_search
+
+        _, found = run_search(result, seed, examples, Path(counterexample_dir))
+        result.diagnostics.extend(d for d in found if not (
+            d.code == "SIB711" and any(result.spans.get(("assertions", i)) == d.span for i in refuted)))
 
 
 @cli.command(name="compile", epilog=EXIT_CODES_HELP)

@@ -46,6 +46,16 @@ class Diagnostic:
         return entry.title if entry else ""
 
 
+# Notes that are about problems: `sibc check -q` keeps them. Every other note (an assertion
+# proven, an assertion left to the search) reports good news or method, not a problem.
+PROBLEM_NOTES = frozenset({"SIB015"})
+
+
+def is_problem(diagnostic: Diagnostic) -> bool:
+    """An error, a warning, or a note that is about problems (what `-q` still prints)."""
+    return diagnostic.severity is not Severity.NOTE or diagnostic.code in PROBLEM_NOTES
+
+
 @dataclass
 class DiagnosticSink:
     """Collects the diagnostics of one file; phases add to it and never raise for bad input."""

@@ -15,6 +15,7 @@ from sibdsl.core.diagnostics import Diagnostic, Severity
 from sibdsl.core.source import SourceFile, Span
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.NOTE: "36"}
+NO_EXCERPT = frozenset({"SIB999"})  # an internal error is about sibc, not about a line of the contract
 
 
 def _paint(text: str, code: str, colour: bool) -> str:
@@ -49,7 +50,8 @@ def render(diagnostic: Diagnostic, source: SourceFile | None, colour: bool = Fal
     lines = [head]
     if sev is Severity.NOTE and not diagnostic.hint and not diagnostic.detail:
         return head  # a note (an assertion proven) is one line
-    lines += _excerpt(source, diagnostic.span, "^", "", colour, code)
+    if diagnostic.code not in NO_EXCERPT:
+        lines += _excerpt(source, diagnostic.span, "^", "", colour, code)
     for label in diagnostic.labels:
         if label.span.line == diagnostic.span.line and label.span.column == diagnostic.span.column:
             continue

@@ -106,7 +106,8 @@ def _tariff(node: ast.Node, scope: Scope) -> ir.Tariff | None:
                 continue
             if name in seen:
                 scope.sink.add("SIB406", f"sub-group '{name}' is priced twice", item.span,
-                               labels=[Label(seen[name].span, "first priced here")])
+                               labels=[Label(seen[name].span, "first priced here")],
+                               hint="give each sub-group one price: remove one of the two")
                 continue
             seen[name] = item
             tariff.subgroup_prices.append(ir.SubgroupPrice(subgroup=name, price=price, span=item.span))
@@ -144,7 +145,8 @@ def _tariff(node: ast.Node, scope: Scope) -> ir.Tariff | None:
         if price is None or per is None or (node.threshold is not None and threshold is None):
             return None
         if per.amount <= 0:
-            scope.sink.add("SIB206", "the unit of improvement must be more than zero", node.per.span)
+            scope.sink.add("SIB206", "the unit of improvement must be more than zero", node.per.span,
+                           hint="write the improvement that earns the price once, as in `per 1% reduction` or `per 1 increase`")
             return None
         return ir.Tariff(kind="cohort_level", price=price, per=per.amount, per_is_percent=per.kind == PERCENT,
                          direction=node.direction, measure=node.metric.value, baseline=node.baseline,

@@ -314,7 +314,8 @@ def _exclusive(decl: ast.ExclusiveDecl, scope: Scope, number: int) -> ir.Exclusi
     for member in decl.members:
         if member.text in seen:
             scope.sink.add("SIB410", f"'{member.text}' is listed twice in this group", member.span,
-                           labels=[Label(seen[member.text].span, "first listed here")])
+                           labels=[Label(seen[member.text].span, "first listed here")],
+                           hint=f"list '{member.text}' once")
             return None
         seen[member.text] = member
     if len(names) <= k:

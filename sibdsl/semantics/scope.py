@@ -19,7 +19,7 @@ from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.core.source import Span
 from sibdsl.semantics import ir
 from sibdsl.semantics.currency import MINOR_UNITS
-from sibdsl.semantics.values import COUNT, DURATION, MONEY, NUMBER, PERCENT, Evaluator, Value, kind_words
+from sibdsl.semantics.values import COUNT, DURATION, MONEY, NUMBER, PERCENT, Evaluator, Value, fmt, kind_words
 from sibdsl.syntax import ast
 
 KIND_WORDS = {
@@ -86,7 +86,7 @@ class Scope:
             return None
         if value.kind not in kinds or (unit is not None and value.kind == COUNT and value.unit != unit):
             wanted = " or ".join(kind_words(k, unit if k == COUNT else None) for k in kinds)
-            hint = _unit_hint(value, kinds, unit, self.evaluate.currency)
+            hint = _unit_hint(value, kinds, unit, self.evaluate.currency, expr)
             self.sink.add("SIB201", f"{what} must be {wanted}, not {kind_words(value.kind, value.unit)} "
                           f"({value.describe()})", expr.span, hint=hint)
             return None
@@ -97,7 +97,10 @@ class Scope:
         if value is None:
             return None
         if positive and value.amount <= 0:
-            self.sink.add("SIB206", f"{what} must be more than zero, not {value.describe()}", expr.span)
+            worked_out = not isinstance(expr, ast.MoneyLit)
+            self.sink.add("SIB206", f"{what} must be more than zero, not {value.describe()}", expr.span,
+                          hint=(f"this works out at {value.describe()}: check the arithmetic" if worked_out else
+                                f"write the amount the contract means, above zero (as in {value.unit} 1,500)"))
             return None
         places = MINOR_UNITS.get(value.unit or "", 2)
         exponent = value.amount.normalize().as_tuple().exponent
@@ -114,7 +117,8 @@ class Scope:
         if value is None:
             return None
         if not low <= value.amount <= high:
-            self.sink.add("SIB206", f"{what} must be between {low}% and {high}%, not {value.describe()}", expr.span)
+            self.sink.add("SIB206", f"{what} must be between {low}% and {high}%, not {value.describe()}", expr.span,
+                          hint=f"write a percentage from {low}% to {high}%")
             return None
         return value.amount
 
@@ -126,10 +130,15 @@ class Scope:
 
     def whole_amount(self, amount: Decimal, span: Span, what: str, minimum: int = 1) -> int | None:
         if amount != amount.to_integral_value():
-            self.sink.add("SIB205", f"{what} must be a whole number, not {amount}", span)
+            low, high = int(amount.to_integral_value(rounding="ROUND_FLOOR")), int(amount.to_integral_value(
+                rounding="ROUND_CEILING"))
+            choice = f"{low} or {high}" if low >= minimum else f"{max(high, minimum)}"
+            self.sink.add("SIB205", f"{what} must be a whole number, not {amount}", span,
+                          hint=f"write a whole number, such as {choice}")
             return None
         if amount < minimum:
-            self.sink.add("SIB206", f"{what} must be at least {minimum}, not {amount}", span)
+            self.sink.add("SIB206", f"{what} must be at least {minimum}, not {amount}", span,
+                          hint=f"write a whole number of {minimum} or more")
             return None
         return int(amount)
 
@@ -163,7 +172,33 @@ class Scope:
         return date(year, month, day)
 
 
-def _unit_hint(value: Value, kinds: tuple[str, ...], unit: str | None, currency: str | None) -> str:
+def _has_percent(expr: ast.Expr) -> bool:
+    if isinstance(expr, ast.PercentLit):
+        return True
+    if isinstance(expr, ast.Product):
+        return any(_has_percent(f) for f in expr.factors)
+    if isinstance(expr, ast.Sum):
+        return any(_has_percent(t) for t in expr.terms)
+    return False
+
+
+def _unit_hint(value: Value, kinds: tuple[str, ...], unit: str | None, currency: str | None,
+               expr: ast.Expr) -> str:
+    if value.kind == NUMBER and not isinstance(expr, ast.NumberLit):
+        # a computed plain number: say what it works out at before suggesting a form
+        worked = f"this works out at the plain number {fmt(value.amount)}"
+        if _has_percent(expr):
+            worked += " (a percentage times a plain number is a plain number)"
+            if PERCENT in kinds:
+                return f"{worked}; as a percentage that is {fmt(value.amount * 100)}%"
+        if MONEY in kinds:
+            return f"{worked}; write the amount with its currency, as in {currency or 'GBP'} {fmt(value.amount)}"
+        if PERCENT in kinds:
+            return f"{worked}; write the percentage itself, as in {fmt(value.amount)}%"
+        if COUNT in kinds:
+            return f"{worked}; write the number with its unit, as in {fmt(value.amount)} {unit or 'participants'}"
+        if DURATION in kinds:
+            return f"{worked}; write the duration with its unit, as in {fmt(value.amount)} months"
     if value.kind == NUMBER:
         if MONEY in kinds:
             return f"write the amount with its currency: {currency or 'GBP'} {value.amount:,}"

@@ -103,7 +103,8 @@ class Evaluator:
                     value = Value(value.kind, Decimal(format(value.amount, "f")), value.unit)
                 return value
             except (decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero):
-                self.sink.add("SIB206", "this value is out of range", expr.span)
+                self.sink.add("SIB206", "this value is out of range", expr.span,
+                              hint="check the amount and its multipliers")
                 return None
 
     def _eval(self, expr: ast.Expr) -> Value | None:
@@ -172,16 +173,20 @@ class Evaluator:
         assert result is not None
         for op, factor, value in zip(expr.ops, expr.factors[1:], values[1:], strict=True):
             assert value is not None
-            combined = self._combine(result, op, value, factor.span)
+            combined = self._combine(result, op, value, factor)
             if combined is None:
                 return None
             result = combined
         return result
 
-    def _combine(self, left: Value, op: str, right: Value, span: Span) -> Value | None:
+    def _combine(self, left: Value, op: str, right: Value, factor: ast.Expr) -> Value | None:
+        span = factor.span
         if op == "/":
             if right.amount == 0:
-                self.sink.add("SIB207", "division by zero", span)
+                self.sink.add("SIB207", "division by zero", span,
+                              hint="the value after '/' is zero: divide by the number the contract means"
+                                   if isinstance(factor, ast.Atom) else
+                                   "the value after '/' works out at zero: check the arithmetic")
                 return None
             if left.kind == right.kind and left.unit == right.unit:
                 return Value(NUMBER, left.amount / right.amount)  # a ratio: GBP 10 / GBP 5 = 2
