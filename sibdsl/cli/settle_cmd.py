@@ -1,7 +1,9 @@
 """The `sibc settle` command: read, settle, write, summarise.
 
 Input: paths given on the command line. Output: files in the output directory and the
-summary on stdout; ledger problems as diagnostics on stderr. Returns the exit code.
+summary on stdout; contract and ledger problems as diagnostics on stderr (text, or one JSON
+or SARIF document with `diagnostics_format`), skipped rows among them (SIB707). Returns the
+exit code.
 """
 
 from __future__ import annotations
@@ -27,8 +29,39 @@ def _show(diagnostics: list[Diagnostic], source: Any) -> None:
         click.echo(render(d, source, colour), err=True, color=colour)
 
 
+class _Report:
+    """Where diagnostics go: rendered one by one (text), or gathered into one JSON / SARIF
+    document written to stderr when the command ends (so stdout keeps only the summary)."""
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        self.files: list[tuple[str, list[Diagnostic]]] = []
+
+    def show(self, name: str, diagnostics: list[Diagnostic], source: Any) -> None:
+        if self.fmt == "text":
+            _show(diagnostics, source)
+        else:
+            self.files.append((name, diagnostics))
+
+    def say(self, text: str) -> None:
+        """A plain message on stderr: text mode only (the document says it with its codes)."""
+        if self.fmt == "text":
+            click.echo(text, err=True)
+
+    def done(self, code: int) -> int:
+        if self.fmt != "text":
+            import json
+
+            from sibdsl.report.machine import to_json, to_sarif
+
+            document = to_json(self.files) if self.fmt == "json" else to_sarif(self.files)
+            click.echo(json.dumps(document, indent=2), err=True)
+        return code
+
+
 def run_settle(contract_path: str, claims_path: str, measurements_path: str | None, requests_path: str | None,
-               out_dir: str, fmt: str, skip_invalid: bool, as_of: date | None) -> int:
+               out_dir: str, fmt: str, skip_invalid: bool, as_of: date | None,
+               diagnostics_format: str = "text") -> int:
     from sibdsl.compiler import compile_file
     from sibdsl.settlement.engine import settle
     from sibdsl.settlement.ledger import read_ledger
@@ -42,40 +75,37 @@ def run_settle(contract_path: str, claims_path: str, measurements_path: str | No
     )
     from sibdsl.settlement.tranches import participant_groups, release_tranches
 
+    report = _Report(diagnostics_format)
     compiled = compile_file(contract_path)
     if compiled.model is None:
-        _show(compiled.diagnostics, compiled.source)
-        click.echo(f"{contract_path}: the contract has errors; nothing settled", err=True)
-        return EXIT_ERRORS
+        report.show(compiled.name, compiled.diagnostics, compiled.source)
+        report.say(f"{contract_path}: the contract has errors; nothing settled")
+        return report.done(EXIT_ERRORS)
     contract = compiled.model
     ledgers = [read_ledger(claims_path, "claims", contract)]
     if measurements_path:
         ledgers.append(read_ledger(measurements_path, "measurements", contract))
     if requests_path:
         ledgers.append(read_ledger(requests_path, "requests", contract))
-    invalid = 0
-    fatal = False
-    for ledger in ledgers:
-        _show(ledger.sink.sorted(), ledger.source)
-        invalid += len(ledger.invalid_rows)
-        if ledger.source is None or any(d.code == "SIB702" for d in ledger.sink.items):
-            fatal = True
-    if fatal:
-        click.echo("nothing settled: a ledger file could not be read (see above)", err=True)
-        return EXIT_ERRORS
-    if invalid and not skip_invalid:
-        click.echo(f"{invalid} invalid row(s); nothing settled. Fix them, or use --skip-invalid to settle the "
-                   "valid rows.", err=True)
-        return EXIT_ERRORS
-    if invalid:
+    fatal = any(not ledger.readable for ledger in ledgers)
+    invalid = sum(len(ledger.invalid_rows) for ledger in ledgers)
+    if skip_invalid and not fatal:
         for ledger in ledgers:
-            for row in ledger.invalid_rows:
-                click.echo(f"{ledger.sink.file}:{row}: warning[SIB707]: row {row} skipped (--skip-invalid)", err=True)
+            ledger.skip_invalid_rows()  # SIB707 for each, beside its error
+    for ledger in ledgers:
+        report.show(ledger.sink.file, ledger.sink.sorted(), ledger.source)
+    if fatal:
+        report.say("nothing settled: a ledger file could not be read (see above)")
+        return report.done(EXIT_ERRORS)
+    if invalid and not skip_invalid:
+        report.say(f"{invalid} invalid row(s); nothing settled. Fix them, or use --skip-invalid to settle the "
+                   "valid rows.")
+        return report.done(EXIT_ERRORS)
     claims = ledgers[0].records
     measurements = next((lg.records for lg in ledgers if lg.kind == "measurements"), [])
     requests = next((lg.records for lg in ledgers if lg.kind == "requests"), [])
     progress = None
-    if len(claims) >= PROGRESS_FROM and sys.stderr.isatty():
+    if len(claims) >= PROGRESS_FROM and sys.stderr.isatty() and diagnostics_format == "text":
         def progress(n: int) -> None:
             click.echo(f"\r  settled {n:,} of {len(claims) + len(measurements):,}", err=True, nl=False)
     result = settle(contract, claims, measurements, progress=progress)
@@ -94,4 +124,4 @@ def run_settle(contract_path: str, claims_path: str, measurements_path: str | No
     (out / "summary.txt").write_text(text, encoding="utf-8")
     click.echo(text)
     click.echo(f"written: {out / name}, {out / 'invoices.csv'}, {out / 'tranches.csv'}, {out / 'summary.txt'}")
-    return EXIT_OK
+    return report.done(EXIT_OK)

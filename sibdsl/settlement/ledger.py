@@ -1,9 +1,9 @@
-"""Settlement input: claims, measurements and requests from CSV or JSON Lines files.
+"""Settlement input, phase 2: claims, measurements and requests from CSV or JSON Lines files.
 
 Input: a file path (or text) and the compiled contract (to check names). Output: records
 plus diagnostics, one per bad row, naming the column at fault (SIB7xx codes), with the row's
-line and the field's column so that they render like contract errors. Columns (header names
-are case-insensitive; order free):
+line and the field's column so that they render like contract errors. The text is cut into
+rows by `ledger_rows.py`. Columns (header names are case-insensitive; order free):
 
     claims:        claim_id, participant, outcome, date, [evidence, cohort, start, subgroup, value, referral]
     measurements:  measurement_id, outcome, [cohort], date, baseline, observed
@@ -11,17 +11,32 @@ are case-insensitive; order free):
 
 `date`/`start` are YYYY-MM-DD; `value`, `baseline`, `observed`, `amount` are plain decimal
 numbers (commas allowed in amounts; a currency code in front of an amount is accepted if it is
-the contract's).
+the contract's). Only the ASCII digits 0-9 count in dates and numbers.
+
+Every row is decided or reported, never dropped silently (rows in = records + rows reported):
+- a row that cannot be read, or has a bad value, is an error naming the row and the column
+  (it is in `invalid_rows`; `--skip-invalid` settles without it and says so with SIB707);
+- a CSV row of empty fields only (`,,,` -- spreadsheets write these below the data) holds no
+  claim: it is skipped with a warning, SIB707, one per run of such rows (`empty_rows`), and
+  does not stop settlement;
+- a blank line (nothing but spaces and tabs) is not a row, in CSV and in JSON Lines;
+- a problem of the whole file (not UTF-8, no header, a column missing or named twice) is one
+  error and nothing in that file is read.
+Lines end at LF, CRLF or a lone CR, as editors count them. In JSON Lines, control characters
+inside strings are accepted as written (json strict=False), NaN and Infinity are not numbers,
+a key given twice is an error, and a value of a known column must be a text, a number or null.
 """
 
 from __future__ import annotations
 
+import bisect
+import codecs
 import csv
 import difflib
 import gc
-import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -31,30 +46,50 @@ from typing import Any
 from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.core.source import SourceFile, Span
 from sibdsl.model.contract import Contract
+from sibdsl.settlement.ledger_rows import (
+    ALIASES,
+    KINDS,
+    BadRow,
+    EmptyRow,
+    Item,
+    csv_rows,
+    display_source,
+    field_span,
+    json_column_span,
+    json_rows,
+    quoted,
+)
 from sibdsl.settlement.records import Claim, Measurement, Request
 
-KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "claims": (("claim_id", "participant", "outcome", "date"),
-               ("evidence", "cohort", "start", "subgroup", "value", "referral")),
-    "measurements": (("measurement_id", "outcome", "date", "baseline", "observed"), ("cohort",)),
-    "requests": (("request_id", "tranche", "date", "amount"), ("purpose",)),
-}
-ALIASES = {"id": None, "achieved": "date", "date_achieved": "date", "sub_group": "subgroup",
-           "participant_id": "participant", "start_date": "start", "measured": "date", "requested": "date"}
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})$")
+__all__ = ["ALIASES", "KINDS", "Ledger", "parse_ledger", "read_ledger"]
+
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+_WHAT = {"claims": "claim", "measurements": "measurement", "requests": "request"}
 
 
 @dataclass
 class Ledger:
     kind: str
-    source: SourceFile | None
+    source: SourceFile | None  # the file as an editor shows it (None: it could not be read as text)
     records: list[Any] = field(default_factory=list)
     sink: DiagnosticSink = field(default_factory=lambda: DiagnosticSink(""))
-    invalid_rows: list[int] = field(default_factory=list)
+    invalid_rows: list[int] = field(default_factory=list)  # first lines of the rows reported as errors
+    empty_rows: list[int] = field(default_factory=list)  # first lines of the empty rows skipped (SIB707)
+    readable: bool = True  # False: the file as a whole was rejected (SIB701/SIB702); nothing was read
+    row_spans: dict[int, Span] = field(default_factory=dict, repr=False)  # invalid row -> its first error
+
+    def skip_invalid_rows(self) -> None:
+        """Report each invalid row as skipped (SIB707), at the place of its error (--skip-invalid)."""
+        what = _WHAT[self.kind]
+        for line in self.invalid_rows:
+            self.sink.add("SIB707", f"row {line} skipped (--skip-invalid): this {what} is not settled",
+                          self.row_spans.get(line, Span(line, 1, line, 2)),
+                          hint=f"fix the row and settle again to include the {what}")
 
 
 class _RowError(Exception):
-    def __init__(self, code: str, column: str, message: str, hint: str | None = None) -> None:
+    def __init__(self, code: str, column: str, message: str, hint: str) -> None:  # every error has a hint
         self.code, self.column, self.message, self.hint = code, column, message, hint
 
 
@@ -65,146 +100,123 @@ def read_ledger(path: str, kind: str, contract: Contract) -> Ledger:
         data = Path(path).read_bytes() if path != "-" else __import__("sys").stdin.buffer.read()
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        sink.add("SIB702", f"the {kind} file is not UTF-8 text (byte {exc.start})", Span(1, 1, 1, 1),
-                 hint="export it as CSV UTF-8 (comma delimited)")
-        return Ledger(kind, None, sink=sink)
+        return _not_utf8(data, exc, name, kind, sink)
     except OSError as exc:
         sink.add("SIB701", f"cannot read the {kind} file {name}: {exc.strerror or exc}", Span(1, 1, 1, 1),
                  hint="check the path")
-        return Ledger(kind, None, sink=sink)
+        return Ledger(kind, None, sink=sink, readable=False)
     return parse_ledger(text, name, kind, contract, sink)
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"),
+         (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
+def _not_utf8(data: bytes, exc: UnicodeDecodeError, name: str, kind: str, sink: DiagnosticSink) -> Ledger:
+    """SIB702 at the line and column of the first byte that is not UTF-8 (the line shown as read)."""
+    shown = display_source(name, data.decode("utf-8-sig", errors="replace"))
+    start = exc.start - (3 if data.startswith(codecs.BOM_UTF8) else 0)
+    before = data[:exc.start].decode("utf-8-sig", errors="replace")
+    line, column = shown.position(len(display_source(name, before).text))
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
+    looks = f"it is {encoding} text; " if encoding else ""
+    sink.add("SIB702", f"the {kind} file is not UTF-8 text (byte {start + 1:,} is 0x{data[exc.start]:02x})",
+             Span(line, column, line, column + 1), hint=looks + "export it as CSV UTF-8 (comma delimited)")
+    return Ledger(kind, shown, sink=sink, readable=False)
+
+
 def parse_ledger(text: str, name: str, kind: str, contract: Contract, sink: DiagnosticSink | None = None) -> Ledger:
-    sink = sink or DiagnosticSink(name)
-    source = SourceFile(name, text)
-    ledger = Ledger(kind, source, sink=sink)
-    is_json = name.endswith((".jsonl", ".ndjson", ".json")) or text.lstrip().startswith("{")
-    rows = _json_rows(source, sink) if is_json else _csv_rows(source, kind, sink)
-    if rows is None:
-        return ledger
-    build = _BUILDERS[kind](contract)
-    records = ledger.records
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # no field is longer than the file (default 128 KiB)
     collecting = gc.isenabled()
     gc.disable()  # many small acyclic records: the cycle collector only costs time
     try:
-        _build_all(rows, build, records, ledger, source, sink, is_json)
+        return _parse(text, name, kind, contract, sink or DiagnosticSink(name))
     finally:
+        csv.field_size_limit(limit)
         if collecting:
             gc.enable()
+
+
+def _parse(text: str, name: str, kind: str, contract: Contract, sink: DiagnosticSink) -> Ledger:
+    source = display_source(name, text)
+    ledger = Ledger(kind, source, sink=sink)
+    is_json = name.endswith((".jsonl", ".ndjson", ".json")) or text.lstrip().startswith("{")
+    header: list[str] = []
+    if is_json:
+        rows: Iterable[Item] = json_rows(text, kind)
+    else:
+        read = csv_rows(text, source, kind, sink)
+        if read is None:
+            ledger.readable = False
+            return ledger
+        header, rows = read
+    _build_all(rows, _BUILDERS[kind](contract), ledger, source, header)
     return ledger
 
 
-def _build_all(rows: Iterable[Row], build: Callable[[dict[str, Any], int], Any], records: list[Any], ledger: Ledger,
-               source: SourceFile, sink: DiagnosticSink, is_json: bool) -> None:
+def _build_all(rows: Iterable[Item], build: Callable[[dict[str, Any], int], Any], ledger: Ledger,
+               source: SourceFile, header: list[str]) -> None:
+    records, sink = ledger.records, ledger.sink
+    empty: list[tuple[int, int]] = []  # empty rows: (first line, last line)
     for line, values in rows:
-        try:
-            records.append(build(values, line))
-        except _RowError as err:
-            ledger.invalid_rows.append(line)
-            col = _column_of(source, line, err.column, is_json)
-            width = len(str(values.get(err.column) or "")) or 1
-            sink.add(err.code, f"row {line}, column {err.column}: {err.message}", Span(line, col, line, col + width),
-                     hint=err.hint)
-
-
-Row = tuple[int, dict[str, Any]]
-
-
-def _column_of(source: SourceFile, line: int, column: str, is_json: bool) -> int:
-    """The character column of a field, found only when a row is reported."""
-    text = source.line_text(line)
-    if is_json:
-        return max(1, text.find(f'"{column}"') + 1)
-    if '"' in text:
-        return 1
-    header = _header(next(csv.reader([source.line_text(1)])))
-    if column not in header:
-        return 1
-    index = header.index(column)
-    parts = text.split(",")
-    return sum(len(p) + 1 for p in parts[:index]) + 1
-
-
-def _header(names: list[str]) -> list[str]:
-    out = []
-    for raw in names:
-        key = raw.strip().lower().replace(" ", "_").replace("-", "_")
-        out.append(ALIASES.get(key) or key)
-    return out
-
-
-def _csv_rows(source: SourceFile, kind: str, sink: DiagnosticSink) -> Iterator[Row] | None:
-    lines = [source.line_text(1)] if source.text.strip() else []
-    if not lines or not lines[0].strip():
-        sink.add("SIB702", f"the {kind} file is empty: it needs a header row", Span(1, 1, 1, 1),
-                 hint="first line: " + ",".join(KINDS[kind][0] + KINDS[kind][1]))
-        return None
-    header = _header(next(csv.reader([lines[0]])))
-    required = KINDS[kind][0]
-    missing = [c for c in required if c not in header]
-    if missing:
-        sink.add("SIB702", f"the {kind} file has no column {', '.join(missing)}", Span(1, 1, 1, len(lines[0]) + 1),
-                 hint="the header row must name: " + ", ".join(required) + " (optional: " +
-                      ", ".join(KINDS[kind][1]) + ")")
-        return None
-    return _csv_stream(source, header)
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The lines of a text one at a time, without copying the whole text (StringIO would)."""
-    start, find = 0, text.find
-    while start < len(text):
-        end = find("\n", start)
-        if end == -1:
-            yield text[start:]
-            return
-        yield text[start:end + 1]
-        start = end + 1
-
-
-def _csv_stream(source: SourceFile, header: list[str]) -> Iterator[Row]:
-    """Rows one at a time, so a million-row ledger never holds a million dicts at once."""
-    reader = csv.reader(_lines(source.text))
-    next(reader)
-    width = len(header)
-    for fields in reader:
-        line = reader.line_num
-        if len(fields) != width:
-            if not fields or all(not f.strip() for f in fields):
+        if type(values) is dict:
+            try:
+                records.append(build(values, line))
                 continue
-            yield (line, {"__width__": f"{len(fields)} fields, the header has {width}"})
+            except _RowError as err:
+                if header and all(not str(v).strip() for v in values.values()):
+                    empty.append((line, line))  # every field of a CSV row empty: not a claim
+                    continue
+                message, code, hint = f"row {line}, column {err.column}: {err.message}", err.code, err.hint
+                span = _span_of(source, line, err.column, header)
+        elif isinstance(values, EmptyRow):
+            empty.append((line, values.end_line))
             continue
-        yield (line, dict(zip(header, fields, strict=True)))
+        else:
+            assert isinstance(values, BadRow)
+            message, code, hint, span = values.message, values.code, values.hint, values.span
+        ledger.invalid_rows.append(line)
+        ledger.row_spans[line] = span
+        sink.add(code, message, span, hint=hint)
+    if empty:
+        _report_empty(ledger, empty)
 
 
-def _json_rows(source: SourceFile, sink: DiagnosticSink) -> list[Row] | None:
-    rows: list[Row] = []
-    for number, raw in enumerate(source.text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            sink.add("SIB706", f"line {number} is not a JSON object: {exc.msg}",
-                     Span(number, exc.colno, number, exc.colno + 1), hint="JSON Lines: one object per line")
-            rows.append((number, {"__skip__": True}))
-            continue
-        if not isinstance(obj, dict):
-            sink.add("SIB706", f"line {number} is not a JSON object", Span(number, 1, number, 2),
-                     hint='write one object per line: {"claim_id": "c1", ...}')
-            rows.append((number, {"__skip__": True}))
-            continue
-        rows.append((number, {(_header([str(k)])[0]): ("" if v is None else v) for k, v in obj.items()}))
-    return rows
+def _span_of(source: SourceFile, line: int, column: str, header: list[str]) -> Span:
+    """The place of a column's value in a row (CSV) or of its key (JSON Lines: no header)."""
+    if not header:
+        return json_column_span(source.line_text(line), line, column)
+    return field_span(source, line, header.index(column)) if column in header else Span(line, 1, line, 2)
+
+
+def _report_empty(ledger: Ledger, empty: list[tuple[int, int]]) -> None:
+    """One SIB707 warning per run of empty rows: rows with no record or invalid row between them
+    (blank lines do not end a run)."""
+    taken = [r.row for r in ledger.records] if len(empty) > 1 else []  # in file order, so sorted
+    invalid = ledger.invalid_rows
+    runs: list[list[tuple[int, int]]] = [[empty[0]]]
+    for row in empty[1:]:
+        before, here = runs[-1][-1][1], row[0]
+        if bisect.bisect(taken, before) == bisect.bisect(taken, here) and \
+                bisect.bisect(invalid, before) == bisect.bisect(invalid, here):
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    what = _WHAT[ledger.kind]
+    for run in runs:
+        first, last = run[0][0], run[-1][1]
+        width = len(ledger.source.line_text(last)) + 1 if ledger.source is not None else 2
+        message = (f"row {first} is empty (no values): skipped" if len(run) == 1 else
+                   f"{len(run):,} empty rows (no values), lines {first} to {last}: skipped")
+        ledger.sink.add("SIB707", message, Span(first, 1, last, max(2, width)),
+                        hint=f"an empty row is not a {what}; delete {'it' if len(run) == 1 else 'them'} "
+                             "to silence this warning")
+    ledger.empty_rows.extend(line for line, _ in empty)
 
 
 # ---------------------------------------------------------------- values
 def _text(values: dict[str, Any], column: str, required: bool = True) -> str:
-    if "__width__" in values:
-        raise _RowError("SIB703", "row", values["__width__"], "every row has as many fields as the header")
-    if "__skip__" in values:
-        raise _RowError("SIB706", "row", "not a JSON object")
     raw = values.get(column, "")
     text = raw.strip() if isinstance(raw, str) else ("" if raw is None else str(raw).strip())
     if required and not text:
@@ -212,18 +224,29 @@ def _text(values: dict[str, Any], column: str, required: bool = True) -> str:
     return text
 
 
+def _ascii_reading(text: str) -> str | None:
+    """The text with other scripts' digits as 0-9 ('２０２０' -> '2020'), or None if it has none."""
+    if text.isascii() or not any(c.isdigit() and not c.isascii() for c in text):
+        return None
+    return "".join(str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() else c for c in text)
+
+
 def _date(values: dict[str, Any], column: str, required: bool = True) -> date | None:
     text = _text(values, column, required)
     if not text:
         return None
-    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
         try:
             return date.fromisoformat(text)
         except ValueError:
             pass
     match = _DATE.match(text)
     if not match:
-        raise _RowError("SIB703", column, f"{text!r} is not a date", "write dates as YYYY-MM-DD (2015-03-31)")
+        ascii_text = _ascii_reading(text)
+        if ascii_text is not None:
+            raise _RowError("SIB703", column, f"{quoted(text)} is not a date: only the digits 0-9 count",
+                            f"write it with the digits 0-9: {quoted(ascii_text)}")
+        raise _RowError("SIB703", column, f"{quoted(text)} is not a date", "write dates as YYYY-MM-DD (2015-03-31)")
     try:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
@@ -231,18 +254,33 @@ def _date(values: dict[str, Any], column: str, required: bool = True) -> date | 
 
 
 def _number(values: dict[str, Any], column: str, contract: Contract, required: bool = True) -> Decimal | None:
+    raw = values.get(column)
+    if isinstance(raw, Decimal):  # a JSON number
+        return _usable(raw, str(raw), column)
     text = _text(values, column, required)
     if not text:
         return None
     code = contract.header.currency
     cleaned = text[len(code):].strip() if text.upper().startswith(code) else text
     cleaned = cleaned.lstrip("£€$").replace(",", "")
+    if not _NUMBER.match(cleaned):
+        ascii_text = _ascii_reading(text)
+        if ascii_text is not None:
+            raise _RowError("SIB703", column, f"{quoted(text)} is not a number: only the digits 0-9 count",
+                            f"write it with the digits 0-9: {quoted(ascii_text)}")
+        raise _RowError("SIB703", column, f"{quoted(text)} is not a number", "write plain numbers: 1500.50")
     try:
         number = Decimal(cleaned)
-    except InvalidOperation:
-        raise _RowError("SIB703", column, f"{text!r} is not a number", "write plain numbers: 1500.50") from None
-    if not number.is_finite() or len(cleaned) > 40:
-        raise _RowError("SIB703", column, f"{text!r} is not a usable number", "write plain numbers: 1500.50")
+    except InvalidOperation:  # not after the pattern above; kept safe
+        raise _RowError("SIB703", column, f"{quoted(text)} is not a number", "write plain numbers: 1500.50") from None
+    return _usable(number, text, column)
+
+
+def _usable(number: Decimal, text: str, column: str) -> Decimal:
+    """At most 40 characters written out in full (as the text form allows), so no sum overflows."""
+    if not number.is_finite() or not -40 <= number.adjusted() <= 40 or len(format(number, "f")) > 40:
+        raise _RowError("SIB703", column, f"{quoted(text)} is not a usable number",
+                        "write plain numbers of at most 40 characters: 1500.50")
     return number
 
 
@@ -256,7 +294,7 @@ def _name(values: dict[str, Any], column: str, known: frozenset[str] | list[str]
         close = difflib.get_close_matches(text, known, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}?" if close else (f"the contract's {what}s: {', '.join(known[:10])}"
                                                             if known else f"the contract declares no {what}")
-        raise _RowError("SIB704", column, f"the contract has no {what} {text!r}", hint)
+        raise _RowError("SIB704", column, f"the contract has no {what} {quoted(text)}", hint)
     return text
 
 
@@ -331,7 +369,7 @@ def _build_request(values: dict[str, Any], contract: Contract, line: int) -> Req
     amount = _number(values, "amount", contract)
     assert amount is not None
     if amount <= 0:
-        raise _RowError("SIB703", "amount", "must be more than zero")
+        raise _RowError("SIB703", "amount", "must be more than zero", "a request asks for an amount above zero: 500.00")
     return Request(
         request_id=_text(values, "request_id"),
         tranche=_name(values, "tranche", discretionary, "discretionary tranche") or "",
