@@ -120,7 +120,8 @@ def _compile_one(name: str, max_size: int, build_model: bool = True) -> Any:
               help="Largest file accepted, in bytes.")
 @click.option("--color/--no-color", "color", default=None, help="Force colour on or off "
               "(default: on a terminal, unless NO_COLOR is set).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only problems, not the summary line.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems (errors, warnings): no notes such as "
+              "'assertion proven', no summary line.")
 @click.option("--search/--no-search", default=True, show_default=True,
               help="Run the property search: settle generated ledgers and check that no cap is exceeded, "
                    "nothing is paid twice, shares add up, and the contract's own assertions hold.")
