@@ -276,20 +276,20 @@ def _with_cause(d: Decision, cause: object) -> Decision:
 
 
 def _cause_prerequisites(cause: object) -> Any:
-    real = engine.settle
+    """The engine's `decide`, with `cause` as the root cause of every prerequisite_not_paid
+    rejection (patched on the class: nothing binds it at import, so nothing keeps it after)."""
+    real = engine._Engine.decide
 
-    def settle(*args: Any, **kwargs: Any) -> Any:
-        result = real(*args, **kwargs)
-        result.decisions = [_with_cause(d, cause) if d.reason is Reason.PREREQUISITE_NOT_PAID else d
-                            for d in result.decisions]
-        return result
-    return settle
+    def decide(self: Any, claim: Any) -> Decision:
+        d = real(self, claim)
+        return _with_cause(d, cause) if d.reason is Reason.PREREQUISITE_NOT_PAID else d
+    return decide
 
 
 def test_claims_a_cap_stopped_through_their_prerequisite_are_counted(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path)
-    monkeypatch.setattr(engine, "settle", _cause_prerequisites("caps.0"))
+    monkeypatch.setattr(engine._Engine, "decide", _cause_prerequisites("caps.0"))
     out = sibc_settle(tmp_path)
     assert _cap_effect_line(out, "cap contract") == (1, 1, 1)  # c6: its move_in (c5) was stopped by the cap
     assert "prerequisite not paid (1 of them because a cap stopped the prerequisite)" in out
@@ -299,7 +299,7 @@ def test_claims_a_cap_stopped_through_their_prerequisite_are_counted(tmp_path: P
 
 def test_without_a_root_cause_nothing_is_counted_as_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path)
-    monkeypatch.setattr(engine, "settle", _cause_prerequisites(None))
+    monkeypatch.setattr(engine._Engine, "decide", _cause_prerequisites(None))
     out = sibc_settle(tmp_path, "--format", "json")
     assert _cap_effect_line(out, "cap contract")[2] == 0 and "because a cap stopped" not in out
     lines = [json.loads(line) for line in (tmp_path / "out" / "decisions.jsonl").read_text().splitlines()]
