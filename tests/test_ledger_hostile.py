@@ -234,6 +234,15 @@ def test_not_utf8_points_at_the_line_of_the_first_bad_byte(tmp_path: Path) -> No
     assert " 3 | c2,Jos\ufffd,move_in,2020-02-01" in result.stderr
 
 
+def test_not_utf8_after_a_bom_counts_the_bom(tmp_path: Path) -> None:
+    """The byte number is the file's (a UTF-8 BOM included); the column that of the line shown."""
+    model = compile_text(CONTRACT).model
+    assert model is not None
+    (tmp_path / "c.csv").write_bytes(b"\xef\xbb\xbf" + f"{HEAD}\nc1,\xe9".encode("latin-1"))
+    (d,) = read_ledger(str(tmp_path / "c.csv"), "claims", model).sink.items
+    assert (d.span.line, d.span.column) == (2, 4) and "(byte 41 is 0xe9)" in d.message
+
+
 def test_utf16_is_named(tmp_path: Path) -> None:
     result = settle(tmp_path, f"{HEAD}\n{GOOD}\n".encode("utf-16"))
     assert result.exit_code == 1

@@ -115,12 +115,12 @@ _BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (code
 def _not_utf8(data: bytes, exc: UnicodeDecodeError, name: str, kind: str, sink: DiagnosticSink) -> Ledger:
     """SIB702 at the line and column of the first byte that is not UTF-8 (the line shown as read)."""
     shown = display_source(name, data.decode("utf-8-sig", errors="replace"))
-    start = exc.start - (3 if data.startswith(codecs.BOM_UTF8) else 0)
-    before = data[:exc.start].decode("utf-8-sig", errors="replace")
-    line, column = shown.position(len(display_source(name, before).text))
+    body = bytes(exc.object)  # the data after a UTF-8 BOM, which exc.start counts in
+    offset = exc.start + len(data) - len(body)  # in the file
+    line, column = shown.position(len(display_source(name, body[:exc.start].decode("utf-8")).text))
     encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
     looks = f"it is {encoding} text; " if encoding else ""
-    sink.add("SIB702", f"the {kind} file is not UTF-8 text (byte {start + 1:,} is 0x{data[exc.start]:02x})",
+    sink.add("SIB702", f"the {kind} file is not UTF-8 text (byte {offset + 1:,} is 0x{data[offset]:02x})",
              Span(line, column, line, column + 1), hint=looks + "export it as CSV UTF-8 (comma delimited)")
     return Ledger(kind, shown, sink=sink, readable=False)
 

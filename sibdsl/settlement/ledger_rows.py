@@ -240,7 +240,7 @@ def _odd_row(fields: list[str], start: int, end: int, header: list[str],
             return BadRow("SIB703", f"row {start}: the quote at line {line}, column {column} is never closed, so "
                           f"lines {start} to {end} were read as one row", Span(line, column, line, column + 1),
                           'close the quote; a quote inside a quoted value is written twice: "6"" pipe"')
-        if len(fields) == width:
+        if len(fields) == width and any(f.strip() for f in fields):
             return dict(zip(header, fields, strict=True))
     if _is_blank(fields, start, end, source):
         return None
