@@ -246,3 +246,18 @@ def test_non_ascii_digits_in_a_date_and_in_a_broken_file() -> None:
     # in a file that does not parse, the digits are still reported, on their own line
     broken = compile_text(GOOD + "outcome b \"B\" pays GBP ５\noutcome c \"C\" costs GBP 1\n")
     assert {(d.code, d.span.line) for d in broken.diagnostics} >= {("SIB017", 7), ("SIB010", 8)}
+
+
+def test_as_of_takes_ascii_digits_only(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sibdsl.cli.main import cli
+
+    contract = tmp_path / "good.sib"
+    contract.write_text(GOOD, encoding="utf-8")
+    claims = tmp_path / "claims.csv"
+    claims.write_text("claim_id,participant,outcome,date\nc1,p1,move_in,2020-03-01\n", encoding="utf-8")
+    args = ["settle", str(contract), str(claims), "-o", str(tmp_path / "out"), "--as-of"]
+    refused = CliRunner().invoke(cli, [*args, "２０２０-12-01"])
+    assert refused.exit_code == 2 and "did you mean 2020-12-01?" in refused.output
+    assert CliRunner().invoke(cli, [*args, "2020-12-01"]).exit_code == 0

@@ -87,6 +87,21 @@ def cli() -> None:
     """
 
 
+class IsoDate(click.DateTime):
+    """A YYYY-MM-DD date written with the digits 0-9 (strptime alone also takes '２０２０')."""
+
+    def __init__(self) -> None:
+        super().__init__(formats=["%Y-%m-%d"])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.isascii():
+            from sibdsl.syntax.grammar import ascii_digits
+
+            self.fail(f"{value!r} is written with characters other than 0-9 and '-': did you mean "
+                      f"{ascii_digits(value)}?", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def _collect(paths: tuple[str, ...]) -> list[str]:
     files: list[str] = []
     for raw in paths:
@@ -289,7 +304,7 @@ def compile_cmd(file: str, output: str | None, max_size: int) -> None:
               help="Format of the decisions file (json: JSON Lines).")
 @click.option("--skip-invalid", is_flag=True,
               help="Settle the valid rows even if some rows are malformed (each skipped row is listed).")
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--as-of", type=IsoDate(), default=None,
               help="Date up to which date tranches are released (default: the last claim's date).")
 @guarded
 def settle(contract: str, claims: str, measurements: str | None, requests_file: str | None, out_dir: str,
