@@ -255,3 +255,20 @@ def test_quiet_keeps_warnings_and_errors(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "warning[SIB208]" in result.stdout and "error[SIB206]" in result.stdout
     assert "checked" not in result.stdout  # no summary line
+
+
+def test_a_caret_far_along_a_long_line_stays_in_view() -> None:
+    """An error at column 161,465 of a ledger line printed a caret line of 161,000 spaces."""
+    from sibdsl.core.diagnostics import Diagnostic, Severity
+    from sibdsl.core.source import SourceFile, Span
+    from sibdsl.report.human import render
+
+    line = "c1,p1,move_in," + "x" * 161_450 + ",BAD"
+    source = SourceFile("claims.csv", "claim_id,participant,outcome,date\n" + line + "\n")
+    column = len(line) - 2
+    d = Diagnostic(code="SIB703", severity=Severity.ERROR, message="bad date", file="claims.csv",
+                   span=Span(2, column, 2, column + 3), hint="write it YYYY-MM-DD")
+    text = render(d, source)
+    assert max(len(x) for x in text.splitlines()) < 250, max(len(x) for x in text.splitlines())
+    shown, caret = [x for x in text.splitlines() if x.startswith(" 2 |") or x.startswith("   |")][-2:]
+    assert shown[caret.index("^")] == "B"

@@ -331,3 +331,15 @@ def test_every_row_is_decided_or_reported(tmp_path: Path) -> None:
     assert [r.claim_id for r in lg.records] == ["c1", "c3", "c6"]
     reported = {d.span.line for d in lg.sink.items}
     assert reported == {3, 4, 8, 9, 10}
+
+
+def test_a_cell_escaped_against_formulas_reads_back_as_written() -> None:
+    """sibc writes `=x` as `'=x` (CSV injection); reading such a ledger back drops that quote."""
+    from sibdsl.core.csvsafe import escape_cell
+
+    ids = ["=HYPERLINK(1)", "+44", "-1", "@me", "'=x", "'t Hooft", "plain"]
+    rows = "".join(f"{escape_cell(i)},p{n},move_in,2020-02-0{n + 1}\n" for n, i in enumerate(ids))
+    read = ledger(HEAD + "\n" + rows)
+    assert [c.claim_id for c in read.records] == ids
+    odd = ledger(HEAD + ",evidence\n\"'=a\nb\",p1,move_in,2020-02-01,x\n")  # a row over two lines
+    assert [c.claim_id for c in odd.records] == ["=a\nb"]

@@ -177,3 +177,26 @@ def test_progress_on_long_ledgers(files: Path, monkeypatch: pytest.MonkeyPatch, 
     assert code == 0
     err = capsys.readouterr().err
     assert "settled 10,000 of 20,000" in err and "settled 20,000 of 20,000" in err
+
+
+def test_diagnostics_format_json_from_the_command_line(files: Path) -> None:
+    (files / "bad.csv").write_text("claim_id,participant,outcome,date\nc1,p1,move_in,2020-02-01\n"
+                                   "c2,p2,nope,2020-02-01\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["settle", str(files / "c.sib"), str(files / "bad.csv"), "-o",
+                                      str(files / "out"), "--skip-invalid", "--diagnostics-format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stderr)
+    codes = sorted(d["code"] for d in doc["diagnostics"])
+    assert codes == ["SIB704", "SIB707"]
+    assert all(d["range"]["start"]["line"] == 3 for d in doc["diagnostics"])
+    assert "SIB70" not in result.stdout  # the summary stays on stdout, the problems on stderr
+
+
+def test_tranche_amounts_use_the_currency_minor_unit(files: Path) -> None:
+    (files / "c.sib").write_text(CONTRACT.replace("currency GBP", "currency JPY").replace("GBP", "JPY"),
+                                 encoding="utf-8")
+    exit_code, out = settle(files)
+    assert exit_code == 0, out
+    rows = read_csv(files / "out" / "tranches.csv")
+    amounts = [v for r in rows for k, v in r.items() if "amount" in k and v]
+    assert amounts and all("." not in v for v in amounts), rows

@@ -305,10 +305,14 @@ def compile_cmd(file: str, output: str | None, max_size: int) -> None:
 @click.option("--skip-invalid", is_flag=True,
               help="Settle the valid rows even if some rows are malformed (each skipped row is listed).")
 @click.option("--as-of", type=IsoDate(), default=None,
-              help="Date up to which date tranches are released (default: the last claim's date).")
+              help="Today, for tranches: conditions, requests and deadlines after it are pending "
+                   "(default: the latest date in the inputs).")
+@click.option("--diagnostics-format", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="How problems in the inputs are written to stderr (json, sarif: one "
+                                      "document, as `sibc check --format` writes them).")
 @guarded
 def settle(contract: str, claims: str, measurements: str | None, requests_file: str | None, out_dir: str,
-           fmt: str, skip_invalid: bool, as_of: Any) -> None:
+           fmt: str, skip_invalid: bool, as_of: Any, diagnostics_format: str) -> None:
     """Settle a ledger of outcome claims against a contract.
 
     CLAIMS is a CSV or JSON Lines file with columns claim_id, participant, outcome, date
@@ -321,7 +325,7 @@ def settle(contract: str, claims: str, measurements: str | None, requests_file: 
     from sibdsl.cli.settle_cmd import run_settle
 
     sys.exit(run_settle(contract, claims, measurements, requests_file, out_dir, fmt, skip_invalid,
-                        as_of.date() if as_of else None))
+                        as_of.date() if as_of else None, diagnostics_format=diagnostics_format))
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

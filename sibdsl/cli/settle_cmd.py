@@ -119,7 +119,7 @@ def run_settle(contract_path: str, claims_path: str, measurements_path: str | No
     name = "decisions.csv" if fmt == "csv" else "decisions.jsonl"
     (out / name).write_text(decisions_csv(rows) if fmt == "csv" else decisions_json(rows), encoding="utf-8")
     (out / "invoices.csv").write_text(invoices_csv(result), encoding="utf-8")
-    (out / "tranches.csv").write_text(tranches_csv(releases), encoding="utf-8")
+    (out / "tranches.csv").write_text(tranches_csv(releases, contract.header.currency), encoding="utf-8")
     text = summary(result, releases, compiled.spans, contract_path, skipped=invalid)
     (out / "summary.txt").write_text(text, encoding="utf-8")
     click.echo(text)

@@ -262,8 +262,9 @@ _ENTRIES = [
        "In a JSON Lines file every non-empty line must be one JSON object.",
        '{"claim_id": "c1", "participant": "p1"'),
     _c("SIB707", "ledger", "warning", "row skipped",
-       "With --skip-invalid, a row that could not be read is left out of settlement; each one is "
-       "listed so that none is dropped silently.", ""),
+       "A row left out of settlement, listed so that none is dropped silently: with --skip-invalid, "
+       "each row that could not be read (beside its error); always, a CSV row of empty fields only "
+       "(`,,,`, as spreadsheets write below the data), one warning per run of such rows.", ""),
     _c("SIB710", "search", "error", "property broken by a ledger",
        "The property search found a ledger of claims for which a guarantee does not hold (a cap "
        "exceeded, a payment made twice, shares that do not add up, or one of the contract's own "

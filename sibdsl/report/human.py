@@ -28,12 +28,16 @@ def _excerpt(source: SourceFile | None, span: Span, marker: str, label: str, col
     line_text = source.line_text(span.line)
     if not line_text and span.line > source.line_count:
         return []
-    shown = line_text.expandtabs(4)
+    end_col = span.end_column if span.end_line == span.line else len(line_text) + 1
+    first = 0  # a long line is shown from a little before the caret, so the caret stays in view
+    if len(line_text[: span.column - 1].expandtabs(4)) > 120:
+        first = max(0, span.column - 1 - 40)
+    prefix = "... " if first else ""
+    shown = prefix + line_text[first:].expandtabs(4)
     if len(shown) > 160:
         shown = shown[:160] + " ..."
     width = len(str(span.line))
-    start = len(line_text[: span.column - 1].expandtabs(4))
-    end_col = span.end_column if span.end_line == span.line else len(line_text) + 1
+    start = len(prefix) + len(line_text[first: span.column - 1].expandtabs(4))
     length = max(1, min(len(line_text[span.column - 1: end_col - 1].expandtabs(4)), max(1, 160 - start)))
     underline = " " * start + _paint(marker * length, code, colour)
     if label:

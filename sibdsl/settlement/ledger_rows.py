@@ -9,7 +9,9 @@ Problems of the file as a whole (no header, a column missing or named twice) go 
 Lines end at "\\n", "\\r\\n" or a lone "\\r", as text editors count them: never at U+2028,
 U+2029, U+0085 or a form feed (str.splitlines would split there too and shift every later line
 number). A blank line (nothing but spaces and tabs) is not a row. A CSV row is read by the csv
-module (a quoted value may span lines); `line` is the line the row starts on.
+module (a quoted value may span lines); `line` is the line the row starts on. A cell that sibc
+escaped against spreadsheet formulas when it wrote it (`'=x`, see `core/csvsafe.py`) is read
+back without that quote, so a decisions or witness file reads back as it was settled.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sibdsl.core.csvsafe import unescape_cell
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.core.source import SourceFile, Span
 
@@ -216,6 +219,8 @@ def _csv_stream(read: _CsvRead, header: list[str], source: SourceFile) -> Iterat
                 line = reader.line_num
                 if line == end + 1 and len(fields) == width:  # one line, one field per column
                     end = line
+                    if "'" in "".join(f[:1] for f in fields):  # a cell sibc escaped against formulas
+                        fields = [unescape_cell(f) for f in fields]
                     yield line, dict(zip(header, fields, strict=True))
                     continue
                 start, end = end + 1, line
@@ -241,7 +246,7 @@ def _odd_row(fields: list[str], start: int, end: int, header: list[str],
                           f"lines {start} to {end} were read as one row", Span(line, column, line, column + 1),
                           'close the quote; a quote inside a quoted value is written twice: "6"" pipe"')
         if len(fields) == width and any(f.strip() for f in fields):
-            return dict(zip(header, fields, strict=True))
+            return dict(zip(header, [unescape_cell(f) for f in fields], strict=True))
     if _is_blank(fields, start, end, source):
         return None
     if all(not f.strip() for f in fields):
