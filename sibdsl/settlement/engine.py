@@ -1,10 +1,12 @@
 """Settlement: decide every claim, in a total order that does not depend on input order.
 
-Input: a compiled `Contract`, claims, cohort-level measurements. Output: `Settlement` with
-one `Decision` per claim and per measurement, invoices per payer per period, and the
-figures every cap was checked against. Pure: the same inputs give the same result; a claim is
-decided only from the claims before it in the order (date achieved, then claim id), so a
-longer ledger never changes an earlier decision.
+Input: a compiled `Contract`, claims, cohort-level measurements (and, optionally, the span
+table and file name of the contract, so that a detail can say where a cap is written).
+Output: `Settlement` with one `Decision` per claim and per measurement, invoices per payer per
+period, and the figures every cap was checked against. Pure: the same inputs give the same
+result; a claim is decided only from the claims before it in the order (date achieved, then
+claim id), so a longer ledger never changes an earlier decision. The rules are those of
+docs/settlement.md.
 """
 
 from __future__ import annotations
@@ -12,20 +14,22 @@ from __future__ import annotations
 import decimal
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
+from typing import Any
 
+from sibdsl.core.source import Span
 from sibdsl.model.contract import Cap, Contract, Outcome
 from sibdsl.semantics import ir
 from sibdsl.semantics.calendar import add_duration
 from sibdsl.settlement.cohort_level import price_measurement
 from sibdsl.settlement.money import ZERO, round_money, split
-from sibdsl.settlement.plan import Plan, make_plan
+from sibdsl.settlement.plan import PayerPlan, Plan, make_plan
 from sibdsl.settlement.pricing import price
-from sibdsl.settlement.records import NO_SHARES, Claim, Decision, Measurement, Reason, Status
+from sibdsl.settlement.records import NO_SHARES, Claim, Decision, Measurement, Reason, Status, rule_key
 from sibdsl.settlement.state import Figures, Participant
 
 Rule = tuple[str | int, ...]
@@ -39,7 +43,9 @@ class Settlement:
     invoices: dict[tuple[str, int], Decimal] = field(default_factory=dict)  # (payer, period) -> amount
 
     def by_claim(self) -> dict[str, Decision]:
-        return {d.claim_id: d for d in self.decisions if d.reason is not Reason.DUPLICATE_CLAIM}
+        """Each claim's decision by claim id (measurements, a separate set of ids, left out)."""
+        return {d.claim_id: d for d in self.decisions
+                if d.reason is not Reason.DUPLICATE_CLAIM and not d.cohort_level}
 
 
 def _duration(d: object) -> ir.Duration:
@@ -47,19 +53,23 @@ def _duration(d: object) -> ir.Duration:
 
 
 class _Rejected:
-    """Why a claim is rejected; returned (not raised: exceptions are slow on a hot path)."""
+    """Why a claim is rejected; returned (not raised: exceptions are slow on a hot path).
+    `root`: the cap that stopped it, directly or through a prerequisite (None: no cap); then
+    `origin` is the (claim id, outcome) the cap rejected (None: this claim)."""
 
-    __slots__ = ("detail", "reason", "rule")
+    __slots__ = ("detail", "origin", "reason", "root", "rule")
 
-    def __init__(self, reason: Reason, detail: str, rule: Rule = ()) -> None:
-        self.reason, self.detail, self.rule = reason, detail, rule
+    def __init__(self, reason: Reason, detail: str, rule: Rule = (), root: Rule | None = None,
+                 origin: tuple[str, str] | None = None) -> None:
+        self.reason, self.detail, self.rule, self.root, self.origin = reason, detail, rule, root, origin
 
 
 def _event_key(event: Claim | Measurement) -> tuple[object, ...]:
+    """Ties of (date, id) are broken by every field; a claim comes before a measurement."""
     if isinstance(event, Claim):
-        return event.order_key()
-    return (event.measured, event.measurement_id, "", event.outcome, "", event.cohort or "", date.min, "",
-            event.baseline, event.observed)
+        return (0, *event.order_key())
+    return (1, event.measured, event.measurement_id, event.outcome, event.cohort or "", event.baseline,
+            event.observed)
 
 
 def in_order(claims: Iterable[Claim], measurements: Iterable[Measurement] = ()) -> list[Claim | Measurement]:
@@ -85,9 +95,12 @@ def _short_key(e: Claim | Measurement) -> tuple[date, str]:
 
 
 def settle(contract: Contract, claims: Iterable[Claim], measurements: Iterable[Measurement] = (),
-           progress: Callable[[int], None] | None = None) -> Settlement:
+           progress: Callable[[int], None] | None = None, spans: Mapping[tuple[Any, ...], Span] | None = None,
+           file: str = "") -> Settlement:
+    """Decide every claim and measurement. `spans` (the compiled contract's span table) and
+    `file` let a detail say where the cap it names is written ("file.sib:12")."""
     plan = make_plan(contract)
-    engine = _Engine(plan)
+    engine = _Engine(plan, spans or {}, file)
     collecting = gc.isenabled()
     gc.disable()  # millions of small, acyclic records: the cycle collector only costs time here
     try:
@@ -108,12 +121,15 @@ def settle(contract: Contract, claims: Iterable[Claim], measurements: Iterable[M
 
 
 class _Engine:
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, spans: Mapping[tuple[Any, ...], Span], file: str) -> None:
         self.plan = plan
         self.figures = Figures()
         self.shares = [(p.name, p.share) for p in plan.payers]
         self.caps = [(ci, cap, _cap_words(cap)) for ci, cap in plan.caps]
+        self.capped_payers = [p for p in plan.payers if p.cap is not None]
+        self.spans, self.file = spans, file
         self._rules: dict[Rule, Rule] = {}
+        self._keys: dict[Rule, str] = {}  # rule -> its key, for Decision.root_cause
         self._paid_rules = [("outcomes", i) for i in range(len(plan.contract.outcomes))]
         self._splits: dict[Decimal, dict[str, Decimal]] = {}  # payment -> its parts (before payer caps)
         self._fixed: dict[str, Decimal] = {  # fixed prices, rounded once
@@ -121,6 +137,35 @@ class _Engine:
             if o.tariff.kind == "fixed" and o.tariff.price is not None and o.indexation is None}
         self.windows = {o.name: _duration(o.window) for o in plan.contract.outcomes if o.window is not None}
         self.invoices: dict[tuple[str, int], Decimal] = defaultdict(Decimal)  # (payer, period) -> amount
+
+    # ------------------------------------------------------------------ words for details
+    def _at(self, rule: Rule) -> str:
+        """ " (file.sib:12)" where the rule is written, if the span table was given."""
+        span = self.spans.get(rule) or self.spans.get(rule[:2])
+        if span is None:
+            return ""
+        return f" ({self.file}:{span.line})" if self.file else f" (line {span.line})"
+
+    def _limit_words(self, rule: Rule) -> str:
+        """A cap or payer limit in words, with where it is written: "the contract cap (f.sib:9)",
+        "payer fund's cap (f.sib:5)"."""
+        contract = self.plan.contract
+        if rule[0] == "payers" and isinstance(rule[1], int):
+            words = f"payer {contract.payers[rule[1]].name}'s cap"
+        elif rule[0] == "caps" and isinstance(rule[1], int):
+            cap = contract.caps[rule[1]]
+            words = f"payer {cap.target}'s cap" if cap.scope == "payer" else _cap_words(cap)
+        else:
+            words = rule_key(rule)
+        return words + self._at(rule)
+
+    def _key(self, rule: Rule | None) -> str | None:
+        if rule is None:
+            return None
+        key = self._keys.get(rule)
+        if key is None:
+            key = self._keys[rule] = rule_key(rule)
+        return key
 
     # ------------------------------------------------------------------ one claim
     def decide(self, claim: Claim) -> Decision:
@@ -140,51 +185,61 @@ class _Engine:
             return self._no(claim, period, who)
         why = self._eligible(claim, index, outcome, who, period)
         if why is not None:
-            return self._no(claim, period, why)
+            return self._no(claim, period, why, who=who)
         price_ = self._price(claim, index, outcome, who)
         if isinstance(price_, _Rejected):
             return self._no(claim, period, price_)
-        capped = self._caps(claim, outcome, who, period, price_, ("outcomes", index))
+        capped = self._caps(claim, outcome, who, period, price_, ())
         if isinstance(capped, _Rejected):
-            return self._no(claim, period, capped, price_)
-        amount, rule, binding = capped
-        shares, amount, payer_rule = self._split(amount, price_)
-        if amount <= 0:
-            return self._no(claim, period, _Rejected(Reason.PAYER_CAP_REACHED, "every payer has reached its cap",
-                                                     payer_rule), price_)
-        if payer_rule and not binding:
-            rule, binding = payer_rule, "a payer's cap"
+            return self._no(claim, period, capped, price_, who)
+        paid = self._pay(capped, price_)
+        if isinstance(paid, _Rejected):
+            return self._no(claim, period, paid, price_, who)
+        shares, amount, rule, detail, cut = paid
         self._commit(claim, outcome, who, period, amount, shares)
         if amount < price_:
+            self._count_bound(cut)
+            rule = self._rules.setdefault(rule, rule)
             return Decision(claim.claim_id, claim.participant, claim.outcome, claim.achieved, Status.PARTIAL,
-                            Reason.CAP_PARTIAL, price_, amount, period, self._rules.setdefault(rule, rule),
-                            f"paid {amount} of {price_}: {binding} left no more", shares, claim.row)
+                            Reason.CAP_PARTIAL, price_, amount, period, rule, detail, shares, claim.row,
+                            root_cause=self._key(rule))
         return Decision(claim.claim_id, claim.participant, claim.outcome, claim.achieved, Status.PAID, Reason.PAID,
                         price_, amount, period, self._paid_rules[index], "", shares, claim.row)
 
-    def _no(self, claim: Claim, period: int, why: _Rejected, price_: Decimal = ZERO) -> Decision:
-        """A rejection; each rule tuple is stored once and shared by its decisions."""
+    def _no(self, claim: Claim, period: int, why: _Rejected, price_: Decimal = ZERO,
+            who: Participant | None = None) -> Decision:
+        """A rejection; each rule tuple is stored once and shared by its decisions. A claim a
+        cap stopped is remembered for its participant, so a later step can name the cap."""
         rule = self._rules.setdefault(why.rule, why.rule)
+        root = why.root
+        if root is None:
+            return Decision(claim.claim_id, claim.participant, claim.outcome, claim.achieved, Status.REJECTED,
+                            why.reason, price_, ZERO, period, rule, why.detail, NO_SHARES, claim.row)
+        if who is not None:
+            if who.stopped is None:
+                who.stopped = {}
+            if claim.outcome not in who.stopped:
+                claim_id, outcome = why.origin or (claim.claim_id, claim.outcome)
+                who.stopped[claim.outcome] = (root, claim_id, outcome)
         return Decision(claim.claim_id, claim.participant, claim.outcome, claim.achieved, Status.REJECTED, why.reason,
-                        price_, ZERO, period, rule, why.detail, NO_SHARES, claim.row)
+                        price_, ZERO, period, rule, why.detail, NO_SHARES, claim.row, False, self._key(root))
 
-    def _reject(self, decision: Decision, reason: Reason, detail: str, rule: Rule = ()) -> Decision:
-        rule = self._rules.setdefault(rule, rule)  # one tuple per rule, shared by its decisions
-        decision.status, decision.reason, decision.detail, decision.rule = Status.REJECTED, reason, detail, rule
-        decision.amount = ZERO
+    def _reject(self, decision: Decision, why: _Rejected) -> Decision:
+        rule = self._rules.setdefault(why.rule, why.rule)  # one tuple per rule, shared by its decisions
+        decision.status, decision.reason, decision.detail, decision.rule = Status.REJECTED, why.reason, why.detail, rule
+        decision.amount, decision.root_cause = ZERO, self._key(why.root)
         return decision
 
     def _participant(self, claim: Claim) -> Participant | _Rejected:
         plan, figures = self.plan, self.figures
         who = figures.participants.get(claim.participant)
         cohort = claim.cohort or (who.cohort if who else None) or plan.single_cohort
-        if who is not None:  # the participant's first claim fixed its cohort, start and sub-group
-            for name, given, known in (("cohort", claim.cohort, who.cohort), ("start", claim.start, who.start),
-                                       ("sub-group", claim.subgroup, who.subgroup)):
-                if given is not None and given != known:
-                    return _Rejected(Reason.PARTICIPANT_CONFLICT,
-                                    f"{name} {given} differs from {known or '(none)'} on this participant's first "
-                                    "claim")
+        if who is not None:  # the participant's first claim fixed its cohort, start, sub-group, referral
+            if ((claim.cohort is not None and claim.cohort != who.cohort)
+                    or (claim.start is not None and claim.start != who.start)
+                    or (claim.subgroup is not None and claim.subgroup != who.subgroup)
+                    or (claim.referral is not None and claim.referral != who.referral)):
+                return _conflict(claim, who)
             if who.enrolled:
                 return who
         else:
@@ -220,14 +275,9 @@ class _Engine:
             return _Rejected(Reason.BEFORE_START, f"achieved {claim.achieved}, before the participant started "
                             f"{who.start}", ("outcomes", index))
         if outcome.window is not None:
-            if who.start is None:
-                return _Rejected(Reason.VALUE_MISSING, "the window needs the participant's start date",
-                                ("outcomes", index, "window"))
-            anchor = who.referral if outcome.window_from == "referral" and who.referral else who.start
-            deadline = add_duration(anchor, self.windows[claim.outcome])
-            if claim.achieved > deadline:
-                return _Rejected(Reason.OUTSIDE_WINDOW, f"achieved {claim.achieved}, after the window closed "
-                                f"{deadline}", ("outcomes", index, "window"))
+            why = self._window(claim, index, outcome, who)
+            if why is not None:
+                return why
         done = who.paid_dates.get(claim.outcome, ())
         limit = outcome.repeat_limit if outcome.repeat != "unlimited" else 0
         if limit and len(done) >= limit:
@@ -237,8 +287,15 @@ class _Engine:
             rule = ("outcomes", index, "prerequisites", pi)
             dates = who.paid_dates.get(prereq.outcome)
             if not dates:
-                return _Rejected(Reason.PREREQUISITE_NOT_PAID, f"{prereq.outcome} has not been paid for this "
-                                "participant", rule)
+                stop = who.stopped.get(prereq.outcome) if who.stopped else None
+                if stop is not None:  # a cap stopped the prerequisite: name it
+                    cap_rule, claim_id, stopped = stop
+                    which = f"claim {claim_id}" + (f" for {stopped}" if stopped != prereq.outcome else "")
+                    return _Rejected(Reason.PREREQUISITE_NOT_PAID, f"prerequisite {prereq.outcome} was not paid: it "
+                                     f"was stopped by {self._limit_words(cap_rule)}, which rejected {which}",
+                                     rule, cap_rule, (claim_id, stopped))
+                return _Rejected(Reason.PREREQUISITE_NOT_PAID, f"prerequisite {prereq.outcome} has not been paid "
+                                "for this participant", rule)
             first = dates[0]
             if prereq.at_least is not None and claim.achieved < add_duration(first, _duration(prereq.at_least)):
                 return _Rejected(Reason.PREREQUISITE_TOO_SOON, f"{prereq.outcome} was achieved {first}; this must "
@@ -251,6 +308,29 @@ class _Engine:
             if claim.outcome not in used and len(used) >= k:
                 return _Rejected(Reason.EXCLUSIVE_SIBLING_PAID, f"{', '.join(sorted(used))} already paid; at most "
                                  f"{k} of this group per participant", ("exclusive_groups", gi))
+        return None
+
+    def _window(self, claim: Claim, index: int, outcome: Outcome, who: Participant) -> _Rejected | None:
+        """`within D of start` counts from the start date; `within D of referral` from the
+        referral date, or the start date where no referral date was given."""
+        rule = ("outcomes", index, "window")
+        if outcome.window_from == "referral":
+            anchor, word = (who.referral, "referral") if who.referral is not None else (who.start, "start")
+            if anchor is None:
+                return _Rejected(Reason.VALUE_MISSING, "the window counts from the participant's referral date "
+                                 "(or its start date): neither was given", rule)
+            if claim.achieved < anchor:
+                return _Rejected(Reason.OUTSIDE_WINDOW, f"achieved {claim.achieved}, before the window opened on the "
+                                 f"{word} date {anchor}", rule)
+        else:
+            anchor = who.start
+            if anchor is None:
+                return _Rejected(Reason.VALUE_MISSING, "the window counts from the participant's start date, which "
+                                 "was not given", rule)
+        deadline = add_duration(anchor, self.windows[claim.outcome])
+        if claim.achieved > deadline:
+            return _Rejected(Reason.OUTSIDE_WINDOW, f"achieved {claim.achieved}, after the window closed "
+                            f"{deadline}", rule)
         return None
 
     def _price(self, claim: Claim, index: int, outcome: Outcome, who: Participant) -> Decimal | _Rejected:
@@ -266,8 +346,13 @@ class _Engine:
 
     def _caps(self, claim: Claim, outcome: Outcome, who: Participant, period: int, amount: Decimal,
               rule: Rule) -> tuple[Decimal, Rule, str] | _Rejected:
+        """The claim-level caps. A full cap (count, share, or no money left) rejects: the first
+        in declaration order. Otherwise the money caps with less headroom than the price bind:
+        the smallest headroom decides with its own behaviour, and where several are equal, a
+        `then reject` among them rejects. Returns (the amount allowed, the cap that cut it to
+        that, or `rule` if none did, that cap in words, or "" if none did)."""
         figures = self.figures
-        binding = ""
+        binding: list[tuple[Decimal, int, Cap, str]] | None = None
         for ci, cap, what in self.caps:
             used = self._cap_use(cap, claim, who, period)
             if used is None:
@@ -275,24 +360,39 @@ class _Engine:
             rule_here: Rule = ("caps", ci)
             if cap.measure == "count":
                 if used + 1 > cap.limit:
-                    return _Rejected(Reason.CAP_REACHED, f"{what} ({cap.limit:f}) reached", rule_here)
+                    return _Rejected(Reason.CAP_REACHED, f"{what} ({cap.limit:f}) reached", rule_here, rule_here)
                 continue
             if cap.measure == "share":
                 sub_after = figures.subgroup_count[cap.target] + 1
                 if sub_after > share_allowance(cap.limit, figures.total_count + 1):
                     return _Rejected(Reason.CAP_REACHED, f"{what}: sub-group {cap.target} would be "
-                                    f"{sub_after} of {figures.total_count + 1} paid outcomes", rule_here)
+                                    f"{sub_after} of {figures.total_count + 1} paid outcomes", rule_here, rule_here)
                 continue
             headroom = cap.limit - used
             if headroom <= 0:
-                return _Rejected(Reason.CAP_REACHED, f"{what} ({cap.limit:,f}) reached", rule_here)
+                return _Rejected(Reason.CAP_REACHED, f"{what} ({cap.limit:,f}) reached", rule_here, rule_here)
             if amount > headroom:
-                if cap.behaviour == "reject":
-                    return _Rejected(Reason.CAP_REACHED, f"{what}: {headroom:,f} left, the claim is "
-                                    f"{amount:,f} and the contract rejects claims over the cap", rule_here)
-                amount, rule, binding = headroom, rule_here, what
-                figures.cap_bound[ci] += 1
-        return amount, rule, binding
+                if binding is None:
+                    binding = []
+                binding.append((headroom, ci, cap, what))
+        if binding is None:
+            return amount, rule, ""
+        low = min(b[0] for b in binding)
+        tied = [b for b in binding if b[0] == low]
+        rejecting = next((b for b in tied if b[2].behaviour == "reject"), None)
+        if rejecting is not None:
+            _h, ci, _cap, what = rejecting
+            rule_here = ("caps", ci)
+            others = [b for b in tied if b is not rejecting]
+            if others:
+                detail = (f"{what}: {low:,f} left, the claim is {amount:,f}; {others[0][3]}"
+                          f"{self._at(('caps', others[0][1]))} leaves the same {low:,f}, and where two limits are "
+                          "equal the one that says then reject decides: the claim is rejected in full")
+            else:
+                detail = (f"{what}: {low:,f} left, the claim is {amount:,f} and the cap says then reject: the "
+                          "claim is rejected in full")
+            return _Rejected(Reason.CAP_REACHED, detail, rule_here, rule_here)
+        return low, ("caps", tied[0][1]), f"{tied[0][3]}{self._at(('caps', tied[0][1]))} left {low:,f}"
 
     def _cap_use(self, cap: Cap, claim: Claim, who: Participant, period: int) -> Decimal | int | None:
         f = self.figures
@@ -319,25 +419,73 @@ class _Engine:
             return f.year_money[self.plan.year_of(claim.achieved)]
         return None
 
-    def _split(self, amount: Decimal, price_: Decimal) -> tuple[dict[str, Decimal], Decimal, Rule]:
-        plan, f = self.plan, self.figures
+    def _parts(self, amount: Decimal) -> dict[str, Decimal]:
+        """The payers' parts of an amount (shared, cached: never change the dict returned)."""
         shares = self._splits.get(amount)
         if shares is None:
+            plan = self.plan
             shares = split(amount, self.shares, plan.remainder_to, plan.unit, plan.rounding)
             if len(self._splits) < 10_000:
                 self._splits[amount] = shares
-        rule: Rule = ()
-        for payer in plan.payers:
-            if payer.cap is None:
+        return shares
+
+    def _pay(self, capped: tuple[Decimal, Rule, str], price_: Decimal
+             ) -> tuple[dict[str, Decimal], Decimal, Rule, str, list[Rule]] | _Rejected:
+        """Split the amount the claim-level caps allow (`capped`, from `_caps`), then each
+        payer's limit on its part: cut (pay in part) or reject the claim (`then reject`), the
+        part exactly at the limit counting as over it where a claim-level cap cut that part
+        (equal limits: reject). Returns (parts, payment, deciding rule, detail, caps that cut)."""
+        f = self.figures
+        amount, cap_rule, cut_words = capped
+        shares = self._splits.get(amount)
+        if shares is None:
+            shares = self._parts(amount)
+        cuts: list[tuple[PayerPlan, Decimal, Decimal]] | None = None
+        for payer in self.capped_payers:
+            headroom = payer.cap - f.payer_money[payer.name]  # type: ignore[operator]
+            if headroom < 0:
+                headroom = ZERO
+            part = shares[payer.name]
+            if part < headroom:
                 continue
-            headroom = payer.cap - f.payer_money[payer.name]
-            if shares[payer.name] > headroom:
-                if payer.reject_at_cap:
-                    return {}, ZERO, payer.cap_rule
+            if part == headroom:
+                if not (payer.reject_at_cap and cut_words and part < self._parts(price_)[payer.name]):
+                    continue
+                return _Rejected(Reason.PAYER_CAP_REACHED,
+                                 f"{cut_words}, which cuts payer {payer.name}'s part to {part:,f}, the same as the "
+                                 f"{headroom:,f} left of its cap of {payer.cap:,f}{self._at(payer.cap_rule)}; where "
+                                 "two limits are equal the one that says then reject decides: the claim is rejected "
+                                 "in full", payer.cap_rule, payer.cap_rule)
+            if payer.reject_at_cap:
+                return _Rejected(Reason.PAYER_CAP_REACHED,
+                                 f"payer {payer.name}'s part is {part:,f}, more than the {headroom:,f} left of its cap "
+                                 f"of {payer.cap:,f}{self._at(payer.cap_rule)}, which says then reject: the claim is "
+                                 "rejected in full", payer.cap_rule, payer.cap_rule)
+            if cuts is None:
+                cuts = []
                 shares = dict(shares)  # the cached split is shared: change a copy
-                shares[payer.name] = max(headroom, ZERO)
-                rule = payer.cap_rule
-        return shares, sum(shares.values(), ZERO), rule
+            shares[payer.name] = headroom
+            cuts.append((payer, part, headroom))
+        claim_cut = [cap_rule] if cut_words else []
+        if cuts is None:
+            return shares, amount, cap_rule, f"paid {amount} of {price_}: {cut_words}", claim_cut
+        total = sum(shares.values(), ZERO)
+        first = cuts[0][0].cap_rule
+        if total <= 0:
+            used_up = "; ".join(f"payer {p.name} has paid all of its cap of {p.cap:,f}{self._at(p.cap_rule)}"
+                                for p, _part, _h in cuts)
+            return _Rejected(Reason.PAYER_CAP_REACHED, f"nothing left to pay: {used_up}"
+                             + (f" ({cut_words})" if cut_words else ""), first, first)
+        words = [cut_words] if cut_words else []
+        words += [f"{self._limit_words(p.cap_rule)} left {h:,f} of its part {part:,f}" for p, part, h in cuts]
+        return shares, total, first, f"paid {total} of {price_}: " + "; ".join(words), \
+            [*claim_cut, *(p.cap_rule for p, _part, _h in cuts)]
+
+    def _count_bound(self, rules: list[Rule]) -> None:
+        bound = self.figures.cap_bound
+        for rule in rules:
+            if rule[0] == "caps" and isinstance(rule[1], int):
+                bound[rule[1]] += 1
 
     def _commit(self, claim: Claim, outcome: Outcome, who: Participant, period: int, amount: Decimal,
                 shares: dict[str, Decimal]) -> None:
@@ -366,46 +514,105 @@ class _Engine:
         f.total_count += 1
 
     # ------------------------------------------------------------------ cohort-level results
+    def _covered(self, m: Measurement, outcome: Outcome) -> tuple[str | None, ...]:
+        """The cohorts a result is for: its own, or (no cohort given: a result for all cohorts)
+        the cohorts the outcome is for (`for cohorts`), else every cohort of the contract."""
+        if m.cohort is not None:
+            return (m.cohort,)
+        if outcome.cohorts:
+            return outcome.cohorts
+        return tuple(c.name for c in self.plan.contract.cohorts) or (None,)
+
+    def _cohort_rules(self, m: Measurement, index: int, outcome: Outcome,
+                      covered: tuple[str | None, ...]) -> _Rejected | None:
+        """The outcome's repeat rule and `only one of` groups, with each cohort the result
+        covers in the participant's place: a pooled result is refused if any cohort refuses it."""
+        results = self.figures.cohort_results
+        limit = outcome.repeat_limit if outcome.repeat != "unlimited" else 0
+        for cohort in covered:
+            who = results.get(cohort)
+            if who is None:
+                continue
+            name = cohort or "(the contract's only group)"
+            done = who.paid_dates.get(m.outcome, ())
+            if limit and len(done) >= limit:
+                return _Rejected(Reason.REPEAT_LIMIT, f"{m.outcome} already paid {len(done)} time(s) for cohort {name} "
+                                 f"(on {', '.join(str(d) for d in done)})", ("outcomes", index, "repeat"))
+            for gi, k, _members in self.plan.groups_of.get(m.outcome, ()):
+                used = who.groups.get(gi, set())
+                if m.outcome not in used and len(used) >= k:
+                    return _Rejected(Reason.EXCLUSIVE_SIBLING_PAID, f"{', '.join(sorted(used))} already paid for "
+                                     f"cohort {name}; at most {k} of this group per cohort", ("exclusive_groups", gi))
+        return None
+
     def measure(self, m: Measurement) -> Decision:
         plan, figures = self.plan, self.figures
         found = plan.outcomes.get(m.outcome)
         period = plan.period_of(m.measured) if plan.term_start <= m.measured <= plan.term_end else -1
         decision = Decision(m.measurement_id, m.cohort or "(all cohorts)", m.outcome, m.measured, Status.REJECTED,
                             Reason.PAID, ZERO, ZERO, period, row=m.row, cohort_level=True)
-        if m.measurement_id in figures.seen_ids:
-            return self._reject(decision, Reason.DUPLICATE_CLAIM, f"id {m.measurement_id} was already decided")
-        figures.seen_ids.add(m.measurement_id)
+        if m.measurement_id in figures.seen_measurements:  # claim ids are another set
+            return self._reject(decision, _Rejected(Reason.DUPLICATE_CLAIM,
+                                                    f"measurement id {m.measurement_id} was already decided"))
+        figures.seen_measurements.add(m.measurement_id)
         if found is None or found[1].tariff.kind != "cohort_level":
-            return self._reject(decision, Reason.NOT_IN_COHORT, f"{m.outcome} is not a cohort-level outcome")
+            return self._reject(decision, _Rejected(Reason.NOT_IN_COHORT, f"{m.outcome} is not a cohort-level outcome"))
         index, outcome = found
+        if m.cohort is not None and outcome.cohorts and m.cohort not in outcome.cohorts:
+            return self._reject(decision, _Rejected(
+                Reason.NOT_IN_COHORT, f"{m.outcome} is payable only for {', '.join(outcome.cohorts)}; this result is "
+                f"for {m.cohort}", ("outcomes", index, "cohorts")))
         if period < 0:
-            return self._reject(decision, Reason.OUTSIDE_TERM, "measured outside the term", ("header",))
-        amount, why, detail = price_measurement(outcome, m, plan.unit, plan.rounding)
+            return self._reject(decision, _Rejected(Reason.OUTSIDE_TERM, f"measured {m.measured}, outside the term "
+                                                    f"{plan.term_start} to {plan.term_end}", ("header",)))
+        covered = self._covered(m, outcome)
+        why = self._cohort_rules(m, index, outcome, covered)
         if why is not None:
-            return self._reject(decision, why, detail, ("outcomes", index, "tariff"))
+            return self._reject(decision, why)
+        amount, reason, detail = price_measurement(outcome, m, plan.unit, plan.rounding)
+        if reason is not None:
+            return self._reject(decision, _Rejected(reason, detail, ("outcomes", index, "tariff")))
         decision.price = amount
         who = Participant(m.cohort, None, None, True)
         fake = Claim(m.measurement_id, "", m.outcome, m.measured, cohort=m.cohort)
         capped = self._caps(fake, outcome, who, period, amount, ("outcomes", index))
         if isinstance(capped, _Rejected):
-            return self._reject(decision, capped.reason, capped.detail, capped.rule)
-        amount, rule, binding = capped
-        shares, amount, payer_rule = self._split(amount, decision.price)
-        if amount <= 0:
-            return self._reject(decision, Reason.PAYER_CAP_REACHED, "every payer has reached its cap", payer_rule)
+            return self._reject(decision, capped)
+        paid = self._pay(capped, amount)
+        if isinstance(paid, _Rejected):
+            return self._reject(decision, paid)
+        shares, amount, rule, cut_detail, cut = paid
         figures.outcome_count[m.outcome] += 1
         figures.outcome_money[m.outcome] += amount
         figures.cohort_money[m.cohort] += amount
         self._commit_money(m.measured, period, amount, shares)
+        for cohort in covered:  # the result counts for each cohort it covers
+            holder = figures.cohort_results.get(cohort)
+            if holder is None:
+                holder = figures.cohort_results[cohort] = Participant(cohort, None, None, True)
+            holder.paid += amount
+            holder.paid_dates.setdefault(m.outcome, []).append(m.measured)
+            for gi, _k, _members in plan.groups_of.get(m.outcome, ()):
+                holder.groups.setdefault(gi, set()).add(m.outcome)
         decision.amount, decision.shares = amount, shares
         if amount < decision.price:
+            self._count_bound(cut)
             decision.status, decision.reason = Status.PARTIAL, Reason.CAP_PARTIAL
-            decision.rule = rule if binding else payer_rule
-            decision.detail = f"paid {amount} of {decision.price}: {binding or 'a payer cap'} left no more"
+            decision.rule, decision.detail, decision.root_cause = rule, cut_detail, self._key(rule)
         else:
             decision.status, decision.reason, decision.rule = Status.PAID, Reason.PAID, ("outcomes", index)
             decision.detail = detail
         return decision
+
+
+def _conflict(claim: Claim, who: Participant) -> _Rejected:
+    """The first detail of the claim that differs from the participant's first claim."""
+    for name, given, known in (("cohort", claim.cohort, who.cohort), ("start", claim.start, who.start),
+                               ("sub-group", claim.subgroup, who.subgroup), ("referral", claim.referral, who.referral)):
+        if given is not None and given != known:
+            return _Rejected(Reason.PARTICIPANT_CONFLICT,
+                             f"{name} {given} differs from {known or '(none)'} on this participant's first claim")
+    raise AssertionError("no conflict")  # pragma: no cover  (called only when a detail differs)
 
 
 def share_allowance(percent: Decimal, total: int) -> int:

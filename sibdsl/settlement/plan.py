@@ -20,9 +20,9 @@ class PayerPlan:
     name: str
     index: int
     share: Decimal
-    cap: Decimal | None
-    cap_rule: tuple[str | int, ...]
-    reject_at_cap: bool = False
+    cap: Decimal | None  # the smaller of `at most` and `cap payer NAME`
+    cap_rule: tuple[str | int, ...]  # where that limit is written: ("payers", i) or ("caps", ci)
+    reject_at_cap: bool = False  # that limit says `then reject`
 
 
 @dataclass
@@ -82,10 +82,13 @@ def make_plan(contract: Contract) -> Plan:
     caps = []
     for ci, cap in enumerate(contract.caps):
         if cap.scope == "payer" and cap.target in by_name:
+            # a payer with both `at most` and `cap payer`: the smaller limit is its cap, with
+            # that limit's own behaviour. The compiled payer's cap is already the smaller of the
+            # two, so a cap line equal to it is the limit (the `at most` is larger, equal or
+            # absent: on equal limits the cap line decides, and its `then reject`)
             pp = by_name[cap.target]
-            if pp.cap is None or cap.limit < pp.cap:
-                pp.cap, pp.cap_rule = cap.limit, ("caps", ci)
-            pp.reject_at_cap = pp.reject_at_cap or cap.behaviour == "reject"
+            if pp.cap is None or cap.limit <= pp.cap:
+                pp.cap, pp.cap_rule, pp.reject_at_cap = cap.limit, ("caps", ci), cap.behaviour == "reject"
         else:
             caps.append((ci, cap))
     remainder = header.remainder_to

@@ -1,7 +1,8 @@
 """Settlement data: claims, measurements, requests, decisions.
 
 Input: built by `ledger.py` from files or by callers directly. Output: small slotted records;
-money is Decimal throughout. `Reason` lists every reason code a decision can carry.
+money is Decimal throughout. `Reason` lists every reason code a decision can carry;
+`rule_key` / `key_rule` convert a rule path to the key written in `Decision.root_cause`.
 """
 
 from __future__ import annotations
@@ -110,3 +111,17 @@ class Decision:
     shares: Mapping[str, Decimal] = field(default_factory=lambda: NO_SHARES)  # payer -> part (shared empty one)
     row: int = 0
     cohort_level: bool = False  # decided from a cohort-level measurement, not a participant's claim
+    # The cap (a limit: `cap ...` line or a payer's `at most`) that stopped or cut this claim,
+    # directly (cap_reached, payer_cap_reached, cap_partial) or through a prerequisite it
+    # stopped (prerequisite_not_paid), as a rule key ("caps.2", "payers.1"); None otherwise.
+    root_cause: str | None = None
+
+
+def rule_key(rule: tuple[str | int, ...]) -> str:
+    """A rule path as a key: ("caps", 2) -> "caps.2"."""
+    return ".".join(str(part) for part in rule)
+
+
+def key_rule(key: str) -> tuple[str | int, ...]:
+    """The inverse of `rule_key`: "caps.2" -> ("caps", 2)."""
+    return tuple(int(part) if part.isdigit() else part for part in key.split("."))

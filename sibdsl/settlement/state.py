@@ -1,8 +1,9 @@
 """Settlement: the running figures while a ledger is settled in order.
 
 Input: each decision as it is made. Output: per participant history (enrolment, outcomes
-paid and when, exclusive groups used, money paid) and the counters every cap is checked
-against (by outcome, sub-group, cohort, period, year, payer, contract).
+paid and when, exclusive groups used, money paid, outcomes a cap stopped), the same history per
+cohort for cohort-level results, and the counters every cap is checked against (by outcome,
+sub-group, cohort, period, year, payer, contract).
 """
 
 from __future__ import annotations
@@ -25,11 +26,15 @@ class Participant:
     paid: Decimal = ZERO
     paid_dates: dict[str, list[date]] = field(default_factory=dict)  # outcome -> dates paid
     groups: dict[int, set[str]] = field(default_factory=dict)  # exclusive group -> members paid
+    # outcome -> (the cap's rule, the claim id and outcome it rejected) for the first claim of
+    # that outcome for this participant that a cap stopped, directly or through a prerequisite
+    stopped: dict[str, tuple[tuple[str | int, ...], str, str]] | None = None
 
 
 @dataclass
 class Figures:
-    seen_ids: set[str] = field(default_factory=set)
+    seen_ids: set[str] = field(default_factory=set)  # claim ids decided
+    seen_measurements: set[str] = field(default_factory=set)  # measurement ids decided (a separate set)
     participants: dict[str, Participant] = field(default_factory=dict)
     enrolled: dict[str | None, int] = field(default_factory=lambda: defaultdict(int))
     outcome_count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -44,3 +49,6 @@ class Figures:
     total_money: Decimal = ZERO
     total_count: int = 0
     cap_bound: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # cap index -> claims limited
+    # cohort-level results: each cohort (None: the contract has no cohorts) in a participant's
+    # place, for the repeat rule and exclusive groups
+    cohort_results: dict[str | None, Participant] = field(default_factory=dict)

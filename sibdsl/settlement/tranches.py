@@ -1,11 +1,13 @@
 """Settlement: which investment tranches are released, when, and for how much.
 
-Input: the contract, the settled decisions in order, discretionary requests. Output: one
-`Release` per tranche and per request. A date tranche is released on its date; a condition
-tranche on the first date on which all its conditions hold over the settled figures, if that
-is by its deadline; a discretionary tranche by requests, in date order, up to its limit. No
-investor is ever drawn above its maximum commitment: a tranche that would exceed it is cut
-to what is left (or not released).
+Input: the contract, the settled decisions in order, discretionary requests, and "today"
+(`as_of`; default: the latest date in the inputs). Output: one `Release` per tranche and per
+request. A date tranche is released on its date; a condition tranche on the first date on
+which all its conditions hold over the settled figures, if that is by its deadline; a
+discretionary tranche by requests, in date order, up to its limit. Nothing dated after today
+is released (`pending`), and a deadline lapses only once today is past it. No investor is ever
+drawn above its maximum commitment: a tranche that would exceed it is cut to what is left (or
+not released). The rules are those of docs/settlement.md.
 """
 
 from __future__ import annotations
@@ -58,8 +60,9 @@ def _figures_over_time(contract: Contract, decisions: list[Decision],
             figures[("payments", key)] += d.amount
             figures[("outcomes", key)] += 1
         for payer, part in d.shares.items():
-            if payer in payer_names:
+            if payer in payer_names and part > 0:  # `outcomes of PAYER`: the outcomes it paid a part of
                 figures[("payments", payer)] += part
+                figures[("outcomes", payer)] += 1
         if not d.cohort_level and d.participant not in counted:
             counted.add(d.participant)
             for key in {None, cohort, subgroup}:
@@ -75,13 +78,25 @@ def _holds(conditions: tuple[Condition, ...], figures: dict[tuple[str, str | Non
     return True
 
 
+def today_of(decisions: list[Decision], requests: list[Request], as_of: date | None, term_start: date) -> date:
+    """"Today" for the tranches: `as_of` if given, else the latest date in the inputs (claims
+    and measurements, whatever their decision, and requests), else the term's first day."""
+    if as_of is not None:
+        return as_of
+    days = [d.achieved for d in decisions] + [r.requested for r in requests]
+    return max(days) if days else term_start
+
+
 def release_tranches(contract: Contract, decisions: list[Decision], requests: list[Request],
                      as_of: date | None = None,
                      groups: Mapping[str, tuple[str | None, str | None]] | None = None) -> list[Release]:
-    """`groups`: participant -> (cohort, sub-group), as settlement fixed them (see
-    `participant_groups`); without it, participants count for the contract's only cohort."""
-    ordered = sorted((d for d in decisions if d.status is not Status.REJECTED), key=lambda d: (d.achieved, d.claim_id))
-    last_day = as_of or (ordered[-1].achieved if ordered else contract.header.term_start)
+    """`as_of`: "today" (None: the latest date in the inputs, see `today_of`). `groups`:
+    participant -> (cohort, sub-group), as settlement fixed them (see `participant_groups`);
+    without it, participants count for the contract's only cohort."""
+    header = contract.header
+    today = today_of(decisions, requests, as_of, header.term_start)
+    ordered = sorted((d for d in decisions if d.status is not Status.REJECTED and d.achieved <= today),
+                     key=lambda d: (d.achieved, d.claim_id))
     commitment = {i.name: i.commitment_max for i in contract.investors}
     drawn: dict[str | None, Decimal] = defaultdict(Decimal)
     candidates: list[tuple[date, int, Tranche, Decimal, str | None, str]] = []
@@ -91,22 +106,26 @@ def release_tranches(contract: Contract, decisions: list[Decision], requests: li
         if t.discretionary:
             continue
         if t.on is not None and not t.conditions:
-            if t.on <= last_day:
+            if t.on <= today:
                 candidates.append((t.on, 0, t, amount, None, f"on {t.on}"))
             else:
-                out.append(Release(t.name, t.investor, "pending", None, ZERO, f"due on {t.on}"))
+                out.append(Release(t.name, t.investor, "pending", None, ZERO, f"due on {t.on}; today is {today}"))
             continue
         met = next((day for day, figs in _figures_over_time(contract, ordered, groups or {})
                     if _holds(t.conditions, figs)), None)
         if met is not None and t.on is not None:
             met = max(met, t.on)
-        if met is not None and (t.deadline is None or met <= t.deadline):
+        if met is not None and met <= today and (t.deadline is None or met <= t.deadline):
             candidates.append((met, 0, t, amount, None, "conditions met on " + str(met)))
-        elif t.deadline is not None and (met is not None or last_day > t.deadline):
+        elif t.deadline is not None and today > t.deadline:
             out.append(Release(t.name, t.investor, "lapsed", None, ZERO,
                                f"conditions not met by the deadline {t.deadline}"))
+        elif met is not None and t.on is not None and met == t.on and met > today:
+            out.append(Release(t.name, t.investor, "pending", None, ZERO, f"conditions met; due on {t.on}; today "
+                               f"is {today}"))
         else:
-            out.append(Release(t.name, t.investor, "pending", None, ZERO, "conditions not yet met"))
+            out.append(Release(t.name, t.investor, "pending", None, ZERO, f"conditions not met as of {today}"
+                               + (f"; deadline {t.deadline}" if t.deadline is not None else "")))
     by_name = {t.name: t for t in contract.tranches}
     used_limit: dict[str, Decimal] = defaultdict(Decimal)
     for r in sorted(requests, key=lambda r: (r.requested, r.request_id)):
@@ -114,6 +133,15 @@ def release_tranches(contract: Contract, decisions: list[Decision], requests: li
         if asked is None or not asked.discretionary:
             out.append(Release(r.tranche, None, "refused", r.requested, ZERO, "not a discretionary tranche",
                                r.request_id))
+            continue
+        if not header.term_start <= r.requested <= header.term_end:
+            out.append(Release(r.tranche, asked.investor, "refused", r.requested, ZERO,
+                               f"requested {r.requested}, outside the term {header.term_start} to {header.term_end}",
+                               r.request_id))
+            continue
+        if r.requested > today:
+            out.append(Release(r.tranche, asked.investor, "pending", r.requested, ZERO,
+                               f"requested for {r.requested}; today is {today}", r.request_id))
             continue
         candidates.append((r.requested, 1, asked, r.amount, r.request_id, r.purpose or (asked.purpose or "")))
     for day, _, t, amount, request_id, detail in sorted(candidates, key=lambda c: (c[0], c[1], c[2].name, c[4] or "")):
