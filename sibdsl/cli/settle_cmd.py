@@ -108,7 +108,7 @@ def run_settle(contract_path: str, claims_path: str, measurements_path: str | No
     if len(claims) >= PROGRESS_FROM and sys.stderr.isatty() and diagnostics_format == "text":
         def progress(n: int) -> None:
             click.echo(f"\r  settled {n:,} of {len(claims) + len(measurements):,}", err=True, nl=False)
-    result = settle(contract, claims, measurements, progress=progress)
+    result = settle(contract, claims, measurements, progress=progress, spans=compiled.spans, file=contract_path)
     if progress is not None:
         click.echo("", err=True)
     releases = release_tranches(contract, result.decisions, requests, as_of,

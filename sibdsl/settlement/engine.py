@@ -21,10 +21,12 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
+from sibdsl.core.moneytext import money_text
 from sibdsl.core.source import Span
 from sibdsl.model.contract import Cap, Contract, Outcome
 from sibdsl.semantics import ir
 from sibdsl.semantics.calendar import add_duration
+from sibdsl.semantics.currency import MINOR_UNITS
 from sibdsl.settlement.cohort_level import price_measurement
 from sibdsl.settlement.money import ZERO, round_money, split
 from sibdsl.settlement.plan import PayerPlan, Plan, make_plan
@@ -128,6 +130,7 @@ class _Engine:
         self.caps = [(ci, cap, _cap_words(cap)) for ci, cap in plan.caps]
         self.capped_payers = [p for p in plan.payers if p.cap is not None]
         self.spans, self.file = spans, file
+        self._places = MINOR_UNITS.get(plan.contract.header.currency, 2)
         self._rules: dict[Rule, Rule] = {}
         self._keys: dict[Rule, str] = {}  # rule -> its key, for Decision.root_cause
         self._paid_rules = [("outcomes", i) for i in range(len(plan.contract.outcomes))]
@@ -139,6 +142,10 @@ class _Engine:
         self.invoices: dict[tuple[str, int], Decimal] = defaultdict(Decimal)  # (payer, period) -> amount
 
     # ------------------------------------------------------------------ words for details
+    def _m(self, amount: Decimal) -> str:
+        """Money in a decision's detail: the currency's minor unit, thousands grouped, never rounded."""
+        return money_text(amount, self._places, grouping=True)
+
     def _at(self, rule: Rule) -> str:
         """ " (file.sib:12)" where the rule is written, if the span table was given."""
         span = self.spans.get(rule) or self.spans.get(rule[:2])
@@ -360,7 +367,8 @@ class _Engine:
             rule_here: Rule = ("caps", ci)
             if cap.measure == "count":
                 if used + 1 > cap.limit:
-                    return _Rejected(Reason.CAP_REACHED, f"{what} ({cap.limit:f}) reached", rule_here, rule_here)
+                    return _Rejected(Reason.CAP_REACHED, f"{what} ({cap.limit:,f} outcomes) reached", rule_here,
+                                     rule_here)
                 continue
             if cap.measure == "share":
                 sub_after = figures.subgroup_count[cap.target] + 1
@@ -370,7 +378,7 @@ class _Engine:
                 continue
             headroom = cap.limit - used
             if headroom <= 0:
-                return _Rejected(Reason.CAP_REACHED, f"{what} ({cap.limit:,f}) reached", rule_here, rule_here)
+                return _Rejected(Reason.CAP_REACHED, f"{what} ({self._m(cap.limit)}) reached", rule_here, rule_here)
             if amount > headroom:
                 if binding is None:
                     binding = []
@@ -385,14 +393,14 @@ class _Engine:
             rule_here = ("caps", ci)
             others = [b for b in tied if b is not rejecting]
             if others:
-                detail = (f"{what}: {low:,f} left, the claim is {amount:,f}; {others[0][3]}"
-                          f"{self._at(('caps', others[0][1]))} leaves the same {low:,f}, and where two limits are "
+                detail = (f"{what}: {self._m(low)} left, the claim is {self._m(amount)}; {others[0][3]}"
+                          f"{self._at(('caps', others[0][1]))} leaves the same {self._m(low)}, and where two limits are "
                           "equal the one that says then reject decides: the claim is rejected in full")
             else:
-                detail = (f"{what}: {low:,f} left, the claim is {amount:,f} and the cap says then reject: the "
+                detail = (f"{what}: {self._m(low)} left, the claim is {self._m(amount)} and the cap says then reject: the "
                           "claim is rejected in full")
             return _Rejected(Reason.CAP_REACHED, detail, rule_here, rule_here)
-        return low, ("caps", tied[0][1]), f"{tied[0][3]}{self._at(('caps', tied[0][1]))} left {low:,f}"
+        return low, ("caps", tied[0][1]), f"{tied[0][3]}{self._at(('caps', tied[0][1]))} left {self._m(low)}"
 
     def _cap_use(self, cap: Cap, claim: Claim, who: Participant, period: int) -> Decimal | int | None:
         f = self.figures
@@ -452,14 +460,14 @@ class _Engine:
                 if not (payer.reject_at_cap and cut_words and part < self._parts(price_)[payer.name]):
                     continue
                 return _Rejected(Reason.PAYER_CAP_REACHED,
-                                 f"{cut_words}, which cuts payer {payer.name}'s part to {part:,f}, the same as the "
-                                 f"{headroom:,f} left of its cap of {payer.cap:,f}{self._at(payer.cap_rule)}; where "
+                                 f"{cut_words}, which cuts payer {payer.name}'s part to {self._m(part)}, the same as the "
+                                 f"{self._m(headroom)} left of its cap of {self._m(payer.cap or ZERO)}{self._at(payer.cap_rule)}; where "
                                  "two limits are equal the one that says then reject decides: the claim is rejected "
                                  "in full", payer.cap_rule, payer.cap_rule)
             if payer.reject_at_cap:
                 return _Rejected(Reason.PAYER_CAP_REACHED,
-                                 f"payer {payer.name}'s part is {part:,f}, more than the {headroom:,f} left of its cap "
-                                 f"of {payer.cap:,f}{self._at(payer.cap_rule)}, which says then reject: the claim is "
+                                 f"payer {payer.name}'s part is {self._m(part)}, more than the {self._m(headroom)} left of its cap "
+                                 f"of {self._m(payer.cap or ZERO)}{self._at(payer.cap_rule)}, which says then reject: the claim is "
                                  "rejected in full", payer.cap_rule, payer.cap_rule)
             if cuts is None:
                 cuts = []
@@ -468,17 +476,17 @@ class _Engine:
             cuts.append((payer, part, headroom))
         claim_cut = [cap_rule] if cut_words else []
         if cuts is None:
-            return shares, amount, cap_rule, f"paid {amount} of {price_}: {cut_words}", claim_cut
+            return shares, amount, cap_rule, f"paid {self._m(amount)} of {self._m(price_)}: {cut_words}", claim_cut
         total = sum(shares.values(), ZERO)
         first = cuts[0][0].cap_rule
         if total <= 0:
-            used_up = "; ".join(f"payer {p.name} has paid all of its cap of {p.cap:,f}{self._at(p.cap_rule)}"
+            used_up = "; ".join(f"payer {p.name} has paid all of its cap of {self._m(p.cap or ZERO)}{self._at(p.cap_rule)}"
                                 for p, _part, _h in cuts)
             return _Rejected(Reason.PAYER_CAP_REACHED, f"nothing left to pay: {used_up}"
                              + (f" ({cut_words})" if cut_words else ""), first, first)
         words = [cut_words] if cut_words else []
-        words += [f"{self._limit_words(p.cap_rule)} left {h:,f} of its part {part:,f}" for p, part, h in cuts]
-        return shares, total, first, f"paid {total} of {price_}: " + "; ".join(words), \
+        words += [f"{self._limit_words(p.cap_rule)} left {self._m(h)} of its part {self._m(part)}" for p, part, h in cuts]
+        return shares, total, first, f"paid {self._m(total)} of {self._m(price_)}: " + "; ".join(words), \
             [*claim_cut, *(p.cap_rule for p, _part, _h in cuts)]
 
     def _count_bound(self, rules: list[Rule]) -> None:

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sibdsl.core.moneytext import money_text
 from sibdsl.model.contract import Condition, Contract, Tranche
+from sibdsl.semantics.currency import MINOR_UNITS
 from sibdsl.settlement.money import ZERO
 from sibdsl.settlement.records import Decision, Request, Status
 
@@ -94,6 +96,11 @@ def release_tranches(contract: Contract, decisions: list[Decision], requests: li
     participant -> (cohort, sub-group), as settlement fixed them (see `participant_groups`);
     without it, participants count for the contract's only cohort."""
     header = contract.header
+    places = MINOR_UNITS.get(header.currency, 2)
+
+    def money(amount: Decimal) -> str:
+        return money_text(amount, places, grouping=True)
+
     today = today_of(decisions, requests, as_of, header.term_start)
     ordered = sorted((d for d in decisions if d.status is not Status.REJECTED and d.achieved <= today),
                      key=lambda d: (d.achieved, d.claim_id))
@@ -150,12 +157,12 @@ def release_tranches(contract: Contract, decisions: list[Decision], requests: li
         if request_id is not None:
             room = (t.limit if t.limit is not None else (t.amount or ZERO)) - used_limit[t.name]
             if grant > room:
-                notes.append(f"limit {t.limit} leaves {max(room, ZERO)}")
+                notes.append(f"limit {money(t.limit or ZERO)} leaves {money(max(room, ZERO))}")
                 grant = max(room, ZERO)
         cap = commitment.get(t.investor or "")
         if cap is not None and drawn[t.investor] + grant > cap:
             grant = max(cap - drawn[t.investor], ZERO)
-            notes.append(f"commitment of {cap} leaves {grant}")
+            notes.append(f"commitment of {money(cap)} leaves {money(grant)}")
         if grant <= 0:
             out.append(Release(t.name, t.investor, "refused", day, ZERO, "; ".join(notes) or "nothing left",
                                request_id))
