@@ -265,6 +265,22 @@ def test_summary_counts_what_each_cap_did(tmp_path: Path) -> None:
     assert _cap_effect_line(out, "payer council's cap") == (0, 0, 0)
 
 
+def test_summary_words_for_one_then_reject_payer_cap_are_true(tmp_path: Path) -> None:
+    """One payer's `cap payer ... then reject` rejects the claim while the other payer has no cap:
+    the summary must not say that every payer's cap was reached (issue 7)."""
+    (tmp_path / "c.sib").write_text(
+        'contract "One payer cap" version 1\ncurrency GBP\nterm 2020-01-01 to 2021-12-31\n'
+        'payer council "Council" pays 50%\npayer fund "Fund" pays 50%\n'
+        'outcome move_in "Move in" pays GBP 1,000\ncap payer fund GBP 700 then reject\n', encoding="utf-8")
+    (tmp_path / "claims.csv").write_text(
+        "claim_id,participant,outcome,date\nc1,p1,move_in,2020-02-01\nc2,p2,move_in,2020-03-01\n", encoding="utf-8")
+    out = sibc_settle(tmp_path)
+    line = next(x for x in out.splitlines() if x.strip().startswith("payer_cap_reached"))
+    assert "every payer" not in line, line
+    assert "then reject" in line, line
+    assert [r["reason"] for r in by_name(tmp_path / "out" / "decisions.csv")] == ["paid", "payer_cap_reached"]
+
+
 def _with_cause(d: Decision, cause: object) -> Decision:
     """A copy of a decision with the engine's `root_cause` set (the engine may not set it yet)."""
     class _Caused(Decision):
