@@ -6,14 +6,22 @@ Input: the compiled `Contract`. Output: `Exposure`. The per-participant figures 
 size x the most each can be paid, and each outcome's cap), the contract cap, the payer caps,
 and the period and year caps over the term. When the least limit is a cap, payments can reach
 it (settlement pays claims in part up to a cap), so the figure is exact; when it is the
-participants bound it is exact if no outcome cap cuts it, and `exact` says which.
+participants bound it is exact if no outcome cap cuts it, and `exact` says which. When a
+participant's maximum is only an upper bound (the solver ran out of time, or the amounts are
+too large for it: see `participant.py`), every figure built on it is an upper bound too:
+`exact` is False and `notes` says why.
+
+Arithmetic runs in a 400-digit decimal context (`budget.EXACT`), so cohort size x a maximum of
+10^27 is not rounded to 28 digits.
 """
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
+from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, Budget
 from sibdsl.analysis.participant import ParticipantMax, participant_maxima, reachable
 from sibdsl.model.contract import Contract
 from sibdsl.settlement.money import HUNDRED, ZERO
@@ -41,16 +49,27 @@ class Exposure:
     caps: list[CapFinding] = field(default_factory=list)
     never_paid: list[str] = field(default_factory=list)
     tranches: list[tuple[int, bool, str]] = field(default_factory=list)  # (index, can be released, why)
+    notes: list[str] = field(default_factory=list)  # why figures are upper bounds, not exact
+    stopped: str | None = None  # "the analysis stopped after 10 s", when a solve hit the time limit
 
 
 def _money(x: Decimal) -> str:
     return f"{x:,.2f}"
 
 
-def exposure(contract: Contract) -> Exposure:
+def exposure(contract: Contract, time_limit: float = DEFAULT_TIME_LIMIT) -> Exposure:
+    """The figures; the solver may spend at most `time_limit` seconds on this contract."""
+    budget = Budget(time_limit)
+    maxima = participant_maxima(contract, budget)
+    with decimal.localcontext(EXACT):
+        found = _exposure(contract, maxima)
+    found.stopped = budget.words() if budget.stopped else None
+    return found
+
+
+def _exposure(contract: Contract, maxima: list[ParticipantMax]) -> Exposure:
     header = contract.header
     cur = header.currency
-    maxima = participant_maxima(contract)
     best = max(maxima, key=lambda m: m.amount, default=None)
     bounds: list[tuple[str, Decimal]] = []
     exact_participants = True
@@ -62,7 +81,7 @@ def exposure(contract: Contract) -> Exposure:
         top = max((m for m in maxima if m.cohort == name), key=lambda m: m.amount, default=None)
         if top is None:
             continue
-        if cohort is None or cohort.size is None or top.unbounded:
+        if cohort is None or cohort.size is None or any(m.unbounded for m in maxima if m.cohort == name):
             sized = False
             break
         total += cohort.size * top.amount
@@ -140,14 +159,19 @@ def exposure(contract: Contract) -> Exposure:
         # reachable when nothing else cuts payments first; a contract, period or year cap
         # counts payments before the payers' parts are cut, so it can stop them short of this
         exact = not others and not participant_cap_binds
+    inexact = [m for m in maxima if not m.exact]
+    if inexact:  # every figure built on an upper bound is an upper bound
+        exact = False
     found = Exposure(maxima, best, liability, set_by, exact, bounds)
+    found.notes = list(dict.fromkeys(f"the most one participant can be paid is an upper bound: {m.note}"
+                                     for m in inexact))
     found.payers = owed
-    _caps(contract, found, total if sized else None)
-    _tranches(contract, found)
     everyone = set()
     for cohort in contract.cohorts or [None]:  # type: ignore[list-item]
         everyone |= reachable(contract, cohort.name if cohort else None)
     found.never_paid = [o.name for o in contract.outcomes if o.tariff.kind != "cohort_level" and o.name not in everyone]
+    _caps(contract, found, total if sized else None)
+    _tranches(contract, found)
     return found
 
 
@@ -184,7 +208,9 @@ def _caps(contract: Contract, found: Exposure, participants_total: Decimal | Non
     for i, cap in enumerate(contract.caps):
         binds, when = True, ""
         if cap.scope == "participant":
-            top = max((m.uncapped for m in found.participants), default=ZERO)
+            # `then reject` keeps what is paid within the cap, so the outcomes' worth without it decides
+            top = max(((m.worth if cap.behaviour == "reject" and m.worth is not None else m.uncapped)
+                       for m in found.participants), default=ZERO)
             binds = top > cap.limit
             when = (f"binds for a participant whose outcomes are worth more than {cur} {_money(cap.limit)} (at most "
                     f"{cur} {_money(top)})" if binds else f"never binds: no participant can earn more than "
@@ -193,7 +219,7 @@ def _caps(contract: Contract, found: Exposure, participants_total: Decimal | Non
             if participants_total is not None and participants_total <= cap.limit:
                 binds, when = False, (f"never binds: the participants can earn at most {cur} "
                                       f"{_money(participants_total)}")
-            elif best is not None and best.amount > 0:
+            elif best is not None and best.amount > 0 and not found.notes:
                 n = int((cap.limit / best.amount).to_integral_value(ROUND_CEILING))
                 when = f"binds once {n:,} participants reach their maximum of {cur} {_money(best.amount)}"
             else:
@@ -209,10 +235,14 @@ def _caps(contract: Contract, found: Exposure, participants_total: Decimal | Non
                 o.name == cap.target and o.tariff.kind == "cohort_level" for o in contract.outcomes):
             when = f"binds once cohort-level payments for {cap.target} reach it"
         elif cap.scope == "outcome" and cap.target:
-            per = sum((times for m in found.participants for name, times in m.selection if name == cap.target), 0)
+            # an outcome that no participant's maximum uses can still be paid instead of another
+            payable = cap.target not in found.never_paid and any(
+                o.name == cap.target for o in contract.outcomes)
             when = f"binds once {cap.limit:,f} {'outcomes are' if cap.measure == 'count' else 'is'} paid for " \
-                   f"{cap.target}" if per else f"{cap.target} can never be paid, so it never binds"
-            binds = bool(per)
+                   f"{cap.target}" if payable else f"{cap.target} can never be paid, so it never binds"
+            binds = payable
+        elif cap.measure == "share":
+            when = f"can bind once sub-group {cap.target} has {cap.limit.normalize():f}% of the paid outcomes"
         else:
             when = "can bind when payments in one " + (cap.scope if cap.scope in ("period", "year") else "group") + \
                    " reach it"

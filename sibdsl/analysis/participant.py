@@ -1,43 +1,81 @@
-"""Analysis: the most one participant can be paid, exactly, and one set of outcomes that
-reaches it.
+"""Analysis: the most one participant can be paid, exactly where that can be known, and one
+set of outcomes that reaches it.
 
-Input: the compiled `Contract`. Output: `ParticipantMax` per cohort and sub-group: the
-amount (after the per-participant cap), the amount before it, and the outcomes (with how
-many times each) that reach it. The rules respected: repeat limits, exclusive groups, ladders
-(a step needs its prerequisites), timing (a ladder step's minimum delays must fit in its
-window and the term), cohort restrictions, sub-group prices, tiered bands (the best band),
-sliding scales (the best point), indexation (the last anniversary in the term), outcome caps
-and the per-participant cap (`then reject` makes it a knapsack).
+Input: the compiled `Contract` and a `Budget` (the solver's time limit). Output:
+`ParticipantMax` per cohort and sub-group: the amount (after the per-participant cap), the
+amount before it, the outcomes (with how many times each) that reach it, and whether the
+amount is exact or only an upper bound (and why). The rules respected: repeat limits,
+exclusive groups, ladders (a step needs its prerequisites), timing (a ladder step's minimum
+delays must fit in its window and the term), cohort restrictions, sub-group prices, tiered
+bands (the best band), sliding scales (the best point), indexation (the last anniversary in
+the term), outcome caps and the per-participant cap (`then reject` makes it a knapsack).
 
-A MILP solver chooses the outcomes; prices enter it as whole minor units (integers, exact in
-floating point below 2^53) and the optimality gap is zero. The amount itself is then
-recomputed in Decimal from the chosen outcomes, so money never passes through a float.
+Exactness. Every amount is counted in whole "ticks" (the finest decimal place of any price
+or cap), as Python integers, and scaled down by the prices' greatest common divisor. Two
+answers are computed first, exactly: an upper bound (every outcome at its limit, at most
+`k` of each exclusive group) and a greedy selection that obeys every rule. When they are
+equal the amount is exact with no solver at all. Otherwise a MILP solver (HiGHS, in floating
+point) chooses the outcomes, within the time left. Its answer is checked exactly in integers
+(bounds, rules, the knapsack row) and counted as exact only when: the solver proved it
+optimal with a zero gap and its own bound agrees to half a unit; the scaled model's largest
+possible objective is below 2^40 (so every integer in it is a double, far inside HiGHS's
+tolerances; above 2^53 the solver is not called at all); and the MILP's objective is the
+amount paid (no pay-in-part outcome cap overshot, and no such cap beside a `then reject`
+participant cap, whose row would count the overshoot). In every other case — the time limit
+reached, amounts too large, a solver failure — the amount is the exact upper bound and
+`exact` is False, with the reason in `note`; `selection` is then the best rule-abiding set
+found, for a witness. Money never passes through a float: amounts are recomputed in Decimal.
 """
 
 from __future__ import annotations
 
+import decimal
+import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from math import gcd
 
-from sibdsl.model.contract import Contract, Outcome
+from sibdsl.analysis.budget import EXACT, Budget
+from sibdsl.model.contract import Cap, Contract, ExclusiveGroup, Outcome
 from sibdsl.semantics import ir
 from sibdsl.semantics.calendar import add_duration
 from sibdsl.settlement.money import HUNDRED, ONE, ZERO, round_money
 from sibdsl.settlement.plan import whole_months
+
+TRUSTED = 2**40  # largest objective of the scaled model whose optimum HiGHS is trusted with
+FLOAT_EXACT = 2**53  # above this the model's integers are not all doubles: HiGHS is not called
+TOO_LARGE = Decimal("Infinity")  # best_price: a price too large to compute (indexation)
+MIXED = "caps that reject and caps that pay in part together are not modelled exactly"
+Binding = list[tuple[ExclusiveGroup, list[str]]]  # the groups that limit, with their payable members
 
 
 @dataclass
 class ParticipantMax:
     cohort: str | None
     subgroup: str | None
-    amount: Decimal  # after the per-participant cap
+    amount: Decimal  # after the per-participant cap; an upper bound when not `exact`
     uncapped: Decimal
     selection: list[tuple[str, int]] = field(default_factory=list)  # (outcome, times)
     unbounded: bool = False  # an unlimited outcome with no cap of any kind
+    exact: bool = True
+    reached: Decimal | None = None  # what `selection` is paid (after the participant cap)
+    note: str = ""  # why the amount is only an upper bound
+    worth: Decimal | None = None  # an upper bound on the outcomes' worth without the participant cap
 
 
 def best_price(outcome: Outcome, subgroup: str | None, contract: Contract) -> Decimal | None:
-    """The highest price one claim of this outcome can have for this sub-group, or None."""
+    """The highest price one claim of this outcome can have for this sub-group, or None;
+    `TOO_LARGE` when indexation takes it beyond what decimal arithmetic can round. Computed
+    in the decimal module's default context, as settlement computes prices."""
+    with decimal.localcontext(decimal.Context()):
+        try:
+            return _best_price(outcome, subgroup, contract)
+        except (decimal.InvalidOperation, decimal.Overflow):
+            return TOO_LARGE
+
+
+def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract) -> Decimal | None:
     tariff = outcome.tariff
     header = contract.header
     if tariff.kind == "fixed":
@@ -96,97 +134,276 @@ def reachable(contract: Contract, cohort: str | None) -> set[str]:
     return {name for name in by_name if first_date(name, frozenset()) is not None}
 
 
-def participant_max(contract: Contract, cohort: str | None, subgroup: str | None) -> ParticipantMax:
-    import numpy as np
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_array
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
 
-    header = contract.header
-    unit = header.rounding_unit
+
+@dataclass
+class _Item:
+    """One payable outcome in ticks: price, most claims, pay-in-part cap, value at the limit."""
+
+    outcome: Outcome
+    price: Decimal
+    ticks: int
+    limit: int
+    part_cap: int | None  # the least pay-in-part money cap on the outcome, in ticks
+    value: int = 0  # the most it can pay one participant, in ticks (min(ticks x limit, part cap))
+
+    def paid(self, times: int) -> int:
+        return self.ticks * times if self.part_cap is None else min(self.ticks * times, self.part_cap)
+
+
+def participant_max(contract: Contract, cohort: str | None, subgroup: str | None,
+                    budget: Budget | None = None) -> ParticipantMax:
+    budget = budget if budget is not None else Budget()
     ok = reachable(contract, cohort)
-    outcomes = [o for o in contract.outcomes if o.name in ok]
-    prices = {o.name: best_price(o, subgroup, contract) for o in outcomes}
-    outcomes = [o for o in outcomes if prices[o.name] is not None]
+    candidates = [o for o in contract.outcomes if o.name in ok]
+    prices = {o.name: best_price(o, subgroup, contract) for o in candidates}
+    with decimal.localcontext(EXACT):
+        return _maximum(contract, cohort, subgroup, candidates, prices, budget)
+
+
+def _maximum(contract: Contract, cohort: str | None, subgroup: str | None, candidates: list[Outcome],
+             prices: dict[str, Decimal | None], budget: Budget) -> ParticipantMax:
+    huge = [o.name for o in candidates if prices[o.name] is TOO_LARGE]
+    outcomes = [o for o in candidates if prices[o.name] is not None and o.name not in huge]
     participant_cap = next((c for c in contract.caps if c.scope == "participant"), None)
-    limits: list[int] = []
-    unbounded = False
-    for o in outcomes:
-        limit = o.repeat_limit if o.repeat != "unlimited" else 0
-        for cap in contract.caps:
-            if cap.scope == "outcome" and cap.target == o.name:
-                per = cap.limit if cap.measure == "count" else (cap.limit / prices[o.name]).to_integral_value("ROUND_CEILING")  # type: ignore[operator]
-                limit = int(per) if not limit else min(limit, int(per))
-        if not limit:
-            if participant_cap is None:
-                unbounded = True
-                limit = 1
-            else:
-                limit = int((participant_cap.limit / prices[o.name]).to_integral_value("ROUND_CEILING")) + 1  # type: ignore[operator]
-        limits.append(max(limit, 0))
-    n = len(outcomes)
-    if n == 0:
-        return ParticipantMax(cohort, subgroup, ZERO, ZERO, [], unbounded)
-    index = {o.name: i for i, o in enumerate(outcomes)}
-    # variables: x_0..x_{n-1} (times paid), y_0..y_{n-1} (paid at least once)
-    cents = [int(prices[o.name] / unit) for o in outcomes]  # type: ignore[operator]
-    c = np.array([-v for v in cents] + [0] * n, dtype=float)
-    data: list[float] = []
-    row_ids: list[int] = []
-    col_ids: list[int] = []
-    lower: list[float] = []
-    upper: list[float] = []
+    reject = participant_cap is not None and participant_cap.behaviour == "reject"
+    caps_of: dict[str, list[Cap]] = {}
+    for cap in contract.caps:
+        if cap.scope == "outcome" and cap.target:
+            caps_of.setdefault(cap.target, []).append(cap)
+    places = [prices[o.name] for o in outcomes] + [c.limit for o in outcomes for c in caps_of.get(o.name, [])
+                                                  if c.measure == "money"]
+    if participant_cap is not None:
+        places.append(participant_cap.limit)
+    k = max([0] + [-int(p.as_tuple().exponent) for p in places if p is not None])  # type: ignore[operator]
 
-    def row(coeffs: dict[int, float], lo: float, hi: float) -> None:  # one sparse constraint
-        r = len(lower)
-        for k, v in coeffs.items():
-            data.append(v)
-            row_ids.append(r)
-            col_ids.append(k)
-        lower.append(lo)
-        upper.append(hi)
+    def ticks(d: Decimal) -> int:
+        return int(d.scaleb(k).to_integral_value(decimal.ROUND_FLOOR))
 
-    for i, limit in enumerate(limits):
-        row({i: 1, n + i: -limit}, -np.inf, 0)  # x <= limit * y
-        row({i: 1, n + i: -1}, 0, np.inf)  # x >= y
-    for o in outcomes:
-        for p in o.prerequisites:
-            if p.outcome in index:
-                row({n + index[o.name]: 1, n + index[p.outcome]: -1}, -np.inf, 0)  # y_o <= y_p
-            else:
-                row({n + index[o.name]: 1}, 0, 0)  # prerequisite unreachable
-    for g in contract.exclusive_groups:
-        members = [index[m] for m in g.members if m in index]
-        if len(members) > g.at_most:
-            row({n + i: 1 for i in members}, -np.inf, g.at_most)
-    for cap in contract.caps:  # outcome money caps bound one participant's total for that outcome
-        if cap.scope == "outcome" and cap.measure == "money" and cap.target in index and cap.behaviour == "reject":
-            row({index[cap.target]: cents[index[cap.target]]}, -np.inf, float(cap.limit / unit))
-    if participant_cap is not None and participant_cap.behaviour == "reject":
-        row({i: cents[i] for i in range(n)}, -np.inf, float(participant_cap.limit / unit))
-    matrix = coo_array((data, (row_ids, col_ids)), shape=(len(lower), 2 * n)).tocsr()
-    constraints = [LinearConstraint(matrix, np.array(lower), np.array(upper))] if lower else []
-    bounds = Bounds(np.zeros(2 * n), np.array([float(limit) for limit in limits] + [1.0] * n))
-    res = milp(c, constraints=constraints, integrality=np.ones(2 * n), bounds=bounds,
-               options={"mip_rel_gap": 0, "presolve": True})
-    if res.x is None:
-        return ParticipantMax(cohort, subgroup, ZERO, ZERO, [], unbounded)
-    counts = [round(float(v)) for v in res.x[:n]]  # integral solutions, as floats from the solver
-    selection = [(o.name, counts[i]) for i, o in enumerate(outcomes) if counts[i] > 0]
+    unbounded = bool(huge) or (participant_cap is None and any(
+        o.repeat == "unlimited" and not caps_of.get(o.name) for o in outcomes))
+    cap_ticks = ticks(participant_cap.limit) if participant_cap is not None else None
+    items = _items(outcomes, prices, caps_of, cap_ticks, ticks, relaxed=False)
+    # `then reject` beside a cap that pays in part: the smallest headroom decides with its own
+    # behaviour (docs/settlement.md, "Which cap decides"), so a reject cap with more headroom
+    # rejects nothing and the knapsack model can fall short; the bound then treats every
+    # money cap as paying in part (no cap is ever exceeded), and the solver is not trusted
+    money = [c for c in contract.caps if c.measure == "money" and c.scope in ("participant", "outcome")]
+    mixed = any(c.behaviour == "reject" for c in money) and any(c.behaviour != "reject" for c in money)
+    loose = _items(outcomes, prices, caps_of, cap_ticks, ticks, relaxed=True) if mixed else items
+    note = f"the price of {', '.join(huge)} is too large to compute" if huge else ""
+    if not loose:
+        return ParticipantMax(cohort, subgroup, ZERO, ZERO, [], unbounded, not huge, ZERO, note, ZERO)
+    names = list(items)
+    binding = _binding(contract, items)
+
+    def paid(chosen: dict[str, int]) -> int:  # ticks paid for these outcomes, before the participant cap
+        return sum(items[n].paid(t) for n, t in chosen.items())
+
+    upper = _upper_bound(loose, _binding(contract, loose))
+    worth = Decimal(upper).scaleb(-k)
+    if reject and cap_ticks is not None:
+        upper = min(upper, cap_ticks)
+    greedy = _greedy(items, binding, cap_ticks if reject else None)
+    chosen, exact = greedy, paid(greedy) == upper
+    if not exact and items:
+        solved, why = _solve(items, names, binding, reject, mixed, cap_ticks, budget)
+        if solved is not None and paid(solved[0]) > paid(chosen):
+            chosen = solved[0]
+        if solved is not None and (solved[1] or paid(solved[0]) == upper):
+            chosen, exact = solved[0], True
+        elif not note:
+            note = why
+    if huge:
+        exact = False
+    if not exact and not note:
+        note = MIXED if mixed else "the figure could not be confirmed exactly"
+    selection = [(n, t) for n, t in ((n, chosen.get(n, 0)) for n in names) if t > 0]
     total = ZERO
     for name, times in selection:  # exact money, from the chosen outcomes
-        o = outcomes[index[name]]
-        paid = prices[name] * times  # type: ignore[operator]
-        for cap in contract.caps:
-            if cap.scope == "outcome" and cap.target == name and cap.measure == "money" and cap.behaviour != "reject":
-                paid = min(paid, cap.limit)
-        total += paid
-        _ = o
+        amount = items[name].price * times
+        for cap in caps_of.get(name, []):
+            if cap.measure == "money" and cap.behaviour != "reject":
+                amount = min(amount, cap.limit)
+        total += amount
     capped = min(total, participant_cap.limit) if participant_cap is not None else total
-    return ParticipantMax(cohort, subgroup, capped, total, selection, unbounded)
+    if exact:
+        return ParticipantMax(cohort, subgroup, capped, total, selection, unbounded, True, capped, note, worth)
+    bound = Decimal(upper).scaleb(-k)
+    most = min(bound, participant_cap.limit) if participant_cap is not None else bound
+    return ParticipantMax(cohort, subgroup, most, bound, selection, unbounded, False, capped, note, worth)
 
 
-def participant_maxima(contract: Contract) -> list[ParticipantMax]:
+def _items(outcomes: list[Outcome], prices: dict[str, Decimal | None], caps_of: dict[str, list[Cap]],
+           cap_ticks: int | None, ticks: Callable[[Decimal], int], relaxed: bool) -> dict[str, _Item]:
+    """The payable outcomes with their limits; `relaxed`: every money cap as paying in part."""
+    items: dict[str, _Item] = {}
+    for o in outcomes:
+        price = prices[o.name]
+        assert price is not None
+        per_price = ticks(price)
+        limit: int | None = o.repeat_limit if o.repeat != "unlimited" else None
+        part_cap: int | None = None
+        for cap in caps_of.get(o.name, []):
+            if cap.measure == "count":
+                per = int(cap.limit)
+            elif cap.behaviour == "reject" and not relaxed:
+                per = ticks(cap.limit) // per_price
+            else:
+                per = _ceil_div(ticks(cap.limit), per_price)
+                part_cap = ticks(cap.limit) if part_cap is None else min(part_cap, ticks(cap.limit))
+            limit = per if limit is None else min(limit, per)
+        if limit is None:  # unlimited, no cap of its own: the participant cap (else unbounded, counted once)
+            limit = 1 if cap_ticks is None else _ceil_div(cap_ticks, per_price) + 1
+        if limit > 0:
+            items[o.name] = _Item(o, price, per_price, limit, part_cap)
+    changed = True
+    while changed:  # a step whose prerequisite cannot be paid cannot be paid either
+        changed = False
+        for name in list(items):
+            if any(p.outcome not in items for p in items[name].outcome.prerequisites):
+                del items[name]
+                changed = True
+    for item in items.values():
+        item.value = item.paid(item.limit)
+    return items
+
+
+def _binding(contract: Contract, items: dict[str, _Item]) -> Binding:
+    groups = [[m for m in dict.fromkeys(g.members) if m in items] for g in contract.exclusive_groups]
+    return [(g, members) for g, members in zip(contract.exclusive_groups, groups, strict=True)
+            if len(members) > g.at_most]
+
+
+def _upper_bound(items: dict[str, _Item], binding: Binding) -> int:
+    """Every outcome at its limit, but at most `k` of each exclusive group: each outcome is
+    counted in the first binding group it belongs to only (dropping the other groups'
+    limits can only raise the bound)."""
+    assigned: set[str] = set()
+    total = 0
+    for group, members in binding:
+        mine = [m for m in members if m not in assigned]
+        assigned.update(mine)
+        at_most = group.at_most
+        total += sum(sorted((items[m].value for m in mine), reverse=True)[:at_most])
+    return total + sum(item.value for name, item in items.items() if name not in assigned)
+
+
+def _greedy(items: dict[str, _Item], binding: Binding, capacity: int | None) -> dict[str, int]:
+    """A selection that obeys every rule: the most valuable outcome whose prerequisites are
+    chosen, while its groups have room and (with `then reject`) the cap has room."""
+    groups_of: dict[str, list[int]] = {}
+    room = []
+    for gi, (group, members) in enumerate(binding):
+        room.append(group.at_most)
+        for m in members:
+            groups_of.setdefault(m, []).append(gi)
+    missing = {n: len({p.outcome for p in item.outcome.prerequisites}) for n, item in items.items()}
+    dependents: dict[str, list[str]] = {}
+    for n, item in items.items():
+        for p in {p.outcome for p in item.outcome.prerequisites}:
+            dependents.setdefault(p, []).append(n)
+    order = {n: i for i, n in enumerate(items)}
+    ready = [(-item.value, order[n], n) for n, item in items.items() if missing[n] == 0]
+    heapq.heapify(ready)
+    chosen: dict[str, int] = {}
+    while ready:
+        _, _, name = heapq.heappop(ready)
+        item = items[name]
+        if any(room[g] <= 0 for g in groups_of.get(name, [])):
+            continue
+        times = item.limit if capacity is None else min(item.limit, capacity // item.ticks)
+        if times < 1:
+            continue
+        chosen[name] = times
+        if capacity is not None:
+            capacity -= item.ticks * times
+        for g in groups_of.get(name, []):
+            room[g] -= 1
+        for d in dependents.get(name, []):
+            missing[d] -= 1
+            if missing[d] == 0:
+                heapq.heappush(ready, (-items[d].value, order[d], d))
+    return chosen
+
+
+def _solve(items: dict[str, _Item], names: list[str], binding: Binding, reject: bool, mixed: bool,
+           cap_ticks: int | None, budget: Budget) -> tuple[tuple[dict[str, int], bool] | None, str]:
+    """The MILP: ((selection, trusted as the optimum) or None, why it is not exact)."""
+    from sibdsl.analysis.solver import Row, solve
+
+    n = len(names)
+    index = {name: i for i, name in enumerate(names)}
+    scale = 0
+    for name in names:
+        scale = gcd(scale, items[name].ticks)
+    c = [items[name].ticks // scale for name in names]
+    upper = [items[name].limit for name in names]
+    largest = sum(ci * ui for ci, ui in zip(c, upper, strict=True))
+    if largest > FLOAT_EXACT:
+        return None, "the amounts are too large for an exact solve in floating point"
+    if budget.remaining() <= 0:
+        budget.stopped = True
+        return None, budget.words()
+    rows: list[Row] = []
+    related = {p.outcome for name in names for p in items[name].outcome.prerequisites}
+    related |= {name for name in names if items[name].outcome.prerequisites}
+    related |= {m for _, members in binding for m in members}
+    y: dict[int, int] = {}  # outcome -> its 'paid at least once' variable
+    for i, name in enumerate(names):
+        if upper[i] == 1:
+            y[i] = i
+        elif name in related:
+            y[i] = len(c)
+            c.append(0)
+            upper.append(1)
+            rows.append(({i: 1, y[i]: -upper[i]}, None, 0))  # x <= limit * y
+            rows.append(({i: 1, y[i]: -1}, 0, None))  # x >= y
+    for i, name in enumerate(names):
+        for p in {p.outcome for p in items[name].outcome.prerequisites}:
+            rows.append(({y[i]: 1, y[index[p]]: -1}, None, 0))  # paid only after its prerequisite
+    for group, members in binding:
+        rows.append(({y[index[m]]: 1 for m in members}, None, group.at_most))
+    if reject and cap_ticks is not None:
+        rows.append(({i: c[i] for i in range(n)}, None, min(cap_ticks // scale, largest)))
+    solved = solve(c, upper, rows, budget.remaining())
+    why = budget.words() if solved.status == "time_limit" else \
+        "the solver did not finish" if solved.status == "failed" else ""
+    if solved.status == "time_limit":
+        budget.stopped = True
+    x = solved.x
+    if x is None or len(x) != len(c) or not _feasible(x, upper, rows):
+        return None, why or "the solver's answer did not check out exactly"
+    chosen = {name: x[i] for i, name in enumerate(names) if x[i] > 0}
+    objective = sum(c[i] * x[i] for i in range(n))
+    overshoot = any(items[name].paid(t) < items[name].ticks * t for name, t in chosen.items())
+    trusted = (solved.status == "optimal" and largest <= TRUSTED and solved.objective is not None
+               and abs(solved.objective - objective) <= 0.5
+               and (solved.bound is None or solved.bound <= objective + 0.5)
+               and not overshoot and not mixed)
+    if not why and not trusted:
+        why = "the amounts are too large to trust the solver's floating point" if largest > TRUSTED else \
+            MIXED if mixed else \
+            "the solver's optimum could not be confirmed exactly"
+    return (chosen, trusted), why
+
+
+def _feasible(x: list[int], upper: list[int], rows: list[tuple[dict[int, int], int | None, int | None]]) -> bool:
+    """The solver's point, rounded, checked in exact integers."""
+    if any(v < 0 or v > u for v, u in zip(x, upper, strict=True)):
+        return False
+    for coeffs, lo, hi in rows:
+        s = sum(v * x[k] for k, v in coeffs.items())
+        if (lo is not None and s < lo) or (hi is not None and s > hi):
+            return False
+    return True
+
+
+def participant_maxima(contract: Contract, budget: Budget | None = None) -> list[ParticipantMax]:
     """The most for each cohort and each of its sub-groups (None: no sub-group given)."""
+    budget = budget if budget is not None else Budget()
     cohorts: list[tuple[str | None, list[str | None]]] = [
         (c.name, [None, *(s.name for s in c.subgroups)]) for c in contract.cohorts] or [(None, [None])]
-    return [participant_max(contract, cohort, sub) for cohort, subs in cohorts for sub in subs]
+    return [participant_max(contract, cohort, sub, budget) for cohort, subs in cohorts for sub in subs]

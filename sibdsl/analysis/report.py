@@ -3,7 +3,8 @@
 Input: a compiled contract (`CompileResult`) and its `Exposure` and `Verdict`s. Output:
 diagnostics (SIB720 proven, SIB711 refuted with its witness ledger written as CSV, SIB722
 left to the search), `facts_text` for `sibc check --facts`, `report_markdown` for
-`sibc report`, and `facts_json` for the JSON outputs.
+`sibc report`, and `facts_json` for the JSON outputs. A figure that is only an upper bound
+says so ("at most ..., an upper bound: the analysis stopped after 10 s").
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT
 from sibdsl.analysis.exposure import Exposure, exposure
 from sibdsl.analysis.verdicts import Verdict, verdicts
 from sibdsl.compiler import CompileResult
 from sibdsl.core.diagnostics import Diagnostic, DiagnosticSink
 from sibdsl.core.source import Span
-from sibdsl.model.contract import Contract
+from sibdsl.model.contract import Cap, Contract
 
 
-def analyse(result: CompileResult) -> tuple[Contract | None, Exposure | None, list[Verdict]]:
+def analyse(result: CompileResult, time_limit: float = DEFAULT_TIME_LIMIT
+            ) -> tuple[Contract | None, Exposure | None, list[Verdict]]:
+    """The figures and verdicts of one compiled contract; the solver stops after `time_limit`
+    seconds, leaving upper bounds and unknown verdicts ("the analysis stopped after 10 s")."""
     from sibdsl.model.lower import lower
 
     model, spans = result.model, result.spans
@@ -29,7 +34,7 @@ def analyse(result: CompileResult) -> tuple[Contract | None, Exposure | None, li
         result.model, result.spans = model, spans
     if model is None:
         return None, None, []
-    found = exposure(model)
+    found = exposure(model, time_limit)
     return model, found, verdicts(model, found)
 
 
@@ -47,7 +52,6 @@ def tranche_diagnostics(result: CompileResult, found: Exposure) -> list[Diagnost
 def verdict_diagnostics(result: CompileResult, model: Contract, found: list[Verdict],
                         out_dir: Path | None) -> list[Diagnostic]:
     from sibdsl.search.report import write_ledger
-    from sibdsl.settlement.engine import settle
     from sibdsl.settlement.output import decision_table
 
     sink = DiagnosticSink(result.name)
@@ -62,7 +66,7 @@ def verdict_diagnostics(result: CompileResult, model: Contract, found: list[Verd
                 path = out_dir / f"{stem}-assertion-{v.index + 1}-witness.csv"
                 write_ledger(path, v.witness)
                 where = f", written to {path}"
-            decisions = settle(model, v.witness).decisions
+            decisions = v.decisions  # the witness as the verdict settled it
             table = decision_table(decisions[:40]) + ("\n..." if len(decisions) > 40 else "")
             detail = f"a witness ledger of {len(v.witness)} claims{where}, settled:\n{table}" if v.witness else None
             sink.add("SIB711", f"assertion refuted by the exact analysis: {v.assertion.text}: {v.reason}", span,
@@ -78,6 +82,15 @@ def _m(model: Contract, x: Decimal | None) -> str:
     return "no limit" if x is None else f"{model.header.currency} {x:,.2f}"
 
 
+def _limit(model: Contract, cap: Cap) -> str:
+    """A cap's limit with its unit: GBP 1,000.00, 600 outcomes, 70% of paid outcomes."""
+    if cap.measure == "money":
+        return _m(model, cap.limit)
+    if cap.measure == "share":
+        return f"{cap.limit.normalize():f}% of paid outcomes"
+    return f"{cap.limit.normalize():,f} outcomes"
+
+
 def _participant_lines(model: Contract, found: Exposure) -> list[str]:
     """One line per cohort and sub-group: the most, and the outcomes that reach it."""
     lines = []
@@ -86,19 +99,41 @@ def _participant_lines(model: Contract, found: Exposure) -> list[str]:
         cut = f" (outcomes worth {_m(model, m.uncapped)}, cut by the cap per participant)" \
             if m.uncapped > m.amount else ""
         reach = ", ".join(name + (f" x{times}" if times > 1 else "") for name, times in m.selection)
+        if m.unbounded:
+            lines.append(f"{who}: no limit ({m.note or 'an outcome with no repeat limit is not capped'})")
+            continue
+        if not m.exact:
+            lines.append(f"{who}: at most {_m(model, m.amount)} (an upper bound: {m.note}); the best found: "
+                         f"{_m(model, m.reached)}" + (f", by {reach}" if reach else ""))
+            continue
         lines.append(f"{who}: {_m(model, m.amount)}{cut}" + (f"; reached by {reach}" if reach else ""))
     return lines
+
+
+def _most_text(model: Contract, found: Exposure) -> str:
+    best = found.best
+    if any(m.unbounded for m in found.participants):
+        return "no limit"
+    if best is not None and any(not m.exact for m in found.participants):
+        return f"at most {_m(model, best.amount)} (an upper bound)"
+    return _m(model, best.amount if best else None)
+
+
+def settled_every(months: int) -> str:
+    """`settled quarterly`, not `settled every 3 month(s)`."""
+    return {1: "monthly", 3: "quarterly", 6: "half-yearly", 12: "yearly"}.get(months, f"every {months} months")
 
 
 def _liability_text(model: Contract, found: Exposure) -> str:
     if found.liability is None:
         return f"no limit: {found.set_by}"
-    bound = "" if found.exact else " (an upper bound: a cap may stop payments short of it)"
+    why = found.notes[0].split(": ", 1)[1] if found.notes else "a cap may stop payments short of it"
+    bound = "" if found.exact else f" (an upper bound: {why})"
     return f"{_m(model, found.liability)}, set by {found.set_by}{bound}"
 
 
 def facts_lines(model: Contract, found: Exposure) -> list[str]:
-    lines = [f"most one participant can be paid: {_m(model, found.best.amount if found.best else None)}"]
+    lines = [f"most one participant can be paid: {_most_text(model, found)}"]
     lines += [f"  {line}" for line in _participant_lines(model, found)]
     lines.append(f"maximum liability: {_liability_text(model, found)}")
     for name, value in found.bounds:
@@ -109,9 +144,10 @@ def facts_lines(model: Contract, found: Exposure) -> list[str]:
     lines.append("caps:")
     for c in found.caps:
         name = f"cap {c.scope}" + (f" {c.target}" if c.target else "")
-        lines.append(f"  {name}: {c.when}" + ("" if c.binds else "  [redundant]"))
+        lines.append(f"  {name} ({_limit(model, model.caps[c.index])}): {c.when}" + ("" if c.binds else "  [redundant]"))
     if found.never_paid:
         lines.append("outcomes that can never be paid: " + ", ".join(found.never_paid))
+    lines += [f"note: {note}" for note in found.notes]
     if found.tranches:
         lines.append("tranches on conditions:")
         for index, possible, why in found.tranches:
@@ -125,8 +161,10 @@ def facts_json(model: Contract, found: Exposure, found_verdicts: list[Verdict]) 
 
     return {
         "participant_max": [{"cohort": m.cohort, "subgroup": m.subgroup, "amount": s(m.amount),
-                             "uncapped": s(m.uncapped), "outcomes": dict(m.selection), "unbounded": m.unbounded}
+                             "uncapped": s(m.uncapped), "outcomes": dict(m.selection), "unbounded": m.unbounded,
+                             "exact": m.exact, "reached": s(m.reached), "note": m.note or None}
                             for m in found.participants],
+        "analysis_stopped": found.stopped, "notes": found.notes,
         "liability": s(found.liability), "liability_set_by": found.set_by, "liability_exact": found.exact,
         "limits": [{"limit": n, "amount": s(v)} for n, v in found.bounds],
         "payers": {p: {"max": s(most), "why": why} for p, (most, why) in found.payers.items()},
@@ -143,10 +181,9 @@ def facts_json(model: Contract, found: Exposure, found_verdicts: list[Verdict]) 
 def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdict], name: str) -> str:
     h = model.header
     lines = [f"# {h.title}", "", f"`{name}` — {h.currency}, term {h.term_start} to {h.term_end}, "
-             f"settled every {h.settlement_months} month(s) in {h.settlement_timing}.", "",
+             f"settled {settled_every(h.settlement_months)} in {h.settlement_timing}.", "",
              "## What it can cost", ""]
-    best = found.best
-    lines.append(f"- **The most one participant can be paid: {_m(model, best.amount if best else None)}**")
+    lines.append(f"- **The most one participant can be paid: {_most_text(model, found)}**")
     lines += [f"  - {line}" for line in _participant_lines(model, found)]
     lines.append(f"- **Maximum liability: {_liability_text(model, found)}**")
     lines += ["", "## Who pays", "", "| payer | share | most it can owe | set by |", "|---|---:|---:|---|"]
@@ -155,10 +192,8 @@ def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdi
         lines.append(f"| {p.title} ({p.name}) | {p.share.normalize():f}% | {_m(model, most)} | {why} |")
     lines += ["", "## Caps", "", "| cap | limit | binds? |", "|---|---:|---|"]
     for c in found.caps:
-        cap = model.caps[c.index]
-        limit = _m(model, cap.limit) if cap.measure == "money" else f"{cap.limit:f}" + (
-            "%" if cap.measure == "share" else " outcomes")
-        lines.append(f"| {c.scope}{' ' + c.target if c.target else ''} | {limit} | {c.when} |")
+        lines.append(f"| {c.scope}{' ' + c.target if c.target else ''} | {_limit(model, model.caps[c.index])} | "
+                     f"{c.when} |")
     lines += ["", "## Limits on the total", ""]
     lines += [f"- {n}: {_m(model, v)}" for n, v in found.bounds] or ["- none: the total has no limit"]
     lines += ["", "## Risks", ""]
@@ -170,7 +205,8 @@ def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdi
               for i, possible, why in found.tranches if not possible]
     risks += [f"Cap {c.scope}{' ' + c.target if c.target else ''} never binds (redundant)."
               for c in found.caps if not c.binds]
-    if not found.exact and found.liability is not None:
+    risks += [f"The analysis is incomplete: {note}." for note in found.notes]
+    if not found.exact and found.liability is not None and not found.notes:
         risks.append("The maximum liability is an upper bound (an outcome cap may keep payments below it).")
     lines += [f"- {r}" for r in risks] or ["- none found by the analysis"]
     if found.tranches:

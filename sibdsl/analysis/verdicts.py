@@ -4,19 +4,29 @@ Input: the compiled `Contract` and its `Exposure`. Output: one `Verdict` per ass
 `proven` (the exact analysis shows it holds for every ledger), `refuted` (with a witness
 ledger that the settlement engine has been run on, and that really breaks it), or `unknown`
 (the analysis cannot decide it; the property search checks it instead).
+
+Under pressure: a figure that is only an upper bound (the solver ran out of time, or the
+amounts are too large for it) still proves an assertion it satisfies, since the true figure
+is no larger; it never refutes one: only a witness ledger settled by the engine does. A
+witness is built only when it is small (`budget.WITNESS_CLAIMS` claims, `WITNESS_PARTICIPANTS`
+participants): a repeat count of 10^9 is cut to the claims the assertion needs; otherwise
+the verdict is unknown, with the reason ("the analysis stopped after 10 s").
 """
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sibdsl.analysis.budget import EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS
 from sibdsl.analysis.exposure import Exposure
+from sibdsl.analysis.participant import ParticipantMax, best_price
 from sibdsl.analysis.witness import participant_claims
 from sibdsl.model.contract import Assertion, Contract
-from sibdsl.settlement.engine import settle
+from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.money import ZERO
-from sibdsl.settlement.records import Claim, Status
+from sibdsl.settlement.records import Claim, Decision, Status
 
 
 @dataclass
@@ -26,6 +36,7 @@ class Verdict:
     status: str  # proven | refuted | unknown
     reason: str
     witness: list[Claim] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)  # the witness, settled
 
 
 def _m(contract: Contract, x: Decimal) -> str:
@@ -36,18 +47,55 @@ def verdicts(contract: Contract, found: Exposure) -> list[Verdict]:
     return [_one(contract, found, i, a) for i, a in enumerate(contract.assertions)]
 
 
+def _bounded(found: Exposure) -> str:
+    """Words for a figure that is only an upper bound, or "" when the figures are exact."""
+    return f" (an upper bound: {found.notes[0].split(': ', 1)[1]})" if found.notes else ""
+
+
+def _undecided(found: Exposure, fallback: str) -> str:
+    """Why the analysis leaves an assertion to the search: the time limit first, if it was hit."""
+    if found.stopped:
+        return found.stopped
+    return found.notes[0].split(": ", 1)[1] if found.notes else fallback
+
+
+def _trimmed(contract: Contract, best: ParticipantMax, target: Decimal) -> list[tuple[str, int]]:
+    """The selection with each outcome's count cut to what alone pays more than `target` (a
+    repeat count of 10^9 needs only a few claims to break a limit)."""
+    by_name = {o.name: o for o in contract.outcomes}
+    out = []
+    for name, times in best.selection:
+        price = best_price(by_name[name], best.subgroup, contract) if name in by_name else None
+        if price is not None and price.is_finite() and price > 0:
+            with decimal.localcontext(EXACT):
+                times = min(times, int(target / price) + 1)
+        out.append((name, times))
+    return out
+
+
+def _settled_paid(contract: Contract, claims: list[Claim]) -> tuple[Decimal, Settlement]:
+    result = settle(contract, claims)
+    return sum((d.amount for d in result.decisions if d.status is not Status.REJECTED), ZERO), result
+
+
 def _one(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdict:
     value = a.value or ZERO
     if a.kind == "participant_max":
         best = found.best
         top = best.amount if best else ZERO
-        if best is None or (top <= value and not best.unbounded):
-            return Verdict(index, a, "proven", f"the most one participant can be paid is {_m(contract, top)}")
-        claims = participant_claims(contract, "w-participant", best.cohort, best.subgroup, best.selection)
-        paid = sum((d.amount for d in settle(contract, claims).decisions if d.status is not Status.REJECTED), ZERO)
+        if best is None or (top <= value and not any(m.unbounded for m in found.participants)):
+            return Verdict(index, a, "proven", f"the most one participant can be paid is {_m(contract, top)}"
+                           + _bounded(found))
+        selection = _trimmed(contract, best, value)
+        if sum(times for _, times in selection) > WITNESS_CLAIMS:
+            return Verdict(index, a, "unknown", _undecided(found, f"a witness would need more than "
+                                                                  f"{WITNESS_CLAIMS:,} claims"))
+        claims = participant_claims(contract, "w-participant", best.cohort, best.subgroup, selection)
+        paid, result = _settled_paid(contract, claims)
         if paid > value:
-            return Verdict(index, a, "refuted", f"one participant can be paid {_m(contract, paid)}", claims)
-        return Verdict(index, a, "unknown", f"the witness was paid {_m(contract, paid)} only")
+            return Verdict(index, a, "refuted", f"one participant can be paid {_m(contract, paid)}", claims,
+                           result.decisions)
+        return Verdict(index, a, "unknown", _undecided(found, f"the witness was paid {_m(contract, paid)} only"))
     if a.kind == "never_twice":
         outcome = next((o for o in contract.outcomes if o.name == a.subject), None)
         if outcome is None or outcome.tariff.kind == "cohort_level":
@@ -57,21 +105,22 @@ def _one(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdi
         best = found.best
         claims = participant_claims(contract, "w-participant", best.cohort if best else None,
                                     best.subgroup if best else None, _with_prerequisites(contract, a.subject or "", 2))
-        repeats = [d for d in settle(contract, claims).decisions
-                   if d.status is not Status.REJECTED and d.outcome == a.subject]
+        settled = settle(contract, claims)
+        repeats = [d for d in settled.decisions if d.status is not Status.REJECTED and d.outcome == a.subject]
         if len(repeats) > 1:
             return Verdict(index, a, "refuted", f"{a.subject} can be paid {outcome.repeat_limit or 'any number of'} "
-                           "times for one participant", claims)
+                           "times for one participant", claims, settled.decisions)
         return Verdict(index, a, "unknown", "the witness could not be paid twice")
     if a.kind == "total_max":
         if found.liability is not None and found.liability <= value:
             return Verdict(index, a, "proven", f"the maximum liability is {_m(contract, found.liability)}, set by "
-                           f"{found.set_by}")
+                           f"{found.set_by}" + _bounded(found))
         return _many(contract, found, index, a, None)
     if a.kind == "payer_max":
         most, why = found.payers.get(a.subject or "", (None, ""))
         if most is not None and most <= value:
-            return Verdict(index, a, "proven", f"{a.subject} can owe at most {_m(contract, most)} ({why})")
+            return Verdict(index, a, "proven", f"{a.subject} can owe at most {_m(contract, most)} ({why})"
+                           + _bounded(found))
         return _many(contract, found, index, a, a.subject)
     if a.kind == "tranche_order":
         return _order(contract, index, a)
@@ -80,7 +129,8 @@ def _one(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdi
         if period_cap is not None and period_cap.limit <= value:
             return Verdict(index, a, "proven", f"the cap per period is {_m(contract, period_cap.limit)}")
         if found.liability is not None and found.liability <= value:
-            return Verdict(index, a, "proven", f"even the whole maximum liability is {_m(contract, found.liability)}")
+            return Verdict(index, a, "proven", f"even the whole maximum liability is {_m(contract, found.liability)}"
+                           + _bounded(found))
     return Verdict(index, a, "unknown", "a limit per period or a sub-group's share depends on when claims come")
 
 
@@ -101,27 +151,34 @@ def _order(contract: Contract, index: int, a: Assertion) -> Verdict:
 
 
 def _many(contract: Contract, found: Exposure, index: int, a: Assertion, payer: str | None) -> Verdict:
-    """Refute a limit on a total by settling enough participants who each earn the most."""
+    """Refute a limit on a total by settling enough participants who each earn the most (or,
+    when the most is only an upper bound, what the best selection found is paid)."""
     value = a.value or ZERO
     best = found.best
-    if best is None or best.amount <= 0:
-        return Verdict(index, a, "unknown", "no participant can be paid anything")
+    cannot = "the analysis could not build a ledger that breaks it; the search checks it"
+    per = best.amount if best is not None and best.exact else best.reached if best is not None else None
+    if best is None or per is None or per <= 0:
+        return Verdict(index, a, "unknown", _undecided(found, "no participant can be paid anything"))
     cohort = next((c for c in contract.cohorts if c.name == best.cohort), None)
-    room = cohort.size if cohort is not None and cohort.size is not None else 10_000
-    share = next((p.share for p in contract.payers if p.name == payer), Decimal(100)) / 100 if payer else Decimal(1)
-    needed = int(value / (best.amount * share)) + 1 if share > 0 else room + 1
-    if needed > min(room, 10_000):
-        return Verdict(index, a, "unknown", "the analysis could not build a ledger that breaks it; the search checks it")
+    room = cohort.size if cohort is not None and cohort.size is not None else WITNESS_PARTICIPANTS
+    with decimal.localcontext(EXACT):
+        share = next((p.share for p in contract.payers if p.name == payer), Decimal(100)) / 100 if payer else \
+            Decimal(1)
+        needed = int(value / (per * share)) + 1 if share > 0 else room + 1
+        selection = _trimmed(contract, best, value / share) if needed == 1 and share > 0 else best.selection
+    if needed > min(room, WITNESS_PARTICIPANTS) or needed * sum(t for _, t in selection) > WITNESS_CLAIMS:
+        return Verdict(index, a, "unknown", _undecided(found, cannot))
     claims: list[Claim] = []
     for k in range(needed):
-        claims += participant_claims(contract, f"w{k + 1}", best.cohort, best.subgroup, best.selection, len(claims))
+        claims += participant_claims(contract, f"w{k + 1}", best.cohort, best.subgroup, selection, len(claims))
     result = settle(contract, claims)
     got = result.figures.payer_money[payer] if payer else result.figures.total_money
     if got > value:
         who = f"{payer} pays" if payer else "payments total"
-        return Verdict(index, a, "refuted", f"{needed} participants who each earn the most: {who} "
-                       f"{_m(contract, got)}", claims)
-    return Verdict(index, a, "unknown", "the analysis could not build a ledger that breaks it; the search checks it")
+        people = "1 participant who earns" if needed == 1 else f"{needed} participants who each earn"
+        return Verdict(index, a, "refuted", f"{people} the most: {who} "
+                       f"{_m(contract, got)}", claims, result.decisions)
+    return Verdict(index, a, "unknown", _undecided(found, cannot))
 
 
 def _with_prerequisites(contract: Contract, name: str, times: int) -> list[tuple[str, int]]:

@@ -2,7 +2,11 @@
 dated so that every ladder delay and window is met, for the settlement engine to confirm.
 
 Input: the contract, a cohort / sub-group, the outcomes with how many times each. Output:
-`Claim` records (earliest feasible dates, one day apart for repeats).
+`Claim` records: each outcome first on its earliest feasible date, repeats one day apart
+but never after the outcome's last payable day (the term's end, its window's end, the `by`
+limit after a prerequisite): later repeats share that day (claim ids keep them in order),
+so a long run of repeats neither leaves the term nor overflows the calendar. The callers
+keep witnesses small (`budget.WITNESS_CLAIMS`).
 """
 
 from __future__ import annotations
@@ -44,12 +48,25 @@ def participant_claims(contract: Contract, participant: str, cohort: str | None,
             depth[name] = 1 + max((level(p.outcome) for p in by_name[name].prerequisites), default=-1)
         return depth[name]
 
+    def last(name: str) -> date:  # the last day a claim of this outcome can be paid
+        day = header.term_end
+        outcome = by_name[name]
+        if outcome.window is not None:
+            day = min(day, add_duration(start, ir.Duration(amount=outcome.window.amount, unit=outcome.window.unit)))
+        for p in outcome.prerequisites:
+            if p.within is not None:
+                day = min(day, add_duration(first(p.outcome), ir.Duration(amount=p.within.amount,
+                                                                         unit=p.within.unit)))
+        return max(day, first(name))
+
     claims = []
     n = first_id
     for name in sorted(times, key=lambda k: (first(k), level(k), k)):
+        day, end = first(name), last(name)
+        spread = (end - day).days
         for k in range(times[name]):
             n += 1  # zero-padded ids: settlement orders same-day claims by id
             claims.append(Claim(claim_id=f"w{n:07d}", participant=participant, outcome=name,
-                                achieved=first(name) + timedelta(days=k), evidence="witness", cohort=cohort,
+                                achieved=day + timedelta(days=min(k, spread)), evidence="witness", cohort=cohort,
                                 start=start, subgroup=subgroup))
     return claims
