@@ -279,6 +279,9 @@ def test_summary_words_for_one_then_reject_payer_cap_are_true(tmp_path: Path) ->
     assert "every payer" not in line, line
     assert "then reject" in line, line
     assert [r["reason"] for r in by_name(tmp_path / "out" / "decisions.csv")] == ["paid", "payer_cap_reached"]
+    effects = out[out.index("cap effects:"):].split("\n\n")[0]
+    assert "payer fund's cap" not in effects, effects  # only the `cap payer` line: no row at the payer's line
+    assert _cap_effect_line(out, "cap payer fund")[:2] == (0, 1), effects
 
 
 def _with_cause(d: Decision, cause: object) -> Decision:

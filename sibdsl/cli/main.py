@@ -317,7 +317,8 @@ def settle(contract: str, claims: str, measurements: str | None, requests_file: 
 
     CLAIMS is a CSV or JSON Lines file with columns claim_id, participant, outcome, date
     (YYYY-MM-DD) and, where the contract needs them, evidence, cohort, start (the participant's
-    start date), subgroup and value (a measured value for a sliding scale). Every claim gets a
+    start date), referral (the referral date, for windows counted of referral), subgroup and
+    value (a measured value for a sliding scale). Column names are listed in docs/settlement.md. Every claim gets a
     decision (paid, paid in part, rejected) with a reason and the rule that decided it;
     invoices are written per payer per settlement period. A malformed file is reported row by
     row and nothing is settled, unless --skip-invalid is given.

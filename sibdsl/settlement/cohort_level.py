@@ -29,4 +29,7 @@ def price_measurement(outcome: Outcome, m: Measurement, unit: Decimal, rule: str
     per = tariff.per or Decimal(1)
     units = (relative if tariff.per_is_percent else change) / per
     amount = round_money((tariff.price or ZERO) * units, unit, rule)
+    if amount <= 0:  # an improvement worth nothing once rounded is not a result to pay (nor to count)
+        return ZERO, Reason.BELOW_THRESHOLD, (f"{tariff.direction} of {relative:.2f}% is worth "
+                                              f"{amount:f} after rounding to {unit:f}")
     return amount, None, f"{tariff.direction} of {relative:.2f}% ({change} against {m.baseline})"

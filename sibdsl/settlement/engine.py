@@ -593,6 +593,7 @@ class _Engine:
         figures.outcome_count[m.outcome] += 1
         figures.outcome_money[m.outcome] += amount
         figures.cohort_money[m.cohort] += amount
+        figures.cohort_count[m.cohort] += 1
         self._commit_money(m.measured, period, amount, shares)
         for cohort in covered:  # the result counts for each cohort it covers
             holder = figures.cohort_results.get(cohort)

@@ -321,7 +321,9 @@ def cap_effects(settlement: Settlement, spans: dict[tuple[Any, ...], Span], file
     decision is counted once, under the rule it names."""
     contract = settlement.plan.contract
     keys: list[tuple[str, int]] = [("caps", ci) for ci in range(len(contract.caps))]
-    keys += [("payers", pi) for pi, p in enumerate(contract.payers) if p.cap is not None]
+    # a payer's `at most`, where it is the payer's limit (not a smaller `cap payer` line, listed above)
+    keys += [("payers", pp.index) for pp in settlement.plan.payers
+             if pp.cap is not None and tuple(pp.cap_rule) == ("payers", pp.index)]
     if not keys:
         return []
     cut: Counter[Any] = Counter()
