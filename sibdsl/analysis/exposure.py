@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
 from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, Budget
-from sibdsl.analysis.participant import ParticipantMax, participant_maxima, reachable
+from sibdsl.analysis.participant import ParticipantMax, participant_maxima
 from sibdsl.model.contract import Contract
 from sibdsl.settlement.money import HUNDRED, ZERO
 from sibdsl.settlement.plan import whole_months
@@ -60,17 +60,22 @@ def _money(x: Decimal) -> str:
 def exposure(contract: Contract, time_limit: float = DEFAULT_TIME_LIMIT) -> Exposure:
     """The figures; the solver may spend at most `time_limit` seconds on this contract."""
     budget = Budget(time_limit)
-    maxima = participant_maxima(contract, budget)
+    reached: dict[str | None, set[str]] = {}
+    maxima = participant_maxima(contract, budget, reached)
     with decimal.localcontext(EXACT):
-        found = _exposure(contract, maxima)
+        found = _exposure(contract, maxima, reached)
     found.stopped = budget.words() if budget.stopped else None
     return found
 
 
-def _exposure(contract: Contract, maxima: list[ParticipantMax]) -> Exposure:
+def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[str | None, set[str]]
+              ) -> Exposure:
     header = contract.header
     cur = header.currency
     best = max(maxima, key=lambda m: m.amount, default=None)
+    of_cohort: dict[str | None, list[ParticipantMax]] = {}
+    for m in maxima:
+        of_cohort.setdefault(m.cohort, []).append(m)
     bounds: list[tuple[str, Decimal]] = []
     exact_participants = True
     # the participants: each cohort's size times the most one of its participants can be paid
@@ -78,10 +83,10 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax]) -> Exposure:
     sized = True
     for cohort in contract.cohorts or [None]:  # type: ignore[list-item]
         name = cohort.name if cohort else None
-        top = max((m for m in maxima if m.cohort == name), key=lambda m: m.amount, default=None)
+        top = max(of_cohort.get(name, []), key=lambda m: m.amount, default=None)
         if top is None:
             continue
-        if cohort is None or cohort.size is None or any(m.unbounded for m in maxima if m.cohort == name):
+        if cohort is None or cohort.size is None or any(m.unbounded for m in of_cohort[name]):
             sized = False
             break
         total += cohort.size * top.amount
@@ -126,10 +131,10 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax]) -> Exposure:
     claimable = None
     if sized:
         claimable = total - sum((c.size or 0) * top.amount for c in contract.cohorts
-                                for top in [max((m for m in maxima if m.cohort == c.name), key=lambda m: m.amount,
+                                for top in [max(of_cohort.get(c.name, []), key=lambda m: m.amount,
                                                 default=None)] if top is not None)
         claimable += sum((c.size or 0) * top.uncapped for c in contract.cohorts
-                         for top in [max((m for m in maxima if m.cohort == c.name), key=lambda m: m.uncapped,
+                         for top in [max(of_cohort.get(c.name, []), key=lambda m: m.uncapped,
                                          default=None)] if top is not None)
     participant_cap_binds = any(m.uncapped > m.amount for m in maxima)
     participants = claimable
@@ -166,10 +171,13 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax]) -> Exposure:
     found.notes = list(dict.fromkeys(f"the most one participant can be paid is an upper bound: {m.note}"
                                      for m in inexact))
     found.payers = owed
-    everyone = set()
-    for cohort in contract.cohorts or [None]:  # type: ignore[list-item]
-        everyone |= reachable(contract, cohort.name if cohort else None)
-    found.never_paid = [o.name for o in contract.outcomes if o.tariff.kind != "cohort_level" and o.name not in everyone]
+    # an outcome no cohort can reach is never paid; said only when every cohort was looked at
+    # (the time limit can stop the analysis before the last cohorts)
+    names: list[str | None] = [c.name for c in contract.cohorts] or [None]
+    if all(name in reached for name in names):
+        everyone = set().union(*(reached[name] for name in names))
+        found.never_paid = [o.name for o in contract.outcomes
+                            if o.tariff.kind != "cohort_level" and o.name not in everyone]
     _caps(contract, found, total if sized else None)
     _tranches(contract, found)
     return found

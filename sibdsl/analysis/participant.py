@@ -32,7 +32,7 @@ from __future__ import annotations
 import decimal
 import heapq
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from math import gcd
 
@@ -64,22 +64,27 @@ class ParticipantMax:
     worth: Decimal | None = None  # an upper bound on the outcomes' worth without the participant cap
 
 
-def best_price(outcome: Outcome, subgroup: str | None, contract: Contract) -> Decimal | None:
-    """The highest price one claim of this outcome can have for this sub-group, or None;
-    `TOO_LARGE` when indexation takes it beyond what decimal arithmetic can round. Computed
-    in the decimal module's default context, as settlement computes prices."""
+def best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_subgroup: bool = False
+               ) -> Decimal | None:
+    """The highest price one claim of this outcome can have for this sub-group (for any
+    sub-group, with `any_subgroup`), or None; `TOO_LARGE` when indexation takes it beyond what
+    decimal arithmetic can round. Computed in the decimal module's default context, as
+    settlement computes prices."""
     with decimal.localcontext(decimal.Context()):
         try:
-            return _best_price(outcome, subgroup, contract)
+            return _best_price(outcome, subgroup, contract, any_subgroup)
         except (decimal.InvalidOperation, decimal.Overflow):
             return TOO_LARGE
 
 
-def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract) -> Decimal | None:
+def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_subgroup: bool) -> Decimal | None:
     tariff = outcome.tariff
     header = contract.header
     if tariff.kind == "fixed":
         price = tariff.price
+    elif tariff.kind == "subgroup" and any_subgroup:
+        price = max([p.price for p in tariff.subgroup_prices] + ([tariff.otherwise] if tariff.otherwise else []),
+                    default=None)
     elif tariff.kind == "subgroup":
         price = next((p.price for p in tariff.subgroup_prices if p.subgroup == subgroup), tariff.otherwise)
     elif tariff.kind == "tiered":
@@ -156,11 +161,47 @@ class _Item:
 def participant_max(contract: Contract, cohort: str | None, subgroup: str | None,
                     budget: Budget | None = None) -> ParticipantMax:
     budget = budget if budget is not None else Budget()
-    ok = reachable(contract, cohort)
+    return _for(contract, cohort, subgroup, reachable(contract, cohort), budget, _Memo())
+
+
+Problem = tuple[tuple[str, Decimal | None], ...]  # the payable outcomes and their prices: all a maximum depends on
+
+
+@dataclass
+class _Memo:
+    solved: dict[Problem, ParticipantMax] = field(default_factory=dict)
+    prices: dict[tuple[str, str | None], Decimal | None] = field(default_factory=dict)  # only sub-group tariffs vary
+
+
+def _for(contract: Contract, cohort: str | None, subgroup: str | None, ok: set[str], budget: Budget,
+         memo: _Memo) -> ParticipantMax:
+    """One cohort and sub-group; sub-groups and cohorts that pose the same problem share its answer."""
     candidates = [o for o in contract.outcomes if o.name in ok]
-    prices = {o.name: best_price(o, subgroup, contract) for o in candidates}
+    prices: dict[str, Decimal | None] = {}
+    for o in candidates:
+        at = (o.name, subgroup if o.tariff.kind == "subgroup" else None)
+        if at not in memo.prices:
+            memo.prices[at] = best_price(o, subgroup, contract)
+        prices[o.name] = memo.prices[at]
+    key = tuple((o.name, prices[o.name]) for o in candidates)
+    if key not in memo.solved:
+        with decimal.localcontext(EXACT):
+            memo.solved[key] = _maximum(contract, cohort, subgroup, candidates, prices, budget)
+    found = memo.solved[key]
+    return replace(found, cohort=cohort, subgroup=subgroup, selection=list(found.selection))
+
+
+def _coarse(contract: Contract, budget: Budget) -> ParticipantMax:
+    """When the time is up before a cohort or sub-group is reached: one bound for all of them,
+    every outcome at its best price for any sub-group, reachable or not (exact upper bound)."""
+    candidates = [o for o in contract.outcomes if o.tariff.kind != "cohort_level"]
+    prices = {o.name: best_price(o, None, contract, any_subgroup=True) for o in candidates}
+    spent = Budget(0)  # no solve: the bound is all that is wanted
     with decimal.localcontext(EXACT):
-        return _maximum(contract, cohort, subgroup, candidates, prices, budget)
+        bound = _maximum(contract, None, None, candidates, prices, spent)
+    budget.stopped = True  # exact or not for the wider problem, its figures bound every cohort's
+    return ParticipantMax(None, None, bound.amount, bound.uncapped, [], bound.unbounded, False, ZERO, budget.words(),
+                          bound.worth)
 
 
 def _maximum(contract: Contract, cohort: str | None, subgroup: str | None, candidates: list[Outcome],
@@ -401,9 +442,41 @@ def _feasible(x: list[int], upper: list[int], rows: list[tuple[dict[int, int], i
     return True
 
 
-def participant_maxima(contract: Contract, budget: Budget | None = None) -> list[ParticipantMax]:
-    """The most for each cohort and each of its sub-groups (None: no sub-group given)."""
+def participant_maxima(contract: Contract, budget: Budget | None = None,
+                       reach: dict[str | None, set[str]] | None = None) -> list[ParticipantMax]:
+    """The most for each cohort and each of its sub-groups (None: no sub-group given). Fills
+    `reach` with each cohort's reachable outcomes, for the cohorts looked at before the time
+    limit; cohorts after it share one coarse upper bound."""
     budget = budget if budget is not None else Budget()
+    reach = reach if reach is not None else {}
     cohorts: list[tuple[str | None, list[str | None]]] = [
         (c.name, [None, *(s.name for s in c.subgroups)]) for c in contract.cohorts] or [(None, [None])]
-    return [participant_max(contract, cohort, sub, budget) for cohort, subs in cohorts for sub in subs]
+    memo = _Memo()
+    coarse: ParticipantMax | None = None
+    shared: dict[tuple[object, ...], set[str]] = {}
+    restricted = [o for o in contract.outcomes if o.cohorts]
+    specs = {c.name: c for c in contract.cohorts}
+    priced = {p.subgroup for o in contract.outcomes for p in o.tariff.subgroup_prices}  # others pay `otherwise`
+    alike: dict[tuple[object, ...], ParticipantMax] = {}
+    out = []
+    for cohort, subs in cohorts:
+        ok: set[str] = set()
+        key: tuple[object, ...] = ()
+        if budget.remaining() > 0:  # cohorts alike in start and `for cohort` rules reach the same outcomes
+            spec = specs.get(cohort) if cohort is not None else None
+            key = (spec.referral_start if spec else None, tuple(o.name for o in restricted if cohort not in o.cohorts))
+            if key not in shared:
+                shared[key] = reachable(contract, cohort)
+            ok = reach[cohort] = shared[key]
+        for sub in subs:
+            same = (key, sub if sub in priced else None)
+            if same in alike:
+                out.append(replace(alike[same], cohort=cohort, subgroup=sub, selection=list(alike[same].selection)))
+                continue
+            if budget.remaining() > 0:
+                out.append(_for(contract, cohort, sub, ok, budget, memo))
+                alike[same] = out[-1]
+                continue
+            coarse = coarse or _coarse(contract, budget)
+            out.append(replace(coarse, cohort=cohort, subgroup=sub, selection=[]))
+    return out

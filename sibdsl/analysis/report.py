@@ -103,8 +103,8 @@ def _participant_lines(model: Contract, found: Exposure) -> list[str]:
             lines.append(f"{who}: no limit ({m.note or 'an outcome with no repeat limit is not capped'})")
             continue
         if not m.exact:
-            lines.append(f"{who}: at most {_m(model, m.amount)} (an upper bound: {m.note}); the best found: "
-                         f"{_m(model, m.reached)}" + (f", by {reach}" if reach else ""))
+            lines.append(f"{who}: at most {_m(model, m.amount)} (an upper bound: {m.note})" + (
+                f"; the best found: {_m(model, m.reached)}, by {reach}" if reach else ""))
             continue
         lines.append(f"{who}: {_m(model, m.amount)}{cut}" + (f"; reached by {reach}" if reach else ""))
     return lines
