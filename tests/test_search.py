@@ -92,3 +92,51 @@ def test_hypothesis_imported_only_when_searching(tmp_path: Path) -> None:
                          capture_output=True, text=True, cwd=tmp_path).stdout.strip().splitlines()[-1]
     assert (no, yes) == ("False", "True")
     assert not (tmp_path / ".hypothesis").exists()  # no stray cache in the user's folder
+
+
+def test_the_ledger_reported_is_minimal_claim_by_claim() -> None:
+    """hypothesis's shrinking depends on what it happens to try (and on the literals of the modules
+    loaded); the search then removes claims one at a time, so that no claim of the ledger it reports
+    can go without the assertion holding again."""
+    from datetime import date
+
+    from sibdsl.search.runner import check_ledger, minimise
+    from sibdsl.settlement.records import Claim
+
+    model = compile_text(REFUTED).model
+    assert model is not None
+    ledger = [Claim(f"c{i}", "p1" if i < 3 else f"p{i}", "job", date(2020, 1, 1 + i)) for i in range(6)]
+    small, problems, settled = minimise(model, ledger, 0)
+    assert len(small) == 2 and {c.participant for c in small} == {"p1"}
+    assert problems[0].startswith("assert each participant is paid at most GBP 15,000:")
+    assert len(settled.decisions) == 2
+    import random
+    for i in range(len(small)):
+        assert not check_ledger(model, small[:i] + small[i + 1:], random.Random(0))[0]
+
+
+def test_search_storage_is_private_not_in_the_shared_temp_dir(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import stat
+
+    from sibdsl.search.runner import _quiet_storage
+
+    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
+    monkeypatch.setenv("SIBDSL_CACHE_DIR", str(tmp_path / "cache"))
+    _quiet_storage()
+    where = Path(os.environ["HYPOTHESIS_STORAGE_DIRECTORY"])
+    assert where.is_relative_to(tmp_path / "cache")
+    assert stat.S_IMODE((tmp_path / "cache").stat().st_mode) == 0o700
+
+
+def test_counterexample_cells_are_escaped_against_formulas(tmp_path: Path) -> None:
+    from datetime import date
+
+    from sibdsl.search.report import write_ledger
+    from sibdsl.settlement.records import Claim
+
+    write_ledger(tmp_path / "x.csv", [Claim("=cmd()", "+p1", "job", date(2020, 1, 1), evidence="@e")])
+    row = next(csv.DictReader((tmp_path / "x.csv").read_text().splitlines()))
+    assert (row["claim_id"], row["participant"], row["evidence"], row["date"]) == ("'=cmd()", "'+p1", "'@e",
+                                                                                     "2020-01-01")

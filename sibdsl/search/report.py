@@ -13,6 +13,7 @@ import csv
 from pathlib import Path
 
 from sibdsl.compiler import CompileResult
+from sibdsl.core.csvsafe import escape_row
 from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.core.source import Span
 from sibdsl.search.runner import SearchResult, search
@@ -25,9 +26,10 @@ def write_ledger(path: Path, claims: list[Claim]) -> None:
         writer = csv.writer(fh)
         writer.writerow(["claim_id", "participant", "outcome", "date", "evidence", "cohort", "start", "subgroup",
                          "value"])
-        for c in sorted(claims, key=lambda c: c.order_key()):
-            writer.writerow([c.claim_id, c.participant, c.outcome, c.achieved, c.evidence, c.cohort or "",
-                             c.start or "", c.subgroup or "", "" if c.value is None else c.value])
+        for c in sorted(claims, key=lambda c: c.order_key()):  # text cells escaped against spreadsheet formulas
+            writer.writerow(escape_row([c.claim_id, c.participant, c.outcome, c.achieved, c.evidence, c.cohort or "",
+                                        c.start or "", c.subgroup or "", "" if c.value is None else c.value],
+                                       numeric=(3, 6, 8)))
 
 
 def run_search(result: CompileResult, seed: int, examples: int, out_dir: Path | None) -> tuple[SearchResult, list]:
@@ -51,7 +53,7 @@ def run_search(result: CompileResult, seed: int, examples: int, out_dir: Path | 
         path = out_dir / f"{stem}-counterexample.csv"
         write_ledger(path, found.ledger)
         where = f" written to {path}"
-    table = decision_table(found.settlement.decisions) if found.settlement else ""
+    table = decision_table(found.settlement.decisions, model.header.currency) if found.settlement else ""
     detail = f"the smallest ledger found ({len(found.ledger)} claims, seed {seed}){where}; its decisions:\n{table}"
     guarantees = []
     for problem in found.violations:

@@ -53,10 +53,46 @@ def check_ledger(contract: Contract, claims: list[Claim], rng: random.Random) ->
 
 
 def _quiet_storage() -> None:
-    """hypothesis keeps a cache in ./.hypothesis; a contract's folder is not the place for it."""
+    """hypothesis keeps a cache in ./.hypothesis; a contract's folder is not the place for it,
+    nor a predictable folder in the shared temp directory: it goes in sibc's private per-user
+    cache directory (or, if that is not private, a fresh private temporary directory)."""
     if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
-        base = os.environ.get("SIBDSL_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir()
-        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(base, "sibdsl-hypothesis")
+        from sibdsl.core.cachedir import cache_dir
+
+        base = cache_dir()
+        where = str(base / "hypothesis") if base is not None else tempfile.mkdtemp(prefix="sibdsl-hypothesis-")
+        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = where
+
+
+def _property(problem: str, contract: Contract) -> tuple[str, int]:
+    """Which property a violation breaks: one of the contract's assertions, or a guarantee."""
+    for i, a in enumerate(contract.assertions):
+        if problem.startswith(f"assert {a.text}:"):
+            return ("assert", i)
+    return ("guarantee", -1)
+
+
+def minimise(contract: Contract, claims: list[Claim], seed: int) -> tuple[list[Claim], list[str], Settlement]:
+    """The ledger with claims removed one at a time while it still breaks the same property as
+    before, until no single claim can go: hypothesis's shrinking is a heuristic whose result
+    depends on what it happens to try, this makes "the smallest ledger" true of every claim in it."""
+    problems, result = check_ledger(contract, claims, random.Random(seed))
+    if not problems:
+        return claims, problems, result
+    wanted = _property(problems[0], contract)
+    current = list(claims)
+    shrinking = True
+    while shrinking:
+        shrinking = False
+        for i in range(len(current)):
+            trial = current[:i] + current[i + 1:]
+            found, settled = check_ledger(contract, trial, random.Random(seed))
+            if any(_property(p, contract) == wanted for p in found):
+                current, problems, result = trial, found, settled
+                shrinking = True
+                break
+    first = next(p for p in problems if _property(p, contract) == wanted)
+    return current, [first] + [p for p in problems if p != first], result
 
 
 def search(contract: Contract, seed: int = 0, examples: int = 200, max_claims: int = 24) -> SearchResult:
@@ -81,4 +117,6 @@ def search(contract: Contract, seed: int = 0, examples: int = 200, max_claims: i
 
     with contextlib.suppress(_Broken):
         prop()
+    if found.violations:
+        found.ledger, found.violations, found.settlement = minimise(contract, found.ledger, seed)
     return found
