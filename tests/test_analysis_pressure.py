@@ -338,6 +338,14 @@ only one of o0, o2 per participant
 cap per participant GBP 180 then reject
 """
 
+# the contract cap (pay in part) has less headroom than a's `then reject` cap: the second
+# claim is paid GBP 20, not rejected (GBP 120; the knapsack model said GBP 100, exactly)
+CONTRACT_CAP_DECIDES = HEAD + """cohort c "C" at most 3 participants
+outcome a "A" pays GBP 100 up to 2 times per participant
+cap outcome a GBP 150 then reject
+cap contract GBP 120
+"""
+
 
 def _no_greedy(*_: object) -> dict[str, int]:
     return {}
@@ -352,6 +360,7 @@ def test_a_figure_called_exact_is_what_exhaustive_settlement_pays(path: str) -> 
     @given(capped_contracts())
     @example(MIXED_CAPS)
     @example(OLD_WRONG)
+    @example(CONTRACT_CAP_DECIDES)
     def check(src: str) -> None:
         contract = model(src)
         got = participant_max(contract, "c", None, Budget())
@@ -449,3 +458,34 @@ cap subgroup v 70% of paid outcomes
     assert "| subgroup v | 70% of paid outcomes | can bind once sub-group v has 70% of the paid outcomes |" in text
     assert any(line.startswith("  cap subgroup v (70% of paid outcomes): can bind once") for line in
                facts_lines(contract, found))
+
+
+# ---------------------------------------------------------------- end to end, with the search
+@pytest.mark.slow
+def test_the_pressure_contracts_through_sibc_check_with_the_search(tmp_path: Path) -> None:
+    """`sibc check --format json` (analysis and the default property search) on each pressure
+    contract: JSON on stdout, no SIB999, in bounded time. The group of 10,000 outcomes is
+    `only 2 of`: for `only one of` the compiler's double-counting check (SIB418) builds every
+    pair of members, 50 million for 10,000 (two minutes, 13 GB). This one runs into the analysis
+    time limit, then the search (about 45 s here, most of it settlement building its plan again
+    for every ledger)."""
+    group = [HEAD + 'cohort c "C" at most 10 participants']
+    group += [f'outcome o{i} "O{i}" pays GBP {100 + (i * 7919) % 1000}.{(i * 31) % 100:02d}' for i in range(10_000)]
+    group.append(f"only 2 of {', '.join(f'o{i}' for i in range(10_000))} per participant")
+    group.append("cap per participant GBP 1,733.37 then reject\nassert each participant is paid at most GBP 1,733.30\n")
+    cases = {"repeat": REPEAT, "big": BIG, "many": MANY, "group": "\n".join(group),
+             "knapsack": knapsack(["999,999,999,999,999,999", "777,777,777,777,777,777.77",
+                                   "555,555,555,555,555,555.53"], "999,999,999,999,999,998.99",
+                                  "assert each participant is paid at most GBP 900,000,000,000,000,000\n")}
+    for name, src in cases.items():
+        path = tmp_path / f"{name}.sib"
+        path.write_text(src, encoding="utf-8")
+        started = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "sibdsl", "check", "--format", "json", "--counterexample-dir",
+                              str(tmp_path / "cx"), str(path)], capture_output=True, text=True, timeout=600,
+                             cwd=tmp_path)
+        seconds = time.perf_counter() - started
+        doc = json.loads(out.stdout)
+        assert out.returncode in (0, 1), (name, out.stderr)
+        assert not any(d["code"] == "SIB999" for d in doc["diagnostics"]), (name, doc["diagnostics"])
+        assert seconds < 120, (name, seconds)

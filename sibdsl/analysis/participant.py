@@ -231,8 +231,10 @@ def _maximum(contract: Contract, cohort: str | None, subgroup: str | None, candi
     # behaviour (docs/settlement.md, "Which cap decides"), so a reject cap with more headroom
     # rejects nothing and the knapsack model can fall short; the bound then treats every
     # money cap as paying in part (no cap is ever exceeded), and the solver is not trusted
-    money = [c for c in contract.caps if c.measure == "money" and c.scope in ("participant", "outcome")]
-    mixed = any(c.behaviour == "reject" for c in money) and any(c.behaviour != "reject" for c in money)
+    # (of any scope: a contract, period or payer limit with less headroom can decide too)
+    money = [c for c in contract.caps if c.measure == "money"]
+    mixed = any(c.behaviour == "reject" and c.scope in ("participant", "outcome") for c in money) and (
+        any(c.behaviour != "reject" for c in money) or any(p.cap is not None for p in contract.payers))
     loose = _items(outcomes, prices, caps_of, cap_ticks, ticks, relaxed=True) if mixed else items
     note = f"the price of {', '.join(huge)} is too large to compute" if huge else ""
     if not loose:
