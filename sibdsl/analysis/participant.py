@@ -20,11 +20,18 @@ point) chooses the outcomes, within the time left. Its answer is checked exactly
 optimal with a zero gap and its own bound agrees to half a unit; the scaled model's largest
 possible objective is below 2^40 (so every integer in it is a double, far inside HiGHS's
 tolerances; above 2^53 the solver is not called at all); and the MILP's objective is the
-amount paid (no pay-in-part outcome cap overshot, and no such cap beside a `then reject`
-participant cap, whose row would count the overshoot). In every other case — the time limit
-reached, amounts too large, a solver failure — the amount is the exact upper bound and
-`exact` is False, with the reason in `note`; `selection` is then the best rule-abiding set
-found, for a witness. Money never passes through a float: amounts are recomputed in Decimal.
+amount paid (no pay-in-part outcome cap overshot) and no `then reject` cap stands beside a
+limit that pays in part. (With both, the smallest headroom decides with its own behaviour —
+docs/settlement.md, "Which cap decides" — so a reject cap with more headroom rejects nothing
+and the knapsack model can fall short; the upper bound then treats every money cap as paying
+in part, which no settlement ever exceeds.) In every other case — the time limit reached,
+amounts too large, a solver failure — the amount is the exact upper bound and `exact` is
+False, with the reason in `note`; `selection` is then the best rule-abiding set found, for a
+witness. Money never passes through a float: amounts are recomputed in Decimal.
+
+Time. Cohorts and sub-groups that pose the same problem (the same reachable outcomes at the
+same prices) share one answer. Those not reached before the time limit share one coarse
+upper bound (every outcome, reachable or not, at its best price for any sub-group).
 """
 
 from __future__ import annotations
