@@ -100,7 +100,7 @@ def _participant_lines(model: Contract, found: Exposure) -> list[str]:
             if m.uncapped > m.amount else ""
         reach = ", ".join(name + (f" x{times}" if times > 1 else "") for name, times in m.selection)
         if m.unbounded:
-            lines.append(f"{who}: no limit ({m.note or 'an outcome with no repeat limit is not capped'})")
+            lines.append(f"{who}: no limit ({m.note or 'an outcome can be paid any number of times and no cap limits it'})")
             continue
         if not m.exact:
             lines.append(f"{who}: at most {_m(model, m.amount)} (an upper bound: {m.note})" + (
