@@ -489,3 +489,23 @@ def test_the_pressure_contracts_through_sibc_check_with_the_search(tmp_path: Pat
         assert out.returncode in (0, 1), (name, out.stderr)
         assert not any(d["code"] == "SIB999" for d in doc["diagnostics"]), (name, doc["diagnostics"])
         assert seconds < 120, (name, seconds)
+
+
+def test_time_limit_option_of_check_and_report(tmp_path: Path) -> None:
+    """`sibc check --time-limit 0` and `sibc report --time-limit 0` give the analysis no time: the
+    verdict is left to the search and says why; the default limit decides it."""
+    from click.testing import CliRunner
+
+    from sibdsl.cli.main import cli
+
+    path = tmp_path / "k.sib"
+    path.write_text(LADDER_KNAPSACK, encoding="utf-8")
+    out = CliRunner().invoke(cli, ["check", "--no-search", "--time-limit", "0", str(path)]).output
+    assert "SIB722" in out and "the analysis stopped after 0 s" in out, out
+    assert "nothing else checked it (--no-search)" in out, out
+    out = CliRunner().invoke(cli, ["check", "--no-search", str(path)]).output
+    assert "SIB711" in out and "SIB722" not in out, out
+    report = CliRunner().invoke(cli, ["report", "--time-limit", "0", str(path)])
+    assert report.exit_code == 0 and "upper bound" in report.output, report.output
+    bad = CliRunner().invoke(cli, ["check", "--time-limit", "-1", str(path)])
+    assert bad.exit_code == 2

@@ -50,7 +50,7 @@ def tranche_diagnostics(result: CompileResult, found: Exposure) -> list[Diagnost
 
 
 def verdict_diagnostics(result: CompileResult, model: Contract, found: list[Verdict],
-                        out_dir: Path | None) -> list[Diagnostic]:
+                        out_dir: Path | None, searched: bool = True) -> list[Diagnostic]:
     from sibdsl.search.report import write_ledger
     from sibdsl.settlement.output import decision_table
 
@@ -73,8 +73,9 @@ def verdict_diagnostics(result: CompileResult, model: Contract, found: list[Verd
                      hint="change the assertion or the caps it relies on; settle the witness with `sibc settle`"
                      if v.witness else "change the assertion or the tranche dates", detail=detail)
         else:
-            sink.add("SIB722", f"assertion not decided by the analysis: {v.reason}; the property search "
-                     "checked it instead", span)
+            then = ("the property search checked it instead" if searched else
+                    "nothing else checked it (--no-search): run the property search")
+            sink.add("SIB722", f"assertion not decided by the analysis: {v.reason}; {then}", span)
     return sink.items
 
 

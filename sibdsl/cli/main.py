@@ -150,9 +150,13 @@ def _compile_one(name: str, max_size: int, build_model: bool = True) -> Any:
                    "ledger), or left to the search.")
 @click.option("--facts", is_flag=True, help="Print the exact figures: the most a participant can be paid, "
               "each payer's maximum, the maximum liability and which limit sets it, which caps bind.")
+@click.option("--time-limit", "time_limit", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Seconds the exact analysis may spend per contract; past it, figures are upper bounds "
+                   "and verdicts are left to the search.")
 @guarded
 def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: bool | None, quiet: bool,
-          search: bool, seed: int, examples: int, counterexample_dir: str, analysis: bool, facts: bool) -> None:
+          search: bool, seed: int, examples: int, counterexample_dir: str, analysis: bool, facts: bool,
+          time_limit: float) -> None:
     """Check contracts and report every problem found.
 
     PATH may be a .sib file, a directory (every .sib file below it) or - for standard input.
@@ -174,7 +178,8 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: 
         if result.resolved is None or not result.ok:
             continue
         try:
-            _analyse_and_search(result, figures, facts, analysis, search, seed, examples, counterexample_dir)
+            _analyse_and_search(result, figures, facts, analysis, search, seed, examples, counterexample_dir,
+                                time_limit)
         except Exception as exc:
             result.diagnostics.append(_internal_error(result.name, exc).diagnostics[0])
     internal = any(d.code == INTERNAL_CODE for r in results for d in r.diagnostics)
@@ -232,7 +237,7 @@ def _internal_error(name: str, exc: Exception) -> Any:
 
 
 def _analyse_and_search(result: Any, figures: dict[str, Any], facts: bool, analysis: bool, search: bool,
-                        seed: int, examples: int, counterexample_dir: str) -> None:
+                        seed: int, examples: int, counterexample_dir: str, time_limit: float = 10.0) -> None:
     """The exact analysis (verdicts, figures) and the property search of one error-free contract."""
     refuted: set[int] = set()
     conditional = any(t.conditions for t in result.resolved.tranches)
@@ -245,11 +250,11 @@ def _analyse_and_search(result: Any, figures: dict[str, Any], facts: bool, analy
             verdict_diagnostics,
         )
 
-        model, exposure_, found_verdicts = analyse(result)
+        model, exposure_, found_verdicts = analyse(result, time_limit=time_limit)
         if model is not None and exposure_ is not None:
             if analysis:
                 result.diagnostics.extend(verdict_diagnostics(result, model, found_verdicts,
-                                                              Path(counterexample_dir)))
+                                                              Path(counterexample_dir), searched=search))
                 result.diagnostics.extend(tranche_diagnostics(result, exposure_))
                 refuted = {v.index for v in found_verdicts if v.status == "refuted"}
             if facts:
@@ -333,8 +338,11 @@ def settle(contract: str, claims: str, measurements: str | None, requests_file: 
 @click.argument("file", metavar="FILE")
 @click.option("--markdown", "as_markdown", is_flag=True, help="Write Markdown instead of text.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to a file.")
+@click.option("--time-limit", "time_limit", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              help="Seconds the exact analysis may spend per contract; past it, figures are upper bounds "
+                   "and verdicts are left to the search.")
 @guarded
-def report(file: str, as_markdown: bool, output: str | None) -> None:
+def report(file: str, as_markdown: bool, output: str | None, time_limit: float) -> None:
     """One page on what a contract can cost, who pays, which caps bind and where the risks are.
 
     Figures are computed exactly from the contract (no claims needed): the most one
@@ -351,7 +359,7 @@ def report(file: str, as_markdown: bool, output: str | None) -> None:
         for d in result.diagnostics:
             click.echo(render(d, result.source, colour), err=True, color=colour)
         sys.exit(EXIT_ERRORS)
-    model, found, found_verdicts = analyse(result)
+    model, found, found_verdicts = analyse(result, time_limit=time_limit)
     assert model is not None and found is not None
     text = report_markdown(model, found, found_verdicts, file)
     if not as_markdown:  # plain text: no emphasis marks, no table rules

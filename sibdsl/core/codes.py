@@ -284,8 +284,9 @@ _ENTRIES = [
        "cap contract GBP 2m\ntranche t GBP 1 when payments reach GBP 3m"),
     _c("SIB722", "analysis", "note", "assertion left to the search",
        "The exact analysis cannot decide this assertion (a limit per period, a sub-group's share, "
-       "the order of tranches); the property search checked it on generated ledgers instead. The "
-       "search finds counterexamples; it does not prove.",
+       "the order of tranches), or it stopped at its time limit (`--time-limit`), or the figures "
+       "were too large to solve exactly; the property search checked it on generated ledgers "
+       "instead (unless --no-search). The search finds counterexamples; it does not prove.",
        "assert tranche t1 is released before t2"),
     # ---- internal
     _c("SIB900", "model", "error", "contract model rejected a value",
