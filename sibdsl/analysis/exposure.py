@@ -18,11 +18,12 @@ Arithmetic runs in a 400-digit decimal context (`budget.EXACT`), so cohort size 
 from __future__ import annotations
 
 import decimal
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
 
 from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, Budget
 from sibdsl.analysis.participant import ParticipantMax, participant_maxima
+from sibdsl.analysis.payers import PayerMax, payer_limits, payer_maxima
 from sibdsl.model.contract import Contract
 from sibdsl.settlement.money import HUNDRED, ZERO
 from sibdsl.settlement.plan import whole_months
@@ -45,11 +46,13 @@ class Exposure:
     set_by: str
     exact: bool
     bounds: list[tuple[str, Decimal]] = field(default_factory=list)
-    payers: dict[str, tuple[Decimal | None, str]] = field(default_factory=dict)
+    payers: dict[str, tuple[Decimal | None, str]] = field(default_factory=dict)  # (most, what sets it)
+    payer_bounds: dict[str, PayerMax] = field(default_factory=dict)  # the same, with exact / without own cap
     caps: list[CapFinding] = field(default_factory=list)
     never_paid: list[str] = field(default_factory=list)
     tranches: list[tuple[int, bool, str]] = field(default_factory=list)  # (index, can be released, why)
     notes: list[str] = field(default_factory=list)  # why figures are upper bounds, not exact
+    cut_by: list[str] = field(default_factory=list)  # payers whose caps are below their shares: they cut payments
     stopped: str | None = None  # "the analysis stopped after 10 s", when a solve hit the time limit
 
 
@@ -63,15 +66,56 @@ def exposure(contract: Contract, time_limit: float = DEFAULT_TIME_LIMIT) -> Expo
     reached: dict[str | None, set[str]] = {}
     maxima = participant_maxima(contract, budget, reached)
     with decimal.localcontext(EXACT):
+        maxima = [_stopped(contract, m) for m in maxima]
         found = _exposure(contract, maxima, reached)
     found.stopped = budget.words() if budget.stopped else None
     return found
 
 
+def _stopped(contract: Contract, m: ParticipantMax) -> ParticipantMax:
+    """Caps on a total one participant is part of stop that participant too: the contract cap,
+    its cohort's or sub-group's money cap, the period or year caps over the term, and every
+    payer's cap together (each counts what is paid). A participant with no limit of its own
+    (an outcome repeats with no limit and no cap of its own, and no cap per participant), or
+    whose maximum is above such a cap, has the least of them as its maximum: an upper bound
+    (payments may stop short of it)."""
+    cur = contract.header.currency
+    months = whole_months(contract.header.term_start, contract.header.term_end) + 1
+    stops: list[tuple[Decimal, str]] = []
+    for cap in contract.caps:
+        if cap.measure != "money":
+            continue
+        if cap.scope == "contract":
+            stops.append((cap.limit, "the contract cap"))
+        elif cap.scope == "cohort" and cap.target is not None and cap.target == m.cohort:
+            stops.append((cap.limit, f"the cap on cohort {cap.target}"))
+        elif cap.scope == "subgroup" and cap.target is not None and cap.target == m.subgroup:
+            stops.append((cap.limit, f"the cap on sub-group {cap.target}"))
+        elif cap.scope == "period":
+            periods = -(-months // contract.header.settlement_months)
+            stops.append((cap.limit * periods, f"the cap per period x {periods} periods"))
+        elif cap.scope == "year":
+            years = -(-months // 12)
+            stops.append((cap.limit * years, f"the cap per year x {years} years"))
+    caps = payer_limits(contract)
+    if contract.payers and all(p.name in caps for p in contract.payers):
+        stops.append((sum(caps.values(), ZERO), "the payers' caps together"))
+    if not stops:
+        return m
+    most, by = min(stops, key=lambda x: x[0])
+    if not m.unbounded and m.amount <= most:
+        return m
+    why = m.note if m.unbounded and m.note else "an outcome can be paid any number of times" if m.unbounded else \
+        f"its outcomes are worth up to {cur} {_money(m.amount)}"
+    reached = min(m.reached, most) if m.reached is not None else None
+    return replace(m, amount=most, uncapped=min(m.uncapped, most) if not m.unbounded else most, unbounded=False,
+                   exact=False, repeats=m.unbounded, reached=reached,
+                   note=f"{why}; {by} ({cur} {_money(most)}) stops it")
+
+
 def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[str | None, set[str]]
               ) -> Exposure:
     header = contract.header
-    cur = header.currency
     best = max(maxima, key=lambda m: m.amount, default=None)
     of_cohort: dict[str | None, list[ParticipantMax]] = {}
     for m in maxima:
@@ -107,11 +151,7 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
     by_kind = {c.scope: c for c in contract.caps}
     if "contract" in by_kind:
         bounds.append(("the contract cap", by_kind["contract"].limit))
-    payer_caps = {p.name: p.cap for p in contract.payers}
-    for cap in contract.caps:
-        if cap.scope == "payer" and cap.target:
-            current = payer_caps.get(cap.target)
-            payer_caps[cap.target] = cap.limit if current is None else min(current, cap.limit)
+    payer_caps = payer_limits(contract)
     months = whole_months(header.term_start, header.term_end) + 1
     if "period" in by_kind:
         periods = -(-months // header.settlement_months)
@@ -123,54 +163,34 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
         (None, "nothing: no cohort size, cap or payer cap limits it")
     exact = bool(bounds) and (not base_by.startswith("the participants") or exact_participants) and \
         not base_by.startswith(("the cap per period", "the cap per year"))
-    # Each payer pays its share of every payment up to its own cap; when a payer's cap is
-    # reached the others keep paying their shares, so the payers can pay at most
-    # sum(min(cap, share x what the participants can earn)).
-    # a participant's own cap counts what is paid, so once a payer's cap cuts payments a
-    # participant can claim more outcomes: the payers' side uses what participants can claim
-    claimable = None
-    if sized:
-        claimable = total - sum((c.size or 0) * top.amount for c in contract.cohorts
-                                for top in [max(of_cohort.get(c.name, []), key=lambda m: m.amount,
-                                                default=None)] if top is not None)
-        claimable += sum((c.size or 0) * top.uncapped for c in contract.cohorts
-                         for top in [max(of_cohort.get(c.name, []), key=lambda m: m.uncapped,
-                                         default=None)] if top is not None)
-    participant_cap_binds = any(m.uncapped > m.amount for m in maxima)
-    participants = claimable
-    owed: dict[str, tuple[Decimal | None, str]] = {}
-    capped_by: list[str] = []
-    payer_side: Decimal | None = ZERO
-    for p in contract.payers:
-        share_of = base * p.share / HUNDRED if base is not None else None
-        own = payer_caps.get(p.name)
-        if own is not None and (share_of is None or own < share_of):
-            owed[p.name] = (own, f"its own cap of {cur} {_money(own)}")
-            capped_by.append(p.name)
-        else:
-            owed[p.name] = (share_of, f"its {p.share.normalize():f}% share of the maximum liability")
-        reach = participants * p.share / HUNDRED if participants is not None else None
-        part = own if reach is None else (reach if own is None else min(own, reach))
-        payer_side = None if part is None or payer_side is None else payer_side + part
+    # Each payer's maximum is a sound bound (payers.py): its share of the liability only
+    # where no other payer's cap can cut a payment and every part is exact. The payers
+    # together pay at most the sum of their maxima: a limit on the total where it is lower.
     liability, set_by = base, base_by
+    owed = payer_maxima(contract, base, exact, base)
+    # the payers whose caps are below their shares of the other limits: they cut payments short
+    shares = {p.name: p.share for p in contract.payers}
+    capped_by = [name for name, cap in payer_caps.items() if name in shares
+                 and (base is None or cap < base * shares[name] / HUNDRED)]
     if capped_by:  # a payer's cap cuts payments short of the other limits: they become bounds
         exact = False
+    payer_side = sum((m.most for m in owed.values() if m.most is not None), ZERO) \
+        if owed and all(m.most is not None for m in owed.values()) else None
     if capped_by and payer_side is not None and (base is None or payer_side < base):
         caps_text = ", ".join(f"{name}'s cap" for name in capped_by)
-        others = [value for label, value in bounds if not label.startswith("the participants")]
         liability = payer_side
-        set_by = f"the payers' shares, with {caps_text}"
-        bounds.append((f"the payers: each its share, up to its own cap ({caps_text})", payer_side))
-        # reachable when nothing else cuts payments first; a contract, period or year cap
-        # counts payments before the payers' parts are cut, so it can stop them short of this
-        exact = not others and not participant_cap_binds
+        set_by = f"the payers' maxima, with {caps_text}"
+        bounds.append((f"the payers: each at most its own maximum ({caps_text})", payer_side))
+        owed = payer_maxima(contract, base, False, liability)
     inexact = [m for m in maxima if not m.exact]
     if inexact:  # every figure built on an upper bound is an upper bound
         exact = False
     found = Exposure(maxima, best, liability, set_by, exact, bounds)
     found.notes = list(dict.fromkeys(f"the most one participant can be paid is an upper bound: {m.note}"
                                      for m in inexact))
-    found.payers = owed
+    found.payers = {name: (m.most, m.why) for name, m in owed.items()}
+    found.payer_bounds = owed
+    found.cut_by = capped_by
     # an outcome no cohort can reach is never paid; said only when every cohort was looked at
     # (the time limit can stop the analysis before the last cohorts)
     names: list[str | None] = [c.name for c in contract.cohorts] or [None]
@@ -210,6 +230,12 @@ def _tranches(contract: Contract, found: Exposure) -> None:
         found.tranches.append((i, not why, why or "its conditions can hold within the term"))
 
 
+def _room(contract: Contract, cohort: str | None) -> float | int:
+    """How many participants a cohort can enrol (no size: no limit)."""
+    spec = next((c for c in contract.cohorts if c.name == cohort), None)
+    return spec.size if spec is not None and spec.size is not None else float("inf")
+
+
 def _caps(contract: Contract, found: Exposure, participants_total: Decimal | None) -> None:
     cur = contract.header.currency
     best = found.best
@@ -227,18 +253,25 @@ def _caps(contract: Contract, found: Exposure, participants_total: Decimal | Non
             if participants_total is not None and participants_total <= cap.limit:
                 binds, when = False, (f"never binds: the participants can earn at most {cur} "
                                       f"{_money(participants_total)}")
-            elif best is not None and best.amount > 0 and not found.notes:
-                n = int((cap.limit / best.amount).to_integral_value(ROUND_CEILING))
+            elif best is not None and best.amount > 0 and not found.notes and not best.unbounded and \
+                    not found.cut_by and (n := int((cap.limit / best.amount).to_integral_value(
+                        ROUND_CEILING))) <= _room(contract, best.cohort):
+                # (a payer's cap cuts payments, so more participants are needed; a binding
+                # point beyond the cohort's size is not one)
                 when = f"binds once {n:,} participants reach their maximum of {cur} {_money(best.amount)}"
             else:
                 when = "binds once payments reach it"
         elif cap.scope == "payer":
             payer = next((p for p in contract.payers if p.name == cap.target), None)
-            if payer is not None and found.liability is not None:
-                reach = cap.limit * HUNDRED / payer.share
-                binds = reach < found.liability
-                when = (f"binds when total payments reach {cur} {_money(reach)}" if binds else
-                        "never binds before the maximum liability")
+            bound = found.payer_bounds.get(cap.target or "")
+            if payer is not None and bound is not None:
+                # never binds only where the payer's sound maximum without its cap is within it
+                binds = bound.alone is None or bound.alone > cap.limit
+                reach = cap.limit * HUNDRED / payer.share if payer.share > 0 else None
+                when = ("never binds: without it the payer can owe at most "
+                        f"{cur} {_money(bound.alone)}" if not binds and bound.alone is not None else
+                        f"can bind once total payments reach about {cur} {_money(reach)}" if reach is not None
+                        else "can bind once the payer's parts reach it")
         elif cap.scope == "outcome" and cap.target and any(
                 o.name == cap.target and o.tariff.kind == "cohort_level" for o in contract.outcomes):
             when = f"binds once cohort-level payments for {cap.target} reach it"

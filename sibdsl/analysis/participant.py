@@ -69,6 +69,7 @@ class ParticipantMax:
     reached: Decimal | None = None  # what `selection` is paid (after the participant cap)
     note: str = ""  # why the amount is only an upper bound
     worth: Decimal | None = None  # an upper bound on the outcomes' worth without the participant cap
+    repeats: bool = False  # an outcome repeats with no limit of its own: only a cap on a total stops it
 
 
 def best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_subgroup: bool = False

@@ -73,6 +73,27 @@ def _trimmed(contract: Contract, best: ParticipantMax, target: Decimal) -> list[
     return out
 
 
+def _repeated(contract: Contract, m: ParticipantMax, target: Decimal) -> list[tuple[str, int]]:
+    """A selection for a participant whose maximum has no limit: its best selection, with an
+    outcome that repeats without limit (and no cap of its own) claimed as often as alone pays
+    more than `target` (its prerequisites once each)."""
+    capped = {c.target for c in contract.caps if c.scope == "outcome"}
+    chosen = dict(m.selection)
+    free = [o for o in contract.outcomes if o.repeat == "unlimited" and o.name not in capped
+            and o.tariff.kind != "cohort_level" and (not o.cohorts or m.cohort in o.cohorts)]
+    priced = [(price, o) for o in free
+              for price in [best_price(o, m.subgroup, contract)] if price is not None and price.is_finite() and price > 0]
+    if not priced:
+        return list(chosen.items())
+    price, outcome = max(priced, key=lambda x: (x[1].name in chosen, x[0]))
+    with decimal.localcontext(EXACT):
+        times = int(target / price) + 1
+    if outcome.name not in chosen:  # e.g. an exclusive group chose another: it alone, with its ladder
+        chosen = dict(_with_prerequisites(contract, outcome.name, times))
+    chosen[outcome.name] = max(chosen.get(outcome.name, 0), times)
+    return list(chosen.items())
+
+
 def _settled_paid(contract: Contract, claims: list[Claim]) -> tuple[Decimal, Settlement]:
     result = settle(contract, claims)
     return sum((d.amount for d in result.decisions if d.status is not Status.REJECTED), ZERO), result
@@ -86,7 +107,12 @@ def _one(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdi
         if best is None or (top <= value and not any(m.unbounded for m in found.participants)):
             return Verdict(index, a, "proven", f"the most one participant can be paid is {_m(contract, top)}"
                            + _bounded(found))
-        selection = _trimmed(contract, best, value)
+        unbounded = next((m for m in found.participants if m.unbounded or (m.repeats and m.amount > value)), None)
+        if unbounded is not None:  # no limit: enough claims of an outcome that repeats without one
+            best = unbounded
+            selection = _repeated(contract, unbounded, value)
+        else:
+            selection = _trimmed(contract, best, value)
         if sum(times for _, times in selection) > WITNESS_CLAIMS:
             return Verdict(index, a, "unknown", _undecided(found, f"a witness would need more than "
                                                                   f"{WITNESS_CLAIMS:,} claims"))
@@ -156,6 +182,21 @@ def _many(contract: Contract, found: Exposure, index: int, a: Assertion, payer: 
     value = a.value or ZERO
     best = found.best
     cannot = "the analysis could not build a ledger that breaks it; the search checks it"
+    with decimal.localcontext(EXACT):
+        share = next((p.share for p in contract.payers if p.name == payer), Decimal(100)) / 100 if payer else \
+            Decimal(1)
+    repeating = next((m for m in found.participants if m.unbounded or m.repeats), None)
+    if repeating is not None and share > 0:  # one participant claiming an outcome that repeats without limit
+        with decimal.localcontext(EXACT):
+            selection = _repeated(contract, repeating, value / share)
+        if sum(t for _, t in selection) <= WITNESS_CLAIMS:
+            ledger = participant_claims(contract, "w1", repeating.cohort, repeating.subgroup, selection)
+            settled = settle(contract, ledger)
+            paid = settled.figures.payer_money[payer] if payer else settled.figures.total_money
+            if paid > value:
+                who = f"{payer} pays" if payer else "payments total"
+                return Verdict(index, a, "refuted", f"1 participant who claims an outcome that repeats without limit "
+                               f"{len(ledger):,} times: {who} {_m(contract, paid)}", ledger, settled.decisions)
     per = best.amount if best is not None and best.exact else best.reached if best is not None else None
     if best is None or per is None or per <= 0:
         return Verdict(index, a, "unknown", _undecided(found, "no participant can be paid anything"))

@@ -1,0 +1,191 @@
+"""Analysis: the most each payer can owe, as a sound upper bound — no ledger that settlement
+accepts makes a payer pay more.
+
+Input: the compiled `Contract`, the least claim-level limit on total payments (`base`: the
+participants, the contract, period and year caps; each counts what is actually paid) and the
+maximum liability. Output: `PayerMax` per payer: the bound, the words for what sets it, and
+whether it is exact.
+
+Settlement (docs/settlement.md, "The payers", "Rounding the payers' parts", "Payer caps")
+splits each amount the claim-level caps allow by the shares, rounds each part to the unit and
+puts the difference on the remainder payer, then cuts (or rejects) a part at its payer's cap.
+So a payer's share of the maximum liability bounds it only when
+
+- no other payer has a cap: a cut part is not counted by the claim-level caps, so once one
+  payer's cap stops its part the others keep paying their shares of payments that the
+  contract cap no longer stops (its own cap only stops it, at that cap), and
+- every part is exact: every amount the caps allow is a multiple of `G` (the greatest common
+  divisor of every price and money cap limit; any amount at all with a sliding scale,
+  indexation or a cohort-level outcome) and every share of `G` is a whole number of rounding
+  units. Otherwise a non-remainder payer's part can exceed its share of a payment by up to one
+  unit, and the remainder payer's by one unit per other payer.
+
+Where it does not, the bound is the least of: the payer's own cap, the maximum liability, and
+(where every outcome a participant can claim has a count limit and every cohort a size) its
+share of every claim at its best price plus the rounding slack of every claim. A figure is
+exact only where it is its share of an exact liability with exact parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from math import gcd
+
+from sibdsl.analysis.participant import best_price, reachable
+from sibdsl.model.contract import Contract
+from sibdsl.settlement.money import HUNDRED, ZERO
+
+
+@dataclass
+class PayerMax:
+    most: Decimal | None  # None: no limit
+    why: str
+    exact: bool
+    alone: Decimal | None  # the bound without the payer's own cap (None: no limit): does that cap bind?
+
+
+def payer_limits(contract: Contract) -> dict[str, Decimal]:
+    """Each capped payer's cap: the smaller of `at most` and `cap payer` (settlement's rule)."""
+    caps = {p.name: p.cap for p in contract.payers if p.cap is not None}
+    for cap in contract.caps:
+        if cap.scope == "payer" and cap.target and cap.measure == "money":
+            caps[cap.target] = min(caps.get(cap.target, cap.limit), cap.limit)
+    return caps
+
+
+def remainder_payer(contract: Contract) -> str | None:
+    if contract.header.remainder_to is not None:
+        return contract.header.remainder_to
+    if not contract.payers:
+        return None
+    order = {p.name: i for i, p in enumerate(contract.payers)}
+    return max(contract.payers, key=lambda p: (p.share, -order[p.name])).name
+
+
+def _places(values: list[Decimal]) -> int:
+    return max([0] + [-int(v.as_tuple().exponent) for v in values if v.is_finite()])  # type: ignore[operator]
+
+
+def amount_step(contract: Contract) -> Decimal | None:
+    """`G`: every amount the claim-level caps allow (a price, or what is left of a money cap)
+    is a multiple of it while no payer's cap cuts a part; None when amounts can be anything
+    (a sliding scale, indexation, a cohort-level outcome)."""
+    from sibdsl.settlement.money import round_money
+
+    unit, rule = contract.header.rounding_unit, contract.header.rounding
+    prices: list[Decimal] = []
+    for o in contract.outcomes:
+        t = o.tariff
+        if t.kind in ("sliding", "cohort_level") or (o.indexation is not None and o.indexation.rate != 0):
+            return None
+        if t.kind == "fixed" and t.price is not None:
+            prices.append(t.price)
+        prices += [p.price for p in t.subgroup_prices] + ([t.otherwise] if t.otherwise is not None else [])
+        prices += [b.price for b in t.bands]
+    values = [round_money(v, unit, rule) for v in prices]  # settlement rounds each price
+    values += [c.limit for c in contract.caps if c.measure == "money" and c.scope != "payer"]
+    values = [v for v in values if v > 0]
+    if not values:
+        return None
+    k = _places(values)
+    g = 0
+    for v in values:
+        g = gcd(g, int(v.scaleb(k)))
+    return Decimal(g).scaleb(-k)
+
+
+def exact_parts(contract: Contract) -> bool:
+    """Is every payer's part of every amount exactly its share (no rounding at all)?"""
+    if len(contract.payers) <= 1:
+        return True
+    unit = contract.header.rounding_unit
+    if unit == 0:
+        return True
+    step = amount_step(contract)
+    if step is None:
+        return False
+    return all((step * p.share / HUNDRED / unit) == (step * p.share / HUNDRED / unit).to_integral_value()
+               for p in contract.payers)
+
+
+def rounding_slack(contract: Contract, payer: str) -> Decimal:
+    """The most one part of `payer` can exceed its share of one payment (0 when parts are exact)."""
+    if exact_parts(contract):
+        return ZERO
+    unit = contract.header.rounding_unit
+    if payer == remainder_payer(contract):
+        return unit * (len(contract.payers) - 1)
+    return unit
+
+
+def claims_bound(contract: Contract) -> tuple[Decimal, int] | None:
+    """(every claim that can be paid at its best price, summed; how many claims) over the whole
+    cohort, where each outcome a participant can claim has a count limit (repeat or count cap)
+    and every cohort a size; None otherwise. Counts hold whatever is paid, so payer cuts (which
+    let money caps pass more claims) cannot raise them."""
+    if not contract.cohorts or any(c.size is None for c in contract.cohorts):
+        return None
+    if any(o.tariff.kind == "cohort_level" for o in contract.outcomes):
+        return None
+    count_caps: dict[str, int] = {}
+    for cap in contract.caps:
+        if cap.scope == "outcome" and cap.target and cap.measure == "count":
+            count_caps[cap.target] = min(count_caps.get(cap.target, int(cap.limit)), int(cap.limit))
+    money, claims = ZERO, 0
+    for cohort in contract.cohorts:
+        ok = reachable(contract, cohort.name)
+        for o in contract.outcomes:
+            if o.name not in ok:
+                continue
+            price = best_price(o, None, contract, any_subgroup=True)
+            if price is None:
+                continue
+            if not price.is_finite():
+                return None
+            limit = o.repeat_limit if o.repeat != "unlimited" else None
+            times = (cohort.size or 0) * limit if limit is not None else None
+            if o.name in count_caps:  # a count cap on the outcome counts over every participant
+                times = count_caps[o.name] if times is None else min(times, count_caps[o.name])
+            if times is None:
+                return None
+            money += price * times
+            claims += times
+    return money, claims
+
+
+def payer_maxima(contract: Contract, base: Decimal | None, base_exact: bool, liability: Decimal | None
+                 ) -> dict[str, PayerMax]:
+    """Each payer's sound maximum (see the module docstring)."""
+    cur = contract.header.currency
+    caps = payer_limits(contract)
+    exact = exact_parts(contract)
+    claimed = claims_bound(contract)
+    out: dict[str, PayerMax] = {}
+    for p in contract.payers:
+        share = p.share / HUNDRED
+        own = caps.get(p.name)
+        others = [q.name for q in contract.payers if q.name != p.name and q.name in caps]
+        candidates: list[tuple[Decimal, str, bool]] = []  # (bound, why, exact)
+        if not others and exact and base is not None:
+            candidates.append((base * share, f"its {p.share.normalize():f}% share of the maximum liability",
+                               base_exact))
+        else:
+            if liability is not None:
+                why = (f"the maximum liability: {', '.join(others)}'s cap can stop {'its' if len(others) == 1 else 'their'}"
+                       f" part while {p.name} keeps paying" if others else
+                       "the maximum liability: rounding each part can put it above its share")
+                candidates.append((liability, why, False))
+            if claimed is not None:
+                money, n = claimed
+                candidates.append((money * share + n * rounding_slack(contract, p.name),
+                                   f"its {p.share.normalize():f}% share of every claim that can be paid, at its best "
+                                   "price" + (", with the rounding of each part" if not exact else ""), False))
+        alone = min(candidates, key=lambda c: c[0]) if candidates else None
+        if own is not None and (alone is None or own < alone[0]):
+            out[p.name] = PayerMax(own, f"its own cap of {cur} {own:,.2f}", False, alone[0] if alone else None)
+        elif alone is not None:
+            out[p.name] = PayerMax(alone[0], alone[1], alone[2], alone[0])
+        else:
+            out[p.name] = PayerMax(None, "nothing limits the total it shares in: no cohort size, cap or payer cap", False, None)
+    return out
