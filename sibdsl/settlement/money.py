@@ -4,12 +4,18 @@ Input: amounts, the contract's rounding rule and unit, payer shares. Output: exa
 The shares of a payment always add up to it: each share is rounded by the rule and the
 difference goes to the remainder payer (the one the contract names, else the largest share,
 first declared on a tie).
+
+Exactness: every operation runs in a local decimal context wide enough for its operands
+(`exact`), never in the default 28 digits (a GBP 10^18 price indexed for a century has 60
+digits), and never changes the global context. Rounding happens only in `round_money`, by the
+contract's rule, from the exact value (a Decimal or a Fraction).
 """
 
 from __future__ import annotations
 
 import decimal
 from decimal import Decimal
+from fractions import Fraction
 
 _MODES = {
     "half up": decimal.ROUND_HALF_UP,
@@ -21,16 +27,67 @@ _MODES = {
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 ONE = Decimal(1)
+_DEFAULT_DIGITS = 28
 
 
-def round_money(amount: Decimal, unit: Decimal, rule: str) -> Decimal:
-    """Round to a whole number of `unit`s (0.01 = pennies) by the contract's rule."""
+def digits(value: Decimal) -> int:
+    """Significant digits plus the places between them and the point: what an exact sum or
+    product of `value` may need (a finite Decimal; 0 for anything else)."""
+    if not value.is_finite() or not value:
+        return 1
+    exponent = int(value.as_tuple().exponent)
+    return max(value.adjusted() + 1, 1) + max(-exponent, 0)
+
+
+def exact(precision: int, *, rounds: bool = False) -> decimal.Context:
+    """A context for `decimal.localcontext` in which a result of at most `precision` digits is
+    exact. Unless the caller `rounds` on purpose (a quantize by the contract's rule), a result
+    that would be rounded raises (decimal.Inexact) instead of being silently wrong."""
+    traps = [decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow]
+    return decimal.Context(prec=max(precision, _DEFAULT_DIGITS), rounding=decimal.ROUND_HALF_EVEN,
+                           Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
+                           traps=traps if rounds else [*traps, decimal.Inexact])
+
+
+def _round_fraction(value: Fraction, rule: str) -> int:
+    """`value` rounded to a whole number by the contract's rule (names as in `_MODES`)."""
+    floor = value.numerator // value.denominator
+    rest = value - floor  # in [0, 1)
+    if rest == 0:
+        return floor
+    positive = value > 0
+    if rule == "down":  # toward zero
+        return floor if positive else floor + 1
+    if rule == "up":  # away from zero
+        return floor + 1 if positive else floor
+    if rest != Fraction(1, 2):
+        return floor + 1 if rest > Fraction(1, 2) else floor
+    if rule == "half up":  # a tie away from zero
+        return floor + 1 if positive else floor
+    if rule == "half down":  # a tie toward zero
+        return floor if positive else floor + 1
+    return floor if floor % 2 == 0 else floor + 1  # half even
+
+
+def round_money(amount: Decimal | Fraction, unit: Decimal, rule: str) -> Decimal:
+    """Round to a whole number of `unit`s (0.01 = pennies) by the contract's rule, exactly,
+    whatever the size of `amount` (a Fraction is an exact quotient such as a third of a price)."""
+    if isinstance(amount, Fraction):
+        if unit == 0:
+            raise ValueError("an exact quotient needs a rounding unit")
+        units = _round_fraction(amount / Fraction(unit), rule)
+        # decimal digits of |units| (bit_length * log10(2), rounded up), and the unit's
+        with decimal.localcontext(exact(units.bit_length() * 30103 // 100000 + 2 + digits(unit))):
+            result = Decimal(units) * unit
+            return result.quantize(unit) if unit.as_tuple().exponent < 0 else result  # type: ignore[operator]
     if unit == 0:
         return amount
     if unit.as_tuple().digits == (1,):  # 0.01, 1, 100: a power of ten quantizes directly
-        return amount.quantize(unit, rounding=_MODES[rule])
-    units = (amount / unit).quantize(ONE, rounding=_MODES[rule])
-    return (units * unit).quantize(unit) if unit.as_tuple().exponent < 0 else units * unit  # type: ignore[operator]
+        # the rounded value has at most the amount's digits above the point, the unit's below, and a carry
+        places = max(-int(unit.as_tuple().exponent), 0)
+        with decimal.localcontext(exact(max(amount.adjusted(), 0) + 2 + places, rounds=True)):
+            return amount.quantize(unit, rounding=_MODES[rule])
+    return round_money(Fraction(amount), unit, rule)
 
 
 def round_down(amount: Decimal, unit: Decimal) -> Decimal:
@@ -42,13 +99,15 @@ def split(amount: Decimal, shares: list[tuple[str, Decimal]], remainder_to: str,
     """Split `amount` by percentage shares; the parts add up to `amount` exactly."""
     if len(shares) == 1:
         return {shares[0][0]: amount}
-    if unit.as_tuple().digits == (1,):  # the usual case: a power of ten (0.01)
-        mode = _MODES[rule]
-        parts = {name: (amount * share / HUNDRED).quantize(unit, rounding=mode) for name, share in shares}
-    else:
-        parts = {name: round_money(amount * share / HUNDRED, unit, rule) for name, share in shares}
-    parts[remainder_to] += amount - sum(parts.values(), ZERO)
-    if parts[remainder_to] < 0:  # tiny amounts: fall back to rounding down, remainder to one payer
-        parts = {name: round_down(amount * share / HUNDRED, unit) for name, share in shares}
+    # each part is amount * share / 100 (exact: dividing by 100 shifts the point) and each sum
+    # of parts is at most a few times the amount: all fit in these digits, plus a carry per part
+    widest = max(digits(share) for _, share in shares) + 2
+    precision = digits(amount) + widest + digits(unit) + len(shares)
+    with decimal.localcontext(exact(precision)):
+        wanted = {name: amount * share / HUNDRED for name, share in shares}
+        parts = {name: round_money(value, unit, rule) for name, value in wanted.items()}
         parts[remainder_to] += amount - sum(parts.values(), ZERO)
+        if parts[remainder_to] < 0:  # tiny amounts: fall back to rounding down, remainder to one payer
+            parts = {name: round_down(value, unit) for name, value in wanted.items()}
+            parts[remainder_to] += amount - sum(parts.values(), ZERO)
     return parts

@@ -3,16 +3,21 @@
 Input: the outcome, the claim (sub-group, measured value, date), how many of this outcome
 were paid before it (for tiered bands). Output: the price rounded by the contract's rule, or
 a reason why there is none. Cohort-level tariffs are priced in `cohort_level.py`.
+
+The price is exact until it is rounded, once, by the contract's rule: indexation is computed
+in a decimal context as wide as its result (price digits + years x digits of the yearly
+factor), not the default 28 digits, and never changes the global context.
 """
 
 from __future__ import annotations
 
+import decimal
 import itertools
 from datetime import date
 from decimal import Decimal
 
 from sibdsl.model.contract import Outcome, Tariff
-from sibdsl.settlement.money import HUNDRED, ONE, ZERO, round_money
+from sibdsl.settlement.money import HUNDRED, ONE, ZERO, digits, exact, round_money
 from sibdsl.settlement.plan import whole_months
 from sibdsl.settlement.records import Reason
 
@@ -58,7 +63,10 @@ def price(outcome: Outcome, subgroup: str | None, value: Decimal | None, achieve
     elif kind == "sliding":
         if value is None:
             return ZERO, Reason.VALUE_MISSING, f"the tariff needs the measured value of {tariff.measure!r}"
-        amount = (tariff.price or ZERO) * scale_percent(tariff, value) / HUNDRED
+        percent = scale_percent(tariff, value)
+        price_ = tariff.price or ZERO
+        with decimal.localcontext(exact(digits(price_) + digits(percent) + 2)):  # / 100 shifts the point
+            amount = price_ * percent / HUNDRED
         if amount <= 0:
             return ZERO, Reason.BELOW_THRESHOLD, f"{tariff.measure} of {value} pays 0% on the scale"
     else:
@@ -66,7 +74,11 @@ def price(outcome: Outcome, subgroup: str | None, value: Decimal | None, achieve
     if outcome.indexation is not None:
         years = full_years(outcome.indexation.start, achieved)
         if years:
-            amount = amount * (ONE + outcome.indexation.rate / HUNDRED) ** years
+            rate = outcome.indexation.rate
+            with decimal.localcontext(exact(digits(rate) + 3)):
+                factor = ONE + rate / HUNDRED
+            with decimal.localcontext(exact(digits(amount) + years * digits(factor) + 2)):
+                amount = amount * factor ** years
     rounded = round_money(amount, unit, rule)
     if rounded <= 0:
         return ZERO, Reason.BELOW_THRESHOLD, f"the price {amount} rounds to {rounded}"
