@@ -28,7 +28,7 @@ from sibdsl.core.diagnostics import Diagnostic, DiagnosticSink, Label
 from sibdsl.semantics import ir
 from sibdsl.semantics.calendar import approx_days
 from sibdsl.semantics.checks.double import check_double_counting
-from sibdsl.settlement.money import round_money, split
+from sibdsl.settlement.money import round_money, split, total
 
 HEAD = """contract "Pressure" version 1
 currency GBP
@@ -325,4 +325,6 @@ def test_round_money_is_exact_at_any_size() -> None:
     parts = split(Decimal(10) ** 60 + Decimal("0.01"), [("a", Decimal(50)), ("b", Decimal(50))], "b",
                   Decimal("0.01"), "half up")
     assert parts == {"a": Decimal(10) ** 60 / 2 + Decimal("0.01"), "b": Decimal(10) ** 60 / 2}
+    huge = [Decimal(10) ** 60, Decimal("0.01"), Decimal("-0.02")]
+    assert total(huge) == Decimal("9" * 60 + ".99") != sum(huge, Decimal(0))
     assert decimal.getcontext().prec == 28  # the global context is left alone

@@ -14,6 +14,7 @@ contract's rule, from the exact value (a Decimal or a Fraction).
 from __future__ import annotations
 
 import decimal
+from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 
@@ -88,6 +89,15 @@ def round_money(amount: Decimal | Fraction, unit: Decimal, rule: str) -> Decimal
         with decimal.localcontext(exact(max(amount.adjusted(), 0) + 2 + places, rounds=True)):
             return amount.quantize(unit, rounding=_MODES[rule])
     return round_money(Fraction(amount), unit, rule)
+
+
+def total(amounts: Iterable[Decimal]) -> Decimal:
+    """The exact sum of `amounts`, whatever their size (`sum` rounds to 28 digits)."""
+    values = list(amounts)
+    if not values:
+        return ZERO
+    with decimal.localcontext(exact(max(digits(v) for v in values) + len(str(len(values))) + 1)):
+        return sum(values, ZERO)
 
 
 def round_down(amount: Decimal, unit: Decimal) -> Decimal:
