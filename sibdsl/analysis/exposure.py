@@ -113,6 +113,25 @@ def _stopped(contract: Contract, m: ParticipantMax) -> ParticipantMax:
                    note=f"{why}; {by} ({cur} {_money(most)}) stops it")
 
 
+def _unlimited_why(contract: Contract, maxima: list[ParticipantMax]) -> str:
+    """The true reason nothing limits the total: what the participants can be paid is not
+    limited, and no cap on the total (contract, period, year, every payer's) stops it."""
+    why = []
+    if not contract.cohorts or any(c.size is None for c in contract.cohorts):
+        why.append("a cohort has no size")
+    if any(m.unbounded for m in maxima):
+        why.append("an outcome can be paid any number of times")
+    uncapped = [o.name for o in contract.outcomes if o.tariff.kind == "cohort_level" and not any(
+        c.scope == "outcome" and c.target == o.name and c.measure == "money" for c in contract.caps)]
+    if uncapped:
+        why.append(f"cohort-level outcome{'s' if len(uncapped) > 1 else ''} {', '.join(uncapped)} "
+                   f"{'have' if len(uncapped) > 1 else 'has'} no money cap")
+    free = [p.name for p in contract.payers if p.name not in payer_limits(contract)]
+    payers = (f"payer{'s' if len(free) > 1 else ''} {', '.join(free)} {'have' if len(free) > 1 else 'has'} no cap"
+              if len(contract.payers) > 1 and len(free) < len(contract.payers) else "no payer cap")
+    return f"nothing: {'; '.join(why) or 'the participants are not limited'}, and no contract cap, {payers}"
+
+
 def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[str | None, set[str]]
               ) -> Exposure:
     header = contract.header
@@ -160,7 +179,7 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
         years = -(-months // 12)
         bounds.append((f"the cap per year x {years} years", by_kind["year"].limit * years))
     base, base_by = (min(bounds, key=lambda b: b[1])[1], min(bounds, key=lambda b: b[1])[0]) if bounds else \
-        (None, "nothing: no cohort size, cap or payer cap limits it")
+        (None, _unlimited_why(contract, maxima))
     exact = bool(bounds) and (not base_by.startswith("the participants") or exact_participants) and \
         not base_by.startswith(("the cap per period", "the cap per year"))
     # Each payer's maximum is a sound bound (payers.py): its share of the liability only

@@ -187,5 +187,5 @@ def payer_maxima(contract: Contract, base: Decimal | None, base_exact: bool, lia
         elif alone is not None:
             out[p.name] = PayerMax(alone[0], alone[1], alone[2], alone[0])
         else:
-            out[p.name] = PayerMax(None, "nothing limits the total it shares in: no cohort size, cap or payer cap", False, None)
+            out[p.name] = PayerMax(None, "nothing limits the total it shares in", False, None)
     return out
