@@ -290,6 +290,12 @@ outcome small "Small" pays GBP 0.05 indexed 10% a year
     assert rows["k1"]["paid_by_p"] == f"{price * 7 // 10}.{price * 7 % 10}0"
     assert rows["k1"]["paid_by_q"] == f"{price * 3 // 10}.{price * 3 % 10}0"
     assert rows["k2"]["amount"] == "0.06"  # 0.055, half up by default
+    # the totals too: invoices and the summary were added up in 28 digits (...000.00)
+    invoices = list(csv.DictReader((tmp_path / "out" / "invoices.csv").read_text(encoding="utf-8").splitlines()))
+    big_p = next(r for r in invoices if r["payer"] == "p" and r["period_start"].startswith("2150"))
+    assert big_p["amount"] == rows["k1"]["paid_by_p"]
+    summary = (tmp_path / "out" / "summary.txt").read_text(encoding="utf-8")
+    assert f"GBP {price:,}.06" in summary  # total paid: the price + 0.06, every digit
 
 
 def test_a_cohort_level_payment_of_36_digits_is_exact(tmp_path: Path) -> None:

@@ -62,6 +62,17 @@ class _Report:
 def run_settle(contract_path: str, claims_path: str, measurements_path: str | None, requests_path: str | None,
                out_dir: str, fmt: str, skip_invalid: bool, as_of: date | None,
                diagnostics_format: str = "text") -> int:
+    import decimal
+
+    from sibdsl.settlement.money import wide
+
+    with decimal.localcontext(wide()):  # totals, invoices and the summary exact at any size
+        return _run_settle(contract_path, claims_path, measurements_path, requests_path, out_dir, fmt,
+                           skip_invalid, as_of, diagnostics_format)
+
+
+def _run_settle(contract_path: str, claims_path: str, measurements_path: str | None, requests_path: str | None,
+                out_dir: str, fmt: str, skip_invalid: bool, as_of: date | None, diagnostics_format: str) -> int:
     from sibdsl.compiler import compile_file
     from sibdsl.settlement.engine import settle
     from sibdsl.settlement.ledger import read_ledger

@@ -28,7 +28,7 @@ from sibdsl.semantics import ir
 from sibdsl.semantics.calendar import add_duration
 from sibdsl.semantics.currency import MINOR_UNITS
 from sibdsl.settlement.cohort_level import price_measurement
-from sibdsl.settlement.money import ZERO, round_money, split
+from sibdsl.settlement.money import ZERO, round_money, split, wide
 from sibdsl.settlement.plan import PayerPlan, Plan, make_plan
 from sibdsl.settlement.pricing import price
 from sibdsl.settlement.records import NO_SHARES, Claim, Decision, Measurement, Reason, Status, rule_key
@@ -101,6 +101,13 @@ def settle(contract: Contract, claims: Iterable[Claim], measurements: Iterable[M
            file: str = "") -> Settlement:
     """Decide every claim and measurement. `spans` (the compiled contract's span table) and
     `file` let a detail say where the cap it names is written ("file.sib:12")."""
+    with decimal.localcontext(wide()):
+        return _settle(contract, claims, measurements, progress, spans, file)
+
+
+def _settle(contract: Contract, claims: Iterable[Claim], measurements: Iterable[Measurement],
+            progress: Callable[[int], None] | None, spans: Mapping[tuple[Any, ...], Span] | None,
+            file: str) -> Settlement:
     plan = make_plan(contract)
     engine = _Engine(plan, spans or {}, file)
     collecting = gc.isenabled()

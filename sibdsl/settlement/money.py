@@ -31,6 +31,17 @@ ONE = Decimal(1)
 _DEFAULT_DIGITS = 28
 
 
+SETTLEMENT_DIGITS = 200  # every sum and product settlement makes of amounts a contract can write is exact
+# within this many digits (the largest price, 10^18, indexed 100% a year to 2200, is under 10^80;
+# a billion such payments under 10^90): settlement and its outputs run in `wide()`
+
+
+def wide() -> decimal.Context:
+    """The context settlement runs in: sums and products exact at any size a contract can reach;
+    rounding only where the contract says, by its rule (quantize), never by the context."""
+    return exact(SETTLEMENT_DIGITS, rounds=True)
+
+
 def digits(value: Decimal) -> int:
     """Significant digits plus the places between them and the point: what an exact sum or
     product of `value` may need (a finite Decimal; 0 for anything else)."""
