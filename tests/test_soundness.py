@@ -134,7 +134,8 @@ def test_a_cap_on_the_total_stops_an_unlimited_participant() -> None:
 @st.composite
 def capped_contracts(draw: st.DrawFn) -> str:
     """2-3 payers with shares that round, payer caps of both kinds, a rounding unit and rule,
-    a remainder payer, repeat limits (unlimited too), and caps of several scopes."""
+    a remainder payer, repeat limits (unlimited too), and money, count and period caps that pay
+    in part or reject (a contract with two caps of one scope is an error and is skipped)."""
     n = draw(st.integers(2, 3))
     shares: list[str] = draw(st.sampled_from([["50", "50"], ["70", "30"], ["66.67", "33.33"], ["60", "40"]]
                                              if n == 2 else
@@ -164,6 +165,12 @@ def capped_contracts(draw: st.DrawFn) -> str:
         lines.append(f"cap contract GBP {draw(st.sampled_from(['500', '1,000', '2,000']))}")
     if draw(st.booleans()):
         lines.append(f"cap outcome o0 GBP {draw(st.sampled_from(['200', '700']))}")
+    if draw(st.booleans()):
+        lines.append(f"cap per period GBP {draw(st.sampled_from(['150', '400']))}")
+    if draw(st.booleans()):
+        lines.append(f"cap outcome o0 {draw(st.sampled_from(['2', '4']))} outcomes")
+    if draw(st.booleans()):  # settlement's "which cap decides" between reject and pay-in-part caps
+        lines.append(draw(st.sampled_from(["cap per participant GBP 450 then reject", "cap contract GBP 800 then reject"])))
     lines.append(f"assert payer {draw(st.sampled_from(names))} pays at most GBP "
                  f"{draw(st.sampled_from(['100', '300', '500', '1,000']))}")
     lines.append(f"assert total payments are at most GBP {draw(st.sampled_from(['500', '1,000', '2,000']))}")
@@ -236,7 +243,7 @@ def assert_sound(src: str, claims_each: int) -> None:
                 assert figures.total_money > value, (src, v.reason)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(capped_contracts())
 def test_no_ledger_pays_more_than_the_analysis_says(src: str) -> None:
     assert_sound(src, claims_each=12)
