@@ -280,3 +280,14 @@ assert payer a pays at most GBP 25
     paid = settle(contract, claims).figures.payer_money["a"]
     most = found.payers["a"][0]
     assert paid == 60 and most is not None and paid <= most
+
+
+def test_facts_heading_does_not_call_bounds_exact(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sibdsl.cli.main import cli
+
+    path = tmp_path / "a.sib"
+    path.write_text(PAYER_AFTER_CAP, encoding="utf-8")
+    out = CliRunner().invoke(cli, ["check", "--facts", "--no-search", str(path)]).output
+    assert "exact figures" not in out and "upper bound" in out, out

@@ -148,7 +148,7 @@ def _compile_one(name: str, max_size: int, build_model: bool = True) -> Any:
 @click.option("--analysis/--no-analysis", default=True, show_default=True,
               help="Give each `assert` a verdict from the exact analysis: proven, refuted (with a witness "
                    "ledger), or left to the search.")
-@click.option("--facts", is_flag=True, help="Print the exact figures: the most a participant can be paid, "
+@click.option("--facts", is_flag=True, help="Print the analysis's figures (exact or upper bounds): the most a participant can be paid, "
               "each payer's maximum, the maximum liability and which limit sets it, which caps bind.")
 @click.option("--time-limit", "time_limit", type=click.FloatRange(min=0), default=10.0, show_default=True,
               help="Seconds the exact analysis may spend per contract; past it, figures are upper bounds "
@@ -198,7 +198,7 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: 
                 click.echo(render(d, result.source, colour), color=colour)
                 click.echo("")
             if result.name in figures:
-                click.echo(f"{result.name}: exact figures")
+                click.echo(f"{result.name}: figures of the analysis (a figure that is only an upper bound says so)")
                 for line in figures[result.name][0]:
                     click.echo(f"  {line}")
                 click.echo("")
