@@ -21,12 +21,15 @@ import decimal
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
 
-from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, Budget
+from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS, Budget
 from sibdsl.analysis.participant import ParticipantMax, participant_maxima
 from sibdsl.analysis.payers import PayerMax, payer_limits, payer_maxima
+from sibdsl.analysis.witness import Best, cohort_claims, participant_claims
 from sibdsl.model.contract import Contract
+from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.money import HUNDRED, ZERO
 from sibdsl.settlement.plan import whole_months
+from sibdsl.settlement.records import Claim, Status
 
 
 @dataclass
@@ -54,6 +57,14 @@ class Exposure:
     notes: list[str] = field(default_factory=list)  # why figures are upper bounds, not exact
     cut_by: list[str] = field(default_factory=list)  # payers whose caps are below their shares: they cut payments
     stopped: str | None = None  # "the analysis stopped after 10 s", when a solve hit the time limit
+    bound_reason: str = ""  # why the liability is only an upper bound ("" when exact)
+    witness_participants: int | None = None  # the settled witness that reaches an exact liability
+    payer_why: dict[str, str] = field(default_factory=dict)  # why a payer's figure once called exact is a bound
+
+
+# The largest witness ledger settled to confirm the maximum liability (about 0.5 s of
+# settlement): beyond it the liability is shown as an upper bound, never called exact.
+LIABILITY_WITNESS_CLAIMS = 20_000
 
 
 def _money(x: Decimal) -> str:
@@ -67,9 +78,131 @@ def exposure(contract: Contract, time_limit: float = DEFAULT_TIME_LIMIT) -> Expo
     maxima = participant_maxima(contract, budget, reached)
     with decimal.localcontext(EXACT):
         maxima = [_stopped(contract, m) for m in maxima]
+    maxima = _confirmed(contract, maxima)
+    with decimal.localcontext(EXACT):
         found = _exposure(contract, maxima, reached)
+    _confirm_liability(contract, found)
     found.stopped = budget.words() if budget.stopped else None
     return found
+
+
+def _paid(contract: Contract, claims: list[Claim]) -> tuple[Decimal, Settlement]:
+    result = settle(contract, claims)
+    return sum((d.amount for d in result.decisions if d.status is not Status.REJECTED), ZERO), result
+
+
+def _confirmed(contract: Contract, maxima: list[ParticipantMax]) -> list[ParticipantMax]:
+    """Each maximum called exact, settled: its selection, claimed by one participant, must be
+    paid exactly that, else the figure is an upper bound (a payer's cap can cut a part the
+    per-participant model does not see). Alike cohorts and sub-groups share one settlement. A
+    selection of more than `WITNESS_CLAIMS` claims (a repeat count of 10^9) is not settled:
+    its figure stays exact on the integer argument of `participant.py` (docs/analysis.md,
+    "Known limits")."""
+    out: list[ParticipantMax] = []
+    seen: dict[tuple[object, ...], Decimal] = {}
+    for m in maxima:
+        if not m.exact or sum(times for _, times in m.selection) > WITNESS_CLAIMS:
+            out.append(m)
+            continue
+        key = (m.cohort, m.subgroup, tuple(m.selection))
+        if key not in seen:
+            claims = participant_claims(contract, "w-participant", m.cohort, m.subgroup, m.selection)
+            seen[key] = _paid(contract, claims)[0]
+        paid = seen[key]
+        if paid == m.amount:
+            out.append(m)
+            continue
+        out.append(replace(m, exact=False, reached=paid,
+                           note="no witness ledger settled by the engine reaches it: its best selection, claimed "
+                                "by one participant, is paid less (a tier band reached only after other "
+                                "participants' outcomes, a sub-group's share cap, a payer's cap)"))
+    return out
+
+
+def _best_of(contract: Contract, found: Exposure) -> list[Best]:
+    """Per cohort, its best-paid participant, best first: the ledger `cohort_claims` builds."""
+    sizes = {c.name: c.size for c in contract.cohorts}
+    tops: dict[str | None, ParticipantMax] = {}
+    for m in found.participants:
+        if m.cohort not in tops or m.amount > tops[m.cohort].amount:
+            tops[m.cohort] = m
+    ranked = list(tops.values())
+    out: list[Best] = []
+    for m in ranked:  # a bound pays at least what its selection was paid when settled
+        paid = m.amount if m.exact else (m.reached or ZERO)
+        if paid > 0 and not m.unbounded:
+            out.append((m.cohort, m.subgroup, sizes.get(m.cohort) if m.cohort is not None else None, m.selection,
+                        paid))
+    return sorted(out, key=lambda b: b[4], reverse=True)
+
+
+def _confirm_liability(contract: Contract, found: Exposure) -> None:
+    """A liability called exact is kept exact only when a witness ledger (`cohort_claims`),
+    settled by the engine, is paid exactly that in total; a payer's figure called exact only
+    when the same settlement makes that payer pay exactly it. Otherwise both are bounds, with
+    the reason."""
+    _witness_liability(contract, found)
+    _binding_points(found)
+
+
+def _witness_liability(contract: Contract, found: Exposure) -> None:
+    """Settle a ledger of the best-paid participants that should reach the liability (set by
+    the participants, the contract cap or the payers' maxima; the period and year caps are
+    not tried: a witness would have to fill every period). Reached: the liability is exact,
+    and so is each payer's figure that the same settlement makes that payer pay. Not
+    reached: every figure called exact becomes a bound, with the reason."""
+    claimed = found.exact
+    if found.liability is None:
+        return
+    if found.liability == 0:
+        found.witness_participants = 0
+        return
+    cur = contract.header.currency
+    if not (found.set_by.startswith(("the participants", "the payers' maxima")) or found.set_by == "the contract cap"):
+        _payers_bound(found, found.bound_reason or "the maximum liability it is built on is an upper bound")
+        return
+    target = None if found.set_by.startswith("the participants") else found.liability
+    built = cohort_claims(contract, _best_of(contract, found), target, LIABILITY_WITNESS_CLAIMS,
+                          WITNESS_PARTICIPANTS)
+    result = settle(contract, built[0]) if built is not None else None
+    if built is None or result is None or result.figures.total_money != found.liability:
+        if claimed or not found.bound_reason:
+            found.bound_reason = (
+                f"no witness ledger of at most {LIABILITY_WITNESS_CLAIMS:,} claims and {WITNESS_PARTICIPANTS:,} "
+                "participants (the most the analysis settles) reaches it" if built is None or result is None else
+                f"a witness of {built[1]:,} participants who each claim their best selection, settled by the "
+                f"engine, is paid {cur} {_money(result.figures.total_money)} only")
+        found.exact = False
+        _payers_bound(found, found.bound_reason)
+        return
+    found.exact, found.bound_reason, found.witness_participants = True, "", built[1]
+    for name, pm in list(found.payer_bounds.items()):
+        got = result.figures.payer_money.get(name, ZERO)
+        if pm.most is not None and got == pm.most:  # a sound bound that a settled ledger reaches
+            found.payer_bounds[name] = replace(pm, exact=True)
+            found.payer_why.pop(name, None)
+        elif pm.exact:
+            found.payer_bounds[name] = replace(pm, exact=False)
+            found.payer_why[name] = f"the witness that reaches the maximum liability makes it pay {cur} {_money(got)}"
+
+
+def _binding_points(found: Exposure) -> None:
+    """"binds once N participants reach their maximum" only where the settled witness of N
+    such participants reached the contract cap; otherwise the plain words."""
+    for c in found.caps:
+        if c.scope != "contract" or not c.when.startswith("binds once ") or "participants reach" not in c.when:
+            continue
+        n = int(c.when.split()[2].replace(",", ""))
+        if not (found.exact and found.set_by == "the contract cap" and found.witness_participants == n):
+            c.when = "binds once payments reach it"
+
+
+def _payers_bound(found: Exposure, why: str) -> None:
+    """Payers' figures built on a liability that is only a bound are bounds too."""
+    for name, pm in list(found.payer_bounds.items()):
+        if pm.exact:
+            found.payer_bounds[name] = replace(pm, exact=False)
+            found.payer_why[name] = why
 
 
 def _stopped(contract: Contract, m: ParticipantMax) -> ParticipantMax:
@@ -182,6 +315,10 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
         (None, _unlimited_why(contract, maxima))
     exact = bool(bounds) and (not base_by.startswith("the participants") or exact_participants) and \
         not base_by.startswith(("the cap per period", "the cap per year"))
+    reason = "" if exact or not bounds else \
+        "payments need not fill every period up to its cap" if base_by.startswith("the cap per period") else \
+        "payments need not fill every year up to its cap" if base_by.startswith("the cap per year") else \
+        "an outcome cap may keep payments below it"
     # Each payer's maximum is a sound bound (payers.py): its share of the liability only
     # where no other payer's cap can cut a payment and every part is exact. The payers
     # together pay at most the sum of their maxima: a limit on the total where it is lower.
@@ -193,6 +330,8 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
                  and (base is None or cap < base * shares[name] / HUNDRED)]
     if capped_by:  # a payer's cap cuts payments short of the other limits: they become bounds
         exact = False
+        reason = reason or (f"{', '.join(capped_by)}'s cap{'s' if len(capped_by) > 1 else ''} can cut payments "
+                            "short of it")
     payer_side = sum((m.most for m in owed.values() if m.most is not None), ZERO) \
         if owed and all(m.most is not None for m in owed.values()) else None
     if capped_by and payer_side is not None and (base is None or payer_side < base):
@@ -204,7 +343,9 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
     inexact = [m for m in maxima if not m.exact]
     if inexact:  # every figure built on an upper bound is an upper bound
         exact = False
+        reason = reason or f"the most one participant can be paid is an upper bound ({inexact[0].note})"
     found = Exposure(maxima, best, liability, set_by, exact, bounds)
+    found.bound_reason = "" if exact else reason
     found.notes = list(dict.fromkeys(f"the most one participant can be paid is an upper bound: {m.note}"
                                      for m in inexact))
     found.payers = {name: (m.most, m.why) for name, m in owed.items()}

@@ -125,12 +125,40 @@ def settled_every(months: int) -> str:
     return {1: "monthly", 3: "quarterly", 6: "half-yearly", 12: "yearly"}.get(months, f"every {months} months")
 
 
+def _liability_why(found: Exposure) -> str | None:
+    """Why the maximum liability is only an upper bound (None: exact, or no limit)."""
+    if found.exact or found.liability is None:
+        return None
+    return found.bound_reason or (found.notes[0].split(": ", 1)[1] if found.notes else
+                                  "no witness ledger settled by the engine reaches it")
+
+
 def _liability_text(model: Contract, found: Exposure) -> str:
     if found.liability is None:
         return f"no limit: {found.set_by}"
-    why = found.notes[0].split(": ", 1)[1] if found.notes else "a cap may stop payments short of it"
-    bound = "" if found.exact else f" (an upper bound: {why})"
-    return f"{_m(model, found.liability)}, set by {found.set_by}{bound}"
+    why = _liability_why(found)
+    if why is None:
+        return f"{_m(model, found.liability)}, set by {found.set_by}"
+    return f"at most {_m(model, found.liability)}, set by {found.set_by} (an upper bound: {why})"
+
+
+def _payer_why(found: Exposure, payer: str) -> str | None:
+    """Why a payer's figure is only an upper bound (None: exact, or no limit)."""
+    bound = found.payer_bounds.get(payer)
+    most, why = found.payers[payer]
+    if most is None or (bound is not None and bound.exact):
+        return None
+    return found.payer_why.get(payer) or why or "no witness ledger settled by the engine reaches it"
+
+
+def _payer_text(model: Contract, found: Exposure, payer: str) -> str:
+    most, why = found.payers[payer]
+    bound = _payer_why(found, payer)
+    if bound is None:
+        return f"{_m(model, most)} ({why})"
+    if bound == why:
+        return f"at most {_m(model, most)} (an upper bound: {why})"
+    return f"at most {_m(model, most)} ({why}; an upper bound: {bound})"
 
 
 def facts_lines(model: Contract, found: Exposure) -> list[str]:
@@ -140,8 +168,8 @@ def facts_lines(model: Contract, found: Exposure) -> list[str]:
     for name, value in found.bounds:
         lines.append(f"  limit: {name}: {_m(model, value)}")
     lines.append("most each payer can owe:")
-    for payer, (most, why) in found.payers.items():
-        lines.append(f"  {payer}: {_m(model, most)} ({why})")
+    for payer in found.payers:
+        lines.append(f"  {payer}: {_payer_text(model, found, payer)}")
     lines.append("caps:")
     for c in found.caps:
         name = f"cap {c.scope}" + (f" {c.target}" if c.target else "")
@@ -160,15 +188,31 @@ def facts_json(model: Contract, found: Exposure, found_verdicts: list[Verdict]) 
     def s(x: Decimal | None) -> str | None:
         return None if x is None else str(x)
 
+    def limit_bound(name: str, value: Decimal) -> str | None:
+        if found.exact and name == found.set_by and value == found.liability:
+            return None
+        return "one limit on the total: the maximum liability is the least of them" if name != found.set_by \
+            else _liability_why(found)
+
+    # every figure: `exact` (a witness ledger settled by the engine reaches it) and, when it is
+    # only an upper bound, `bound` (why); a figure with no limit has amount null
     return {
         "participant_max": [{"cohort": m.cohort, "subgroup": m.subgroup, "amount": s(m.amount),
                              "uncapped": s(m.uncapped), "outcomes": dict(m.selection), "unbounded": m.unbounded,
-                             "exact": m.exact, "reached": s(m.reached), "note": m.note or None}
+                             "exact": m.exact and not m.unbounded, "reached": s(m.reached),
+                             "bound": None if m.exact and not m.unbounded else (m.note or "no limit"),
+                             "note": m.note or None}
                             for m in found.participants],
         "analysis_stopped": found.stopped, "notes": found.notes,
-        "liability": s(found.liability), "liability_set_by": found.set_by, "liability_exact": found.exact,
-        "limits": [{"limit": n, "amount": s(v)} for n, v in found.bounds],
-        "payers": {p: {"max": s(most), "why": why} for p, (most, why) in found.payers.items()},
+        "liability": s(found.liability), "liability_set_by": found.set_by,
+        "liability_exact": found.exact and found.liability is not None,
+        "liability_bound": _liability_why(found) if found.liability is not None else f"no limit: {found.set_by}",
+        "liability_witness_participants": found.witness_participants,
+        "limits": [{"limit": n, "amount": s(v), "exact": limit_bound(n, v) is None, "bound": limit_bound(n, v)}
+                   for n, v in found.bounds],
+        "payers": {p: {"max": s(most), "why": why, "exact": _payer_why(found, p) is None and most is not None,
+                       "bound": _payer_why(found, p) if most is not None else "no limit"}
+                   for p, (most, why) in found.payers.items()},
         "caps": [{"index": c.index, "scope": c.scope, "target": c.target, "binds": c.binds, "when": c.when}
                  for c in found.caps],
         "never_paid": found.never_paid,
@@ -179,7 +223,20 @@ def facts_json(model: Contract, found: Exposure, found_verdicts: list[Verdict]) 
     }
 
 
-def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdict], name: str) -> str:
+def _warning_lines(diagnostics: list[Diagnostic]) -> list[str]:
+    """Each warning (and error) `sibc check` gives from compiling and analysing the file."""
+    from sibdsl.core.diagnostics import Severity
+
+    return [f"{d.severity.value} {d.code} (line {d.span.line}): {d.message}"
+            + (f"; hint: {d.hint}" if d.hint else "")
+            for d in sorted(diagnostics, key=lambda d: (d.span.line, d.span.column, d.code))
+            if d.severity in (Severity.WARNING, Severity.ERROR)]
+
+
+def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdict], name: str,
+                    diagnostics: list[Diagnostic] | None = None) -> str:
+    """The report; `diagnostics` are the compile result's and the analysis's (their warnings go
+    in Risks, as `sibc check` would print them)."""
     h = model.header
     lines = [f"# {h.title}", "", f"`{name}` — {h.currency}, term {h.term_start} to {h.term_end}, "
              f"settled {settled_every(h.settlement_months)} in {h.settlement_timing}.", "",
@@ -190,7 +247,10 @@ def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdi
     lines += ["", "## Who pays", "", "| payer | share | most it can owe | set by |", "|---|---:|---:|---|"]
     for p in model.payers:
         most, why = found.payers[p.name]
-        lines.append(f"| {p.title} ({p.name}) | {p.share.normalize():f}% | {_m(model, most)} | {why} |")
+        bound = _payer_why(found, p.name)
+        shown = _m(model, most) if bound is None else f"at most {_m(model, most)}"
+        why = why if bound is None else why + " (an upper bound)" if bound == why else f"{why} (an upper bound: {bound})"
+        lines.append(f"| {p.title} ({p.name}) | {p.share.normalize():f}% | {shown} | {why} |")
     lines += ["", "## Caps", "", "| cap | limit | binds? |", "|---|---:|---|"]
     for c in found.caps:
         lines.append(f"| {c.scope}{' ' + c.target if c.target else ''} | {_limit(model, model.caps[c.index])} | "
@@ -198,18 +258,20 @@ def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdi
     lines += ["", "## Limits on the total", ""]
     lines += [f"- {n}: {_m(model, v)}" for n, v in found.bounds] or ["- none: the total has no limit"]
     lines += ["", "## Risks", ""]
-    risks = []
+    risks = _warning_lines(diagnostics or [])
     if found.liability is None:
         risks.append("The total liability has no limit: add a contract cap or cohort sizes.")
     risks += [f"Outcome `{n}` can never be paid." for n in found.never_paid]
-    risks += [f"Tranche `{model.tranches[i].name}` can never be released: {why}."
-              for i, possible, why in found.tranches if not possible]
+    if not any(d.code == "SIB723" for d in diagnostics or []):
+        risks += [f"Tranche `{model.tranches[i].name}` can never be released: {why}."
+                  for i, possible, why in found.tranches if not possible]
     risks += [f"Cap {c.scope}{' ' + c.target if c.target else ''} never binds (redundant)."
               for c in found.caps if not c.binds]
     risks += [f"The analysis is incomplete: {note}." for note in found.notes]
     if not found.exact and found.liability is not None and not found.notes:
-        risks.append("The maximum liability is an upper bound (an outcome cap may keep payments below it).")
-    lines += [f"- {r}" for r in risks] or ["- none found by the analysis"]
+        risks.append(f"The maximum liability is an upper bound: {_liability_why(found)}.")
+    lines += [f"- {r}" for r in risks] or ["- none found by the compiler or the analysis (the property "
+                                           "search of `sibc check` is not run here)"]
     if found.tranches:
         lines += ["", "## Tranches on conditions", ""]
         lines += [f"- {model.tranches[i].name}: {'can be released' if ok else 'can never be released'}: {why}"

@@ -350,7 +350,7 @@ def report(file: str, as_markdown: bool, output: str | None, time_limit: float) 
     maximum liability and which limit sets it, whether and when each cap binds, outcomes that
     can never be paid, and a verdict on each assertion.
     """
-    from sibdsl.analysis.report import analyse, report_markdown
+    from sibdsl.analysis.report import analyse, report_markdown, tranche_diagnostics, verdict_diagnostics
     from sibdsl.report.human import render
 
     result = _compile_one(file, DEFAULT_MAX_SIZE)
@@ -361,7 +361,10 @@ def report(file: str, as_markdown: bool, output: str | None, time_limit: float) 
         sys.exit(EXIT_ERRORS)
     model, found, found_verdicts = analyse(result, time_limit=time_limit)
     assert model is not None and found is not None
-    text = report_markdown(model, found, found_verdicts, file)
+    # the warnings `sibc check --no-search` gives: the compiler's, the tranches', refuted assertions
+    found_diagnostics = [*result.diagnostics, *tranche_diagnostics(result, found),
+                         *verdict_diagnostics(result, model, found_verdicts, None, searched=False)]
+    text = report_markdown(model, found, found_verdicts, file, found_diagnostics)
     if not as_markdown:  # plain text: no emphasis marks, no table rules
         text = "\n".join(line.replace("**", "").replace("`", "").lstrip("# ") for line in text.splitlines()
                          if not line or not set(line) <= set("|-: ")) + "\n"
