@@ -1,7 +1,8 @@
 """Analysis: a verdict on each of the contract's `assert` clauses.
 
 Input: the compiled `Contract` and its `Exposure`. Output: one `Verdict` per assertion:
-`proven` (the exact analysis shows it holds for every ledger), `refuted` (with a witness
+`proven` (a sound upper bound shows it holds for every ledger; the reason says when that
+figure is only a bound, and why), `refuted` (with a witness
 ledger that the settlement engine has been run on, and that really breaks it), or `unknown`
 (the analysis cannot decide it; the property search checks it instead).
 
@@ -47,8 +48,19 @@ def verdicts(contract: Contract, found: Exposure) -> list[Verdict]:
     return [_one(contract, found, i, a) for i, a in enumerate(contract.assertions)]
 
 
-def _bounded(found: Exposure) -> str:
-    """Words for a figure that is only an upper bound, or "" when the figures are exact."""
+def _bounded(found: Exposure, figure: str = "participant") -> str:
+    """Words for a figure that is only an upper bound, or "" when it is exact: the most one
+    participant can be paid ("participant"), the maximum liability ("liability"), or a payer's
+    figure (the payer's name)."""
+    if figure == "liability" and not found.exact:
+        why = found.bound_reason or (found.notes[0].split(": ", 1)[1] if found.notes else "")
+        return f" (an upper bound: {why})" if why else " (an upper bound)"
+    if figure not in ("participant", "liability"):
+        bound = found.payer_bounds.get(figure)
+        if bound is not None and not bound.exact:
+            return f" (an upper bound: {found.payer_why[figure]})" if figure in found.payer_why else \
+                " (an upper bound)"
+        return ""
     return f" (an upper bound: {found.notes[0].split(': ', 1)[1]})" if found.notes else ""
 
 
@@ -140,13 +152,13 @@ def _one(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdi
     if a.kind == "total_max":
         if found.liability is not None and found.liability <= value:
             return Verdict(index, a, "proven", f"the maximum liability is {_m(contract, found.liability)}, set by "
-                           f"{found.set_by}" + _bounded(found))
+                           f"{found.set_by}" + _bounded(found, "liability"))
         return _many(contract, found, index, a, None)
     if a.kind == "payer_max":
         most, why = found.payers.get(a.subject or "", (None, ""))
         if most is not None and most <= value:
             return Verdict(index, a, "proven", f"{a.subject} can owe at most {_m(contract, most)} ({why})"
-                           + _bounded(found))
+                           + _bounded(found, a.subject or ""))
         return _many(contract, found, index, a, a.subject)
     if a.kind == "tranche_order":
         return _order(contract, index, a)
@@ -156,7 +168,7 @@ def _one(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdi
             return Verdict(index, a, "proven", f"the cap per period is {_m(contract, period_cap.limit)}")
         if found.liability is not None and found.liability <= value:
             return Verdict(index, a, "proven", f"even the whole maximum liability is {_m(contract, found.liability)}"
-                           + _bounded(found))
+                           + _bounded(found, "liability"))
     return Verdict(index, a, "unknown", "a limit per period or a sub-group's share depends on when claims come")
 
 
