@@ -183,6 +183,47 @@ def assertion_violations(s: Settlement) -> list[str]:
     return out
 
 
+def assertion_scores(s: Settlement) -> dict[str, float]:
+    """For each money or count assertion, how close this ledger comes to breaking it, for
+    hypothesis's `target()` to climb: the asserted figure over its limit (above 1 breaks it);
+    for a sub-group share, its outcomes beyond the share's allowance (above 0 breaks it).
+    Only guidance for the search: floats are fine here, no verdict is read from them."""
+    c = s.plan.contract
+    paid = _paid(s)
+    out: dict[str, float] = {}
+    who = s.figures.participants
+    for i, a in enumerate(c.assertions):
+        limit = a.value or ZERO
+        figure: Decimal | None = None
+        if a.kind == "participant_max":
+            totals: dict[str, Decimal] = defaultdict(Decimal)
+            for d in paid:
+                if d.participant in who:
+                    totals[d.participant] += d.amount
+            figure = max(totals.values(), default=ZERO)
+        elif a.kind == "payer_max":
+            figure = sum((d.shares.get(a.subject or "", ZERO) for d in paid), ZERO)
+        elif a.kind == "period_max":
+            periods: dict[int, Decimal] = defaultdict(Decimal)
+            for d in paid:
+                periods[d.period] += d.amount
+            figure = max(periods.values(), default=ZERO)
+        elif a.kind == "total_max":
+            figure = s.figures.total_money
+        elif a.kind == "never_twice":
+            seen: dict[str, int] = defaultdict(int)
+            for d in paid:
+                if d.outcome == a.subject:
+                    seen[d.participant] += 1
+            out[f"assert {i}"] = float(max(seen.values(), default=0))
+        elif a.kind == "subgroup_share":
+            n_sub = sum(1 for d in paid if (p := who.get(d.participant)) and p.subgroup == a.subject)
+            out[f"assert {i}"] = float(n_sub - share_allowance(limit, len(paid))) if paid else -1.0
+        if figure is not None:
+            out[f"assert {i}"] = float(figure / limit) if limit > 0 else float(figure)
+    return out
+
+
 def all_violations(s: Settlement) -> list[str]:
     return cap_violations(s) + double_payment_violations(s) + conservation_violations(s) + assertion_violations(s)
 

@@ -4,6 +4,12 @@ Input: a compiled `Contract`, a seed and a number of examples. Output: `SearchRe
 the first broken guarantee or assertion, the shrunk (smallest) ledger that breaks it and its
 decisions. Reproducible: the same seed and examples give the same search (no example
 database is used).
+
+The search is guided: each ledger reports, through hypothesis's `target()`, how close it comes
+to breaking each assertion (`assertion_scores`), and hypothesis climbs toward the ledgers that
+come closest; the ledgers are drawn by `ledgers_for` (small noisy ones, and large ones at and
+past the cohort sizes, repeat limits, scale points, band edges and payer caps). Ledgers given
+as `seeds` (an analysis's candidate witnesses) are checked first.
 """
 
 from __future__ import annotations
@@ -12,10 +18,11 @@ import contextlib
 import os
 import random
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sibdsl.model.contract import Contract
-from sibdsl.search.properties import all_violations, released_in_order, settle_again_checks
+from sibdsl.search.properties import all_violations, assertion_scores, released_in_order, settle_again_checks
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.records import Claim
 from sibdsl.settlement.tranches import participant_groups, release_tranches
@@ -95,22 +102,31 @@ def minimise(contract: Contract, claims: list[Claim], seed: int) -> tuple[list[C
     return current, [first] + [p for p in problems if p != first], result
 
 
-def search(contract: Contract, seed: int = 0, examples: int = 200, max_claims: int = 24) -> SearchResult:
+def search(contract: Contract, seed: int = 0, examples: int = 200, max_claims: int = 24,
+           seeds: Sequence[list[Claim]] = ()) -> SearchResult:
+    """The first ledger found that breaks a guarantee or assertion, minimised claim by claim.
+    `seeds` are tried first, in order (they do not count against `examples`)."""
+    found = SearchResult(examples, seed)
+    for given_ledger in seeds:
+        problems, _ = check_ledger(contract, list(given_ledger), random.Random(seed))
+        if problems:
+            found.ledger, found.violations, found.settlement = minimise(contract, list(given_ledger), seed)
+            return found
     _quiet_storage()
-    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import HealthCheck, Phase, given, settings, target
     from hypothesis import seed as hypothesis_seed
 
-    from sibdsl.search.strategies import claims_for
-
-    found = SearchResult(examples, seed)
+    from sibdsl.search.strategies import ledgers_for
 
     @hypothesis_seed(seed)
     @settings(max_examples=examples, database=None, deadline=None, derandomize=False, print_blob=False,
-              phases=(Phase.generate, Phase.shrink),
+              phases=(Phase.generate, Phase.target, Phase.shrink),
               suppress_health_check=list(HealthCheck))
-    @given(claims_for(contract, max_claims))
+    @given(ledgers_for(contract, max_claims))
     def prop(claims: list[Claim]) -> None:
         problems, result = check_ledger(contract, claims, random.Random(seed))
+        for label, score in assertion_scores(result).items():
+            target(score, label=label)
         if problems:
             found.violations, found.ledger, found.settlement = problems, list(claims), result
             raise _Broken(problems[0])

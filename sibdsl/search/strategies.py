@@ -1,21 +1,31 @@
 """Search: hypothesis strategies for ledgers of claims that fit a given contract.
 
-Input: a compiled `Contract`. Output: strategies drawing small ledgers that exercise its rules.
-A ledger is a handful of participants (each with a cohort, start date and sub-group, so that
-per-participant caps, repeat limits, ladders and exclusive groups bind) and claims for them,
-mostly consistent and dated after the participant's start, sometimes not: dates outside the
-term or window, starts outside the referral window, resubmitted claim ids, conflicting
-participant data, missing or extreme measured values.
+Input: a compiled `Contract`. Output: strategies drawing ledgers that exercise its rules.
+
+`claims_for` draws small, noisy ledgers: a handful of participants (each with a cohort, start
+date and sub-group, so that per-participant caps, repeat limits, ladders and exclusive groups
+bind) and claims for them, mostly consistent and dated after the participant's start,
+sometimes not: dates outside the term or window, starts outside the referral window,
+resubmitted claim ids, conflicting participant data, missing or extreme measured values.
+
+`bulk_claims_for` draws large, consistent ledgers aimed at the limits: blocks of "these n
+participants each claim this outcome k times", with n up to and past the cohorts' size, k up
+to and past the repeat limit (for an outcome paid any number of times: past the count at which
+it reaches the largest assertion or cap), measured values at and beside the sliding scale's
+points, claims enough to pass tiered band edges and to exhaust payer caps, in date orders that
+interleave the blocks; every participant of a ledger may be in one sub-group. `ledgers_for`
+mixes the two (the search uses it).
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from sibdsl.model.contract import Contract
+from sibdsl.model.contract import Contract, Outcome
 from sibdsl.settlement.records import Claim
 
 
@@ -78,3 +88,118 @@ def claims_for(contract: Contract, max_claims: int = 24) -> st.SearchStrategy[li
         return out
 
     return st.tuples(people, st.lists(claim, max_size=max_claims)).map(build)
+
+
+BULK_CLAIMS = 160  # the most claims in one bulk ledger: settling it three times stays a few ms
+BULK_PEOPLE = 60  # the most participants in one bulk ledger
+
+
+def _top_price(o: Outcome) -> Decimal:
+    """The most one claim of `o` can be priced at before caps (0 when not known)."""
+    t = o.tariff
+    prices = [t.price or Decimal(0), t.otherwise or Decimal(0)]
+    prices += [p.price for p in t.subgroup_prices] + [b.price for b in t.bands]
+    return max(prices)
+
+
+def _limits(contract: Contract) -> list[Decimal]:
+    """The money figures the search tries to pass: assertion limits, caps, payer caps."""
+    found = [a.value for a in contract.assertions if a.value is not None and a.kind != "subgroup_share"]
+    found += [cap.limit for cap in contract.caps if cap.measure == "money"]
+    found += [p.cap for p in contract.payers if p.cap is not None]
+    return [x for x in found if x > 0]
+
+
+def _repeats(o: Outcome, limits: list[Decimal]) -> int:
+    """How many times one participant claims `o` at most in a block: past its repeat limit,
+    and for an outcome paid any number of times past the count that reaches the largest limit."""
+    if o.repeat != "unlimited":
+        return min(BULK_CLAIMS, o.repeat_limit + 2)
+    top = _top_price(o)
+    needed = max((math.ceil(x / top) for x in limits), default=0) if top > 0 else 0
+    return max(12, min(BULK_CLAIMS, needed + 2))
+
+
+def _measured(o: Outcome) -> st.SearchStrategy[Decimal | None]:
+    """Realistic measured values: at and beside each scale point, between and beyond them."""
+    points = [p.at for p in o.tariff.points]
+    if o.tariff.kind != "sliding" or not points:
+        return st.none()
+    low, high = min(points), max(points)
+    width = max(high - low, Decimal(1))
+    near = sorted({p + d for p in points for d in (Decimal("-0.01"), Decimal(0), Decimal("0.01"))})
+    between = st.decimals(min_value=low - width / 4, max_value=high + width / 4, places=2, allow_nan=False,
+                          allow_infinity=False)
+    return st.one_of(st.sampled_from(near), between, between)
+
+
+def _people_max(contract: Contract) -> int:
+    """Up to and past the cohorts' size (two more than all of them), within BULK_PEOPLE."""
+    sizes = [c.size for c in contract.cohorts]
+    if sizes and all(n is not None for n in sizes):
+        return min(BULK_PEOPLE, sum(n for n in sizes if n is not None) + 2)
+    return BULK_PEOPLE
+
+
+Block = tuple[str, int, int, int, int, int, Decimal | None]
+
+
+def bulk_claims_for(contract: Contract) -> st.SearchStrategy[list[Claim]]:
+    header = contract.header
+    claimable = [o for o in contract.outcomes if o.tariff.kind != "cohort_level"]
+    if not claimable:
+        return st.just([])
+    cohorts = [c.name for c in contract.cohorts]
+    subgroups = [s.name for c in contract.cohorts for s in c.subgroups]
+    referral_start = min((c.referral_start for c in contract.cohorts if c.referral_start), default=header.term_start)
+    referral_end = max((c.referral_end for c in contract.cohorts if c.referral_end), default=header.term_end)
+    span = max(1, (header.term_end - referral_start).days)
+    people_max = _people_max(contract)
+    limits = _limits(contract)
+    band_edges = sorted({e for o in claimable for b in o.tariff.bands for e in (b.first, b.last or b.first)
+                         if e <= BULK_CLAIMS})
+
+    def block(o: Outcome) -> st.SearchStrategy[Block]:
+        most = _repeats(o, limits)
+        people = st.integers(1, people_max)
+        if o.tariff.bands and band_edges:  # enough participants to pass a band edge (each paid once or more)
+            people = st.one_of(people, st.sampled_from([min(people_max, e + 1) for e in band_edges]))
+        return st.tuples(st.just(o.name), st.integers(0, people_max - 1), people,
+                         st.one_of(st.integers(1, most), st.just(most)),  # repeats, often the most
+                         st.one_of(st.integers(0, 60), st.integers(0, span)),  # days after the start
+                         st.sampled_from([0, 1, 7, 30, 91, 182]),  # days between repeats
+                         _measured(o))
+
+    layout = st.tuples(
+        st.integers(0, len(cohorts)),  # 0: participants spread over the cohorts; j: all in cohort j
+        st.integers(0, len(subgroups) + 1),  # 0: none; 1: spread; j + 2: all in sub-group j
+        _dates(referral_start, referral_end),  # the first participant's start
+        st.sampled_from([0, 0, 1, 7, 30]),  # days between participants' starts
+    )
+
+    def build(drawn: tuple[tuple[int, int, date, int], list[Block]]) -> list[Claim]:
+        (cohort_mode, sub_mode, first_start, step), blocks = drawn
+        out: list[Claim] = []
+        for name, first, n_people, repeats, offset, gap, value in blocks:
+            for i in range(first, first + n_people):
+                person = i % people_max
+                cohort = (cohorts[(cohort_mode - 1) if cohort_mode else person % len(cohorts)]
+                          if cohorts else None)
+                subgroup = (None if sub_mode == 0 or not subgroups else
+                            subgroups[person % len(subgroups)] if sub_mode == 1 else subgroups[sub_mode - 2])
+                start = first_start + timedelta(days=step * person)
+                for j in range(repeats):
+                    if len(out) >= BULK_CLAIMS:
+                        return out
+                    out.append(Claim(claim_id=f"b{len(out)}", participant=f"q{person + 1}", outcome=name,
+                                     achieved=start + timedelta(days=offset + gap * j), evidence="e", cohort=cohort,
+                                     start=start, subgroup=subgroup, value=value))
+        return out
+
+    blocks = st.lists(st.one_of([block(o) for o in claimable]), min_size=1, max_size=6)
+    return st.tuples(layout, blocks).map(build)
+
+
+def ledgers_for(contract: Contract, max_claims: int = 24) -> st.SearchStrategy[list[Claim]]:
+    """The search's ledgers: small noisy ones and large ones aimed at the limits, half each."""
+    return st.one_of(claims_for(contract, max_claims), bulk_claims_for(contract))
