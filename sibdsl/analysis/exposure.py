@@ -1,15 +1,15 @@
 """Analysis: what the contract can cost — per participant, per payer and in total — which
 limit sets each figure, and whether and when each cap can bind.
 
-Input: the compiled `Contract`. Output: `Exposure`. The per-participant figures are exact
-(`participant.py`). The total is the least of the contract's limits: the participants (cohort
-size x the most each can be paid, and each outcome's cap), the contract cap, the payer caps,
-and the period and year caps over the term. When the least limit is a cap, payments can reach
-it (settlement pays claims in part up to a cap), so the figure is exact; when it is the
-participants bound it is exact if no outcome cap cuts it, and `exact` says which. When a
-participant's maximum is only an upper bound (the solver ran out of time, or the amounts are
-too large for it: see `participant.py`), every figure built on it is an upper bound too:
-`exact` is False and `notes` says why.
+Input: the compiled `Contract`. Output: `Exposure`. The total is the least of the contract's
+limits: the participants (cohort size x the most each can be paid, and each outcome's cap),
+the contract cap, the payer caps, and the period and year caps over the term. Every figure
+is a sound upper bound; it is called exact only when a witness ledger, settled by the
+engine, reaches it (docs/analysis.md): each participant maximum is settled with its best
+selection (`_confirmed`), and the liability with a ledger of the best-paid participants
+(`_witness_liability`), which also decides each payer's figure and the contract cap's
+binding point. A figure not confirmed is a bound, and `bound_reason`, `payer_why` or the
+participant's `note` says why; `notes` says why the participant figures are bounds.
 
 Arithmetic runs in a 400-digit decimal context (`budget.EXACT`), so cohort size x a maximum of
 10^27 is not rounded to 28 digits.
