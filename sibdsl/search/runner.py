@@ -88,16 +88,22 @@ def minimise(contract: Contract, claims: list[Claim], seed: int) -> tuple[list[C
         return claims, problems, result
     wanted = _property(problems[0], contract)
     current = list(claims)
-    shrinking = True
-    while shrinking:
-        shrinking = False
-        for i in range(len(current)):
-            trial = current[:i] + current[i + 1:]
+    chunk = max(1, len(current) // 2)
+    while True:  # runs of `chunk` claims first (a bulk ledger loses most of itself at once), then one by one
+        removed = False
+        i = 0
+        while i < len(current):
+            trial = current[:i] + current[i + chunk:]
             found, settled = check_ledger(contract, trial, random.Random(seed))
             if any(_property(p, contract) == wanted for p in found):
                 current, problems, result = trial, found, settled
-                shrinking = True
-                break
+                removed = True
+            else:
+                i += chunk
+        if chunk > 1:
+            chunk //= 2
+        elif not removed:
+            break  # a whole pass removed no single claim: every claim left is needed
     first = next(p for p in problems if _property(p, contract) == wanted)
     return current, [first] + [p for p in problems if p != first], result
 

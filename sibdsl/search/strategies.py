@@ -170,9 +170,14 @@ def bulk_claims_for(contract: Contract) -> st.SearchStrategy[list[Claim]]:
                          st.sampled_from([0, 1, 7, 30, 91, 182]),  # days between repeats
                          _measured(o))
 
+    asserted = [subgroups.index(a.subject) + 2 for a in contract.assertions
+                if a.kind == "subgroup_share" and a.subject in subgroups]
+    sub_modes = st.integers(0, len(subgroups) + 1)
+    if asserted:  # a share is broken by a ledger all from its sub-group
+        sub_modes = st.one_of(sub_modes, st.sampled_from(asserted))
     layout = st.tuples(
         st.integers(0, len(cohorts)),  # 0: participants spread over the cohorts; j: all in cohort j
-        st.integers(0, len(subgroups) + 1),  # 0: none; 1: spread; j + 2: all in sub-group j
+        sub_modes,  # 0: none; 1: spread; j + 2: all in sub-group j (often one an assertion names)
         _dates(referral_start, referral_end),  # the first participant's start
         st.sampled_from([0, 0, 1, 7, 30]),  # days between participants' starts
     )
