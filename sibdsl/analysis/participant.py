@@ -241,8 +241,14 @@ def _maximum(contract: Contract, cohort: str | None, subgroup: str | None, candi
     # money cap as paying in part (no cap is ever exceeded), and the solver is not trusted
     # (of any scope: a contract, period or payer limit with less headroom can decide too)
     money = [c for c in contract.caps if c.measure == "money"]
-    mixed = any(c.behaviour == "reject" and c.scope in ("participant", "outcome") for c in money) and (
+    rejecting = any(c.behaviour == "reject" and c.scope in ("participant", "outcome") for c in money)
+    mixed = rejecting and (
         any(c.behaviour != "reject" for c in money) or any(p.cap is not None for p in contract.payers))
+    # a price that varies (tiered bands, a sliding scale, indexation) under a `then reject` cap: a
+    # cheaper claim fits where the best price is rejected, so a knapsack over best prices can fall
+    # short; the same sound bound (every money cap paying in part, each claim at its best price)
+    varying = [o.name for o in outcomes if o.tariff.kind in ("tiered", "sliding") or o.indexation is not None]
+    mixed = mixed or (rejecting and bool(varying))
     loose = _items(outcomes, prices, caps_of, cap_ticks, ticks, relaxed=True) if mixed else items
     note = f"the price of {', '.join(huge)} is too large to compute" if huge else ""
     if not loose:
