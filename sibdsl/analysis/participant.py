@@ -248,6 +248,8 @@ def _maximum(contract: Contract, cohort: str | None, subgroup: str | None, candi
     # cheaper claim fits where the best price is rejected, so a knapsack over best prices can fall
     # short; the same sound bound (every money cap paying in part, each claim at its best price)
     varying = [o.name for o in outcomes if o.tariff.kind in ("tiered", "sliding") or o.indexation is not None]
+    why_loose = MIXED if mixed else (f"the price of {', '.join(varying)} varies under a cap that says then reject"
+                                     if rejecting and varying else "")
     mixed = mixed or (rejecting and bool(varying))
     loose = _items(outcomes, prices, caps_of, cap_ticks, ticks, relaxed=True) if mixed else items
     note = f"the price of {', '.join(huge)} is too large to compute" if huge else ""
@@ -276,7 +278,9 @@ def _maximum(contract: Contract, cohort: str | None, subgroup: str | None, candi
     if huge:
         exact = False
     if not exact and not note:
-        note = MIXED if mixed else "the figure could not be confirmed exactly"
+        note = why_loose if mixed else "the figure could not be confirmed exactly"
+    if note == MIXED and why_loose:
+        note = why_loose
     selection = [(n, t) for n, t in ((n, chosen.get(n, 0)) for n in names) if t > 0]
     total = ZERO
     for name, times in selection:  # exact money, from the chosen outcomes
