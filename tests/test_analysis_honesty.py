@@ -19,6 +19,7 @@ from sibdsl.compiler import compile_file, compile_text
 from sibdsl.model.contract import Contract
 from sibdsl.settlement.engine import settle
 from sibdsl.settlement.records import Status
+from tests.issue_cases import PAYER_AFTER_CAP_FIGURES
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 HEAD = 'contract "H" version 1\ncurrency GBP\nterm 2020-01-01 to 2021-12-31\n'
@@ -39,14 +40,7 @@ outcome x "X" pays GBP 1,000
 """
 
 # the issue's first case: b's figure is a bound (a's cap stops its part, b keeps paying)
-PAYER_AFTER_CAP = """contract "payer maximum after another payer's cap" version 1
-currency GBP
-term 2015-01-01 to 2017-12-31
-payer a "A" pays 50%, at most GBP 100
-payer b "B" pays 50%
-outcome x "X" pays GBP 100
-cap contract GBP 1,000
-"""
+PAYER_AFTER_CAP = PAYER_AFTER_CAP_FIGURES
 
 SCALED = HEAD + """payer p "P" pays 100%
 cohort c "C" at most 5 participants

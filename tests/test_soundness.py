@@ -29,24 +29,7 @@ from sibdsl.compiler import compile_text
 from sibdsl.model.contract import Contract
 from sibdsl.settlement.engine import settle
 from sibdsl.settlement.records import Claim, Decision, Status
-
-PAYER_AFTER_CAP = """contract "payer maximum after another payer's cap" version 1
-currency GBP
-term 2015-01-01 to 2017-12-31
-payer a "A" pays 50%, at most GBP 100
-payer b "B" pays 50%
-outcome x "X" pays GBP 100
-cap contract GBP 1,000
-assert payer b pays at most GBP 500
-"""
-
-UNLIMITED = """contract "unlimited outcome, no caps" version 1
-currency GBP
-term 2018-01-01 to 2022-12-31
-payer dfe "DfE"
-outcome engagement "Engagement step" pays GBP 100 unlimited
-assert each participant is paid at most GBP 5,000
-"""
+from tests.issue_cases import PAYER_AFTER_CAP, UNLIMITED
 
 
 def _check_refutes(tmp_path: Path, src: str, stem: str) -> Path:
