@@ -90,8 +90,8 @@ def claims_for(contract: Contract, max_claims: int = 24) -> st.SearchStrategy[li
     return st.tuples(people, st.lists(claim, max_size=max_claims)).map(build)
 
 
-BULK_CLAIMS = 160  # the most claims in one bulk ledger: settling it three times stays a few ms
-BULK_PEOPLE = 60  # the most participants in one bulk ledger
+BULK_CLAIMS = 80  # the most claims in one bulk ledger: settling it three times stays a few ms
+BULK_PEOPLE = 30  # the most participants in one bulk ledger
 
 
 def _top_price(o: Outcome) -> Decimal:
