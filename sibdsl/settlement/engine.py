@@ -138,6 +138,7 @@ class _Engine:
         self.capped_payers = [p for p in plan.payers if p.cap is not None]
         self.spans, self.file = spans, file
         self._places = MINOR_UNITS.get(plan.contract.header.currency, 2)
+        self._money_words: dict[Decimal, str] = {}
         self._rules: dict[Rule, Rule] = {}
         self._keys: dict[Rule, str] = {}  # rule -> its key, for Decision.root_cause
         self._paid_rules = [("outcomes", i) for i in range(len(plan.contract.outcomes))]
@@ -150,8 +151,14 @@ class _Engine:
 
     # ------------------------------------------------------------------ words for details
     def _m(self, amount: Decimal) -> str:
-        """Money in a decision's detail: the currency's minor unit, thousands grouped, never rounded."""
-        return money_text(amount, self._places, grouping=True)
+        """Money in a decision's detail: the currency's minor unit, thousands grouped, never rounded
+        (remembered: most details name the same few limits, claim after claim)."""
+        text = self._money_words.get(amount)
+        if text is None:
+            if len(self._money_words) > 10_000:
+                self._money_words.clear()
+            text = self._money_words[amount] = money_text(amount, self._places, grouping=True)
+        return text
 
     def _at(self, rule: Rule) -> str:
         """ " (file.sib:12)" where the rule is written, if the span table was given."""
