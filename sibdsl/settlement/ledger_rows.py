@@ -210,6 +210,10 @@ def csv_rows(text: str, source: SourceFile, kind: str, sink: DiagnosticSink) -> 
     return header, _csv_stream(read, header, source)
 
 
+def _quoted(fields: list[str]) -> bool:
+    return any(f[:1] == "'" for f in fields)
+
+
 def _csv_stream(read: _CsvRead, header: list[str], source: SourceFile) -> Iterator[Item]:
     """Rows one at a time, so a million-row ledger never holds a million dicts at once."""
     reader, width, end = read.reader, len(header), read.end
@@ -219,7 +223,7 @@ def _csv_stream(read: _CsvRead, header: list[str], source: SourceFile) -> Iterat
                 line = reader.line_num
                 if line == end + 1 and len(fields) == width:  # one line, one field per column
                     end = line
-                    if "'" in "".join(f[:1] for f in fields):  # a cell sibc escaped against formulas
+                    if "'" in "".join(fields) and _quoted(fields):  # a cell sibc escaped against formulas
                         fields = [unescape_cell(f) for f in fields]
                     yield line, dict(zip(header, fields, strict=True))
                     continue
