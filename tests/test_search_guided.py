@@ -164,3 +164,52 @@ outcome gain "Gain"
     assert any(sum(1 for c in ledger if (c.participant, c.outcome) == (x.participant, "job")) > 3
                for ledger in drawn for x in ledger)  # past the repeat limit
     assert any(c.value in (Decimal("1.39"), Decimal("0.51")) for ledger in drawn for c in ledger)  # beside a point
+
+
+def test_ledgers_around_a_candidate_witness_copy_it_for_fresh_participants() -> None:
+    from datetime import date
+
+    from hypothesis import find, settings
+
+    from sibdsl.search.strategies import SEEDED_CLAIMS, seeded_claims_for
+    from sibdsl.settlement.records import Claim
+
+    base = [Claim("w1", "p1", "x", date(2020, 1, 1)), Claim("w2", "p2", "x", date(2020, 1, 2))]
+    around = seeded_claims_for([base, [Claim("z", "p", "x", date(2020, 1, 1))] * (SEEDED_CLAIMS + 1)])
+    assert around is not None  # the second seed is too large to copy and is left out
+    many = find(around, lambda ledger: len(ledger) >= 6, settings=settings(database=None))
+    assert len({c.claim_id for c in many}) == len(many)  # copies get fresh claim ids ...
+    assert {c.participant for c in many} >= {"p1", "p2", "p1~1", "p2~1", "p1~2"}  # ... and fresh participants
+    assert {c.outcome for c in many} == {"x"}
+    part = find(around, lambda ledger: len(ledger) == 1, settings=settings(database=None))
+    assert part == base[:1]  # or only the first claims of the candidate
+    assert seeded_claims_for([[]]) is None
+
+
+def test_check_aims_the_search_at_undecided_assertions_with_the_analysis_candidates(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sibc check` leaves proven assertions out of the climbing and hands the search the
+    ledgers the analysis tried: here b's figure is a bound (GBP 1,000) above the true most
+    (GBP 893.75), so 'at most GBP 950' is undecided and its 20-participant candidate goes in."""
+    import sibdsl.search.report as search_report
+
+    calls: list[dict[str, object]] = []
+    real = search_report.run_search
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(kwargs)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search_report, "run_search", spy)
+    text = PAYER_AFTER_CAP.replace("GBP 500", "GBP 950") + "assert total payments are at most GBP 1,000\n"
+    path = tmp_path / "c.sib"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(path), "--counterexample-dir", str(tmp_path / "cx")])
+    assert result.exit_code == 0, result.output
+    assert "SIB720" in result.output and "SIB722" in result.output
+    (kwargs,) = calls
+    assert kwargs["aim"] == {0}  # the total is proven: no climbing toward it
+    seeds = kwargs["seeds"]
+    assert isinstance(seeds, list) and len(seeds) == 1 and len({c.participant for c in seeds[0]}) == 20
+    CliRunner().invoke(cli, ["check", "--no-analysis", str(path), "--counterexample-dir", str(tmp_path / "cx")])
+    assert calls[1]["aim"] is None and calls[1]["seeds"] == []

@@ -95,14 +95,17 @@ def _confirmed(contract: Contract, maxima: list[ParticipantMax]) -> list[Partici
     """Each maximum called exact, settled: its selection, claimed by one participant, must be
     paid exactly that, else the figure is an upper bound (a payer's cap can cut a part the
     per-participant model does not see). Alike cohorts and sub-groups share one settlement. A
-    selection of more than `WITNESS_CLAIMS` claims (a repeat count of 10^9) is not settled:
-    its figure stays exact on the integer argument of `participant.py` (docs/analysis.md,
-    "Known limits")."""
+    selection of more than `WITNESS_CLAIMS` claims (a repeat count of 10^9) is not settled,
+    so its figure is an upper bound, however sound the argument of `participant.py` for it."""
     out: list[ParticipantMax] = []
     seen: dict[tuple[object, ...], Decimal] = {}
     for m in maxima:
-        if not m.exact or sum(times for _, times in m.selection) > WITNESS_CLAIMS:
+        if not m.exact:
             out.append(m)
+            continue
+        if sum(times for _, times in m.selection) > WITNESS_CLAIMS:
+            out.append(replace(m, exact=False, note=f"no witness ledger is settled for it: its best selection has "
+                                                    f"more than {WITNESS_CLAIMS:,} claims"))
             continue
         key = (m.cohort, m.subgroup, tuple(m.selection))
         if key not in seen:

@@ -36,8 +36,9 @@ class Verdict:
     assertion: Assertion
     status: str  # proven | refuted | unknown
     reason: str
-    witness: list[Claim] = field(default_factory=list)
+    witness: list[Claim] = field(default_factory=list)  # refuted: a ledger the engine confirmed breaks it
     decisions: list[Decision] = field(default_factory=list)  # the witness, settled
+    candidate: list[Claim] = field(default_factory=list)  # unknown: the ledger tried, which did not break it
 
 
 def _m(contract: Contract, x: Decimal) -> str:
@@ -133,7 +134,8 @@ def _one(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdi
         if paid > value:
             return Verdict(index, a, "refuted", f"one participant can be paid {_m(contract, paid)}", claims,
                            result.decisions)
-        return Verdict(index, a, "unknown", _undecided(found, f"the witness was paid {_m(contract, paid)} only"))
+        return Verdict(index, a, "unknown", _undecided(found, f"the witness was paid {_m(contract, paid)} only"),
+                       candidate=claims)
     if a.kind == "never_twice":
         outcome = next((o for o in contract.outcomes if o.name == a.subject), None)
         if outcome is None or outcome.tariff.kind == "cohort_level":
@@ -148,7 +150,7 @@ def _one(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdi
         if len(repeats) > 1:
             return Verdict(index, a, "refuted", f"{a.subject} can be paid {outcome.repeat_limit or 'any number of'} "
                            "times for one participant", claims, settled.decisions)
-        return Verdict(index, a, "unknown", "the witness could not be paid twice")
+        return Verdict(index, a, "unknown", "the witness could not be paid twice", candidate=claims)
     if a.kind == "total_max":
         if found.liability is not None and found.liability <= value:
             return Verdict(index, a, "proven", f"the maximum liability is {_m(contract, found.liability)}, set by "
@@ -231,7 +233,7 @@ def _many(contract: Contract, found: Exposure, index: int, a: Assertion, payer: 
         people = "1 participant who earns" if needed == 1 else f"{needed} participants who each earn"
         return Verdict(index, a, "refuted", f"{people} the most: {who} "
                        f"{_m(contract, got)}", claims, result.decisions)
-    return Verdict(index, a, "unknown", _undecided(found, cannot))
+    return Verdict(index, a, "unknown", _undecided(found, cannot), candidate=claims)
 
 
 def _with_prerequisites(contract: Contract, name: str, times: int) -> list[tuple[str, int]]:

@@ -240,6 +240,8 @@ def _analyse_and_search(result: Any, figures: dict[str, Any], facts: bool, analy
                         seed: int, examples: int, counterexample_dir: str, time_limit: float = 10.0) -> None:
     """The exact analysis (verdicts, figures) and the property search of one error-free contract."""
     refuted: set[int] = set()
+    aim: set[int] | None = None  # the assertions the search climbs toward: all, unless the analysis decided some
+    seeds: list[list[Any]] = []  # the analysis's candidate witnesses, tried by the search first
     conditional = any(t.conditions for t in result.resolved.tranches)
     if facts or (analysis and (result.resolved.assertions or conditional)):
         from sibdsl.analysis.report import (
@@ -257,13 +259,15 @@ def _analyse_and_search(result: Any, figures: dict[str, Any], facts: bool, analy
                                                               Path(counterexample_dir), searched=search))
                 result.diagnostics.extend(tranche_diagnostics(result, exposure_))
                 refuted = {v.index for v in found_verdicts if v.status == "refuted"}
+                aim = {v.index for v in found_verdicts if v.status == "unknown"}
+                seeds = [v.candidate for v in found_verdicts if v.status == "unknown" and v.candidate]
             if facts:
                 figures[result.name] = (facts_lines(model, exposure_),
                                         facts_json(model, exposure_, found_verdicts))
     if search:
         from sibdsl.search.report import run_search
 
-        _, found = run_search(result, seed, examples, Path(counterexample_dir))
+        _, found = run_search(result, seed, examples, Path(counterexample_dir), seeds=seeds, aim=aim)
         result.diagnostics.extend(d for d in found if not (
             d.code == "SIB711" and any(result.spans.get(("assertions", i)) == d.span for i in refuted)))
 

@@ -10,7 +10,7 @@ breaks it, its decisions, and the CSV file it was written to (a claims file that
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from sibdsl.compiler import CompileResult
@@ -34,9 +34,10 @@ def write_ledger(path: Path, claims: list[Claim]) -> None:
 
 
 def run_search(result: CompileResult, seed: int, examples: int, out_dir: Path | None,
-               seeds: Sequence[list[Claim]] = ()) -> tuple[SearchResult, list]:
-    """Search (trying `seeds`, e.g. the analysis's candidate witnesses, first), and turn what it
-    finds into diagnostics (appended to a new sink)."""
+               seeds: Sequence[list[Claim]] = (), aim: Collection[int] | None = None) -> tuple[SearchResult, list]:
+    """Search (trying `seeds`, e.g. the analysis's candidate witnesses, first; climbing toward
+    the assertions in `aim`, None for all), and turn what it finds into diagnostics (appended
+    to a new sink)."""
     from sibdsl.model.lower import lower
     from sibdsl.settlement.output import decision_table
 
@@ -47,7 +48,7 @@ def run_search(result: CompileResult, seed: int, examples: int, out_dir: Path | 
         model, spans = lower(result.resolved, sink)
     if model is None:
         return SearchResult(0, seed), sink.items
-    found = search(model, seed=seed, examples=examples, seeds=seeds)
+    found = search(model, seed=seed, examples=examples, seeds=seeds, aim=aim)
     if found.ok:
         return found, sink.items
     stem = Path(result.name).stem if result.name != "<stdin>" else "stdin"

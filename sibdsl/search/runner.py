@@ -9,7 +9,8 @@ The search is guided: each ledger reports, through hypothesis's `target()`, how 
 to breaking each assertion (`assertion_scores`), and hypothesis climbs toward the ledgers that
 come closest; the ledgers are drawn by `ledgers_for` (small noisy ones, and large ones at and
 past the cohort sizes, repeat limits, scale points, band edges and payer caps). Ledgers given
-as `seeds` (an analysis's candidate witnesses) are checked first.
+as `seeds` (an analysis's candidate witnesses) are checked first; `aim` keeps the climbing to
+the assertions an analysis left undecided.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import contextlib
 import os
 import random
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from sibdsl.model.contract import Contract
@@ -109,9 +110,14 @@ def minimise(contract: Contract, claims: list[Claim], seed: int) -> tuple[list[C
 
 
 def search(contract: Contract, seed: int = 0, examples: int = 200, max_claims: int = 24,
-           seeds: Sequence[list[Claim]] = ()) -> SearchResult:
+           seeds: Sequence[list[Claim]] = (), aim: Collection[int] | None = None) -> SearchResult:
     """The first ledger found that breaks a guarantee or assertion, minimised claim by claim.
-    `seeds` are tried first, in order (they do not count against `examples`)."""
+    `seeds` are tried first, in order (they do not count against `examples`), and the search
+    then draws ledgers around them too. `aim` names the
+    assertions (by index) the search climbs toward with `target()`; None: all of them. Every
+    assertion and guarantee is checked on every ledger either way: `aim` only spends the
+    climbing on the assertions still in doubt (an analysis that proved one leaves it out)."""
+    labels = None if aim is None else {f"assert {i}" for i in aim}
     found = SearchResult(examples, seed)
     for given_ledger in seeds:
         problems, _ = check_ledger(contract, list(given_ledger), random.Random(seed))
@@ -128,11 +134,12 @@ def search(contract: Contract, seed: int = 0, examples: int = 200, max_claims: i
     @settings(max_examples=examples, database=None, deadline=None, derandomize=False, print_blob=False,
               phases=(Phase.generate, Phase.target, Phase.shrink),
               suppress_health_check=list(HealthCheck))
-    @given(ledgers_for(contract, max_claims))
+    @given(ledgers_for(contract, max_claims, seeds))
     def prop(claims: list[Claim]) -> None:
         problems, result = check_ledger(contract, claims, random.Random(seed))
         for label, score in assertion_scores(result).items():
-            target(score, label=label)
+            if labels is None or label in labels:
+                target(score, label=label)
         if problems:
             found.violations, found.ledger, found.settlement = problems, list(claims), result
             raise _Broken(problems[0])

@@ -13,13 +13,15 @@ participants each claim this outcome k times", with n up to and past the cohorts
 to and past the repeat limit (for an outcome paid any number of times: past the count at which
 it reaches the largest assertion or cap), measured values at and beside the sliding scale's
 points, claims enough to pass tiered band edges and to exhaust payer caps, in date orders that
-interleave the blocks; every participant of a ledger may be in one sub-group. `ledgers_for`
-mixes the two (the search uses it).
+interleave the blocks; every participant of a ledger may be in one sub-group. `seeded_claims_for` draws ledgers around an analysis's candidate witnesses: a part of one,
+or copies of it for fresh participants. `ledgers_for` mixes them (the search uses it).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -205,6 +207,38 @@ def bulk_claims_for(contract: Contract) -> st.SearchStrategy[list[Claim]]:
     return st.tuples(layout, blocks).map(build)
 
 
-def ledgers_for(contract: Contract, max_claims: int = 24) -> st.SearchStrategy[list[Claim]]:
-    """The search's ledgers: small noisy ones and large ones aimed at the limits, half each."""
-    return st.one_of(claims_for(contract, max_claims), bulk_claims_for(contract))
+SEEDED_CLAIMS = 4 * BULK_CLAIMS  # the most claims in a ledger built from copies of a candidate witness
+
+
+def seeded_claims_for(seeds: Sequence[list[Claim]]) -> st.SearchStrategy[list[Claim]] | None:
+    """Ledgers around the analysis's candidate witnesses (ledgers it settled that came close
+    but did not break an assertion): a candidate's first claims, in its processing order, then
+    copies of it for fresh participants, up to SEEDED_CLAIMS; `target()` climbs the number of
+    copies toward the asserted figure. None when no candidate is small enough to copy."""
+    usable = [sorted(s, key=lambda c: c.order_key()) for s in seeds if 0 < len(s) <= SEEDED_CLAIMS]
+    if not usable:
+        return None
+
+    def build(drawn: tuple[int, int, int]) -> list[Claim]:
+        which, copies, keep = drawn
+        base = usable[which % len(usable)]
+        first = base[:max(1, min(len(base), keep))]
+        out = list(first)
+        for k in range(1, copies):
+            if len(out) + len(base) > SEEDED_CLAIMS:
+                break
+            out += [replace(c, claim_id=f"{c.claim_id}~{k}", participant=f"{c.participant}~{k}") for c in base]
+        return out
+
+    return st.tuples(st.integers(0, len(usable) - 1), st.integers(1, SEEDED_CLAIMS),
+                     st.integers(1, SEEDED_CLAIMS)).map(build)
+
+
+def ledgers_for(contract: Contract, max_claims: int = 24,
+                seeds: Sequence[list[Claim]] = ()) -> st.SearchStrategy[list[Claim]]:
+    """The search's ledgers: small noisy ones and large ones aimed at the limits, half each; with
+    candidate witnesses, a third kind built from copies of them."""
+    around = seeded_claims_for(seeds)
+    if around is None:
+        return st.one_of(claims_for(contract, max_claims), bulk_claims_for(contract))
+    return st.one_of(claims_for(contract, max_claims), bulk_claims_for(contract), around)
