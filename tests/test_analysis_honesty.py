@@ -12,8 +12,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sibdsl.analysis.exposure import LIABILITY_WITNESS_CLAIMS, _best_of, exposure
-from sibdsl.analysis.witness import cohort_claims, participant_claims
+from sibdsl.analysis.budget import WITNESS_CLAIMS
+from sibdsl.analysis.exposure import LIABILITY_WITNESS_CLAIMS, WITNESS, exposure
+from sibdsl.analysis.witness import participant_claims
 from sibdsl.cli.main import cli
 from sibdsl.compiler import compile_file, compile_text
 from sibdsl.model.contract import Contract
@@ -146,16 +147,18 @@ def test_every_exact_figure_of_the_published_contracts_is_reached_by_a_settled_w
         assert contract is not None
         found = exposure(contract)
         for m in found.participants:
-            if m.exact and not m.unbounded:
-                claims = participant_claims(contract, "p1", m.cohort, m.subgroup, m.selection)
-                assert paid(contract, claims) == m.amount, (path.name, m.cohort, m.subgroup)
+            if m.exact and not m.unbounded and m.amount > 0:  # (nothing paid: the empty ledger is the witness)
+                assert m.witness, (path.name, m.cohort, m.subgroup)
+                settled = settle(contract, m.witness)
+                assert sum((d.amount for d in settled.decisions if d.status is not Status.REJECTED
+                            and d.participant == WITNESS), Decimal(0)) == m.amount, (path.name, m.cohort, m.subgroup)
+                assert {c.cohort for c in m.witness if c.participant == WITNESS} == {m.cohort}
+                assert {c.subgroup for c in m.witness if c.participant == WITNESS} == {m.subgroup}
         if not found.exact or found.liability is None:
             assert not any(p.exact for p in found.payer_bounds.values() if p.most != found.liability), path.name
             continue
-        target = None if found.set_by.startswith("the participants") else found.liability
-        built = cohort_claims(contract, _best_of(contract, found), target, LIABILITY_WITNESS_CLAIMS, 10_000)
-        assert built is not None and built[1] == found.witness_participants, path.name
-        result = settle(contract, built[0])
+        assert len({c.participant for c in found.witness}) == found.witness_participants, path.name
+        result = settle(contract, found.witness)
         assert result.figures.total_money == found.liability, path.name
         for name, p in found.payer_bounds.items():
             if p.exact:
@@ -188,3 +191,82 @@ def test_the_reports_risks_list_a_refuted_assertion(tmp_path: Path) -> None:
     report = CliRunner().invoke(cli, ["report", "--markdown", str(path)]).output
     risks = report.split("## Risks", 1)[1].split("\n## ", 1)[0]
     assert "SIB711" in risks and "total payments are at most GBP 500" in risks
+
+
+def _witness_pay(contract: Contract, ledger: list) -> Decimal:  # type: ignore[type-arg]
+    return sum((d.amount for d in settle(contract, ledger).decisions
+                if d.status is not Status.REJECTED and d.participant == WITNESS), Decimal(0))
+
+
+TIER_LATE = HEAD + """payer p "P" pays 100%
+cohort c "C" at most 10 participants
+outcome t "T" pays tiered GBP 50 for outcomes 1 to 3, GBP 500 from outcome 4
+"""
+
+
+def test_a_best_band_reached_after_other_participants_is_exact_by_a_witness_with_fillers() -> None:
+    """Was: 'at most GBP 500.00 (an upper bound ...)', the best found GBP 50.00: one participant
+    alone is paid the first band. Three filler participants claim first; the witness gets 500."""
+    contract = model(TIER_LATE)
+    found = exposure(contract)
+    (m,) = found.participants
+    assert m.exact and m.amount == Decimal(500)
+    assert len({c.participant for c in m.witness}) == 4 and _witness_pay(contract, m.witness) == Decimal(500)
+    alone = [c for c in m.witness if c.participant == WITNESS]
+    assert paid(contract, alone) == Decimal(50)  # the fillers are needed
+    small = model(TIER_LATE.replace("at most 10 participants", "at most 3 participants"))
+    (m,) = exposure(small).participants  # no room for three fillers and the witness: a bound
+    assert not m.exact and m.amount == Decimal(500) and m.reached == Decimal(50)
+
+
+def test_a_sub_group_under_a_share_cap_is_exact_by_a_witness_with_fillers_outside_it() -> None:
+    contract = model(HEAD + """payer p "P" pays 100%
+cohort c "C" at most 20 participants
+  subgroup s "S"
+outcome a "A" pays GBP 100 for s, otherwise GBP 10
+outcome b "B" pays GBP 200 for s, otherwise GBP 10
+cap subgroup s 50% of paid outcomes then reject
+""")
+    found = exposure(contract)
+    m = next(x for x in found.participants if x.subgroup == "s")
+    assert m.exact and m.amount == Decimal(300) and _witness_pay(contract, m.witness) == Decimal(300)
+    assert {c.subgroup for c in m.witness if c.participant != WITNESS} == {None}
+
+
+def test_an_indexed_last_step_is_claimed_on_its_last_payable_day() -> None:
+    contract = model(HEAD + """payer p "P" pays 100%
+cohort c "C" at most 5 participants
+outcome o "O" pays GBP 1,000 indexed 10% a year from 2020-01-01
+""")
+    (m,) = exposure(contract).participants
+    assert m.exact and m.amount == Decimal(1100)  # the anniversary 2021-01-01 is in the term
+    assert [c.achieved.isoformat() for c in m.witness] == ["2021-12-31"]
+
+
+def test_a_liability_under_share_caps_and_tiers_is_exact_by_a_mixed_witness() -> None:
+    """Was: 'a witness of 396 participants ... is paid USD 2,600.00 only' (all in one sub-group,
+    which its 70% share cap rejects): participants of every sub-group in turn reach the cap."""
+    contract = compile_file(CONTRACTS / "tiered-and-cohort-outcomes.sib").model
+    assert contract is not None
+    found = exposure(contract)
+    assert found.exact and found.liability == Decimal(1_500_000)
+    assert {c.subgroup for c in found.witness} == {None, "vulnerable", "very_vulnerable"}
+    assert settle(contract, found.witness).figures.total_money == Decimal(1_500_000)
+    contract_cap = next(c for c in found.caps if c.scope == "contract")
+    assert contract_cap.when.startswith(f"binds: a witness of {found.witness_participants:,} participants")
+
+
+def test_the_figures_shown_settle_a_larger_liability_witness_than_check(tmp_path: Path) -> None:
+    """The cofunded partnership's contract cap needs a 30,770-claim witness: above `sibc check`'s
+    20,000, within the 100,000 of --facts and the report, which call it exact."""
+    path = CONTRACTS / "cofunded-outcomes-partnership.sib"
+    contract = compile_file(path).model
+    assert contract is not None
+    assert not exposure(contract).exact
+    assert exposure(contract, witness_claims=WITNESS_CLAIMS).exact
+    assert facts(path)["liability_exact"] is True
+    checked = CliRunner().invoke(cli, ["check", "--no-search", str(path)]).output
+    assert "total payments are at most GBP 22,000,000; the maximum liability is GBP 22,000,000.00" in checked
+    assert "(an upper bound: no witness ledger of at most 20,000 claims" in checked
+    report = CliRunner().invoke(cli, ["report", "--markdown", str(path)]).output
+    assert "binds once 3,077 participants reach their maximum of GBP 7,150.00" in report

@@ -16,10 +16,9 @@ claiming every outcome as often as allowed and more, ladder steps at the minimum
 sliding-scale values at and between the points, measurements for cohort-level outcomes, in
 several date orders. Checked: no settlement pays more than a figure the analysis gave (per
 participant, per payer, in total); no proven assertion is broken; every refuted verdict's
-witness, settled, breaks its assertion; an exact per-participant figure is reached by its
-witness selection (exact totals and payer figures are checked only where one of the ledgers
-reaches them; those not reached are counted and printed, not failed: reaching them needs the
-solver's whole-cohort witness, which the analysis does not yet return).
+witness, settled, breaks its assertion; an exact per-participant figure is reached by the
+witness ledger the analysis returns for it, and an exact liability by its cohort witness
+(exact payer figures not reached by any ledger are counted and printed, not failed).
 
 Coverage: the constructs of each kept contract are read from its compiled model; the table
 is printed at the end of a run and a construct never generated fails the run.
@@ -43,7 +42,7 @@ from decimal import Decimal
 
 import pytest
 
-from sibdsl.analysis.exposure import Exposure, exposure
+from sibdsl.analysis.exposure import WITNESS, Exposure, exposure
 from sibdsl.analysis.verdicts import Verdict, verdicts
 from sibdsl.analysis.witness import participant_claims
 from sibdsl.compiler import compile_text
@@ -601,19 +600,32 @@ def _check(src: str, c: Contract, found: Exposure, found_verdicts: list[Verdict]
             assert not broken(c, v, settled), f"proven assertion broken: {v.assertion.text} ({v.reason}){ctx}"
 
 
-def _reaches(c: Contract, found: Exposure, run: Run, src: str, best_total: Decimal,
-             best_payer: dict[str, Decimal]) -> None:
-    """An exact per-participant figure is reached by its own selection, settled; exact totals
-    and payer figures not reached by any ledger are counted (not failed)."""
+def _reaches(c: Contract, found: Exposure, found_verdicts: list[Verdict], run: Run, src: str,
+             best_total: Decimal, best_payer: dict[str, Decimal]) -> None:
+    """An exact per-participant figure is reached by the witness ledger the analysis gives for it
+    (its participant `WITNESS`, after any filler participants), settled here again; an exact
+    liability by the analysis's cohort witness, which also pays each payer figure called exact.
+    Every witness is itself an adversarial ledger: no settlement of it exceeds any figure.
+    Exact figures no ledger reaches are counted and printed (with no witness, none should be)."""
     for m in found.participants:
-        if m.exact and not m.unbounded and m.amount > 0 and m.selection:
-            claims = _at_best_point(c, participant_claims(c, "x", m.cohort, m.subgroup, m.selection))
-            paid = sum((d.amount for d in settle(c, claims).decisions if d.status is not Status.REJECTED),
-                       Decimal(0))
+        if m.exact and not m.unbounded and m.amount > 0:
+            assert m.witness, f"exact participant figure {m.amount} ({m.cohort}/{m.subgroup}) without a witness\n{src}"
+            settled = settle(c, m.witness)
+            paid = sum((d.amount for d in settled.decisions
+                        if d.status is not Status.REJECTED and d.participant == WITNESS), Decimal(0))
             run.exact_checked += 1
             run.ledgers += 1
+            _check(src, c, found, found_verdicts, settled, "a participant maximum's witness")
             assert paid == m.amount, (f"exact participant figure {m.amount} ({m.cohort}/{m.subgroup}) but its "
                                       f"witness {m.selection} is paid {paid}\n{src}")
+    if found.exact and found.liability is not None and found.witness:
+        settled = settle(c, found.witness)
+        run.ledgers += 1
+        _check(src, c, found, found_verdicts, settled, "the liability's witness")
+        assert settled.figures.total_money == found.liability, f"exact liability not reached by its witness\n{src}"
+        best_total = max(best_total, settled.figures.total_money)
+        for name, x in settled.figures.payer_money.items():
+            best_payer[name] = max(best_payer.get(name, Decimal(0)), x)
     if found.exact and found.liability is not None and best_total < found.liability:
         run.exact_unreached["total"] += 1
         run.unreached_examples.append(f"total: exact {found.liability}, best ledger {best_total}\n{src}")
@@ -654,7 +666,7 @@ def check_contract(src: str, run: Run, extra: int, unlimited: int, orders: int) 
             run.ledgers += 1
             assert broken(c, v, settled), f"refuted {v.assertion.text} but its witness does not break it\n{src}"
             _check(src, c, found, found_verdicts, settled, "the verdict's witness")
-    _reaches(c, found, run, src, best_total, best_payer)
+    _reaches(c, found, found_verdicts, run, src, best_total, best_payer)
     return True
 
 

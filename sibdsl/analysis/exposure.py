@@ -24,7 +24,7 @@ from decimal import ROUND_CEILING, Decimal
 from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS, Budget
 from sibdsl.analysis.participant import ParticipantMax, participant_maxima
 from sibdsl.analysis.payers import PayerMax, payer_limits, payer_maxima
-from sibdsl.analysis.witness import Best, cohort_claims, participant_claims
+from sibdsl.analysis.witness import Best, cohort_claims, filler_claims, mixed_cohort_claims, participant_claims
 from sibdsl.model.contract import Contract
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.money import HUNDRED, ZERO
@@ -59,11 +59,15 @@ class Exposure:
     stopped: str | None = None  # "the analysis stopped after 10 s", when a solve hit the time limit
     bound_reason: str = ""  # why the liability is only an upper bound ("" when exact)
     witness_participants: int | None = None  # the settled witness that reaches an exact liability
+    witness: list[Claim] = field(default_factory=list)  # that witness ledger
     payer_why: dict[str, str] = field(default_factory=dict)  # why a payer's figure once called exact is a bound
 
 
-# The largest witness ledger settled to confirm the maximum liability (about 0.5 s of
-# settlement): beyond it the liability is shown as an upper bound, never called exact.
+WITNESS = "w-participant"  # the participant of a participant maximum's witness ledger
+
+# The largest witness ledger `sibc check` settles to confirm the maximum liability (about
+# 0.2 s of settlement); `--facts` and `sibc report` go to WITNESS_CLAIMS. Beyond it the
+# liability is shown as an upper bound, never called exact.
 LIABILITY_WITNESS_CLAIMS = 20_000
 
 
@@ -71,8 +75,12 @@ def _money(x: Decimal) -> str:
     return f"{x:,.2f}"
 
 
-def exposure(contract: Contract, time_limit: float = DEFAULT_TIME_LIMIT) -> Exposure:
-    """The figures; the solver may spend at most `time_limit` seconds on this contract."""
+def exposure(contract: Contract, time_limit: float = DEFAULT_TIME_LIMIT,
+             witness_claims: int = LIABILITY_WITNESS_CLAIMS) -> Exposure:
+    """The figures; the solver may spend at most `time_limit` seconds on this contract, and the
+    liability's witness ledger may hold at most `witness_claims` claims (`sibc check` keeps
+    the default for speed; `--facts` and `sibc report`, which show the figures, allow
+    `WITNESS_CLAIMS`)."""
     budget = Budget(time_limit)
     reached: dict[str | None, set[str]] = {}
     maxima = participant_maxima(contract, budget, reached)
@@ -81,7 +89,7 @@ def exposure(contract: Contract, time_limit: float = DEFAULT_TIME_LIMIT) -> Expo
     maxima = _confirmed(contract, maxima)
     with decimal.localcontext(EXACT):
         found = _exposure(contract, maxima, reached)
-    _confirm_liability(contract, found)
+    _confirm_liability(contract, found, witness_claims)
     found.stopped = budget.words() if budget.stopped else None
     return found
 
@@ -91,14 +99,48 @@ def _paid(contract: Contract, claims: list[Claim]) -> tuple[Decimal, Settlement]
     return sum((d.amount for d in result.decisions if d.status is not Status.REJECTED), ZERO), result
 
 
+def _witness_paid(contract: Contract, m: ParticipantMax) -> tuple[Decimal, list[Claim]]:
+    """What the witness participant (`WITNESS`) of `m` is paid, and the ledger: its best
+    selection claimed alone (an indexed outcome on its first or its last payable day), or,
+    when that falls short, after other participants' claims (`filler_claims`: earlier claims up
+    to a tier's best band, paid outcomes outside a capped sub-group)."""
+    indexed = any(o.indexation is not None for o in contract.outcomes)
+    best: tuple[Decimal, list[Claim]] = (ZERO, [])
+    for late in (False, True) if indexed else (False,):
+        claims = participant_claims(contract, WITNESS, m.cohort, m.subgroup, m.selection, late=late)
+        paid = _paid(contract, claims)[0]
+        if paid > best[0] or not best[1]:
+            best = (paid, claims)
+    if best[0] >= m.amount:
+        return best
+    size = next((c.size for c in contract.cohorts if c.name == m.cohort), None)
+    fillers = filler_claims(contract, m.cohort, m.subgroup, m.selection, size, WITNESS_PARTICIPANTS)
+    if not fillers or len(fillers) + len(best[1]) > WITNESS_CLAIMS:
+        return best
+    for late in (False, True) if indexed else (False,):
+        ledger = fillers + participant_claims(contract, WITNESS, m.cohort, m.subgroup, m.selection, len(fillers), late)
+        paid = witness_pay(contract, ledger)
+        if paid > best[0]:
+            best = (paid, ledger)
+    return best
+
+
+def witness_pay(contract: Contract, ledger: list[Claim]) -> Decimal:
+    """What the engine, settling `ledger`, pays the participant `WITNESS`."""
+    result = settle(contract, ledger)
+    return sum((d.amount for d in result.decisions if d.status is not Status.REJECTED and d.participant == WITNESS),
+               ZERO)
+
+
 def _confirmed(contract: Contract, maxima: list[ParticipantMax]) -> list[ParticipantMax]:
-    """Each maximum called exact, settled: its selection, claimed by one participant, must be
+    """Each maximum called exact, settled: its selection, claimed by one participant (after
+    other participants' claims where a tier band or a sub-group share needs them), must be
     paid exactly that, else the figure is an upper bound (a payer's cap can cut a part the
     per-participant model does not see). Alike cohorts and sub-groups share one settlement. A
     selection of more than `WITNESS_CLAIMS` claims (a repeat count of 10^9) is not settled,
     so its figure is an upper bound, however sound the argument of `participant.py` for it."""
     out: list[ParticipantMax] = []
-    seen: dict[tuple[object, ...], Decimal] = {}
+    seen: dict[tuple[object, ...], tuple[Decimal, list[Claim]]] = {}
     for m in maxima:
         if not m.exact:
             out.append(m)
@@ -109,11 +151,10 @@ def _confirmed(contract: Contract, maxima: list[ParticipantMax]) -> list[Partici
             continue
         key = (m.cohort, m.subgroup, tuple(m.selection))
         if key not in seen:
-            claims = participant_claims(contract, "w-participant", m.cohort, m.subgroup, m.selection)
-            seen[key] = _paid(contract, claims)[0]
-        paid = seen[key]
+            seen[key] = _witness_paid(contract, m)
+        paid, ledger = seen[key]
         if paid == m.amount:
-            out.append(m)
+            out.append(replace(m, witness=ledger))
             continue
         out.append(replace(m, exact=False, reached=paid,
                            note="no witness ledger settled by the engine reaches it: its best selection, claimed "
@@ -139,16 +180,16 @@ def _best_of(contract: Contract, found: Exposure) -> list[Best]:
     return sorted(out, key=lambda b: b[4], reverse=True)
 
 
-def _confirm_liability(contract: Contract, found: Exposure) -> None:
+def _confirm_liability(contract: Contract, found: Exposure, witness_claims: int) -> None:
     """A liability called exact is kept exact only when a witness ledger (`cohort_claims`),
     settled by the engine, is paid exactly that in total; a payer's figure called exact only
     when the same settlement makes that payer pay exactly it. Otherwise both are bounds, with
     the reason."""
-    _witness_liability(contract, found)
+    _witness_liability(contract, found, witness_claims)
     _binding_points(found)
 
 
-def _witness_liability(contract: Contract, found: Exposure) -> None:
+def _witness_liability(contract: Contract, found: Exposure, witness_claims: int) -> None:
     """Settle a ledger of the best-paid participants that should reach the liability (set by
     the participants, the contract cap or the payers' maxima; the period and year caps are
     not tried: a witness would have to fill every period). Reached: the liability is exact,
@@ -165,20 +206,24 @@ def _witness_liability(contract: Contract, found: Exposure) -> None:
         _payers_bound(found, found.bound_reason or "the maximum liability it is built on is an upper bound")
         return
     target = None if found.set_by.startswith("the participants") else found.liability
-    built = cohort_claims(contract, _best_of(contract, found), target, LIABILITY_WITNESS_CLAIMS,
+    built = cohort_claims(contract, _best_of(contract, found), target, witness_claims,
                           WITNESS_PARTICIPANTS)
     result = settle(contract, built[0]) if built is not None else None
+    if target is not None and (result is None or result.figures.total_money != found.liability):
+        mixed = _mixed_witness(contract, found, target, witness_claims)  # sub-groups in turn, grown until the cap is reached
+        if mixed is not None:
+            built, result = mixed
     if built is None or result is None or result.figures.total_money != found.liability:
         if claimed or not found.bound_reason:
             found.bound_reason = (
-                f"no witness ledger of at most {LIABILITY_WITNESS_CLAIMS:,} claims and {WITNESS_PARTICIPANTS:,} "
+                f"no witness ledger of at most {witness_claims:,} claims and {WITNESS_PARTICIPANTS:,} "
                 "participants (the most the analysis settles) reaches it" if built is None or result is None else
                 f"a witness of {built[1]:,} participants who each claim their best selection, settled by the "
                 f"engine, is paid {cur} {_money(result.figures.total_money)} only")
         found.exact = False
         _payers_bound(found, found.bound_reason)
         return
-    found.exact, found.bound_reason, found.witness_participants = True, "", built[1]
+    found.exact, found.bound_reason, found.witness_participants, found.witness = True, "", built[1], built[0]
     for name, pm in list(found.payer_bounds.items()):
         got = result.figures.payer_money.get(name, ZERO)
         if pm.most is not None and got == pm.most:  # a sound bound that a settled ledger reaches
@@ -189,15 +234,57 @@ def _witness_liability(contract: Contract, found: Exposure) -> None:
             found.payer_why[name] = f"the witness that reaches the maximum liability makes it pay {cur} {_money(got)}"
 
 
+def _mixed_witness(contract: Contract, found: Exposure, target: Decimal,
+                   witness_claims: int) -> tuple[tuple[list[Claim], int], Settlement] | None:
+    """A witness of participants from every cohort and sub-group in turn (each with its best
+    selection), grown until the settled total reaches `target` (a cap; paying in part, the total
+    then equals it): for a sub-group share cap, which rejects a ledger of one sub-group, and for
+    tier bands that pay their best price only after earlier outcomes. None if not reached
+    within the witness limits (a few tries)."""
+    sizes = {c.name: c.size for c in contract.cohorts}
+
+    def worth(m: ParticipantMax) -> Decimal:
+        return m.amount if m.exact else (m.reached or ZERO)
+
+    usable = sorted((m for m in found.participants if not m.unbounded and worth(m) > 0), key=lambda m: -worth(m))
+    if not usable:
+        return None
+    groups = [(m.cohort, m.subgroup, sizes.get(m.cohort) if m.cohort is not None else None, m.selection)
+              for m in usable]
+    with decimal.localcontext(EXACT):
+        mean = sum((worth(m) for m in usable), ZERO) / len(usable)
+        people = int((target / mean).to_integral_value(ROUND_CEILING))
+    for _ in range(4):
+        if people > WITNESS_PARTICIPANTS:
+            return None
+        claims = mixed_cohort_claims(contract, groups, people, witness_claims)
+        if claims is None:
+            return None
+        result = settle(contract, claims)
+        total = result.figures.total_money
+        if total >= target:
+            return (claims, people), result
+        if total <= 0:
+            return None
+        with decimal.localcontext(EXACT):
+            people = int((people * target / total * Decimal("1.1")).to_integral_value(ROUND_CEILING)) + 1
+    return None
+
+
 def _binding_points(found: Exposure) -> None:
     """"binds once N participants reach their maximum" only where the settled witness of N
-    such participants reached the contract cap; otherwise the plain words."""
+    such participants reached the contract cap; where a witness of participants of every
+    sub-group in turn reached it, that witness; otherwise the plain words."""
     for c in found.caps:
         if c.scope != "contract" or not c.when.startswith("binds once ") or "participants reach" not in c.when:
             continue
         n = int(c.when.split()[2].replace(",", ""))
-        if not (found.exact and found.set_by == "the contract cap" and found.witness_participants == n):
-            c.when = "binds once payments reach it"
+        if found.exact and found.set_by == "the contract cap" and found.witness_participants == n:
+            continue
+        c.when = "binds once payments reach it"
+        if found.exact and found.set_by == "the contract cap" and found.witness_participants:
+            c.when = (f"binds: a witness of {found.witness_participants:,} participants of every sub-group in "
+                      "turn, settled by the engine, reaches it")
 
 
 def _payers_bound(found: Exposure, why: str) -> None:

@@ -49,6 +49,7 @@ from sibdsl.semantics import ir
 from sibdsl.semantics.calendar import add_duration
 from sibdsl.settlement.money import HUNDRED, ONE, ZERO, round_money
 from sibdsl.settlement.plan import whole_months
+from sibdsl.settlement.records import Claim
 
 TRUSTED = 2**40  # largest objective of the scaled model whose optimum HiGHS is trusted with
 FLOAT_EXACT = 2**53  # above this the model's integers are not all doubles: HiGHS is not called
@@ -70,6 +71,7 @@ class ParticipantMax:
     note: str = ""  # why the amount is only an upper bound
     worth: Decimal | None = None  # an upper bound on the outcomes' worth without the participant cap
     repeats: bool = False  # an outcome repeats with no limit of its own: only a cap on a total stops it
+    witness: list[Claim] = field(default_factory=list)  # exact: the settled ledger whose WITNESS participant is paid it
 
 
 def best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_subgroup: bool = False

@@ -13,8 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT
-from sibdsl.analysis.exposure import Exposure, exposure
+from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, WITNESS_CLAIMS
+from sibdsl.analysis.exposure import LIABILITY_WITNESS_CLAIMS, Exposure, exposure
 from sibdsl.analysis.verdicts import Verdict, verdicts
 from sibdsl.compiler import CompileResult
 from sibdsl.core.diagnostics import Diagnostic, DiagnosticSink
@@ -22,10 +22,12 @@ from sibdsl.core.source import Span
 from sibdsl.model.contract import Cap, Contract
 
 
-def analyse(result: CompileResult, time_limit: float = DEFAULT_TIME_LIMIT
+def analyse(result: CompileResult, time_limit: float = DEFAULT_TIME_LIMIT, shown: bool = False
             ) -> tuple[Contract | None, Exposure | None, list[Verdict]]:
     """The figures and verdicts of one compiled contract; the solver stops after `time_limit`
-    seconds, leaving upper bounds and unknown verdicts ("the analysis stopped after 10 s")."""
+    seconds, leaving upper bounds and unknown verdicts ("the analysis stopped after 10 s").
+    `shown`: the figures are shown (`--facts`, `sibc report`), so the liability's witness may
+    be as large as any witness (`WITNESS_CLAIMS`), not only `LIABILITY_WITNESS_CLAIMS`."""
     from sibdsl.model.lower import lower
 
     model, spans = result.model, result.spans
@@ -34,7 +36,7 @@ def analyse(result: CompileResult, time_limit: float = DEFAULT_TIME_LIMIT
         result.model, result.spans = model, spans
     if model is None:
         return None, None, []
-    found = exposure(model, time_limit)
+    found = exposure(model, time_limit, WITNESS_CLAIMS if shown else LIABILITY_WITNESS_CLAIMS)
     return model, found, verdicts(model, found)
 
 

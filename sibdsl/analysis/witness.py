@@ -9,6 +9,10 @@ limit after a prerequisite): later repeats share that day (claim ids keep them i
 so a long run of repeats neither leaves the term nor overflows the calendar. The callers
 keep witnesses small (`budget.WITNESS_CLAIMS`).
 
+`filler_claims` builds the other participants' claims that must come first for a witness to
+reach its best: earlier claims of a tiered outcome up to its best-priced band, paid outcomes
+outside a sub-group whose share is capped.
+
 `cohort_claims` builds a ledger for many participants (each claiming its cohort's best
 selection, up to the cohort sizes) that `exposure.py` settles to confirm that the maximum
 liability is reached, before calling it exact.
@@ -26,7 +30,9 @@ from sibdsl.settlement.records import Claim
 
 
 def participant_claims(contract: Contract, participant: str, cohort: str | None, subgroup: str | None,
-                       selection: list[tuple[str, int]], first_id: int = 0) -> list[Claim]:
+                       selection: list[tuple[str, int]], first_id: int = 0, late: bool = False) -> list[Claim]:
+    """`late`: an indexed outcome that no other outcome of the selection follows is claimed on
+    its last payable day (where indexation has risen most), not its first."""
     header = contract.header
     spec = next((c for c in contract.cohorts if c.name == cohort), None)
     start = spec.referral_start if spec and spec.referral_start else header.term_start
@@ -71,10 +77,13 @@ def participant_claims(contract: Contract, participant: str, cohort: str | None,
             return None
         return max(tariff.points, key=lambda p: (p.percent, -p.at)).at
 
+    followed = {p.outcome for name in times for p in by_name[name].prerequisites}
     claims = []
     n = first_id
     for name in sorted(times, key=lambda k: (first(k), level(k), k)):
         day, end = first(name), last(name)
+        if late and by_name[name].indexation is not None and name not in followed:
+            day = max(day, end - timedelta(days=times[name] - 1))
         spread = (end - day).days
         for k in range(times[name]):
             n += 1  # zero-padded ids: settlement orders same-day claims by id
@@ -122,3 +131,87 @@ def cohort_claims(contract: Contract, best_of: list[Best], target: Decimal | Non
             n += 1
             claims += participant_claims(contract, f"w{n}", cohort, subgroup, selection, len(claims))
     return claims, n
+
+
+def filler_claims(contract: Contract, cohort: str | None, subgroup: str | None, selection: list[tuple[str, int]],
+                  size: int | None, max_participants: int) -> list[Claim]:
+    """Claims of other participants, settled before a witness's own, that put the witness where
+    its best selection is paid in full: enough earlier claims of each tiered outcome in the
+    selection to reach its best-priced band, and, under a share cap on the witness's sub-group,
+    enough paid outcomes outside it to keep the share. The fillers are in the witness's cohort,
+    in no sub-group, each claiming a tiered outcome (with its prerequisites) or the cheapest
+    outcome that needs none. Empty when no filler is needed or the cohort has no room for them."""
+    by_name = {o.name: o for o in contract.outcomes}
+    fills: dict[str, int] = {}  # tiered outcome -> claims needed before the witness's first
+    for name, _ in selection:
+        bands = by_name[name].tariff.bands
+        if bands:
+            best = max(bands, key=lambda b: (b.price, -b.first))
+            if best.first > 1:
+                fills[name] = best.first - 1
+    claimed = sum(times for _, times in selection)
+    share = min((c.limit for c in contract.caps if c.scope == "subgroup" and c.measure == "share"
+                 and subgroup is not None and c.target == subgroup and c.limit > 0), default=None)
+    others = 0  # paid outcomes outside the sub-group the share needs
+    if share is not None and share < 100:
+        others = int((claimed * 100 / share).to_integral_value(ROUND_CEILING))
+    people = max([others, *fills.values()], default=0)
+    room = (size - 1) if size is not None else max_participants - 1
+    if people == 0 or people > min(room, max_participants - 1):
+        return []
+    plain = min((o for o in contract.outcomes if not o.prerequisites and o.tariff.kind != "cohort_level"),
+                key=lambda o: (o.tariff.price or Decimal(0), o.name), default=None)
+    claims: list[Claim] = []
+    for k in range(people):
+        chosen: dict[str, int] = {}
+        for name, needed in fills.items():
+            if k < needed:
+                for step in _ladder(contract, name):
+                    chosen[step] = 1
+        if not chosen and plain is not None:
+            chosen[plain.name] = 1
+        claims += participant_claims(contract, f"filler{k + 1}", cohort, None, list(chosen.items()), len(claims))
+    return claims
+
+
+def _ladder(contract: Contract, name: str) -> list[str]:
+    """The outcome and every prerequisite it needs, prerequisites first."""
+    by_name = {o.name: o for o in contract.outcomes}
+    out: list[str] = []
+    stack = [name]
+    while stack:
+        current = stack.pop()
+        if current in out:
+            continue
+        out.insert(0, current)
+        stack += [p.outcome for p in by_name[current].prerequisites]
+    return out
+
+
+Group = tuple[str | None, str | None, int | None, list[tuple[str, int]]]  # cohort, sub-group, size, selection
+
+
+def mixed_cohort_claims(contract: Contract, groups: list[Group], people: int, max_claims: int) -> list[Claim] | None:
+    """A ledger of `people` participants spread over `groups`: each cohort filled up to its size
+    in the order given, its participants taking its sub-groups' best selections in turn (so no
+    one sub-group's share of the paid outcomes runs far ahead, and later participants pass the
+    tier bands the earlier ones fill). None when it would take more than `max_claims` claims or
+    the cohorts cannot hold `people` participants."""
+    by_cohort: dict[str | None, list[Group]] = {}
+    for g in groups:
+        by_cohort.setdefault(g[0], []).append(g)
+    claims: list[Claim] = []
+    left, n = people, 0
+    for cohort, members in by_cohort.items():
+        size = members[0][2]
+        take = left if size is None else min(left, size)
+        for k in range(take):
+            _, subgroup, _, selection = members[k % len(members)]
+            if len(claims) + sum(t for _, t in selection) > max_claims:
+                return None
+            n += 1
+            claims += participant_claims(contract, f"w{n}", cohort, subgroup, selection, len(claims))
+        left -= take
+        if left == 0:
+            return claims
+    return None

@@ -252,7 +252,7 @@ def _analyse_and_search(result: Any, figures: dict[str, Any], facts: bool, analy
             verdict_diagnostics,
         )
 
-        model, exposure_, found_verdicts = analyse(result, time_limit=time_limit)
+        model, exposure_, found_verdicts = analyse(result, time_limit=time_limit, shown=facts)
         if model is not None and exposure_ is not None:
             if analysis:
                 result.diagnostics.extend(verdict_diagnostics(result, model, found_verdicts,
@@ -363,7 +363,7 @@ def report(file: str, as_markdown: bool, output: str | None, time_limit: float) 
         for d in result.diagnostics:
             click.echo(render(d, result.source, colour), err=True, color=colour)
         sys.exit(EXIT_ERRORS)
-    model, found, found_verdicts = analyse(result, time_limit=time_limit)
+    model, found, found_verdicts = analyse(result, time_limit=time_limit, shown=True)
     assert model is not None and found is not None
     # the warnings `sibc check --no-search` gives: the compiler's, the tranches', refuted assertions
     found_diagnostics = [*result.diagnostics, *tranche_diagnostics(result, found),
