@@ -42,7 +42,9 @@ from decimal import Decimal
 
 import pytest
 
-from sibdsl.analysis.exposure import WITNESS, Exposure, exposure
+from sibdsl.analysis.budget import WITNESS_CLAIMS
+from sibdsl.analysis.exposure import LIABILITY_WITNESS_CLAIMS, WITNESS, Exposure, exposure
+from sibdsl.analysis.periods import most_in_a_period
 from sibdsl.analysis.verdicts import Verdict, verdicts
 from sibdsl.analysis.witness import participant_claims
 from sibdsl.compiler import compile_text
@@ -595,6 +597,10 @@ def _check(src: str, c: Contract, found: Exposure, found_verdicts: list[Verdict]
         if m is not None and not m.unbounded:
             assert paid <= m.amount, \
                 f"participant {pid} ({who.cohort}/{who.subgroup}) paid {paid} > its group's most {m.amount}{ctx}"
+    if found.period is not None and found.period.most is not None:
+        in_one = most_in_a_period(settled)
+        assert in_one <= found.period.most, \
+            f"one period paid {in_one} > the most in a period {found.period.most} ({found.period.set_by}){ctx}"
     for v in found_verdicts:
         if v.status == "proven":
             assert not broken(c, v, settled), f"proven assertion broken: {v.assertion.text} ({v.reason}){ctx}"
@@ -626,6 +632,12 @@ def _reaches(c: Contract, found: Exposure, found_verdicts: list[Verdict], run: R
         best_total = max(best_total, settled.figures.total_money)
         for name, x in settled.figures.payer_money.items():
             best_payer[name] = max(best_payer.get(name, Decimal(0)), x)
+    if found.period is not None and found.period.witness:
+        settled = settle(c, found.period.witness)
+        run.ledgers += 1
+        _check(src, c, found, found_verdicts, settled, "the period figure's witness")
+        assert most_in_a_period(settled) == found.period.reached
+        assert not found.period.exact or found.period.reached == found.period.most
     if found.exact and found.liability is not None and best_total < found.liability:
         run.exact_unreached["total"] += 1
         run.unreached_examples.append(f"total: exact {found.liability}, best ledger {best_total}\n{src}")
@@ -649,7 +661,9 @@ def check_contract(src: str, run: Run, extra: int, unlimited: int, orders: int) 
         return False
     run.contracts += 1
     run.coverage.update(constructs(c))
-    found = exposure(c)
+    # half the contracts as `sibc check` analyses them, half as --facts and the report do
+    # (larger liability witnesses, a witness for the most paid in one period)
+    found = exposure(c, witness_claims=WITNESS_CLAIMS if rng.random() < 0.5 else LIABILITY_WITNESS_CLAIMS)
     found_verdicts = verdicts(c, found)
     run.verdicts.update(v.status for v in found_verdicts)
     best_total, best_payer = Decimal(0), defaultdict[str, Decimal](Decimal)

@@ -24,6 +24,7 @@ from decimal import ROUND_CEILING, Decimal
 from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS, Budget
 from sibdsl.analysis.participant import ParticipantMax, participant_maxima
 from sibdsl.analysis.payers import PayerMax, payer_limits, payer_maxima
+from sibdsl.analysis.periods import PeriodMax, period_maximum
 from sibdsl.analysis.witness import Best, cohort_claims, filler_claims, mixed_cohort_claims, participant_claims
 from sibdsl.model.contract import Contract
 from sibdsl.settlement.engine import Settlement, settle
@@ -60,6 +61,7 @@ class Exposure:
     bound_reason: str = ""  # why the liability is only an upper bound ("" when exact)
     witness_participants: int | None = None  # the settled witness that reaches an exact liability
     witness: list[Claim] = field(default_factory=list)  # that witness ledger
+    period: PeriodMax | None = None  # the most paid in one settlement period
     payer_why: dict[str, str] = field(default_factory=dict)  # why a payer's figure once called exact is a bound
 
 
@@ -90,8 +92,19 @@ def exposure(contract: Contract, time_limit: float = DEFAULT_TIME_LIMIT,
     with decimal.localcontext(EXACT):
         found = _exposure(contract, maxima, reached)
     _confirm_liability(contract, found, witness_claims)
+    # the period's witness is settled only where it is shown or an assertion is about a period
+    wanted = witness_claims >= WITNESS_CLAIMS or any(a.kind == "period_max" for a in contract.assertions)
+    found.period = period_maximum(contract, found.liability, _why_bound(found), found.set_by, found.participants,
+                                  witness_claims if wanted else 0)
     found.stopped = budget.words() if budget.stopped else None
     return found
+
+
+def _why_bound(found: Exposure) -> str:
+    """Why the maximum liability is only a bound ("" when exact)."""
+    if found.exact:
+        return ""
+    return found.bound_reason or (found.notes[0].split(": ", 1)[1] if found.notes else "an upper bound")
 
 
 def _paid(contract: Contract, claims: list[Claim]) -> tuple[Decimal, Settlement]:

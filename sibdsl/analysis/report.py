@@ -135,6 +135,15 @@ def _liability_why(found: Exposure) -> str | None:
                                   "no witness ledger settled by the engine reaches it")
 
 
+def _period_text(model: Contract, found: Exposure) -> str:
+    pm = found.period
+    if pm is None or pm.most is None:
+        return f"no limit: {found.set_by}"
+    if pm.exact:
+        return f"{_m(model, pm.most)}, set by {pm.set_by}"
+    return f"at most {_m(model, pm.most)}, set by {pm.set_by} (an upper bound: {pm.bound})"
+
+
 def _liability_text(model: Contract, found: Exposure) -> str:
     if found.liability is None:
         return f"no limit: {found.set_by}"
@@ -169,6 +178,7 @@ def facts_lines(model: Contract, found: Exposure) -> list[str]:
     lines.append(f"maximum liability: {_liability_text(model, found)}")
     for name, value in found.bounds:
         lines.append(f"  limit: {name}: {_m(model, value)}")
+    lines.append(f"most paid in one settlement period: {_period_text(model, found)}")
     lines.append("most each payer can owe:")
     for payer in found.payers:
         lines.append(f"  {payer}: {_payer_text(model, found, payer)}")
@@ -210,6 +220,10 @@ def facts_json(model: Contract, found: Exposure, found_verdicts: list[Verdict]) 
         "liability_exact": found.exact and found.liability is not None,
         "liability_bound": _liability_why(found) if found.liability is not None else f"no limit: {found.set_by}",
         "liability_witness_participants": found.witness_participants,
+        "period_max": None if found.period is None else {
+            "amount": s(found.period.most), "set_by": found.period.set_by,
+            "exact": found.period.exact, "bound": None if found.period.exact else found.period.bound,
+            "reached": s(found.period.reached) if found.period.witness else None},
         "limits": [{"limit": n, "amount": s(v), "exact": limit_bound(n, v) is None, "bound": limit_bound(n, v)}
                    for n, v in found.bounds],
         "payers": {p: {"max": s(most), "why": why, "exact": _payer_why(found, p) is None and most is not None,
@@ -246,6 +260,7 @@ def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdi
     lines.append(f"- **The most one participant can be paid: {_most_text(model, found)}**")
     lines += [f"  - {line}" for line in _participant_lines(model, found)]
     lines.append(f"- **Maximum liability: {_liability_text(model, found)}**")
+    lines.append(f"- Most paid in one settlement period: {_period_text(model, found)}")
     lines += ["", "## Who pays", "", "| payer | share | most it can owe | set by |", "|---|---:|---:|---|"]
     for p in model.payers:
         most, why = found.payers[p.name]

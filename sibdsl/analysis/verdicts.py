@@ -165,13 +165,30 @@ def _one(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdi
     if a.kind == "tranche_order":
         return _order(contract, index, a)
     if a.kind == "period_max":
-        period_cap = next((c for c in contract.caps if c.scope == "period"), None)
-        if period_cap is not None and period_cap.limit <= value:
-            return Verdict(index, a, "proven", f"the cap per period is {_m(contract, period_cap.limit)}")
-        if found.liability is not None and found.liability <= value:
-            return Verdict(index, a, "proven", f"even the whole maximum liability is {_m(contract, found.liability)}"
-                           + _bounded(found, "liability"))
-    return Verdict(index, a, "unknown", "a limit per period or a sub-group's share depends on when claims come")
+        return _period(contract, found, index, a)
+    return Verdict(index, a, "unknown", "a sub-group's share depends on when claims come")
+
+
+def _period(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdict:
+    """Proven from the most paid in one period (`periods.py`: the cap per period or the whole
+    maximum liability); refuted when that figure's witness, settled, pays more in one period."""
+    from sibdsl.analysis.periods import most_in_a_period
+
+    value = a.value or ZERO
+    pm = found.period
+    if pm is not None and pm.most is not None and pm.most <= value:
+        if pm.set_by == "the cap per period":
+            return Verdict(index, a, "proven", f"the cap per period is {_m(contract, pm.most)}")
+        return Verdict(index, a, "proven", f"even the whole maximum liability is {_m(contract, pm.most)}"
+                       + _bounded(found, "liability"))
+    if pm is not None and pm.witness and pm.reached > value:
+        settled = settle(contract, pm.witness)
+        if most_in_a_period(settled) > value:
+            people = len({c.participant for c in pm.witness})
+            return Verdict(index, a, "refuted", f"{people:,} participants who all start on one day are paid "
+                           f"{_m(contract, pm.reached)} in one period", pm.witness, settled.decisions)
+    return Verdict(index, a, "unknown", "a limit per period depends on when claims come",
+                   candidate=pm.witness if pm is not None else [])
 
 
 def _order(contract: Contract, index: int, a: Assertion) -> Verdict:

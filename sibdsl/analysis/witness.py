@@ -200,6 +200,9 @@ def mixed_cohort_claims(contract: Contract, groups: list[Group], people: int, ma
     by_cohort: dict[str | None, list[Group]] = {}
     for g in groups:
         by_cohort.setdefault(g[0], []).append(g)
+    sizes = [members[0][2] for members in by_cohort.values()]
+    if all(n is not None for n in sizes) and sum(n for n in sizes if n is not None) < people:
+        return None  # the cohorts cannot hold them
     claims: list[Claim] = []
     left, n = people, 0
     for cohort, members in by_cohort.items():
