@@ -3,6 +3,9 @@
 Public API (json-module style):
     load(path) / loads(text)    -> the compiled `Contract` model, or raise `ContractError`
     compile_file / compile_text -> `CompileResult` with every diagnostic, never raises
+    check_file / check_text     -> `CheckRun`: what `sibc check` reports (compile, analysis,
+                                   property search), never raises; `.to_json()` is exactly
+                                   what `sibc check --format json` prints
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sibdsl.compiler import CompileResult
+    from sibdsl.driver import CheckOptions, CheckRun
     from sibdsl.model.contract import Contract
 
 
@@ -55,3 +61,18 @@ def compile_text(text: str, name: str = "<string>") -> CompileResult:
     from sibdsl import compiler
 
     return compiler.compile_text(text, name)
+
+
+def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckRun:
+    """Check one contract file as `sibc check` does (`options`: `sibdsl.driver.CheckOptions`;
+    by default analysis and search on, seed 0, and no CSV files written)."""
+    from sibdsl import driver
+
+    return driver.check_file(path, options or driver.CheckOptions())
+
+
+def check_text(text: str, name: str = "<string>", options: CheckOptions | None = None) -> CheckRun:
+    """Check the text of one contract as `sibc check` does."""
+    from sibdsl import driver
+
+    return driver.check_text(text, name, options or driver.CheckOptions())

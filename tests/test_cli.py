@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sibdsl.cli import main as cli_main
 from sibdsl.cli.main import cli
 
 GOOD = """contract "Small" version 1
@@ -134,7 +133,9 @@ def test_internal_error_exits_3(runner: CliRunner, tmp_path: Path, monkeypatch: 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(cli_main, "_compile_one", boom)
+    import sibdsl.driver
+
+    monkeypatch.setattr(sibdsl.driver, "compile_file", boom)
     result = runner.invoke(cli, ["check", str(write(tmp_path, "good.sib", GOOD))])
     assert result.exit_code == 3
     assert "internal error" in result.output and "bug in sibc" in result.output

@@ -102,20 +102,6 @@ class IsoDate(click.DateTime):
         return super().convert(value, param, ctx)
 
 
-def _collect(paths: tuple[str, ...]) -> list[str]:
-    files: list[str] = []
-    for raw in paths:
-        p = Path(raw)
-        if raw != "-" and p.is_dir():
-            found = sorted(str(f) for f in p.rglob("*.sib") if f.is_file())
-            if not found:
-                raise click.UsageError(f"no .sib files in directory {raw}")
-            files += found
-        else:
-            files.append(raw)
-    return files
-
-
 def _compile_one(name: str, max_size: int, build_model: bool = True) -> Any:
     from sibdsl.compiler import compile_bytes, compile_file
 
@@ -165,111 +151,34 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: 
     bounded search over generated ledgers; --no-search skips it): a broken guarantee or
     assertion prints the smallest ledger that breaks it and writes it as CSV.
     """
-    from sibdsl.core.diagnostics import Severity, is_problem
+    from sibdsl.driver import CheckOptions, NoContracts, check_paths
 
-    results = []
-    for name in _collect(paths):
-        try:
-            results.append(_compile_one(name, max_size, build_model=False))
-        except Exception as exc:  # a bug in sibc: reported in the chosen format, exit code 3
-            results.append(_internal_error(name, exc))
-    figures: dict[str, Any] = {}
-    for result in results:
-        if result.resolved is None or not result.ok:
-            continue
-        try:
-            _analyse_and_search(result, figures, facts, analysis, search, seed, examples, counterexample_dir,
-                                time_limit)
-        except Exception as exc:
-            result.diagnostics.append(_internal_error(result.name, exc).diagnostics[0])
-    internal = any(d.code == INTERNAL_CODE for r in results for d in r.diagnostics)
-    for result in results:
-        result.diagnostics.sort(key=lambda d: (d.span.line, d.span.column, d.code))
-        if quiet:  # only problems: a note that an assertion is proven is not one
-            result.diagnostics = [d for d in result.diagnostics if is_problem(d)]
-    errors = sum(1 for r in results for d in r.diagnostics if d.severity is Severity.ERROR)
-    warnings = sum(1 for r in results for d in r.diagnostics if d.severity is Severity.WARNING)
+    options = CheckOptions(analysis=analysis, search=search, facts=facts, seed=seed, examples=examples,
+                           time_limit=time_limit, counterexample_dir=Path(counterexample_dir), max_size=max_size,
+                           quiet=quiet)
+    stdin = sys.stdin.buffer.read(max_size + 1) if "-" in paths else None
+    try:
+        run = check_paths(paths, options, stdin)
+    except NoContracts as exc:
+        raise click.UsageError(str(exc)) from None
     if fmt == "text":
         from sibdsl.report.human import render, summary
 
         colour = _colour(sys.stdout, color)
-        for result in results:
-            for d in result.diagnostics:
-                click.echo(render(d, result.source, colour), color=colour)
+        for checked in run.files:
+            for d in checked.diagnostics:
+                click.echo(render(d, checked.result.source, colour), color=colour)
                 click.echo("")
-            if result.name in figures:
-                click.echo(f"{result.name}: figures of the analysis (a figure that is only an upper bound says so)")
-                for line in figures[result.name][0]:
+            if checked.facts_lines is not None:
+                click.echo(f"{checked.name}: figures of the analysis (a figure that is only an upper bound says so)")
+                for line in checked.facts_lines:
                     click.echo(f"  {line}")
                 click.echo("")
         if not quiet:
-            click.echo(summary(errors, warnings, len(results), colour), color=colour)
+            click.echo(summary(run.errors, run.warnings, len(run.files), colour), color=colour)
     else:
-        from sibdsl.report.machine import to_json, to_sarif
-
-        files = [(r.name, r.diagnostics) for r in results]
-        doc = to_json(files) if fmt == "json" else to_sarif(files)
-        if fmt == "json" and figures:
-            doc["facts"] = {name: value[1] for name, value in figures.items()}
-        click.echo(json.dumps(doc, indent=2))
-    if internal:
-        sys.exit(EXIT_INTERNAL)
-    failed = errors > 0 or (strict and warnings > 0)
-    sys.exit(EXIT_ERRORS if failed else EXIT_OK)
-
-
-INTERNAL_CODE = "SIB999"
-INTERNAL_HINT = "this is a bug in sibc, not in your contract; please report it with the file that caused it"
-
-
-def _internal_error(name: str, exc: Exception) -> Any:
-    """A result holding one SIB999 diagnostic: the bug, said plainly, without a traceback
-    (SIBC_DEBUG=1 prints the traceback on standard error)."""
-    from sibdsl.compiler import CompileResult
-    from sibdsl.core.diagnostics import DiagnosticSink
-    from sibdsl.core.source import NO_SPAN
-
-    if os.environ.get("SIBC_DEBUG"):
-        traceback.print_exception(exc)
-    sink = DiagnosticSink(name)
-    sink.add(INTERNAL_CODE, f"internal error in sibc: {type(exc).__name__}: {exc}", NO_SPAN, hint=INTERNAL_HINT)
-    return CompileResult(name, diagnostics=sink.sorted())
-
-
-def _analyse_and_search(result: Any, figures: dict[str, Any], facts: bool, analysis: bool, search: bool,
-                        seed: int, examples: int, counterexample_dir: str, time_limit: float = 10.0) -> None:
-    """The exact analysis (verdicts, figures) and the property search of one error-free contract."""
-    refuted: set[int] = set()
-    aim: set[int] | None = None  # the assertions the search climbs toward: all, unless the analysis decided some
-    seeds: list[list[Any]] = []  # the analysis's candidate witnesses, tried by the search first
-    conditional = any(t.conditions for t in result.resolved.tranches)
-    if facts or (analysis and (result.resolved.assertions or conditional)):
-        from sibdsl.analysis.report import (
-            analyse,
-            facts_json,
-            facts_lines,
-            tranche_diagnostics,
-            verdict_diagnostics,
-        )
-
-        model, exposure_, found_verdicts = analyse(result, time_limit=time_limit, shown=facts)
-        if model is not None and exposure_ is not None:
-            if analysis:
-                result.diagnostics.extend(verdict_diagnostics(result, model, found_verdicts,
-                                                              Path(counterexample_dir), searched=search))
-                result.diagnostics.extend(tranche_diagnostics(result, exposure_))
-                refuted = {v.index for v in found_verdicts if v.status == "refuted"}
-                aim = {v.index for v in found_verdicts if v.status == "unknown"}
-                seeds = [v.candidate for v in found_verdicts if v.status == "unknown" and v.candidate]
-            if facts:
-                figures[result.name] = (facts_lines(model, exposure_),
-                                        facts_json(model, exposure_, found_verdicts))
-    if search:
-        from sibdsl.search.report import run_search
-
-        _, found = run_search(result, seed, examples, Path(counterexample_dir), seeds=seeds, aim=aim)
-        result.diagnostics.extend(d for d in found if not (
-            d.code == "SIB711" and any(result.spans.get(("assertions", i)) == d.span for i in refuted)))
+        click.echo(json.dumps(run.to_json() if fmt == "json" else run.to_sarif(), indent=2))
+    sys.exit(run.exit_code(strict))
 
 
 @cli.command(name="compile", epilog=EXIT_CODES_HELP)
