@@ -113,9 +113,21 @@ def test_a_scaled_outcomes_witness_is_measured_at_its_best_point() -> None:
     assert found.exact and found.liability == Decimal(2000) and found.witness_participants == 5
 
 
+# parts rounded to GBP 1 (30% of GBP 105 is 31.50) beside a's cap: b's figure is a bound
+ROUNDED_PARTS = """contract "rounded parts" version 1
+currency GBP
+term 2015-01-01 to 2017-12-31
+rounding half up to GBP 1
+payer a "A" pays 30%, at most GBP 100
+payer b "B" pays 70%
+outcome x "X" pays GBP 105
+cap contract GBP 1,000
+"""
+
+
 def test_payer_figures_carry_exact_and_bound_in_json_and_show_bounds_as_bounds(tmp_path: Path) -> None:
     """Was: `payers[...]` held only max and why; --facts printed 'b: GBP 900.00 (...)'."""
-    path = write(tmp_path, PAYER_AFTER_CAP)
+    path = write(tmp_path, ROUNDED_PARTS)
     doc = facts(path)
     payers = doc["payers"]
     assert isinstance(payers, dict)
@@ -125,7 +137,7 @@ def test_payer_figures_carry_exact_and_bound_in_json_and_show_bounds_as_bounds(t
     b_line = next(line for line in out.splitlines() if line.strip().startswith("b: "))
     assert b_line.strip().startswith("b: at most GBP ") and "an upper bound" in b_line
     report = CliRunner().invoke(cli, ["report", "--markdown", str(path)]).output
-    assert "| B (b) | 50% | at most GBP " in report
+    assert "| B (b) | 70% | at most GBP " in report
 
 
 def test_every_figure_in_the_json_says_exact_or_why_it_is_a_bound() -> None:

@@ -189,8 +189,9 @@ def test_ledgers_around_a_candidate_witness_copy_it_for_fresh_participants() -> 
 def test_check_aims_the_search_at_undecided_assertions_with_the_analysis_candidates(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`sibc check` leaves proven assertions out of the climbing and hands the search the
-    ledgers the analysis tried: here b's figure is a bound (GBP 1,000) above the true most
-    (GBP 893.75), so 'at most GBP 950' is undecided and its 20-participant candidate goes in."""
+    ledgers the analysis tried: with parts rounded to GBP 1 beside a's cap, b's figure is a
+    bound (GBP 1,000) above what b can pay (about GBP 900), so 'at most GBP 950' is undecided
+    and the analysis's 13-participant candidate goes in."""
     import sibdsl.search.report as search_report
 
     calls: list[dict[str, object]] = []
@@ -201,7 +202,17 @@ def test_check_aims_the_search_at_undecided_assertions_with_the_analysis_candida
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(search_report, "run_search", spy)
-    text = PAYER_AFTER_CAP.replace("GBP 500", "GBP 950") + "assert total payments are at most GBP 1,000\n"
+    text = """contract "rounded parts" version 1
+currency GBP
+term 2015-01-01 to 2017-12-31
+rounding half up to GBP 1
+payer a "A" pays 30%, at most GBP 100
+payer b "B" pays 70%
+outcome x "X" pays GBP 105
+cap contract GBP 1,000
+assert payer b pays at most GBP 950
+assert total payments are at most GBP 1,000
+"""
     path = tmp_path / "c.sib"
     path.write_text(text, encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(path), "--counterexample-dir", str(tmp_path / "cx")])
@@ -210,6 +221,6 @@ def test_check_aims_the_search_at_undecided_assertions_with_the_analysis_candida
     (kwargs,) = calls
     assert kwargs["aim"] == {0}  # the total is proven: no climbing toward it
     seeds = kwargs["seeds"]
-    assert isinstance(seeds, list) and len(seeds) == 1 and len({c.participant for c in seeds[0]}) == 20
+    assert isinstance(seeds, list) and len(seeds) == 1 and len({c.participant for c in seeds[0]}) == 13
     CliRunner().invoke(cli, ["check", "--no-analysis", str(path), "--counterexample-dir", str(tmp_path / "cx")])
     assert calls[1]["aim"] is None and calls[1]["seeds"] == []

@@ -69,10 +69,12 @@ def test_payer_figure_is_a_bound_not_its_share(tmp_path: Path) -> None:
     assert contract is not None
     found = exposure(contract)
     most, why = found.payers["b"]
-    assert most is not None and most >= Decimal("900") and "share" not in why  # b can reach (close to) 900
-    assert not found.payer_bounds["b"].exact
+    # either a's cap cut a's part (a paid its GBP 100, b at most 1,000 - 100) or no part was cut
+    # (b at most its 50%): b at most GBP 900, and the liability's witness makes b pay exactly that
+    assert most == Decimal("900") and why == "the maximum liability less a's cap, once that cap cuts its part"
+    assert found.payer_bounds["b"].exact and settle(contract, found.witness).figures.payer_money["b"] == most
     claims = [c for k in range(40) for c in participant_claims(contract, f"p{k}", None, None, [("x", 1)], k)]
-    assert settle(contract, claims).figures.payer_money["b"] <= most
+    assert settle(contract, claims).figures.payer_money["b"] == most
 
 
 def test_an_unlimited_outcome_refutes_a_participant_limit_end_to_end(tmp_path: Path) -> None:
@@ -274,3 +276,31 @@ def test_facts_heading_does_not_call_bounds_exact(tmp_path: Path) -> None:
     path.write_text(PAYER_AFTER_CAP, encoding="utf-8")
     out = CliRunner().invoke(cli, ["check", "--facts", "--no-search", str(path)]).output
     assert "exact figures" not in out and "upper bound" in out, out
+
+
+def test_a_payer_figure_after_other_payers_caps_holds_against_every_order() -> None:
+    """Three payers, two capped (one pays in part, one rejects): c is bounded by the liability
+    less the pay-in-part cap (b's 150: once b is cut it has paid exactly that) or its share, and
+    no ledger of up to 40 claims in several orders makes c pay more."""
+    import random
+
+    contract = compile_text("""contract "three payers" version 1
+currency GBP
+term 2015-01-01 to 2017-12-31
+payer a "A" pays 20%
+payer b "B" pays 30%, at most GBP 150
+payer c "C" pays 50%
+cap payer a GBP 120 then reject
+outcome x "X" pays GBP 100
+cap contract GBP 2,000
+""").model
+    assert contract is not None
+    found = exposure(contract)
+    most = found.payers["c"][0]
+    assert most == Decimal(1850)  # max(50% of 2,000, 2,000 - 150)
+    rng = random.Random(5)
+    for n in (5, 20, 40):
+        claims = [c for k in range(n) for c in participant_claims(contract, f"p{k}", None, None, [("x", 1)], k)]
+        for _ in range(4):
+            rng.shuffle(claims)
+            assert settle(contract, claims).figures.payer_money["c"] <= most

@@ -280,7 +280,9 @@ def _mixed_witness(contract: Contract, found: Exposure, target: Decimal,
         if total <= 0:
             return None
         with decimal.localcontext(EXACT):
-            people = int((people * target / total * Decimal("1.1")).to_integral_value(ROUND_CEILING)) + 1
+            # 10% more than the shortfall suggests, and at least 16 more: a cap paid in part
+            # halves what is left with each claim, so the last cent needs a dozen more
+            people = max(people + 16, int((people * target / total * Decimal("1.1")).to_integral_value(ROUND_CEILING)))
     return None
 
 

@@ -20,9 +20,12 @@ So a payer's share of the maximum liability bounds it only when
   units. Otherwise a non-remainder payer's part can exceed its share of a payment by up to one
   unit, and the remainder payer's by one unit per other payer.
 
-Where it does not, the bound is the least of: the payer's own cap, the maximum liability, and
-(where every outcome a participant can claim has a count limit and every cohort a size) its
-share of every claim at its best price plus the rounding slack of every claim. A figure is
+Where it does not, the bound is the least of: the payer's own cap, the maximum liability,
+with exact parts the larger of its share of the liability and the liability less the smallest
+other payer's cap that pays in part (`after_cuts`: either that payer was cut and paid its cap,
+or no part was ever cut), and (where every outcome a participant can claim has a count limit
+and every cohort a size) its share of every claim at its best price plus the rounding slack
+of every claim. A figure is
 exact only where it is its share of an exact liability with exact parts.
 """
 
@@ -52,6 +55,36 @@ def payer_limits(contract: Contract) -> dict[str, Decimal]:
         if cap.scope == "payer" and cap.target and cap.measure == "money":
             caps[cap.target] = min(caps.get(cap.target, cap.limit), cap.limit)
     return caps
+
+
+def cuts_in_part(contract: Contract, name: str) -> bool:
+    """Does `name`'s cap, once used up, cut its part (pay in part) rather than reject the claim?
+    The smaller of `at most` (pays in part) and `cap payer` decides, the cap line when equal."""
+    payer = next((p for p in contract.payers if p.name == name), None)
+    line = min((c for c in contract.caps if c.scope == "payer" and c.target == name and c.measure == "money"),
+               key=lambda c: c.limit, default=None)
+    if line is None:
+        return True
+    if payer is not None and payer.cap is not None and payer.cap < line.limit:
+        return True
+    return line.behaviour != "reject"
+
+
+def after_cuts(contract: Contract, name: str, base: Decimal, caps: dict[str, Decimal]) -> Decimal | None:
+    """A sound bound on what `name` pays when other payers have caps, from two facts about
+    settlement: the claim-level caps count what is actually paid, so all payers together pay
+    at most `base`; and a payer whose cap pays in part, once it cuts a part, has paid exactly its
+    cap. So either some other payer q was cut (it paid cap_q, and `name` at most base - cap_q),
+    or no other payer's part was ever cut: then, with exact parts (no rounding, see
+    `exact_parts`), every part before `name`'s own cut is exactly its share, and `name` pays at
+    most its share of `base` (its own cut part is below its share). The bound is the larger of
+    the two; None where parts are not exact (the second case then needs a count of claims)."""
+    if not exact_parts(contract):
+        return None
+    share = next(p.share for p in contract.payers if p.name == name) / HUNDRED
+    cut = [caps[q] for q in caps if q != name and cuts_in_part(contract, q)]
+    no_cut = base * share
+    return max(no_cut, base - min(cut)) if cut else no_cut
 
 
 def remainder_payer(contract: Contract) -> str | None:
@@ -176,6 +209,13 @@ def payer_maxima(contract: Contract, base: Decimal | None, base_exact: bool, lia
                        f" part while {p.name} keeps paying" if others else
                        "the maximum liability: rounding each part can put it above its share")
                 candidates.append((liability, why, False))
+            if others and base is not None and (found := after_cuts(contract, p.name, base, caps)) is not None:
+                cutting = sorted((q for q in others if cuts_in_part(contract, q)), key=lambda q: caps[q])
+                candidates.append((found, (
+                    f"the maximum liability less {cutting[0]}'s cap, once that cap cuts its part"
+                    if cutting and found > base * share else
+                    f"its {p.share.normalize():f}% share of the maximum liability (the other payers' caps reject, "
+                    "never cut a part)"), False))
             if claimed is not None:
                 money, n = claimed
                 candidates.append((money * share + n * rounding_slack(contract, p.name),

@@ -102,4 +102,5 @@ def try_witness(contract: Contract, found: PeriodMax, participants: list[Partici
         if reached <= 0 or last_try:
             return
         with decimal.localcontext(EXACT):
-            people = int((people * found.most / reached * Decimal("1.1")).to_integral_value(ROUND_CEILING)) + 1
+            people = max(people + 16,  # (as the liability's witness: the last cents of a cap paid in part)
+                         int((people * found.most / reached * Decimal("1.1")).to_integral_value(ROUND_CEILING)))
