@@ -1,44 +1,178 @@
-"""The catalogue of diagnostic codes (shared by all phases).
+"""The catalogue of diagnostic codes and of settlement reasons (shared by all phases).
 
 Input: none. Output: `CATALOGUE`, code -> `CodeInfo` (phase, default severity, title,
-explanation, an example that triggers it). It feeds `sibc explain CODE`, docs/diagnostics.md
-and the test that every code has a golden case.
+explanation, an example that triggers it), sorted by code; `Code`, the `Literal` type of every
+code; `BANDS`, what each band of codes covers; `REASONS`, settlement reason -> `ReasonInfo`
+(the reason codes of decisions.csv, with the rule-book sections they come from) and
+`ReasonCode`, their `Literal` type. They feed `sibc explain` (`sibdsl.report.explain`),
+docs/diagnostics.md (`sibdsl.report.catalogue`), SARIF rules and the test that every code has a
+golden case.
 
-Codes are grouped by phase: SIB0xx input and syntax, SIB1xx names, SIB2xx units and values,
-SIB3xx dates, SIB4xx payment structure, SIB5xx investment, SIB6xx assertions,
-SIB9xx internal.
+Codes are numbered in bands by the phase that finds them; a code is never renumbered (CI
+configurations and suppressions name codes), so a new code takes a free number in its band:
+
+- SIB0xx input and syntax: SIB000-SIB009 reading the file (missing, not UTF-8, too large,
+  control characters); SIB010-SIB019 the parser (unexpected tokens, unterminated text, limits).
+- SIB1xx names, SIB100-SIB199: unknown, duplicate or wrong-kind names; missing or repeated
+  header items.
+- SIB2xx units and values, SIB200-SIB299: units, currencies, whole numbers, ranges, arithmetic.
+- SIB3xx dates, SIB300-SIB399: impossible dates, reversed ranges, dates outside the term.
+- SIB4xx payment structure, SIB400-SIB499: payer shares and caps, prerequisites, tariffs, caps,
+  exclusive groups, outcomes paid twice or never.
+- SIB5xx investment, SIB500-SIB599: investors and tranches.
+- SIB6xx assertions, SIB600-SIB699: `assert` clauses that cannot be read as written.
+- SIB7xx settlement inputs and verdicts, three sub-bands from three phases:
+  SIB700-SIB709 ledger (reading the claims, measurements and requests files of
+  `sibc settle`); SIB710-SIB719 search (the property search of `sibc check`: ledgers that break
+  a guarantee or refute an assertion); SIB720-SIB729 analysis (the exact analysis of
+  `sibc check`: assertions proven or left to the search, tranches never released).
+- SIB8xx is unused.
+- SIB9xx internal: SIB900-SIB909 the contract model rejected a value (a gap in the checks);
+  SIB990-SIB999 sibc itself failed.
+
+Settlement reasons are not diagnostics: they are the `reason` of a decision (decisions.csv),
+`sibdsl.settlement.records.Reason` by value; each cites the section of docs/settlement.md that
+decides it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, get_args
+
+if TYPE_CHECKING:
+    from sibdsl.core.diagnostics import Severity
 
 SeverityName = Literal["error", "warning", "note"]
+
+Code = Literal[
+    "SIB001", "SIB002", "SIB003", "SIB004",
+    "SIB010", "SIB011", "SIB012", "SIB013", "SIB014", "SIB015", "SIB016", "SIB017",
+    "SIB101", "SIB102", "SIB103", "SIB104", "SIB105", "SIB106",
+    "SIB201", "SIB202", "SIB203", "SIB204", "SIB205", "SIB206", "SIB207", "SIB208",
+    "SIB301", "SIB302", "SIB303", "SIB304",
+    "SIB401", "SIB402", "SIB403", "SIB404", "SIB405", "SIB406", "SIB407", "SIB408", "SIB409", "SIB410",
+    "SIB411", "SIB412", "SIB413", "SIB414", "SIB415", "SIB416", "SIB417", "SIB418", "SIB419",
+    "SIB501", "SIB502", "SIB503", "SIB504", "SIB505", "SIB506",
+    "SIB601",
+    "SIB701", "SIB702", "SIB703", "SIB704", "SIB705", "SIB706", "SIB707",
+    "SIB710", "SIB711",
+    "SIB720", "SIB722", "SIB723",
+    "SIB900",
+    "SIB999",
+]
+"""Every diagnostic code, for type hints (`DiagnosticSink.add(code: Code, ...)`)."""
+
+CODES: tuple[Code, ...] = get_args(Code)
+
+Phase = Literal["input", "syntax", "names", "units", "dates", "payments", "investment", "assertions",
+                "ledger", "search", "analysis", "model", "internal"]
+
+
+@dataclass(frozen=True, slots=True)
+class SubBand:
+    """A range of code numbers that one phase reports."""
+
+    first: int
+    last: int
+    phase: Phase
+    title: str
+    covers: str
+
+    @property
+    def span(self) -> str:
+        return f"SIB{self.first:03d}-SIB{self.last:03d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """A hundred of codes (`7xx`), with the sub-bands of the phases that share it."""
+
+    digit: int
+    title: str
+    covers: str
+    parts: tuple[SubBand, ...]
+
+    @property
+    def name(self) -> str:
+        return f"SIB{self.digit}xx"
+
+
+BANDS: tuple[Band, ...] = (
+    Band(0, "Input and syntax", "Reading the .sib file and parsing it.", (
+        SubBand(0, 9, "input", "Input",
+                "The file cannot be read, is not UTF-8, is too large or holds control characters."),
+        SubBand(10, 19, "syntax", "Syntax",
+                "The parser: unexpected words, characters or end of file, unterminated text, numbers "
+                "and nesting beyond the limits."))),
+    Band(1, "Names", "Declared names and the contract header.", (
+        SubBand(100, 199, "names", "Names",
+                "Unknown, duplicate or wrong-kind names; header items missing or repeated; a missing "
+                "payer or outcome; a clause said twice."),)),
+    Band(2, "Units and values", "What every value means.", (
+        SubBand(200, 299, "units", "Units and values",
+                "Units that do not fit, currencies, whole numbers, values out of range, arithmetic."),)),
+    Band(3, "Dates", "Dates and date ranges.", (
+        SubBand(300, 399, "dates", "Dates",
+                "Impossible dates, ranges that end before they start, dates outside the term."),)),
+    Band(4, "Payment structure", "How outcomes are priced, capped and shared.", (
+        SubBand(400, 499, "payments", "Payment structure",
+                "Payer shares and caps, prerequisite cycles, tariff bands and scale points, caps, "
+                "exclusive groups, outcomes that can be paid twice or never."),)),
+    Band(5, "Investment", "Investors and tranches.", (
+        SubBand(500, 599, "investment", "Investment",
+                "Tranche conditions, amounts, release rules and investors; commitments."),)),
+    Band(6, "Assertions", "The contract's own `assert` clauses, as written.", (
+        SubBand(600, 699, "assertions", "Assertions",
+                "An assertion that compares a figure with a value of another unit."),)),
+    Band(7, "Settlement inputs and verdicts",
+         "Three phases share this band (the codes keep their numbers: CI configurations name them): "
+         "reading the ledgers of `sibc settle` (70x), the property search (71x) and the exact "
+         "analysis (72x) of `sibc check`.", (
+             SubBand(700, 709, "ledger", "Ledger files",
+                     "Reading the claims, measurements and requests files of `sibc settle`: files that "
+                     "cannot be read, headers, bad or unknown values, rows skipped."),
+             SubBand(710, 719, "search", "Property search",
+                     "The search of `sibc check` settled a generated ledger that breaks a guarantee or "
+                     "refutes an assertion; the smallest such ledger is printed and written as CSV."),
+             SubBand(720, 729, "analysis", "Exact analysis",
+                     "The analysis of `sibc check`: an assertion proven, an assertion left to the search, "
+                     "a tranche that can never be released."))),
+    Band(9, "Internal", "Failures of sibc, not of the contract.", (
+        SubBand(900, 909, "model", "Model",
+                "The compiled contract failed the model's validation: a gap in the checks."),
+        SubBand(990, 999, "internal", "Internal", "sibc itself failed: a bug to report."))),
+)
+
+
+def sub_band_of(code: str) -> SubBand | None:
+    """The sub-band a code's number falls in, or None."""
+    number = int(code[3:]) if code[:3] == "SIB" and code[3:].isdigit() else -1
+    return next((part for band in BANDS for part in band.parts if part.first <= number <= part.last), None)
 
 
 @dataclass(frozen=True, slots=True)
 class CodeInfo:
-    code: str
-    phase: str
+    code: Code
+    phase: Phase
     severity_name: SeverityName
     title: str
     explanation: str
     example: str
 
     @property
-    def severity(self):  # type: ignore[no-untyped-def]
+    def severity(self) -> Severity:
         from sibdsl.core.diagnostics import Severity
 
         return Severity(self.severity_name)
 
 
-def _c(code: str, phase: str, sev: SeverityName, title: str, explanation: str, example: str) -> CodeInfo:
+def _c(code: Code, phase: Phase, sev: SeverityName, title: str, explanation: str, example: str) -> CodeInfo:
     return CodeInfo(code, phase, sev, title, explanation, example)
 
 
-_ENTRIES = [
-    # ---- input and syntax
+_ENTRIES: tuple[CodeInfo, ...] = (
+    # ---- SIB0xx input (00x) and syntax (01x)
     _c("SIB001", "input", "error", "cannot read file",
        "The file does not exist, is a directory, or cannot be read.",
        "sibc check contracts/missing.sib"),
@@ -80,7 +214,7 @@ _ENTRIES = [
        "scripts (full-width ５, Arabic-Indic ٥, Devanagari ५) look like numbers but would be read "
        "differently by other tools, so they are refused; the hint shows the ASCII reading.",
        "outcome move_in \"Move in\" pays GBP ５００   # full-width digits: write GBP 500"),
-    # ---- names
+    # ---- SIB1xx names
     _c("SIB101", "names", "error", "unknown name",
        "A name is used that is not declared, or not declared as the kind of thing needed here.",
        "outcome housed_3m \"Housed 3 months\" pays GBP 1,500 after move_inn"),
@@ -101,7 +235,7 @@ _ENTRIES = [
        "A clause that can be said once per declaration (a tariff, a window, a repeat rule) "
        "is said twice.",
        'outcome a "A" pays GBP 1 pays GBP 2'),
-    # ---- units and values
+    # ---- SIB2xx units and values
     _c("SIB201", "units", "error", "wrong kind of value",
        "A value has the wrong unit for where it stands: money where a duration is needed, "
        "a count where money is needed.",
@@ -128,7 +262,7 @@ _ENTRIES = [
        "An amount has more decimal places than the currency's minor unit (GBP 0.001); it "
        "can never be paid exactly.",
        "outcome a \"A\" pays GBP 10.005"),
-    # ---- dates
+    # ---- SIB3xx dates
     _c("SIB301", "dates", "error", "impossible date",
        "A date that does not exist in the calendar (2015-02-30, month 13).",
        "term 2015-02-30 to 2017-12-31"),
@@ -141,7 +275,7 @@ _ENTRIES = [
     _c("SIB304", "dates", "warning", "window longer than the term",
        "An outcome window is longer than the whole term, so it never limits anything.",
        "outcome a \"A\" pays GBP 1 within 10 years of start"),
-    # ---- payment structure
+    # ---- SIB4xx payment structure
     _c("SIB401", "payments", "error", "payer shares do not add up to 100%",
        "Every outcome payment is split between the payers by their shares, which must add up "
        "to exactly 100%.",
@@ -189,6 +323,16 @@ _ENTRIES = [
        "An outcome declared `unlimited` has no volume or money cap of any kind, so its cost has "
        "no bound but the contract cap.",
        "outcome a \"A\" pays GBP 100 unlimited"),
+    _c("SIB414", "payments", "error", "cap declared twice",
+       "Two caps with the same scope; say the limit once.",
+       "cap contract GBP 2m\ncap contract GBP 3m"),
+    _c("SIB415", "payments", "error", "tariff missing",
+       "Every outcome needs a `pays` clause.",
+       "outcome a \"A\" within 12 months of start"),
+    _c("SIB416", "payments", "error", "cap of the wrong kind",
+       "The limit does not fit the scope: a sub-group share must be a percentage of paid "
+       "outcomes, an outcome cap a number of outcomes or money.",
+       "cap contract 70% of paid outcomes"),
     _c("SIB417", "payments", "warning", "one event can be paid twice",
        "Two outcomes are triggered by the same event and nothing stops both being paid for one "
        "participant: their windows overlap, they are not in an `only one of` group, neither comes "
@@ -205,17 +349,7 @@ _ENTRIES = [
        "referred to both would count as two participants and could be paid twice. Say `separate "
        "from` if eligibility keeps them apart.",
        'cohort a "A" referred 2020-01-01 to 2020-12-31\ncohort b "B" referred 2020-06-01 to 2021-06-30'),
-    _c("SIB414", "payments", "error", "cap declared twice",
-       "Two caps with the same scope; say the limit once.",
-       "cap contract GBP 2m\ncap contract GBP 3m"),
-    _c("SIB415", "payments", "error", "tariff missing",
-       "Every outcome needs a `pays` clause.",
-       "outcome a \"A\" within 12 months of start"),
-    _c("SIB416", "payments", "error", "cap of the wrong kind",
-       "The limit does not fit the scope: a sub-group share must be a percentage of paid "
-       "outcomes, an outcome cap a number of outcomes or money.",
-       "cap contract 70% of paid outcomes"),
-    # ---- investment
+    # ---- SIB5xx investment
     _c("SIB501", "investment", "error", "unknown figure in a tranche condition",
        "A tranche condition names a figure the contract does not have. Figures: payments, "
        "outcomes, participants (optionally `of` an outcome, cohort or payer).",
@@ -236,11 +370,11 @@ _ENTRIES = [
     _c("SIB506", "investment", "error", "tranche amount missing or conflicting",
        "A tranche states its amount once: a fixed amount, or `up to` for a discretionary one.",
        "tranche t on 2015-01-01"),
-    # ---- assertions
+    # ---- SIB6xx assertions
     _c("SIB601", "assertions", "error", "assertion of the wrong kind",
        "An assertion compares a figure with a value of another unit.",
        "assert each participant is paid at most 5 weeks"),
-    # ---- settlement input (claims, measurements and requests files)
+    # ---- SIB7xx, sub-band 70x: ledger (the claims, measurements and requests files of `sibc settle`)
     _c("SIB701", "ledger", "error", "cannot read ledger file",
        "The claims, measurements or requests file does not exist or cannot be read.",
        "sibc settle contracts/fair-chance-fund.sib missing.csv"),
@@ -265,6 +399,7 @@ _ENTRIES = [
        "A row left out of settlement, listed so that none is dropped silently: with --skip-invalid, "
        "each row that could not be read (beside its error); always, a CSV row of empty fields only "
        "(`,,,`, as spreadsheets write below the data), one warning per run of such rows.", ""),
+    # ---- SIB7xx, sub-band 71x: property search (sibc check)
     _c("SIB710", "search", "error", "property broken by a ledger",
        "The property search found a ledger of claims for which a guarantee does not hold (a cap "
        "exceeded, a payment made twice, shares that do not add up, or one of the contract's own "
@@ -274,27 +409,211 @@ _ENTRIES = [
        "ledger of claims that, settled against the contract, breaks it. The smallest such "
        "ledger is printed with its decisions and written as a CSV file a lawyer can open.",
        "cap per participant GBP 20,000\nassert each participant is paid at most GBP 15,000"),
+    # ---- SIB7xx, sub-band 72x: exact analysis (sibc check)
     _c("SIB720", "analysis", "note", "assertion proven",
        "The exact analysis shows that this assertion holds for every ledger of claims (for example: "
        "the most one participant can be paid is below the limit).",
        "cap per participant GBP 15,000\nassert each participant is paid at most GBP 15,000"),
-    _c("SIB723", "analysis", "warning", "tranche can never be released",
-       "A tranche's condition asks for more than the contract can ever reach: payments above the "
-       "maximum liability, more participants than the cohorts hold, outcomes that can never be paid.",
-       "cap contract GBP 2m\ntranche t GBP 1 when payments reach GBP 3m"),
     _c("SIB722", "analysis", "note", "assertion left to the search",
        "The exact analysis cannot decide this assertion (a limit per period, a sub-group's share, "
        "the order of tranches), or it stopped at its time limit (`--time-limit`), or the figures "
        "were too large to solve exactly; the property search checked it on generated ledgers "
        "instead (unless --no-search). The search finds counterexamples; it does not prove.",
        "assert tranche t1 is released before t2"),
-    # ---- internal
+    _c("SIB723", "analysis", "warning", "tranche can never be released",
+       "A tranche's condition asks for more than the contract can ever reach: payments above the "
+       "maximum liability, more participants than the cohorts hold, outcomes that can never be paid.",
+       "cap contract GBP 2m\ntranche t GBP 1 when payments reach GBP 3m"),
+    # ---- SIB9xx internal: model (90x), sibc itself (99x)
     _c("SIB900", "model", "error", "contract model rejected a value",
        "The compiled contract failed validation by the model. This points to a gap in the "
        "checks; the message says which value and where it came from.", ""),
     _c("SIB999", "internal", "error", "internal error",
        "sibc itself failed. This is a bug in sibc, not in the contract; please report it "
        "with the file that caused it.", ""),
-]
+)
 
 CATALOGUE: dict[str, CodeInfo] = {entry.code: entry for entry in _ENTRIES}
+
+
+# ------------------------------------------------------------------ settlement reasons
+
+ReasonCode = Literal[
+    "below_threshold", "before_start", "cap_partial", "cap_reached", "cohort_full", "cohort_level_outcome",
+    "duplicate_claim", "exclusive_sibling_paid", "no_price", "not_in_cohort", "outside_term", "outside_window",
+    "paid", "participant_conflict", "payer_cap_reached", "prerequisite_not_paid", "prerequisite_too_late",
+    "prerequisite_too_soon", "referral_outside_window", "repeat_limit", "value_missing",
+]
+"""Every settlement reason code (the values of `sibdsl.settlement.records.Reason`)."""
+
+StatusName = Literal["paid", "paid in part", "rejected"]
+Decides = Literal["claims", "claims and measurements"]
+RULE_BOOK = "docs/settlement.md"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """A section of the rule book (a heading of docs/settlement.md), and a numbered step in it."""
+
+    heading: str
+    step: int | None = None
+
+    @property
+    def anchor(self) -> str:
+        """The heading's anchor, as GitHub and most Markdown renderers make it."""
+        kept = "".join(ch for ch in self.heading.lower() if ch.isalnum() or ch in " -_")
+        return kept.replace(" ", "-")
+
+    @property
+    def words(self) -> str:
+        return f'"{self.heading}"' + (f", step {self.step}" if self.step is not None else "")
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonInfo:
+    reason: ReasonCode
+    status: StatusName
+    title: str  # the words of the summary's rejections by reason
+    decides: Decides  # claims only, or cohort-level measurements too
+    explanation: str
+    rule_book: tuple[RuleRef, ...]
+
+
+_DECIDING = "Deciding one claim"
+_CLAIM_IDS = "Claim ids and measurement ids"
+_WINDOWS = "Windows `of start` and `of referral`"
+_WHICH_CAP = "Which cap decides: the smallest limit, and equal limits"
+_PAYER_CAPS = "Payer caps: `at most`, `cap payer` and `then reject`"
+_ROOT_CAUSE = "The detail and the root cause"
+_COHORT_LEVEL = "Cohort-level outcomes"
+_COHORT_RULES = "Repeat rules, exclusive groups and `for cohort` of cohort-level outcomes"
+
+
+def _r(reason: ReasonCode, status: StatusName, title: str, decides: Decides, explanation: str,
+       *rule_book: RuleRef) -> ReasonInfo:
+    return ReasonInfo(reason, status, title, decides, explanation, rule_book)
+
+
+_REASON_ENTRIES: tuple[ReasonInfo, ...] = (
+    _r("before_start", "rejected", "achieved before the participant started", "claims",
+       "The date achieved is before the participant's start date (the `start` of its first claim).",
+       RuleRef(_DECIDING, 3), RuleRef(_WINDOWS)),
+    _r("below_threshold", "rejected", "below the threshold, or a price of zero", "claims and measurements",
+       "The payment works out at nothing. For a claim: its price rounds to zero by the contract's rounding "
+       "rule, or a sliding scale pays 0% for the measured value. For a cohort-level result: the improvement "
+       "is below the outcome's threshold (reaching it exactly is enough), there is no improvement at all, or "
+       "the payment rounds to zero. Nothing is paid, and the outcome's repeat rule is not used up.",
+       RuleRef(_DECIDING, 4), RuleRef(_COHORT_LEVEL)),
+    _r("cap_partial", "paid in part", "paid in part: a cap left less than the price", "claims and measurements",
+       "Paid less than its price. A money cap had less headroom left than the price and pays in part (the "
+       "default, `then pay in part`), so the claim was paid that headroom; or a payer's part did not fit what "
+       "was left of that payer's cap (`at most`, or `cap payer` without `then reject`) and was cut to it, no "
+       "other payer making up the difference. Where several caps bind, the smallest headroom decides. The "
+       "detail reads \"paid A of P:\" and names every limit that cut it, with where it is written; the rule "
+       "and the root cause are the limit that cut last (the payer's cap where one cut a part).",
+       RuleRef(_DECIDING, 5), RuleRef(_DECIDING, 6), RuleRef(_WHICH_CAP), RuleRef(_ROOT_CAUSE)),
+    _r("cap_reached", "rejected", "a cap was full, or the claim did not fit a cap that says then reject",
+       "claims and measurements",
+       "A claim-level cap (per participant, outcome, sub-group, cohort, per period, per year or contract) "
+       "stopped the claim: a count cap already full, a sub-group share cap that the claim would take over its "
+       "share (rounded up to a whole outcome), a money cap with nothing left, or a money cap that says `then "
+       "reject` with less headroom left than the price (the binding cap with the smallest headroom decides; "
+       "on equal headroom, one that says `then reject`). Caps count what was actually paid. The rule and the "
+       "root cause are that cap; a later step of the ladder refused for it says `prerequisite_not_paid`.",
+       RuleRef(_DECIDING, 5), RuleRef(_WHICH_CAP)),
+    _r("cohort_full", "rejected", "cohort already full", "claims",
+       "The participant's cohort already has as many participants enrolled as its `at most N participants` "
+       "allows, so this new participant is not enrolled and its claim is rejected. A participant not "
+       "enrolled is checked again on its next claim.",
+       RuleRef(_DECIDING, 2)),
+    _r("cohort_level_outcome", "rejected", "cohort-level outcome: paid from measurements, not claims", "claims",
+       "The outcome is cohort-level (`pays ... per 1% reduction in ... against baseline`): it is paid from the "
+       "measurements file (`--measurements`), one decision per measured result, never from a participant's "
+       "claim. Give the result as a measurement instead.",
+       RuleRef(_DECIDING, 3)),
+    _r("duplicate_claim", "rejected", "claim id already decided", "claims and measurements",
+       "An earlier claim in the order of settlement (date achieved, then claim id) has the same claim id; for a "
+       "measurement, an earlier measurement has the same measurement id (claim ids and measurement ids are "
+       "separate sets). It is rejected whatever the first one's decision was, and counts towards nothing.",
+       RuleRef(_DECIDING, 1), RuleRef(_CLAIM_IDS)),
+    _r("exclusive_sibling_paid", "rejected", "another outcome of its exclusive group already paid",
+       "claims and measurements",
+       "The outcome is in an `only one of` (or `only k of`) group, and k other outcomes of the group are "
+       "already paid for this participant; for a cohort-level result, for a cohort the result covers.",
+       RuleRef(_DECIDING, 3), RuleRef(_COHORT_RULES)),
+    _r("no_price", "rejected", "the tariff gives no price", "claims",
+       "The tariff prices no such claim: a tariff priced per sub-group has no price for the participant's "
+       "sub-group (or none was given) and no `otherwise` price (SIB409 warns of this), or a tiered tariff has "
+       "no band for this outcome number (the n-th paid claim of the outcome across the contract).",
+       RuleRef(_DECIDING, 4)),
+    _r("not_in_cohort", "rejected", "outcome not payable for this cohort", "claims and measurements",
+       "The outcome is `for cohort X` and the participant is in another cohort, or in no cohort (its claims "
+       "name none, in a contract with several cohorts); for a cohort-level result, the result is for a cohort "
+       "the outcome is not for. (A program calling the engine directly also gets it for a measurement of an "
+       "outcome that is not cohort-level; `sibc settle` reports that row as SIB704.)",
+       RuleRef(_DECIDING, 2), RuleRef(_DECIDING, 3), RuleRef(_COHORT_RULES)),
+    _r("outside_term", "rejected", "achieved outside the contract term", "claims and measurements",
+       "The date achieved (or measured) is outside the contract's `term A to B`, both days included; its "
+       "period is `outside term`.",
+       RuleRef(_DECIDING, 3), RuleRef(_COHORT_RULES)),
+    _r("outside_window", "rejected", "achieved outside the outcome's window", "claims",
+       "The outcome's window was not open on the date achieved: after `within D of start` (or `of referral`) "
+       "had closed, the anchor date + D counted in calendar months with both days included, or, for a window "
+       "`of referral`, before the referral date opened it.",
+       RuleRef(_DECIDING, 3), RuleRef(_WINDOWS)),
+    _r("paid", "paid", "paid in full", "claims and measurements",
+       "The claim (or cohort-level result) passed every check of the rule book and was paid its full price, "
+       "split between the payers by their shares; the rule is the outcome.",
+       RuleRef(_DECIDING)),
+    _r("participant_conflict", "rejected",
+       "cohort, start, sub-group or referral differs from the participant's first claim", "claims",
+       "The participant's first claim fixed its cohort, start date, sub-group and referral date, whatever that "
+       "claim's decision; this claim gives a different value for one of them. A blank cell on a later claim "
+       "means \"as before\".",
+       RuleRef(_DECIDING, 2)),
+    _r("payer_cap_reached", "rejected",
+       "a payer's part did not fit a payer cap that says then reject, or nothing was left to pay",
+       "claims and measurements",
+       "A payer's cap stopped the claim: that payer's part did not fit what was left of its cap and the cap "
+       "says `then reject` (`cap payer NAME ... then reject`), which rejects the whole claim, every payer's "
+       "part with it; or, after the payers' caps cut their parts, nothing was left to pay. Where a claim-level "
+       "cap cut the payment to exactly what is left of a `then reject` payer cap, the two bind equally and "
+       "the claim is rejected. The rule and the root cause are the payer's cap; the detail names the payer, "
+       "its part and what was left.",
+       RuleRef(_DECIDING, 6), RuleRef(_PAYER_CAPS)),
+    _r("prerequisite_not_paid", "rejected", "prerequisite not paid", "claims",
+       "The outcome comes `after` another that has not been paid (in full or in part) for this participant "
+       "before this claim in the order of settlement. Where a cap stopped the prerequisite (a claim of it "
+       "rejected `cap_reached` or `payer_cap_reached`, or itself refused this way further up the ladder), "
+       "the detail names that cap and the claim it rejected, and the root cause is that cap.",
+       RuleRef(_DECIDING, 3), RuleRef(_ROOT_CAUSE)),
+    _r("prerequisite_too_late", "rejected", "too late after the prerequisite", "claims",
+       "The outcome comes `after X ... by D`, and it was achieved later than D after the first paid date "
+       "of X.",
+       RuleRef(_DECIDING, 3)),
+    _r("prerequisite_too_soon", "rejected", "too soon after the prerequisite", "claims",
+       "The outcome comes `after X at least D`, and it was achieved less than D after the first paid date "
+       "of X.",
+       RuleRef(_DECIDING, 3)),
+    _r("referral_outside_window", "rejected", "participant started outside the referral window", "claims",
+       "The participant's start date is outside its cohort's referral window (`referred A to B`; the "
+       "contract term where the cohort gives none), so it is not enrolled and the claim is rejected. A "
+       "participant with no start date is not checked against the window; one not enrolled is checked "
+       "again on its next claim.",
+       RuleRef(_DECIDING, 2)),
+    _r("repeat_limit", "rejected", "repeat limit reached", "claims and measurements",
+       "The outcome has already been paid (in full or in part) its limit of times for this participant: "
+       "`once` by default, `up to N times`. For a cohort-level result the limit counts per cohort, and a "
+       "result is refused if any cohort it covers has reached it.",
+       RuleRef(_DECIDING, 3), RuleRef(_COHORT_RULES)),
+    _r("value_missing", "rejected", "a value the tariff or window needs is missing", "claims",
+       "A value the decision needs was not given: the measured `value` for a sliding-scale tariff "
+       "(`scaled by`), or the date a window counts from (the start date for `within D of start`; the "
+       "referral date, else the start date, for `of referral`).",
+       RuleRef(_DECIDING, 3), RuleRef(_DECIDING, 4), RuleRef(_WINDOWS)),
+)
+
+REASONS: dict[str, ReasonInfo] = {entry.reason: entry for entry in _REASON_ENTRIES}
+"""Settlement reason code -> its entry, sorted by code."""
+
+REASON_CODES: tuple[ReasonCode, ...] = get_args(ReasonCode)
