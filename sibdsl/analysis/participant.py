@@ -42,9 +42,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from math import gcd
+from typing import assert_never
 
 from sibdsl.analysis.budget import EXACT, Budget
-from sibdsl.model.contract import Cap, Contract, ExclusiveGroup, Outcome
+from sibdsl.model.contract import (
+    Cap,
+    CohortLevelTariff,
+    Contract,
+    ExclusiveGroup,
+    FixedTariff,
+    Outcome,
+    SlidingTariff,
+    SubgroupTariff,
+    TieredTariff,
+    price_varies,
+)
 from sibdsl.semantics import ir
 from sibdsl.semantics.calendar import add_duration
 from sibdsl.settlement.money import HUNDRED, ONE, ZERO, round_money
@@ -90,19 +102,23 @@ def best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_s
 def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_subgroup: bool) -> Decimal | None:
     tariff = outcome.tariff
     header = contract.header
-    if tariff.kind == "fixed":
-        price = tariff.price
-    elif tariff.kind == "subgroup" and any_subgroup:
-        price = max([p.price for p in tariff.subgroup_prices] + ([tariff.otherwise] if tariff.otherwise else []),
-                    default=None)
-    elif tariff.kind == "subgroup":
-        price = next((p.price for p in tariff.subgroup_prices if p.subgroup == subgroup), tariff.otherwise)
-    elif tariff.kind == "tiered":
-        price = max((b.price for b in tariff.bands), default=None)
-    elif tariff.kind == "sliding":
-        price = (tariff.price or ZERO) * max((p.percent for p in tariff.points), default=ZERO) / HUNDRED
-    else:
-        return None  # cohort-level: not paid per participant
+    price: Decimal | None
+    match tariff:
+        case FixedTariff():
+            price = tariff.price
+        case SubgroupTariff() if any_subgroup:
+            price = max([p.price for p in tariff.subgroup_prices] + ([tariff.otherwise] if tariff.otherwise else []),
+                        default=None)
+        case SubgroupTariff():
+            price = next((p.price for p in tariff.subgroup_prices if p.subgroup == subgroup), tariff.otherwise)
+        case TieredTariff():
+            price = max((b.price for b in tariff.bands), default=None)
+        case SlidingTariff():
+            price = tariff.price * max((p.percent for p in tariff.points), default=ZERO) / HUNDRED
+        case CohortLevelTariff():
+            return None  # not paid per participant
+        case _:
+            assert_never(tariff)
     if price is None:
         return None
     if outcome.indexation is not None and outcome.indexation.rate > 0:
@@ -249,7 +265,7 @@ def _maximum(contract: Contract, cohort: str | None, subgroup: str | None, candi
     # a price that varies (tiered bands, a sliding scale, indexation) under a `then reject` cap: a
     # cheaper claim fits where the best price is rejected, so a knapsack over best prices can fall
     # short; the same sound bound (every money cap paying in part, each claim at its best price)
-    varying = [o.name for o in outcomes if o.tariff.kind in ("tiered", "sliding") or o.indexation is not None]
+    varying = [o.name for o in outcomes if price_varies(o.tariff) or o.indexation is not None]
     why_loose = MIXED if mixed else (f"the price of {', '.join(varying)} varies under a cap that says then reject"
                                      if rejecting and varying else "")
     mixed = mixed or (rejecting and bool(varying))
@@ -478,7 +494,8 @@ def participant_maxima(contract: Contract, budget: Budget | None = None,
     shared: dict[tuple[object, ...], set[str]] = {}
     restricted = [o for o in contract.outcomes if o.cohorts]
     specs = {c.name: c for c in contract.cohorts}
-    priced = {p.subgroup for o in contract.outcomes for p in o.tariff.subgroup_prices}  # others pay `otherwise`
+    priced = {p.subgroup for o in contract.outcomes if isinstance(o.tariff, SubgroupTariff)
+              for p in o.tariff.subgroup_prices}  # others pay `otherwise`
     alike: dict[tuple[object, ...], ParticipantMax] = {}
     out = []
     for cohort, subs in cohorts:

@@ -34,9 +34,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from math import gcd
+from typing import assert_never
 
 from sibdsl.analysis.participant import best_price, reachable
-from sibdsl.model.contract import Contract
+from sibdsl.model.contract import (
+    CohortLevelTariff,
+    Contract,
+    FixedTariff,
+    SlidingTariff,
+    SubgroupTariff,
+    TieredTariff,
+)
 from sibdsl.settlement.money import HUNDRED, ZERO
 
 
@@ -109,13 +117,20 @@ def amount_step(contract: Contract) -> Decimal | None:
     unit, rule = contract.header.rounding_unit, contract.header.rounding
     prices: list[Decimal] = []
     for o in contract.outcomes:
-        t = o.tariff
-        if t.kind in ("sliding", "cohort_level") or (o.indexation is not None and o.indexation.rate != 0):
+        if o.indexation is not None and o.indexation.rate != 0:
             return None
-        if t.kind == "fixed" and t.price is not None:
-            prices.append(t.price)
-        prices += [p.price for p in t.subgroup_prices] + ([t.otherwise] if t.otherwise is not None else [])
-        prices += [b.price for b in t.bands]
+        t = o.tariff
+        match t:
+            case FixedTariff():
+                prices.append(t.price)
+            case SubgroupTariff():
+                prices += [p.price for p in t.subgroup_prices] + ([t.otherwise] if t.otherwise is not None else [])
+            case TieredTariff():
+                prices += [b.price for b in t.bands]
+            case SlidingTariff() | CohortLevelTariff():  # any amount at all
+                return None
+            case _:
+                assert_never(t)
     values = [round_money(v, unit, rule) for v in prices]  # settlement rounds each price
     values += [c.limit for c in contract.caps if c.measure == "money" and c.scope != "payer"]
     values = [v for v in values if v > 0]

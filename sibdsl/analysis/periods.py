@@ -20,7 +20,7 @@ from decimal import ROUND_CEILING, Decimal
 from sibdsl.analysis.budget import EXACT, WITNESS_PARTICIPANTS
 from sibdsl.analysis.participant import ParticipantMax
 from sibdsl.analysis.witness import mixed_cohort_claims
-from sibdsl.model.contract import Contract
+from sibdsl.model.contract import Contract, listed_prices
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.money import ZERO
 from sibdsl.settlement.records import Claim, Status
@@ -80,7 +80,8 @@ def try_witness(contract: Contract, found: PeriodMax, participants: list[Partici
     if not groups or found.most is None:
         return
     with decimal.localcontext(EXACT):
-        prices = [max((by_name[n].tariff.price or ZERO) for n, _ in g[3]) for g in groups]
+        prices = [max((max(listed_prices(by_name[n].tariff), default=ZERO) for n, _ in g[3]), default=ZERO)
+                  for g in groups]
         per = max(sum(prices, ZERO) / len(prices), Decimal("0.01"))
         people = max(1, int((found.most / per).to_integral_value(ROUND_CEILING)))
     cohort_sizes = {g[0]: g[2] for g in groups}

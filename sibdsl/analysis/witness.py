@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
-from sibdsl.model.contract import Contract
+from sibdsl.model.contract import CohortLevelTariff, Contract, TieredTariff, listed_prices
 from sibdsl.semantics import ir
 from sibdsl.semantics.calendar import add_duration
 from sibdsl.settlement.records import Claim
@@ -144,9 +144,9 @@ def filler_claims(contract: Contract, cohort: str | None, subgroup: str | None, 
     by_name = {o.name: o for o in contract.outcomes}
     fills: dict[str, int] = {}  # tiered outcome -> claims needed before the witness's first
     for name, _ in selection:
-        bands = by_name[name].tariff.bands
-        if bands:
-            best = max(bands, key=lambda b: (b.price, -b.first))
+        tariff = by_name[name].tariff
+        if isinstance(tariff, TieredTariff) and tariff.bands:
+            best = max(tariff.bands, key=lambda b: (b.price, -b.first))
             if best.first > 1:
                 fills[name] = best.first - 1
     claimed = sum(times for _, times in selection)
@@ -159,8 +159,8 @@ def filler_claims(contract: Contract, cohort: str | None, subgroup: str | None, 
     room = (size - 1) if size is not None else max_participants - 1
     if people == 0 or people > min(room, max_participants - 1):
         return []
-    plain = min((o for o in contract.outcomes if not o.prerequisites and o.tariff.kind != "cohort_level"),
-                key=lambda o: (o.tariff.price or Decimal(0), o.name), default=None)
+    plain = min((o for o in contract.outcomes if not o.prerequisites and not isinstance(o.tariff, CohortLevelTariff)),
+                key=lambda o: (min(listed_prices(o.tariff), default=Decimal(0)), o.name), default=None)
     claims: list[Claim] = []
     for k in range(people):
         chosen: dict[str, int] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, assert_never
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -104,20 +104,86 @@ class ScalePoint(_Model):
     percent: Annotated[Decimal, Field(ge=0, le=100)]
 
 
-class Tariff(_Model):
-    kind: Literal["fixed", "subgroup", "tiered", "sliding", "cohort_level"]
-    price: Money | None = None
-    subgroup_prices: tuple[SubgroupPrice, ...] = ()
+class FixedTariff(_Model):
+    """`pays GBP 1,000`: one price."""
+
+    kind: Literal["fixed"] = "fixed"
+    price: Money
+
+
+class SubgroupTariff(_Model):
+    """`pays GBP 600 for vulnerable, GBP 900 for very_vulnerable[, otherwise GBP 400]`."""
+
+    kind: Literal["subgroup"] = "subgroup"
+    subgroup_prices: tuple[SubgroupPrice, ...]
     otherwise: Money | None = None
-    bands: tuple[Band, ...] = ()
-    measure: str | None = None
-    points: tuple[ScalePoint, ...] = ()
-    per: Decimal | None = None
+
+
+class TieredTariff(_Model):
+    """`pays tiered GBP 1,100 for outcomes 1 to 370, ...`: the price of the n-th paid outcome."""
+
+    kind: Literal["tiered"] = "tiered"
+    bands: tuple[Band, ...]
+
+
+class SlidingTariff(_Model):
+    """`pays GBP 400 scaled by "score": 0% at 0.5, 100% at 1.4`: a share of `price` read
+    off the scale at the claim's measured value."""
+
+    kind: Literal["sliding"] = "sliding"
+    price: Money
+    measure: str
+    points: tuple[ScalePoint, ...]
+
+
+class CohortLevelTariff(_Model):
+    """`pays GBP 10,000 per 1 increase in "rate" against comparison group`: paid from a
+    cohort's measurements, not per participant."""
+
+    kind: Literal["cohort_level"] = "cohort_level"
+    price: Money
+    per: Decimal
     per_is_percent: bool = False
-    direction: Literal["reduction", "increase"] | None = None
-    baseline: Literal["baseline", "comparison group"] | None = None
+    direction: Literal["reduction", "increase"]
+    measure: str
+    baseline: Literal["baseline", "comparison group"]
     threshold: Decimal | None = None
     threshold_is_percent: bool = False
+
+
+# Each tariff shape is its own class; code that treats shapes differently matches on the
+# class and ends in `assert_never`, so mypy reports a shape that a `match` forgets.
+Tariff = Annotated[FixedTariff | SubgroupTariff | TieredTariff | SlidingTariff | CohortLevelTariff,
+                   Field(discriminator="kind")]
+PerParticipantTariff = FixedTariff | SubgroupTariff | TieredTariff | SlidingTariff
+
+
+def price_varies(tariff: FixedTariff | SubgroupTariff | TieredTariff | SlidingTariff | CohortLevelTariff) -> bool:
+    """Can two claims of the same outcome for the same sub-group have different prices (before
+    indexation)? A tier band depends on earlier claims, a scale on the measured value."""
+    match tariff:
+        case FixedTariff() | SubgroupTariff():
+            return False
+        case TieredTariff() | SlidingTariff() | CohortLevelTariff():
+            return True
+        case _:
+            assert_never(tariff)
+
+
+def listed_prices(tariff: FixedTariff | SubgroupTariff | TieredTariff | SlidingTariff | CohortLevelTariff
+                  ) -> list[Decimal]:
+    """The money amounts a tariff's text names (a sliding scale's full price, a cohort-level
+    tariff's price per unit), before scale, indexation and rounding."""
+    match tariff:
+        case FixedTariff() | SlidingTariff() | CohortLevelTariff():
+            return [tariff.price]
+        case SubgroupTariff():
+            return [p.price for p in tariff.subgroup_prices] + ([tariff.otherwise] if tariff.otherwise is not None
+                                                                  else [])
+        case TieredTariff():
+            return [b.price for b in tariff.bands]
+        case _:
+            assert_never(tariff)
 
 
 class Prerequisite(_Model):

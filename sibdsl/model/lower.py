@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.core.source import Span
@@ -23,11 +23,26 @@ def _fields(cls: type[ir.Spanned]) -> tuple[str, ...]:
     return cls._compared  # every field but the span
 
 
+def _tariff_fields(kind: str) -> frozenset[str]:
+    """The fields of the model's class for one tariff shape (the IR's one `Tariff` record holds
+    every shape's fields; the model has a class per shape)."""
+    from sibdsl.model import contract
+
+    classes: dict[str, type[BaseModel]] = {"fixed": contract.FixedTariff, "subgroup": contract.SubgroupTariff, "tiered": contract.TieredTariff,
+               "sliding": contract.SlidingTariff, "cohort_level": contract.CohortLevelTariff}
+    cls = classes.get(kind)
+    return frozenset(cls.model_fields) if cls is not None else frozenset(_fields(ir.Tariff))
+
+
 def to_data(obj: Any, path: Path, spans: dict[Path, Span]) -> Any:
     """Plain data for the model, recording the span of every IR node by its path."""
     if isinstance(obj, ir.Spanned):
         spans[path] = obj.span
-        return {name: to_data(getattr(obj, name), (*path, name), spans) for name in _fields(type(obj))}
+        names = _fields(type(obj))
+        if isinstance(obj, ir.Tariff):
+            keep = _tariff_fields(obj.kind)
+            names = tuple(n for n in names if n in keep)
+        return {name: to_data(getattr(obj, name), (*path, name), spans) for name in names}
     if isinstance(obj, list):
         return [to_data(item, (*path, i), spans) for i, item in enumerate(obj)]
     return obj

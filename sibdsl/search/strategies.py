@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from sibdsl.model.contract import Contract, Outcome
+from sibdsl.model.contract import Contract, Outcome, SlidingTariff, TieredTariff, listed_prices
 from sibdsl.settlement.records import Claim
 
 
@@ -98,10 +98,7 @@ BULK_PEOPLE = 30  # the most participants in one bulk ledger
 
 def _top_price(o: Outcome) -> Decimal:
     """The most one claim of `o` can be priced at before caps (0 when not known)."""
-    t = o.tariff
-    prices = [t.price or Decimal(0), t.otherwise or Decimal(0)]
-    prices += [p.price for p in t.subgroup_prices] + [b.price for b in t.bands]
-    return max(prices)
+    return max(listed_prices(o.tariff), default=Decimal(0))
 
 
 def _limits(contract: Contract) -> list[Decimal]:
@@ -124,9 +121,9 @@ def _repeats(o: Outcome, limits: list[Decimal]) -> int:
 
 def _measured(o: Outcome) -> st.SearchStrategy[Decimal | None]:
     """Realistic measured values: at and beside each scale point, between and beyond them."""
-    points = [p.at for p in o.tariff.points]
-    if o.tariff.kind != "sliding" or not points:
+    if not isinstance(o.tariff, SlidingTariff) or not o.tariff.points:
         return st.none()
+    points = [p.at for p in o.tariff.points]
     low, high = min(points), max(points)
     width = max(high - low, Decimal(1))
     near = sorted({p + d for p in points for d in (Decimal("-0.01"), Decimal(0), Decimal("0.01"))})
@@ -158,13 +155,13 @@ def bulk_claims_for(contract: Contract) -> st.SearchStrategy[list[Claim]]:
     span = max(1, (header.term_end - referral_start).days)
     people_max = _people_max(contract)
     limits = _limits(contract)
-    band_edges = sorted({e for o in claimable for b in o.tariff.bands for e in (b.first, b.last or b.first)
-                         if e <= BULK_CLAIMS})
+    band_edges = sorted({e for o in claimable if isinstance(o.tariff, TieredTariff) for b in o.tariff.bands
+                         for e in (b.first, b.last or b.first) if e <= BULK_CLAIMS})
 
     def block(o: Outcome) -> st.SearchStrategy[Block]:
         most = _repeats(o, limits)
         people = st.integers(1, people_max)
-        if o.tariff.bands and band_edges:  # enough participants to pass a band edge (each paid once or more)
+        if isinstance(o.tariff, TieredTariff) and band_edges:  # enough participants to pass a band edge (each paid once or more)
             people = st.one_of(people, st.sampled_from([min(people_max, e + 1) for e in band_edges]))
         return st.tuples(st.just(o.name), st.integers(0, people_max - 1), people,
                          st.one_of(st.integers(1, most), st.just(most)),  # repeats, often the most

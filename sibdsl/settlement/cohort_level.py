@@ -16,13 +16,15 @@ import decimal
 from decimal import Decimal
 from fractions import Fraction
 
-from sibdsl.model.contract import Outcome
+from sibdsl.model.contract import CohortLevelTariff, Outcome
 from sibdsl.settlement.money import ZERO, digits, exact, round_money
 from sibdsl.settlement.records import Measurement, Reason
 
 
 def price_measurement(outcome: Outcome, m: Measurement, unit: Decimal, rule: str) -> tuple[Decimal, Reason | None, str]:
     tariff = outcome.tariff
+    if not isinstance(tariff, CohortLevelTariff):
+        return ZERO, Reason.NO_PRICE, "not a cohort-level outcome"
     with decimal.localcontext(exact(max(digits(m.baseline), digits(m.observed)) + 1)):
         change = m.baseline - m.observed if tariff.direction == "reduction" else m.observed - m.baseline
     exact_relative = Fraction(change) * 100 / Fraction(m.baseline) if m.baseline != 0 else Fraction(0)
@@ -34,9 +36,9 @@ def price_measurement(outcome: Outcome, m: Measurement, unit: Decimal, rule: str
             return ZERO, Reason.BELOW_THRESHOLD, f"{tariff.direction} of {shown} is below the threshold"
     if change <= 0:
         return ZERO, Reason.BELOW_THRESHOLD, f"no {tariff.direction} against the {tariff.baseline}"
-    per = Fraction(tariff.per or Decimal(1))
+    per = Fraction(tariff.per) if tariff.per else Fraction(1)
     units = (exact_relative if tariff.per_is_percent else Fraction(change)) / per
-    amount = round_money(Fraction(tariff.price or ZERO) * units, unit, rule)
+    amount = round_money(Fraction(tariff.price) * units, unit, rule)
     if amount <= 0:  # an improvement worth nothing once rounded is not a result to pay (nor to count)
         return ZERO, Reason.BELOW_THRESHOLD, (f"{tariff.direction} of {relative:.2f}% is worth "
                                               f"{amount:f} after rounding to {unit:f}")

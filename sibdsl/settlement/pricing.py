@@ -15,14 +15,22 @@ import decimal
 import itertools
 from datetime import date
 from decimal import Decimal
+from typing import assert_never
 
-from sibdsl.model.contract import Outcome, Tariff
+from sibdsl.model.contract import (
+    CohortLevelTariff,
+    FixedTariff,
+    Outcome,
+    SlidingTariff,
+    SubgroupTariff,
+    TieredTariff,
+)
 from sibdsl.settlement.money import HUNDRED, ONE, ZERO, digits, exact, round_money
 from sibdsl.settlement.plan import whole_months
 from sibdsl.settlement.records import Reason
 
 
-def scale_percent(tariff: Tariff, value: Decimal) -> Decimal:
+def scale_percent(tariff: SlidingTariff, value: Decimal) -> Decimal:
     """Linear between points; below the first point its percentage, above the last the last's."""
     points = tariff.points
     if value <= points[0].at:
@@ -44,33 +52,34 @@ def price(outcome: Outcome, subgroup: str | None, value: Decimal | None, achieve
           unit: Decimal, rule: str) -> tuple[Decimal, Reason | None, str]:
     """(price, None, "") or (0, reason, detail)."""
     tariff = outcome.tariff
-    kind = tariff.kind
-    if kind == "fixed":
-        amount = tariff.price or ZERO
-    elif kind == "subgroup":
-        found = next((p.price for p in tariff.subgroup_prices if p.subgroup == subgroup), None)
-        if found is None:
-            found = tariff.otherwise
-        if found is None:
-            return ZERO, Reason.NO_PRICE, f"no price for sub-group {subgroup or '(none given)'}"
-        amount = found
-    elif kind == "tiered":
-        n = paid_before + 1
-        band = next((b for b in tariff.bands if b.first <= n and (b.last is None or n <= b.last)), None)
-        if band is None:
-            return ZERO, Reason.NO_PRICE, f"no band prices outcome number {n}"
-        amount = band.price
-    elif kind == "sliding":
-        if value is None:
-            return ZERO, Reason.VALUE_MISSING, f"the tariff needs the measured value of {tariff.measure!r}"
-        percent = scale_percent(tariff, value)
-        price_ = tariff.price or ZERO
-        with decimal.localcontext(exact(digits(price_) + digits(percent) + 2)):  # / 100 shifts the point
-            amount = price_ * percent / HUNDRED
-        if amount <= 0:
-            return ZERO, Reason.BELOW_THRESHOLD, f"{tariff.measure} of {value} pays 0% on the scale"
-    else:
-        return ZERO, Reason.COHORT_LEVEL_OUTCOME, "a cohort-level outcome is paid from measurements"
+    match tariff:
+        case FixedTariff():
+            amount = tariff.price
+        case SubgroupTariff():
+            found = next((p.price for p in tariff.subgroup_prices if p.subgroup == subgroup), None)
+            if found is None:
+                found = tariff.otherwise
+            if found is None:
+                return ZERO, Reason.NO_PRICE, f"no price for sub-group {subgroup or '(none given)'}"
+            amount = found
+        case TieredTariff():
+            n = paid_before + 1
+            band = next((b for b in tariff.bands if b.first <= n and (b.last is None or n <= b.last)), None)
+            if band is None:
+                return ZERO, Reason.NO_PRICE, f"no band prices outcome number {n}"
+            amount = band.price
+        case SlidingTariff():
+            if value is None:
+                return ZERO, Reason.VALUE_MISSING, f"the tariff needs the measured value of {tariff.measure!r}"
+            percent = scale_percent(tariff, value)
+            with decimal.localcontext(exact(digits(tariff.price) + digits(percent) + 2)):  # / 100 shifts the point
+                amount = tariff.price * percent / HUNDRED
+            if amount <= 0:
+                return ZERO, Reason.BELOW_THRESHOLD, f"{tariff.measure} of {value} pays 0% on the scale"
+        case CohortLevelTariff():
+            return ZERO, Reason.COHORT_LEVEL_OUTCOME, "a cohort-level outcome is paid from measurements"
+        case _:
+            assert_never(tariff)
     if outcome.indexation is not None:
         years = full_years(outcome.indexation.start, achieved)
         if years:
