@@ -33,11 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from sibdsl.compiler import CompileResult, compile_bytes, compile_file
+from sibdsl.core.codes import Code
 from sibdsl.core.diagnostics import Diagnostic, DiagnosticSink, Severity, is_problem
 from sibdsl.core.source import NO_SPAN
 from sibdsl.syntax.parse import DEFAULT_MAX_BYTES
 
-INTERNAL_CODE = "SIB999"
+INTERNAL_CODE: Code = "SIB999"
 INTERNAL_HINT = "this is a bug in sibc, not in your contract; please report it with the file that caused it"
 
 

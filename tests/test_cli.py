@@ -193,3 +193,13 @@ def test_version(runner: CliRunner) -> None:
     from sibdsl import __version__
 
     assert __version__ in runner.invoke(cli, ["--version"]).output
+
+
+def test_explain_takes_a_settlement_reason(runner: CliRunner) -> None:
+    for spelling in ("cap_reached", "cap-reached", "Cap Reached"):
+        result = runner.invoke(cli, ["explain", spelling])
+        assert result.exit_code == 0 and result.output.startswith("cap_reached: "), result.output
+    wrong = runner.invoke(cli, ["explain", "cap_reachd"])
+    assert wrong.exit_code == 2 and "did you mean cap_reached" in wrong.output
+    listed = runner.invoke(cli, ["explain", "--list"]).output
+    assert "SIB101" in listed and "payer_cap_reached" in listed

@@ -298,36 +298,25 @@ def schema() -> None:
 
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("code", required=False)
-@click.option("--list", "list_all", is_flag=True, help="List every code with its title.")
+@click.option("--list", "list_all", is_flag=True, help="List every code and settlement reason with its title.")
 @guarded
 def explain(code: str | None, list_all: bool) -> None:
-    """Explain a diagnostic code, with an example that triggers it.
+    """Explain a diagnostic code, with an example that triggers it, or a settlement reason.
 
-    For example: sibc explain SIB101. Without a code, lists the catalogue.
+    For example: sibc explain SIB101, sibc explain 101, sibc explain cap_reached (or
+    cap-reached). Without a code, lists the catalogue.
     """
-    from sibdsl.core.codes import CATALOGUE
+    from sibdsl.report.explain import explain as explain_entry
+    from sibdsl.report.explain import listing
 
     if list_all or code is None:
-        for entry in CATALOGUE.values():
-            click.echo(f"{entry.code}  {entry.severity_name:<7}  {entry.phase:<11} {entry.title}")
+        for line in listing():
+            click.echo(line)
         return
-    key = code.upper()
-    if key.isdigit():
-        key = f"SIB{int(key):03d}"
-    found = CATALOGUE.get(key)
-    if found is None:
-        import difflib
-
-        close = difflib.get_close_matches(key, list(CATALOGUE), n=3, cutoff=0.5)
-        raise click.UsageError(f"unknown code {code!r}" + (f"; did you mean {', '.join(close)}?" if close
-                                                           else "; `sibc explain --list` lists them all"))
-    entry = found
-    click.echo(f"{entry.code}: {entry.title} ({entry.severity_name}, {entry.phase} phase)\n")
-    click.echo(entry.explanation)
-    if entry.example:
-        click.echo("\nExample:\n")
-        for line in entry.example.splitlines():
-            click.echo(f"    {line}")
+    result = explain_entry(code)
+    if not result.found:
+        raise click.UsageError(result.text)
+    click.echo(result.text)
 
 
 def main() -> None:

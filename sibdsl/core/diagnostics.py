@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from sibdsl.core.codes import CATALOGUE
+from sibdsl.core.codes import CATALOGUE, Code
 from sibdsl.core.source import Span
 
 
@@ -65,7 +65,7 @@ class DiagnosticSink:
 
     def add(
         self,
-        code: str,
+        code: Code,
         message: str,
         span: Span,
         *,

@@ -43,6 +43,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from sibdsl.core.codes import Code
 from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.core.source import SourceFile, Span
 from sibdsl.model.contract import Contract
@@ -89,7 +90,7 @@ class Ledger:
 
 
 class _RowError(Exception):
-    def __init__(self, code: str, column: str, message: str, hint: str) -> None:  # every error has a hint
+    def __init__(self, code: Code, column: str, message: str, hint: str) -> None:  # every error has a hint
         self.code, self.column, self.message, self.hint = code, column, message, hint
 
 

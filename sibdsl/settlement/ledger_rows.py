@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sibdsl.core.codes import Code
 from sibdsl.core.csvsafe import unescape_cell
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.core.source import SourceFile, Span
@@ -48,7 +49,7 @@ LONG = 60  # characters of a value quoted in a message
 class BadRow:
     """A row that cannot be read at all: reported once, never settled."""
 
-    code: str
+    code: Code
     message: str
     span: Span
     hint: str  # every error has one
