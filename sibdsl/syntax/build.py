@@ -1,53 +1,111 @@
 """Phase 1: build AST nodes while the LALR parser reduces (an inline lark transformer).
 
-Input: the children of each grammar rule (tokens and already built nodes) with their meta.
+Input: the children of each grammar rule (tokens and already built nodes).
 Output: `sibdsl.syntax.ast` nodes with spans. Nothing here raises for bad input: values are
 kept as written and judged by the semantics phase.
+
+How a rule handler is called: like lark's `v_args(inline=True, meta=True)`, as
+`handler(span, *children)`, where
+- `span` is the rule's meta: it runs from the first to the last token of the whole rule,
+  keywords included, by lark's own `propagate_positions` rule (a node starts at its first
+  positioned child and ends at its last). Lark refuses `meta=True` for a transformer that
+  runs inside the parser (`Lark(transformer=...)`), and building a parse tree first and
+  transforming it after costs about twice the parse time, so `_spanned` below computes the
+  same meta from the children; `tests/test_ast_build.py` checks it against lark's
+  `propagate_positions` on every contract of the repository. Given a parse tree instead, the
+  same handlers take lark's meta as it is (`AstBuilder().transform(tree)`).
+- `children` are the rule's values, names and built nodes, and the few keywords that decide
+  something (`KEPT_TOKENS`); every other keyword is dropped (also those lark would pass
+  because they are named terminals, such as AT_MOST), so each handler has typed parameters.
+
+Every handler result carries its position, so that the span of the rule above covers it:
+keyword-only rules (units, period words, `then reject`, ...) give a `WORD` token over their
+words, scopes and delays give small positioned records. So `2.5 participants` spans both
+words, and every declaration runs from its first word to its last (a party declaration from
+its name: see `party_decl`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
 
-from lark import Token, Transformer
+from lark import Token, Transformer, v_args
+from lark.tree import Meta
 
-from sibdsl.core.source import Span
+from sibdsl.core.source import NO_SPAN, Span
 from sibdsl.syntax import ast
 
-#: Token types that carry a value; every other token is a keyword and is dropped.
+#: Token types that carry a value; every other token is a keyword. (The comma post-lexer in
+#: `grammar.py` keeps a comma before these.)
 VALUE_TOKENS = frozenset(
     {"NAME", "STRING", "LONG_STRING", "NUMBER", "CURRENCY", "MONEY_SYMBOL", "SCALE", "DATE",
      "ADD_OP", "MUL_OP", "ONE"}
 )
+#: The type of the token a keyword-only rule gives (no terminal of the grammar has this name).
+WORD = "WORD"
+#: Tokens a handler receives: values, the words of keyword-only rules, and the keywords that
+#: decide something (the rounding mode, the settlement timing, "the board's discretion").
+KEPT_TOKENS = VALUE_TOKENS | {WORD, "ROUND_MODE", "IN_ARREARS", "IN_ADVANCE", "POSSESSIVE"}
+
+#: What a rule's children can be: tokens, built nodes, or a list of names.
+Child = Token | ast.Node | tuple[ast.Name, ...]
+_EXPR_TYPES = (ast.MoneyLit, ast.PercentLit, ast.QuantityLit, ast.NumberLit, ast.Product, ast.Sum)
 
 
-def span_of(item: Any) -> Span:
-    if isinstance(item, Token):
-        return Span(item.line or 1, item.column or 1, item.end_line or 1, item.end_column or 1,
-                    item.start_pos or 0, item.end_pos or 0)
-    return Span(item.line, item.column, item.end_line, item.end_column, item.start_pos, item.end_pos)
+def span_of(tok: Token) -> Span:
+    return Span(tok.line or 1, tok.column or 1, tok.end_line or 1, tok.end_column or 1,
+                tok.start_pos or 0, tok.end_pos or 0)
 
 
-def _edge(item: Any, last: bool) -> Span | None:
-    if isinstance(item, ast.Node):
-        return item.span
-    if isinstance(item, Token):
-        return span_of(item)
-    if isinstance(item, tuple | list):
-        for sub in reversed(item) if last else item:
-            found = _edge(sub, last)
-            if found is not None:
-                return found
+def _positioned(children: Sequence[Child], last: bool) -> Token | ast.Node | None:
+    """The first (or last) child with a position; a list of names gives its first (last) name."""
+    for child in reversed(children) if last else children:
+        if not isinstance(child, tuple):
+            return child
+        if child:
+            return child[-1] if last else child[0]
     return None
 
 
-def _span(children: list[Any]) -> Span:
-    """The span from the first to the last positioned child."""
-    first = _edge(children, False)
-    last = _edge(children, True)
-    if first is None or last is None:
-        return Span(1, 1, 1, 1)
-    return first.to(last)
+def _span(children: Sequence[Child]) -> Span:
+    """The span from the first to the last positioned child (lark's propagate_positions)."""
+    head = _positioned(children, False)
+    tail = _positioned(children, True)
+    if head is None or tail is None:
+        return NO_SPAN
+    if isinstance(head, Token):
+        line, column, start = head.line or 1, head.column or 1, head.start_pos or 0
+    else:
+        line, column, start = head.span.line, head.span.column, head.span.start
+    if isinstance(tail, Token):
+        return Span(line, column, tail.end_line or 1, tail.end_column or 1, start, tail.end_pos or 0)
+    return Span(line, column, tail.span.end_line, tail.span.end_column, start, tail.span.end)
+
+
+def _spanned(handler: Callable[..., object], _rule: str, children: list[Child], meta: Meta | None) -> object:
+    """lark visit wrapper: call `handler(span, *children)` with the keywords dropped."""
+    if meta is not None and not meta.empty:  # a parse tree built with propagate_positions
+        span = Span(meta.line, meta.column, meta.end_line, meta.end_column, meta.start_pos, meta.end_pos)
+    else:  # inside the parser, where lark gives no meta
+        span = _span(children)
+    return handler(span, *[c for c in children if not isinstance(c, Token) or c.type in KEPT_TOKENS])
+
+
+#: For keyword-only rules: the tokens as they are, keywords included.
+_words = v_args(inline=True)
+
+
+def _word(first: Token, *more: Token, text: str | None = None) -> Token:
+    """A WORD token over the given tokens; its text is theirs joined by spaces unless given."""
+    last = more[-1] if more else first
+    value = text if text is not None else " ".join(str(t) for t in (first, *more))
+    return Token(WORD, value, first.start_pos, first.line, first.column, last.end_line, last.end_column,
+                 last.end_pos)
+
+
+def _word_at(span: Span, text: str) -> Token:
+    """A WORD token with the given text over a span (a rule of keywords only)."""
+    return Token(WORD, text, span.start, span.line, span.column, span.end_line, span.end_column, span.end)
 
 
 def unquote(raw: str) -> str:
@@ -70,10 +128,6 @@ def unquote(raw: str) -> str:
     return "".join(out)
 
 
-def _values(children: list[Any]) -> list[Any]:
-    return [c for c in children if not isinstance(c, Token) or c.type in VALUE_TOKENS]
-
-
 def _name(tok: Token) -> ast.Name:
     return ast.Name(str(tok), span=span_of(tok))
 
@@ -82,388 +136,372 @@ def _text(tok: Token) -> ast.Text:
     return ast.Text(unquote(str(tok)), span=span_of(tok))
 
 
-def _t(item: Any) -> ast.Text:
-    return item if isinstance(item, ast.Text) else _text(item)
-
-
 def _date(tok: Token) -> ast.DateLit:
     return ast.DateLit(str(tok), span=span_of(tok))
 
 
-def _maybe_clause(vals: list[Any]) -> ast.ClauseRef | None:
-    if vals and isinstance(vals[-1], ast.ClauseRef):
-        return vals.pop()  # type: ignore[no-any-return]
-    return None
+# ------------------------------------------------------------------ parts of a declaration
+# Built while parsing and taken apart by the declaration above them; never in the AST.
+class Scope(ast.Node):
+    """`cap per participant`, `cap outcome x`, ...: what a cap applies to."""
+
+    kind: str  # participant, outcome, subgroup, cohort, period, year, payer, contract
+    target: ast.Name | None = None
 
 
-class AstBuilder(Transformer[Token, Any]):
-    """One method per grammar rule or alias; each returns an AST node."""
+class Delay(ast.Node):
+    """`at least 6 months` (min) or `by 12 months` (max) after a prerequisite."""
+
+    kind: str  # min | max
+    value: ast.Expr
+
+
+class Remainder(ast.Node):
+    """`remainder to NAME` (or to the largest share: no name)."""
+
+    to: ast.Name | None = None
+
+
+@v_args(wrapper=_spanned)
+class AstBuilder(Transformer[Token, ast.ContractFile]):
+    """One method per grammar rule or alias; each returns an AST node (or a part of one)."""
 
     # ---------------------------------------------------------- file
-    def start(self, children: list[Any]) -> ast.ContractFile:
-        span = _span(children) if children else Span(1, 1, 1, 1)
-        return ast.ContractFile(tuple(children), span=span)
+    def start(self, span: Span, *declarations: ast.Declaration) -> ast.ContractFile:
+        return ast.ContractFile(declarations, span=span)
 
     # ---------------------------------------------------------- values
-    def expr(self, children: list[Any]) -> ast.Expr:
-        if len(children) == 1:
-            return children[0]  # type: ignore[no-any-return]
-        return ast.Sum(tuple(children[0::2]), tuple(str(t) for t in children[1::2]), span=_span(children))
+    def expr(self, span: Span, first: ast.Expr, *rest: ast.Expr | Token) -> ast.Expr:
+        if not rest:
+            return first
+        terms = (first, *(t for t in rest if not isinstance(t, Token)))
+        return ast.Sum(terms, tuple(str(t) for t in rest if isinstance(t, Token)), span=span)
 
-    def product(self, children: list[Any]) -> ast.Expr:
-        children = [c for c in children if not (isinstance(c, Token) and c.type in ("LPAR", "RPAR"))]
-        if len(children) == 1:
-            return children[0]  # type: ignore[no-any-return]
-        ops = tuple("/" if str(t) == "/" else "*" for t in children[1::2])
-        return ast.Product(tuple(children[0::2]), ops, span=_span(children))
+    def product(self, span: Span, first: ast.Expr, *rest: ast.Expr | Token) -> ast.Expr:
+        if not rest:
+            return first
+        factors = (first, *(f for f in rest if not isinstance(f, Token)))
+        ops = tuple("/" if str(t) == "/" else "*" for t in rest if isinstance(t, Token))
+        return ast.Product(factors, ops, span=span)
 
-    def money(self, children: list[Any]) -> ast.MoneyLit:
-        scale = str(children[2]) if len(children) > 2 else None
-        return ast.MoneyLit(str(children[0]), str(children[1]), scale, span=_span(children))
+    def money(self, span: Span, currency: Token, amount: Token, scale: Token | None = None) -> ast.MoneyLit:
+        return ast.MoneyLit(str(currency), str(amount), str(scale) if scale is not None else None, span=span)
 
-    def percent(self, children: list[Any]) -> ast.PercentLit:
-        return ast.PercentLit(str(children[0]), span=_span(children))
+    def percent(self, span: Span, amount: Token) -> ast.PercentLit:
+        return ast.PercentLit(str(amount), span=span)
 
-    def quantity(self, children: list[Any]) -> ast.QuantityLit:
-        return ast.QuantityLit(str(children[0]), children[1], span=_span(children))
+    def quantity(self, span: Span, amount: Token, unit: Token) -> ast.QuantityLit:
+        return ast.QuantityLit(str(amount), str(unit), span=span)
 
-    def number(self, children: list[Any]) -> ast.NumberLit:
-        return ast.NumberLit(str(children[0]), span=_span(children))
+    def number(self, span: Span, amount: Token) -> ast.NumberLit:
+        return ast.NumberLit(str(amount), span=span)
 
-    def unit(self, children: list[Any]) -> str:
-        return str(children[0])
+    @_words
+    def unit(self, word: Token) -> Token:
+        return _word(word)
 
-    def clause_ref(self, children: list[Any]) -> ast.ClauseRef:
-        return ast.ClauseRef(_text(children[-1]), span=_span(children))
+    def clause_ref(self, span: Span, text: Token) -> ast.ClauseRef:
+        return ast.ClauseRef(_text(text), span=span)
 
-    def name_list(self, children: list[Any]) -> tuple[ast.Name, ...]:
-        return tuple(_name(t) for t in children if isinstance(t, Token) and t.type == "NAME")
+    def name_list(self, span: Span, *names: Token) -> tuple[ast.Name, ...]:
+        return tuple(_name(t) for t in names)
 
     # ---------------------------------------------------------- header
-    def contract_decl(self, children: list[Any]) -> ast.ContractDecl:
-        vals = _values(children)
-        version = None
-        if len(vals) > 1:
-            raw = vals[1]
-            version = unquote(str(raw)) if raw.type == "STRING" else str(raw)
-        return ast.ContractDecl(_text(vals[0]), version, span=_span(children))
+    def contract_decl(self, span: Span, title: Token, version: Token | None = None) -> ast.ContractDecl:
+        written = None if version is None else unquote(str(version)) if version.type == "STRING" else str(version)
+        return ast.ContractDecl(_text(title), written, span=span)
 
-    def currency_decl(self, children: list[Any]) -> ast.CurrencyDecl:
-        return ast.CurrencyDecl(_name(_values(children)[0]), span=_span(children))
+    def currency_decl(self, span: Span, code: Token) -> ast.CurrencyDecl:
+        return ast.CurrencyDecl(_name(code), span=span)
 
-    def term_decl(self, children: list[Any]) -> ast.TermDecl:
-        a, b = _values(children)
-        return ast.TermDecl(_date(a), _date(b), span=_span(children))
+    def term_decl(self, span: Span, start: Token, end: Token) -> ast.TermDecl:
+        return ast.TermDecl(_date(start), _date(end), span=span)
 
-    def remainder(self, children: list[Any]) -> ast.Name | None:
-        vals = _values(children)
-        return _name(vals[0]) if vals else None
+    def remainder(self, span: Span, to: Token | None = None) -> Remainder:
+        return Remainder(_name(to) if to is not None else None, span=span)
 
-    def rounding_decl(self, children: list[Any]) -> ast.RoundingDecl:
-        mode = "up"
-        for c in children:
-            if isinstance(c, Token) and c.type == "ROUND_MODE":
-                mode = " ".join(str(c).replace("-", " ").split())
+    def rounding_decl(self, span: Span, *parts: Token | ast.Expr | Remainder) -> ast.RoundingDecl:
+        mode = "up"  # `rounding up to GBP 0.01`
         unit: ast.Expr | None = None
         remainder: ast.Name | None = None
-        for child in children[1:]:
-            if isinstance(child, Token):
-                continue
-            if isinstance(child, ast.Name):
-                remainder = child
-            elif isinstance(child, ast.Node):
-                unit = child  # type: ignore[assignment]
-        return ast.RoundingDecl(mode, unit, remainder, span=_span(children))
+        for part in parts:
+            if isinstance(part, Token):  # ROUND_MODE
+                mode = " ".join(str(part).replace("-", " ").split())
+            elif isinstance(part, Remainder):
+                remainder = part.to
+            else:
+                unit = part
+        return ast.RoundingDecl(mode, unit, remainder, span=span)
 
-    def period_word(self, children: list[Any]) -> str:
-        return str(children[0])
+    @_words
+    def period_word(self, word: Token) -> Token:
+        return _word(word)
 
-    def settlement_decl(self, children: list[Any]) -> ast.SettlementDecl:
-        timing = "arrears"
-        for c in children:
-            if isinstance(c, Token) and c.type == "IN_ADVANCE":
-                timing = "advance"
-        period = next(c for c in children if isinstance(c, str) and not isinstance(c, Token))
-        return ast.SettlementDecl(period, timing, span=_span(children))
+    def settlement_decl(self, span: Span, period: Token, timing: Token | None = None) -> ast.SettlementDecl:
+        advance = timing is not None and timing.type == "IN_ADVANCE"
+        return ast.SettlementDecl(str(period), "advance" if advance else "arrears", span=span)
 
-    def clauses_decl(self, children: list[Any]) -> ast.ClausesDecl:
-        return ast.ClausesDecl(_text(_values(children)[0]), span=_span(children))
+    def clauses_decl(self, span: Span, scheme: Token) -> ast.ClausesDecl:
+        return ast.ClausesDecl(_text(scheme), span=span)
 
-    def define_decl(self, children: list[Any]) -> ast.DefineDecl:
-        a, b = _values(children)
-        return ast.DefineDecl(_text(a), _t(b), span=_span(children))
-
-    def text(self, children: list[Any]) -> ast.Text:
-        return _text(children[0])
+    def define_decl(self, span: Span, term: Token, meaning: Token) -> ast.DefineDecl:
+        return ast.DefineDecl(_text(term), _text(meaning), span=span)
 
     # ---------------------------------------------------------- parties
-    def party_role(self, children: list[Any]) -> str:
-        return str(children[0])
+    @_words
+    def party_role(self, word: Token) -> Token:
+        return _word(word)
 
-    def party_decl(self, children: list[Any]) -> ast.PartyDecl:
-        role, name, title, *clauses = _values(children)
-        return ast.PartyDecl(role, _name(name), _text(title), tuple(clauses), span=_span(children))
+    def party_decl(self, span: Span, role: Token, name: Token, title: Token, *clauses: ast.Node) -> ast.PartyDecl:
+        # The one span that does not start at its rule's first word: a party declaration has
+        # always been reported from its name (`payer >council<`), and the SIB104 golden
+        # output (a missing header, reported at the first declaration) depends on it.
+        party = _name(name)
+        return ast.PartyDecl(str(role), party, _text(title), clauses, span=party.span.to(span))
 
-    def payer_share(self, children: list[Any]) -> ast.PayerShare:
-        return ast.PayerShare(_values(children)[0], span=_span(children))
+    def payer_share(self, span: Span, value: ast.Expr) -> ast.PayerShare:
+        return ast.PayerShare(value, span=span)
 
-    def payer_cap(self, children: list[Any]) -> ast.PayerCap:
-        return ast.PayerCap(_values(children)[0], span=_span(children))
+    def payer_cap(self, span: Span, value: ast.Expr) -> ast.PayerCap:
+        return ast.PayerCap(value, span=span)
 
-    def investor_decl(self, children: list[Any]) -> ast.InvestorDecl:
-        vals = _values(children)
-        return ast.InvestorDecl(_name(vals[0]), _text(vals[1]), tuple(vals[2:]), span=_span(children))
+    def investor_decl(self, span: Span, name: Token, title: Token, *clauses: ast.Node) -> ast.InvestorDecl:
+        return ast.InvestorDecl(_name(name), _text(title), clauses, span=span)
 
-    def commitment(self, children: list[Any]) -> ast.Commitment:
-        vals = _values(children)
-        return ast.Commitment(vals[0], vals[1] if len(vals) > 1 else None, span=_span(children))
+    def commitment(self, span: Span, low: ast.Expr, high: ast.Expr | None = None) -> ast.Commitment:
+        return ast.Commitment(low, high, span=span)
 
     # ---------------------------------------------------------- cohorts
-    def cohort_decl(self, children: list[Any]) -> ast.CohortDecl:
-        vals = _values(children)
-        return ast.CohortDecl(_name(vals[0]), _text(vals[1]), tuple(vals[2:]), span=_span(children))
+    def cohort_decl(self, span: Span, name: Token, title: Token, *clauses: ast.Node) -> ast.CohortDecl:
+        return ast.CohortDecl(_name(name), _text(title), clauses, span=span)
 
-    def cohort_size(self, children: list[Any]) -> ast.CohortSize:
-        return ast.CohortSize(_values(children)[0], span=_span(children))
+    def cohort_size(self, span: Span, value: ast.Expr) -> ast.CohortSize:
+        return ast.CohortSize(value, span=span)
 
-    def referral_window(self, children: list[Any]) -> ast.ReferralWindow:
-        a, b = _values(children)
-        return ast.ReferralWindow(_date(a), _date(b), span=_span(children))
+    def referral_window(self, span: Span, start: Token, end: Token) -> ast.ReferralWindow:
+        return ast.ReferralWindow(_date(start), _date(end), span=span)
 
-    def eligibility(self, children: list[Any]) -> ast.Eligibility:
-        return ast.Eligibility(_t(_values(children)[0]), span=_span(children))
+    def eligibility(self, span: Span, text: Token) -> ast.Eligibility:
+        return ast.Eligibility(_text(text), span=span)
 
-    def subgroup(self, children: list[Any]) -> ast.SubgroupDecl:
-        vals = _values(children)
-        return ast.SubgroupDecl(_name(vals[0]), _text(vals[1]) if len(vals) > 1 else None, span=_span(children))
+    def subgroup(self, span: Span, name: Token, title: Token | None = None) -> ast.SubgroupDecl:
+        return ast.SubgroupDecl(_name(name), _text(title) if title is not None else None, span=span)
 
     # ---------------------------------------------------------- outcomes
-    def outcome_decl(self, children: list[Any]) -> ast.OutcomeDecl:
-        vals = _values(children)
-        return ast.OutcomeDecl(_name(vals[0]), _text(vals[1]), tuple(vals[2:]), span=_span(children))
+    def outcome_decl(self, span: Span, name: Token, title: Token, *clauses: ast.Node) -> ast.OutcomeDecl:
+        return ast.OutcomeDecl(_name(name), _text(title), clauses, span=span)
 
-    def fixed_tariff(self, children: list[Any]) -> ast.FixedTariff:
-        return ast.FixedTariff(_values(children)[0], span=_span(children))
+    def fixed_tariff(self, span: Span, price: ast.Expr) -> ast.FixedTariff:
+        return ast.FixedTariff(price, span=span)
 
-    def subgroup_price(self, children: list[Any]) -> ast.SubgroupPrice:
-        vals = _values(children)
-        return ast.SubgroupPrice(vals[0], _name(vals[1]), span=_span(children))
+    def subgroup_price(self, span: Span, price: ast.Expr, subgroup: Token) -> ast.SubgroupPrice:
+        return ast.SubgroupPrice(price, _name(subgroup), span=span)
 
-    def subgroup_tariff(self, children: list[Any]) -> ast.SubgroupTariff:
-        vals = _values(children)
-        prices = tuple(v for v in vals if isinstance(v, ast.SubgroupPrice))
-        rest = [v for v in vals if not isinstance(v, ast.SubgroupPrice)]
-        return ast.SubgroupTariff(prices, rest[0] if rest else None, span=_span(children))
+    def subgroup_tariff(self, span: Span, *parts: ast.SubgroupPrice | ast.Expr) -> ast.SubgroupTariff:
+        prices = tuple(p for p in parts if isinstance(p, ast.SubgroupPrice))
+        otherwise = next((p for p in parts if not isinstance(p, ast.SubgroupPrice)), None)
+        return ast.SubgroupTariff(prices, otherwise, span=span)
 
-    def band_range(self, children: list[Any]) -> ast.Band:
-        vals = _values(children)
-        return ast.Band(vals[0], str(vals[1]), str(vals[2]), span=_span(children))
+    def band_range(self, span: Span, price: ast.Expr, first: Token, last: Token) -> ast.Band:
+        return ast.Band(price, str(first), str(last), span=span)
 
-    def band_open(self, children: list[Any]) -> ast.Band:
-        vals = _values(children)
-        return ast.Band(vals[0], str(vals[1]), None, span=_span(children))
+    def band_open(self, span: Span, price: ast.Expr, first: Token) -> ast.Band:
+        return ast.Band(price, str(first), None, span=span)
 
-    def tiered_tariff(self, children: list[Any]) -> ast.TieredTariff:
-        return ast.TieredTariff(tuple(_values(children)), span=_span(children))
+    def tiered_tariff(self, span: Span, *bands: ast.Band) -> ast.TieredTariff:
+        return ast.TieredTariff(bands, span=span)
 
-    def scale_point(self, children: list[Any]) -> ast.ScalePoint:
-        a, b = _values(children)
-        return ast.ScalePoint(a, b, span=_span(children))
+    def scale_point(self, span: Span, percent: ast.Expr, at: ast.Expr) -> ast.ScalePoint:
+        return ast.ScalePoint(percent, at, span=span)
 
-    def sliding_tariff(self, children: list[Any]) -> ast.SlidingTariff:
-        vals = _values(children)
-        return ast.SlidingTariff(vals[0], _text(vals[1]), tuple(vals[2:]), span=_span(children))
+    def sliding_tariff(self, span: Span, price: ast.Expr, measure: Token, *points: ast.ScalePoint) -> ast.SlidingTariff:
+        return ast.SlidingTariff(price, _text(measure), points, span=span)
 
-    def direction(self, children: list[Any]) -> str:
-        return str(children[0])
+    @_words
+    def direction(self, word: Token) -> Token:
+        return _word(word)
 
-    def baseline(self, children: list[Any]) -> str:
-        return " ".join(str(c) for c in children)
+    @_words
+    def baseline(self, first: Token, *more: Token) -> Token:
+        return _word(first, *more)
 
-    def cohort_tariff(self, children: list[Any]) -> ast.CohortTariff:
-        vals = _values(children)
-        price, per, direction, metric, baseline = vals[:5]
-        threshold = vals[5] if len(vals) > 5 else None
-        return ast.CohortTariff(price, per, direction, _text(metric), baseline, threshold, span=_span(children))
+    def cohort_tariff(self, span: Span, price: ast.Expr, per: ast.Expr, direction: Token, metric: Token,
+                      baseline: Token, threshold: ast.Expr | None = None) -> ast.CohortTariff:
+        return ast.CohortTariff(price, per, str(direction), _text(metric), str(baseline), threshold, span=span)
 
-    def min_delay(self, children: list[Any]) -> tuple[str, Any]:
-        return ("min", _values(children)[0])
+    def min_delay(self, span: Span, value: ast.Expr) -> Delay:
+        return Delay("min", value, span=span)
 
-    def max_delay(self, children: list[Any]) -> tuple[str, Any]:
-        return ("max", _values(children)[0])
+    def max_delay(self, span: Span, value: ast.Expr) -> Delay:
+        return Delay("max", value, span=span)
 
-    def prerequisite(self, children: list[Any]) -> ast.Prerequisite:
-        delays: dict[str, Any] = dict(c for c in children[1:] if isinstance(c, tuple))
-        return ast.Prerequisite(_name(children[0]), delays.get("min"), delays.get("max"), span=_span(children))
+    def prerequisite(self, span: Span, outcome: Token, *delays: Delay) -> ast.Prerequisite:
+        at_least = next((d.value for d in delays if d.kind == "min"), None)
+        within = next((d.value for d in delays if d.kind == "max"), None)
+        return ast.Prerequisite(_name(outcome), at_least, within, span=span)
 
-    def prerequisites(self, children: list[Any]) -> ast.Prerequisites:
-        items = tuple(c for c in children if isinstance(c, ast.Prerequisite))
-        return ast.Prerequisites(items, span=_span(children))
+    def prerequisites(self, span: Span, *items: ast.Prerequisite) -> ast.Prerequisites:
+        return ast.Prerequisites(items, span=span)
 
-    def start_event(self, children: list[Any]) -> str:
-        return str(children[0])
+    @_words
+    def start_event(self, word: Token) -> Token:
+        return _word(word)
 
-    def window(self, children: list[Any]) -> ast.Window:
-        vals = _values(children)
-        return ast.Window(vals[0], vals[1] if len(vals) > 1 else "start", span=_span(children))
+    def window(self, span: Span, duration: ast.Expr, start_event: Token | None = None) -> ast.Window:
+        return ast.Window(duration, str(start_event) if start_event is not None else "start", span=span)
 
-    def repeat_once(self, children: list[Any]) -> ast.Repeat:
-        return ast.Repeat("once", None, span=_span(children))
+    def repeat_once(self, span: Span) -> ast.Repeat:
+        return ast.Repeat("once", None, span=span)
 
-    def repeat_up_to(self, children: list[Any]) -> ast.Repeat:
-        return ast.Repeat("up_to", _values(children)[0], span=_span(children))
+    def repeat_up_to(self, span: Span, limit: ast.Expr) -> ast.Repeat:
+        return ast.Repeat("up_to", limit, span=span)
 
-    def repeat_unlimited(self, children: list[Any]) -> ast.Repeat:
-        return ast.Repeat("unlimited", None, span=_span(children))
+    def repeat_unlimited(self, span: Span) -> ast.Repeat:
+        return ast.Repeat("unlimited", None, span=span)
 
-    def trigger(self, children: list[Any]) -> ast.Trigger:
-        tok = _values(children)[0]
-        event = unquote(str(tok)) if tok.type == "STRING" else str(tok)
-        return ast.Trigger(event, span=_span(children))
+    def trigger(self, span: Span, event: Token) -> ast.Trigger:
+        return ast.Trigger(unquote(str(event)) if event.type == "STRING" else str(event), span=span)
 
-    def evidence(self, children: list[Any]) -> ast.Evidence:
-        return ast.Evidence(_t(_values(children)[0]), span=_span(children))
+    def evidence(self, span: Span, text: Token) -> ast.Evidence:
+        return ast.Evidence(_text(text), span=span)
 
-    def definition(self, children: list[Any]) -> ast.Definition:
-        a, b = _values(children)
-        return ast.Definition(_text(a), _t(b), span=_span(children))
+    def definition(self, span: Span, term: Token, meaning: Token) -> ast.Definition:
+        return ast.Definition(_text(term), _text(meaning), span=span)
 
-    def in_addition_to(self, children: list[Any]) -> ast.InAdditionTo:
-        return ast.InAdditionTo(_values(children)[0], span=_span(children))
+    def in_addition_to(self, span: Span, outcomes: tuple[ast.Name, ...]) -> ast.InAdditionTo:
+        return ast.InAdditionTo(outcomes, span=span)
 
-    def includes(self, children: list[Any]) -> ast.Includes:
-        return ast.Includes(_values(children)[0], span=_span(children))
+    def includes(self, span: Span, outcomes: tuple[ast.Name, ...]) -> ast.Includes:
+        return ast.Includes(outcomes, span=span)
 
-    def separate_from(self, children: list[Any]) -> ast.SeparateFrom:
-        return ast.SeparateFrom(_values(children)[0], span=_span(children))
+    def separate_from(self, span: Span, cohorts: tuple[ast.Name, ...]) -> ast.SeparateFrom:
+        return ast.SeparateFrom(cohorts, span=span)
 
-    def for_cohorts(self, children: list[Any]) -> ast.ForCohorts:
-        return ast.ForCohorts(_values(children)[0], span=_span(children))
+    def for_cohorts(self, span: Span, cohorts: tuple[ast.Name, ...]) -> ast.ForCohorts:
+        return ast.ForCohorts(cohorts, span=span)
 
-    def indexation(self, children: list[Any]) -> ast.Indexation:
-        vals = _values(children)
-        start = _date(vals[1]) if len(vals) > 1 else None
-        return ast.Indexation(vals[0], start, span=_span(children))
+    def indexation(self, span: Span, rate: ast.Expr, start: Token | None = None) -> ast.Indexation:
+        return ast.Indexation(rate, _date(start) if start is not None else None, span=span)
 
     # ---------------------------------------------------------- caps and groups
-    def scope_participant(self, children: list[Any]) -> tuple[str, None]:
-        return ("participant", None)
+    def scope_participant(self, span: Span) -> Scope:
+        return Scope("participant", span=span)
 
-    def _scope(name: str) -> Any:  # type: ignore[misc]
-        def method(self: AstBuilder, children: list[Any]) -> tuple[str, ast.Name | None]:
-            vals = _values(children)
-            return (name, _name(vals[0]) if vals else None)
+    def scope_outcome(self, span: Span, name: Token) -> Scope:
+        return Scope("outcome", _name(name), span=span)
 
-        return method
+    def scope_subgroup(self, span: Span, name: Token) -> Scope:
+        return Scope("subgroup", _name(name), span=span)
 
-    scope_outcome = _scope("outcome")
-    scope_subgroup = _scope("subgroup")
-    scope_cohort = _scope("cohort")
-    scope_period = _scope("period")
-    scope_year = _scope("year")
-    scope_payer = _scope("payer")
-    scope_contract = _scope("contract")
+    def scope_cohort(self, span: Span, name: Token) -> Scope:
+        return Scope("cohort", _name(name), span=span)
 
-    def share_base(self, children: list[Any]) -> str:
-        return "of paid outcomes"
+    def scope_period(self, span: Span) -> Scope:
+        return Scope("period", span=span)
 
-    def cap_behaviour(self, children: list[Any]) -> str:
-        return "reject" if "reject" in [str(c) for c in children] else "pay in part"
+    def scope_year(self, span: Span) -> Scope:
+        return Scope("year", span=span)
 
-    def cap_decl(self, children: list[Any]) -> ast.CapDecl:
-        (scope, target), limit, *rest = _values(children)
-        of_paid = "of paid outcomes" in rest
-        behaviour = next((r for r in rest if r in ("reject", "pay in part")), None)
+    def scope_payer(self, span: Span, name: Token) -> Scope:
+        return Scope("payer", _name(name), span=span)
+
+    def scope_contract(self, span: Span) -> Scope:
+        return Scope("contract", span=span)
+
+    def share_base(self, span: Span) -> Token:
+        return _word_at(span, "of paid outcomes")
+
+    @_words
+    def cap_behaviour(self, first: Token, *more: Token) -> Token:
+        reject = any(str(t) == "reject" for t in (first, *more))
+        return _word(first, *more, text="reject" if reject else "pay in part")
+
+    def cap_decl(self, span: Span, scope: Scope, limit: ast.Expr, *rest: Token | ast.ClauseRef) -> ast.CapDecl:
+        words = [str(r) for r in rest if isinstance(r, Token)]
+        behaviour = next((w for w in words if w in ("reject", "pay in part")), None)
         clause = next((r for r in rest if isinstance(r, ast.ClauseRef)), None)
-        return ast.CapDecl(scope, target, limit, of_paid, behaviour, clause, span=_span(children))
+        return ast.CapDecl(scope.kind, scope.target, limit, "of paid outcomes" in words, behaviour, clause, span=span)
 
-    def exclusive_decl(self, children: list[Any]) -> ast.ExclusiveDecl:
-        vals = _values(children)
-        clause = _maybe_clause(vals)
-        k = str(vals[0])
-        members = next(v for v in vals if isinstance(v, tuple))
-        return ast.ExclusiveDecl(k, members, clause, span=_span(children))
+    def exclusive_decl(self, span: Span, k: Token, members: tuple[ast.Name, ...],
+                       clause: ast.ClauseRef | None = None) -> ast.ExclusiveDecl:
+        return ast.ExclusiveDecl(str(k), members, clause, span=span)
 
     # ---------------------------------------------------------- tranches
-    def tranche_amount(self, children: list[Any]) -> tuple[str, Any]:
-        return ("amount", children[0])
+    def tranche_amount(self, span: Span, amount: ast.Expr) -> ast.Expr:
+        return amount
 
-    def tranche_decl(self, children: list[Any]) -> ast.TrancheDecl:
-        vals = _values(children)
-        amount = None
-        clauses = vals[1:]
-        if clauses and isinstance(clauses[0], tuple):
-            amount = clauses[0][1]
-            clauses = clauses[1:]
-        return ast.TrancheDecl(_name(vals[0]), amount, tuple(clauses), span=_span(children))
+    def tranche_decl(self, span: Span, name: Token, *rest: ast.Node) -> ast.TrancheDecl:
+        amount: ast.Expr | None = None
+        clauses = rest
+        if rest and isinstance(rest[0], _EXPR_TYPES):  # the tranche_amount: no clause is a value
+            amount, clauses = rest[0], rest[1:]
+        return ast.TrancheDecl(_name(name), amount, clauses, span=span)
 
-    def on_date(self, children: list[Any]) -> ast.OnDate:
-        return ast.OnDate(_date(_values(children)[0]), span=_span(children))
+    def on_date(self, span: Span, date: Token) -> ast.OnDate:
+        return ast.OnDate(_date(date), span=span)
 
-    def deadline(self, children: list[Any]) -> ast.Deadline:
-        return ast.Deadline(_date(_values(children)[0]), span=_span(children))
+    def deadline(self, span: Span, date: Token) -> ast.Deadline:
+        return ast.Deadline(_date(date), span=span)
 
-    def discretion(self, children: list[Any]) -> ast.Discretion:
-        owner = next((c for c in children if isinstance(c, Token) and c.type == "POSSESSIVE"), None)
-        if owner is not None:  # "at the board's discretion"
-            who = str(owner)[:-2].replace("_", " ")
-            return ast.Discretion(ast.Text(f"the {who}", span=span_of(owner)), span=_span(children))
-        vals = _values(children)
-        return ast.Discretion(_t(vals[0]) if vals else None, span=_span(children))
+    def discretion(self, span: Span, who: Token | None = None) -> ast.Discretion:
+        if who is not None and who.type == "POSSESSIVE":  # "at the board's discretion"
+            owner = str(who)[:-2].replace("_", " ")
+            return ast.Discretion(ast.Text(f"the {owner}", span=span_of(who)), span=span)
+        return ast.Discretion(_text(who) if who is not None else None, span=span)
 
-    def limit(self, children: list[Any]) -> ast.Limit:
-        return ast.Limit(_values(children)[0], span=_span(children))
+    def limit(self, span: Span, value: ast.Expr) -> ast.Limit:
+        return ast.Limit(value, span=span)
 
-    def purpose(self, children: list[Any]) -> ast.Purpose:
-        return ast.Purpose(_t(_values(children)[0]), span=_span(children))
+    def purpose(self, span: Span, text: Token) -> ast.Purpose:
+        return ast.Purpose(_text(text), span=span)
 
-    def from_investor(self, children: list[Any]) -> ast.FromInvestor:
-        return ast.FromInvestor(_name(_values(children)[0]), span=_span(children))
+    def from_investor(self, span: Span, investor: Token) -> ast.FromInvestor:
+        return ast.FromInvestor(_name(investor), span=span)
 
-    def figure_word(self, children: list[Any]) -> Token:
-        return children[0]  # type: ignore[no-any-return]
+    @_words
+    def figure_word(self, word: Token) -> Token:
+        return _word(word)
 
-    def figure_of(self, children: list[Any]) -> ast.Name:
-        return _name(_values(children)[0])
+    def figure_of(self, span: Span, name: Token) -> ast.Name:
+        return _name(name)
 
-    def figure(self, children: list[Any]) -> ast.Figure:
-        words = tuple(str(c) for c in children if isinstance(c, Token))
-        of = next((c for c in children if isinstance(c, ast.Name)), None)
-        return ast.Figure(words, of, span=_span(children))
+    def figure(self, span: Span, *parts: Token | ast.Name) -> ast.Figure:
+        words = tuple(str(p) for p in parts if isinstance(p, Token))
+        of = next((p for p in parts if isinstance(p, ast.Name)), None)
+        return ast.Figure(words, of, span=span)
 
-    def comparator(self, children: list[Any]) -> str:
-        word = " ".join(str(children[0]).split())
-        return ">" if word.startswith("exceed") else ">="  # reach(es), at least
+    @_words
+    def comparator(self, word: Token) -> Token:
+        exceeds = " ".join(str(word).split()).startswith("exceed")
+        return _word(word, text=">" if exceeds else ">=")  # reach(es), at least: ">="
 
-    def condition(self, children: list[Any]) -> ast.Condition:
-        figure, comparator, value = children
-        return ast.Condition(figure, comparator, value, span=_span(children))
+    def condition(self, span: Span, figure: ast.Figure, comparator: Token, value: ast.Expr) -> ast.Condition:
+        return ast.Condition(figure, str(comparator), value, span=span)
 
-    def when(self, children: list[Any]) -> ast.When:
-        return ast.When(tuple(c for c in children if isinstance(c, ast.Condition)), span=_span(children))
+    def when(self, span: Span, *conditions: ast.Condition) -> ast.When:
+        return ast.When(conditions, span=span)
 
     # ---------------------------------------------------------- assertions
-    def assert_decl(self, children: list[Any]) -> ast.AssertDecl:
-        vals = _values(children)
-        node: ast.AssertDecl = vals[0]
-        clause = vals[1] if len(vals) > 1 else None
-        return ast.AssertDecl(node.kind, node.subject, node.other, node.value, clause, span=_span(children))
+    def assert_decl(self, span: Span, node: ast.AssertDecl, clause: ast.ClauseRef | None = None) -> ast.AssertDecl:
+        return ast.AssertDecl(node.kind, node.subject, node.other, node.value, clause, span=span)
 
-    def _assertion(kind: str, names: int, has_value: bool) -> Any:  # type: ignore[misc]
-        def method(self: AstBuilder, children: list[Any]) -> ast.AssertDecl:
-            vals = _values(children)
-            toks = [_name(v) for v in vals if isinstance(v, Token) and v.type == "NAME"][:names]
-            value: Any = next((v for v in vals if isinstance(v, ast.Node)), None) if has_value else None
-            subject = toks[0] if toks else None
-            other = toks[1] if len(toks) > 1 else None
-            return ast.AssertDecl(kind, subject, other, value, span=_span(children))
+    def assert_participant_max(self, span: Span, value: ast.Expr) -> ast.AssertDecl:
+        return ast.AssertDecl("participant_max", value=value, span=span)
 
-        return method
+    def assert_payer_max(self, span: Span, payer: Token, value: ast.Expr) -> ast.AssertDecl:
+        return ast.AssertDecl("payer_max", _name(payer), value=value, span=span)
 
-    assert_participant_max = _assertion("participant_max", 0, True)
-    assert_payer_max = _assertion("payer_max", 1, True)
-    assert_period_max = _assertion("period_max", 0, True)
-    assert_total_max = _assertion("total_max", 0, True)
-    assert_never_twice = _assertion("never_twice", 1, False)
-    assert_subgroup_share = _assertion("subgroup_share", 1, True)
-    assert_tranche_order = _assertion("tranche_order", 2, False)
+    def assert_period_max(self, span: Span, value: ast.Expr) -> ast.AssertDecl:
+        return ast.AssertDecl("period_max", value=value, span=span)
+
+    def assert_total_max(self, span: Span, value: ast.Expr) -> ast.AssertDecl:
+        return ast.AssertDecl("total_max", value=value, span=span)
+
+    def assert_never_twice(self, span: Span, outcome: Token) -> ast.AssertDecl:
+        return ast.AssertDecl("never_twice", _name(outcome), span=span)
+
+    def assert_subgroup_share(self, span: Span, subgroup: Token, value: ast.Expr) -> ast.AssertDecl:
+        return ast.AssertDecl("subgroup_share", _name(subgroup), value=value, span=span)
+
+    def assert_tranche_order(self, span: Span, first: Token, second: Token) -> ast.AssertDecl:
+        return ast.AssertDecl("tranche_order", _name(first), _name(second), span=span)

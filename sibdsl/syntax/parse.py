@@ -79,7 +79,7 @@ def parse_source(source: SourceFile, sink: DiagnosticSink) -> ast.ContractFile |
     COMMENTS.comments = []
     FOREIGN_DIGITS.clear()
     try:
-        tree: ast.ContractFile = parser.parse(source.text)  # type: ignore[assignment]
+        tree: object = parser.parse(source.text)  # the inline AstBuilder's ContractFile
     except UnexpectedInput:
         FOREIGN_DIGITS.clear()
         _recover(source, sink)
@@ -89,6 +89,8 @@ def parse_source(source: SourceFile, sink: DiagnosticSink) -> ast.ContractFile |
         _too_deep(sink, deep, 0)
         return None
     _foreign_digits(source, sink, 0)
+    if not isinstance(tree, ast.ContractFile):  # the grammar's start rule builds one, always
+        raise TypeError(f"the parser gave {type(tree).__name__}, not a ContractFile")
     comments = tuple(ast.Comment(str(t), span=Span(t.line or 1, t.column or 1, t.end_line or 1,
                                                       t.end_column or 1, t.start_pos or 0, t.end_pos or 0))
                      for t in COMMENTS.comments)
