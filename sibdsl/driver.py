@@ -102,7 +102,7 @@ class CheckRun:
 
     def to_json(self) -> dict[str, Any]:
         """The document `sibc check --format json` prints."""
-        from sibdsl.report.machine import to_json
+        from sibdsl.emit.machine import to_json
 
         doc = to_json([(f.name, f.diagnostics) for f in self.files])
         facts = {f.name: f.facts for f in self.files if f.facts is not None}
@@ -111,7 +111,7 @@ class CheckRun:
         return doc
 
     def to_sarif(self) -> dict[str, Any]:
-        from sibdsl.report.machine import to_sarif
+        from sibdsl.emit.machine import to_sarif
 
         return to_sarif([(f.name, f.diagnostics) for f in self.files])
 
@@ -204,7 +204,7 @@ def _analyse_and_search(checked: FileCheck, options: CheckOptions) -> None:
     seeds: list[list[Any]] = []  # the analysis's candidate witnesses, tried by the search first
     conditional = any(t.conditions for t in result.resolved.tranches)
     if options.facts or (options.analysis and (result.resolved.assertions or conditional)):
-        from sibdsl.analysis.report import (
+        from sibdsl.analysis.outputs import (
             analyse,
             facts_json,
             facts_lines,
@@ -225,7 +225,7 @@ def _analyse_and_search(checked: FileCheck, options: CheckOptions) -> None:
                 checked.facts_lines = facts_lines(model, exposure_)
                 checked.facts = facts_json(model, exposure_, found_verdicts)
     if options.search:
-        from sibdsl.search.report import run_search
+        from sibdsl.search.findings import run_search
 
         _, found = run_search(result, options.seed, options.examples, options.counterexample_dir, seeds=seeds,
                               aim=aim)

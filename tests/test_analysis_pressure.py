@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from sibdsl.analysis import participant as participant_module
 from sibdsl.analysis.budget import WITNESS_CLAIMS, Budget
 from sibdsl.analysis.exposure import exposure
+from sibdsl.analysis.outputs import analyse, facts_lines, report_markdown, verdict_diagnostics
 from sibdsl.analysis.participant import participant_max
-from sibdsl.analysis.report import analyse, facts_lines, report_markdown, verdict_diagnostics
 from sibdsl.analysis.solver import solve
 from sibdsl.analysis.verdicts import verdicts
 from sibdsl.analysis.witness import participant_claims

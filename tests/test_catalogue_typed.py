@@ -1,6 +1,6 @@
 """The typed catalogue (issue 9, item 6): codes as a `Literal`, sorted and in documented bands;
 every settlement reason catalogued with the rule-book sections it comes from; `sibc explain`
-for codes and reasons (`sibdsl.report.explain`)."""
+for codes and reasons (`sibdsl.emit.explain`)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ from sibdsl.core.codes import (
     StatusName,
     sub_band_of,
 )
-from sibdsl.report.catalogue import catalogue_markdown
-from sibdsl.report.explain import explain, listing
+from sibdsl.emit.catalogue import catalogue_markdown
+from sibdsl.emit.explain import explain, listing
 from sibdsl.settlement.output import REASON_WORDS
 from sibdsl.settlement.records import Reason, Status
 

@@ -24,11 +24,11 @@ from click.testing import CliRunner
 
 from sibdsl.cli.main import cli
 from sibdsl.compiler import compile_text
+from sibdsl.core.calendar import approx_days
 from sibdsl.core.diagnostics import Diagnostic, DiagnosticSink, Label
+from sibdsl.core.money import round_money, split, total
 from sibdsl.semantics import ir
-from sibdsl.semantics.calendar import approx_days
 from sibdsl.semantics.checks.double import check_double_counting
-from sibdsl.settlement.money import round_money, split, total
 
 HEAD = """contract "Pressure" version 1
 currency GBP

@@ -193,11 +193,11 @@ def test_internal_error_is_a_sarif_result(contract: Path, monkeypatch: pytest.Mo
 
 def test_internal_error_in_the_search_keeps_the_other_files(tmp_path: Path, contract: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    import sibdsl.search.report
+    import sibdsl.search.findings
 
     bad = tmp_path / "bad.sib"
     bad.write_text(GOOD.replace("pays GBP 500", "pays GBP 0"), encoding="utf-8")
-    monkeypatch.setattr(sibdsl.search.report, "run_search", _boom)
+    monkeypatch.setattr(sibdsl.search.findings, "run_search", _boom)
     result = CliRunner().invoke(cli, ["check", "--format", "json", "--no-analysis", str(bad), str(contract)])
     assert result.exit_code == 3, result.output
     codes = {(Path(d["file"]).name, d["code"]) for d in json.loads(result.stdout)["diagnostics"]}
@@ -261,7 +261,7 @@ def test_a_caret_far_along_a_long_line_stays_in_view() -> None:
     """An error at column 161,465 of a ledger line printed a caret line of 161,000 spaces."""
     from sibdsl.core.diagnostics import Diagnostic, Severity
     from sibdsl.core.source import SourceFile, Span
-    from sibdsl.report.human import render
+    from sibdsl.emit.human import render
 
     line = "c1,p1,move_in," + "x" * 161_450 + ",BAD"
     source = SourceFile("claims.csv", "claim_id,participant,outcome,date\n" + line + "\n")

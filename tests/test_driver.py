@@ -66,12 +66,12 @@ def test_directories_are_expanded_and_an_empty_one_is_refused(tmp_path: Path) ->
 
 
 def test_a_bug_in_sibc_is_one_diagnostic_of_its_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sibdsl.search.report
+    import sibdsl.search.findings
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(sibdsl.search.report, "run_search", boom)
+    monkeypatch.setattr(sibdsl.search.findings, "run_search", boom)
     run = sibdsl.check_file(ROOT / "contracts" / "peterborough-reoffending.sib", CheckOptions(analysis=False))
     assert run.internal and run.exit_code() == 3
     assert [d.code for d in run.diagnostics if d.code == "SIB999"] == ["SIB999"]

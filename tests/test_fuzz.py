@@ -33,8 +33,8 @@ from hypothesis import strategies as st
 from sibdsl.compiler import CompileResult, compile_bytes, compile_text
 from sibdsl.core.codes import CATALOGUE
 from sibdsl.core.diagnostics import Severity
-from sibdsl.report.human import render
-from sibdsl.report.machine import to_json, to_sarif
+from sibdsl.emit.human import render
+from sibdsl.emit.machine import to_json, to_sarif
 from sibdsl.syntax.grammar import TOP_LEVEL, keyword_values
 
 CONTRACTS = sorted((Path(__file__).resolve().parents[1] / "contracts").glob("*.sib"))

@@ -13,7 +13,7 @@ import pytest
 
 from sibdsl.compiler import compile_file
 from sibdsl.core.codes import CATALOGUE
-from sibdsl.report.human import render, summary
+from sibdsl.emit.human import render, summary
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(GOLDEN.glob("*.sib"))
@@ -78,8 +78,8 @@ def test_every_code_has_a_golden_case() -> None:
 
 
 def test_diagnostics_doc_is_up_to_date() -> None:
-    from sibdsl.report.catalogue import catalogue_markdown
+    from sibdsl.emit.catalogue import catalogue_markdown
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "diagnostics.md"
     assert doc.read_text(encoding="utf-8") == catalogue_markdown(), \
-        "regenerate: python -m sibdsl.report.catalogue > docs/diagnostics.md"
+        "regenerate: python -m sibdsl.emit.catalogue > docs/diagnostics.md"

@@ -10,10 +10,10 @@ import pytest
 from pydantic import ValidationError
 
 from sibdsl.compiler import compile_text
+from sibdsl.core.calendar import add_months
 from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.model.contract import Contract
 from sibdsl.model.lower import lower
-from sibdsl.semantics.calendar import add_months
 
 SRC = """contract "Model" version 2
 currency GBP

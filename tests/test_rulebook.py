@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from sibdsl.compiler import compile_file, compile_text
+from sibdsl.core import money
 from sibdsl.model.contract import Contract
-from sibdsl.settlement import money
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.output import rule_place
 from sibdsl.settlement.plan import make_plan

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from sibdsl.cli.main import cli
 from sibdsl.compiler import compile_text
-from sibdsl.search.report import run_search
+from sibdsl.search.findings import run_search
 from sibdsl.settlement import engine
 
 REFUTED = """contract "Refuted" version 1
@@ -133,10 +133,10 @@ def test_search_storage_is_private_not_in_the_shared_temp_dir(tmp_path: Path,
 def test_counterexample_cells_are_escaped_against_formulas(tmp_path: Path) -> None:
     from datetime import date
 
-    from sibdsl.search.report import write_ledger
+    from sibdsl.settlement.output import write_claims
     from sibdsl.settlement.records import Claim
 
-    write_ledger(tmp_path / "x.csv", [Claim("=cmd()", "+p1", "job", date(2020, 1, 1), evidence="@e")])
+    write_claims(tmp_path / "x.csv", [Claim("=cmd()", "+p1", "job", date(2020, 1, 1), evidence="@e")])
     row = next(csv.DictReader((tmp_path / "x.csv").read_text().splitlines()))
     assert (row["claim_id"], row["participant"], row["evidence"], row["date"]) == ("'=cmd()", "'+p1", "'@e",
                                                                                      "2020-01-01")

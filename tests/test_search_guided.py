@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sibdsl.cli.main import cli
 from sibdsl.compiler import compile_text
 from sibdsl.model.contract import Contract
-from sibdsl.search.report import run_search
+from sibdsl.search.findings import run_search
 from sibdsl.settlement.engine import settle
 from sibdsl.settlement.records import Status
 from tests.issue_cases import PAYER_AFTER_CAP, UNLIMITED
@@ -192,7 +192,7 @@ def test_check_aims_the_search_at_undecided_assertions_with_the_analysis_candida
     ledgers the analysis tried: with parts rounded to GBP 1 beside a's cap, b's figure is a
     bound (GBP 1,000) above what b can pay (about GBP 900), so 'at most GBP 950' is undecided
     and the analysis's 13-participant candidate goes in."""
-    import sibdsl.search.report as search_report
+    import sibdsl.search.findings as search_report
 
     calls: list[dict[str, object]] = []
     real = search_report.run_search

@@ -48,9 +48,9 @@ from sibdsl.analysis.periods import most_in_a_period
 from sibdsl.analysis.verdicts import Verdict, verdicts
 from sibdsl.analysis.witness import participant_claims
 from sibdsl.compiler import compile_text
+from sibdsl.core.calendar import add_duration
 from sibdsl.model.contract import Contract, Outcome
 from sibdsl.semantics import ir
-from sibdsl.semantics.calendar import add_duration
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.records import Claim, Measurement, Status
 

@@ -26,9 +26,9 @@ from sibdsl.analysis.participant import ParticipantMax, participant_maxima
 from sibdsl.analysis.payers import PayerMax, payer_limits, payer_maxima
 from sibdsl.analysis.periods import PeriodMax, period_maximum
 from sibdsl.analysis.witness import Best, cohort_claims, filler_claims, mixed_cohort_claims, participant_claims
+from sibdsl.core.money import HUNDRED, ZERO
 from sibdsl.model.contract import Contract
 from sibdsl.settlement.engine import Settlement, settle
-from sibdsl.settlement.money import HUNDRED, ZERO
 from sibdsl.settlement.plan import whole_months
 from sibdsl.settlement.records import Claim, Status
 

@@ -45,6 +45,8 @@ from math import gcd
 from typing import assert_never
 
 from sibdsl.analysis.budget import EXACT, Budget
+from sibdsl.core.calendar import add_duration
+from sibdsl.core.money import HUNDRED, ONE, ZERO, round_money
 from sibdsl.model.contract import (
     Cap,
     CohortLevelTariff,
@@ -57,9 +59,6 @@ from sibdsl.model.contract import (
     TieredTariff,
     price_varies,
 )
-from sibdsl.semantics import ir
-from sibdsl.semantics.calendar import add_duration
-from sibdsl.settlement.money import HUNDRED, ONE, ZERO, round_money
 from sibdsl.settlement.plan import whole_months
 from sibdsl.settlement.records import Claim
 
@@ -129,10 +128,6 @@ def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_
     return price if price > 0 else None
 
 
-def _duration(d: object) -> ir.Duration:
-    return ir.Duration(amount=d.amount, unit=d.unit)  # type: ignore[attr-defined]
-
-
 def reachable(contract: Contract, cohort: str | None) -> set[str]:
     """Outcomes one participant of this cohort can be paid, judged by timing and ladders."""
     header = contract.header
@@ -154,11 +149,11 @@ def reachable(contract: Contract, cohort: str | None) -> set[str]:
             if before is None:
                 earliest[name] = None
                 return None
-            after = add_duration(before, _duration(p.at_least)) if p.at_least else before  # type: ignore[arg-type]
+            after = add_duration(before, p.at_least) if p.at_least else before
             day = max(day, after)
         last = header.term_end
         if o.window is not None:
-            last = min(last, add_duration(start, _duration(o.window)))
+            last = min(last, add_duration(start, o.window))
         earliest[name] = day if day <= last else None
         return earliest[name]
 

@@ -37,6 +37,7 @@ from math import gcd
 from typing import assert_never
 
 from sibdsl.analysis.participant import best_price, reachable
+from sibdsl.core.money import HUNDRED, ZERO
 from sibdsl.model.contract import (
     CohortLevelTariff,
     Contract,
@@ -45,7 +46,6 @@ from sibdsl.model.contract import (
     SubgroupTariff,
     TieredTariff,
 )
-from sibdsl.settlement.money import HUNDRED, ZERO
 
 
 @dataclass
@@ -112,7 +112,7 @@ def amount_step(contract: Contract) -> Decimal | None:
     """`G`: every amount the claim-level caps allow (a price, or what is left of a money cap)
     is a multiple of it while no payer's cap cuts a part; None when amounts can be anything
     (a sliding scale, indexation, a cohort-level outcome)."""
-    from sibdsl.settlement.money import round_money
+    from sibdsl.core.money import round_money
 
     unit, rule = contract.header.rounding_unit, contract.header.rounding
     prices: list[Decimal] = []

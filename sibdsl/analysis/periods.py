@@ -20,9 +20,9 @@ from decimal import ROUND_CEILING, Decimal
 from sibdsl.analysis.budget import EXACT, WITNESS_PARTICIPANTS
 from sibdsl.analysis.participant import ParticipantMax
 from sibdsl.analysis.witness import mixed_cohort_claims
+from sibdsl.core.money import ZERO
 from sibdsl.model.contract import Contract, listed_prices
 from sibdsl.settlement.engine import Settlement, settle
-from sibdsl.settlement.money import ZERO
 from sibdsl.settlement.records import Claim, Status
 
 

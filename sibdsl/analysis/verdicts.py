@@ -24,9 +24,9 @@ from sibdsl.analysis.budget import EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS
 from sibdsl.analysis.exposure import Exposure
 from sibdsl.analysis.participant import ParticipantMax, best_price
 from sibdsl.analysis.witness import participant_claims
+from sibdsl.core.money import ZERO
 from sibdsl.model.contract import Assertion, Contract
 from sibdsl.settlement.engine import Settlement, settle
-from sibdsl.settlement.money import ZERO
 from sibdsl.settlement.records import Claim, Decision, Status
 
 

@@ -23,9 +23,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
+from sibdsl.core.calendar import add_duration
 from sibdsl.model.contract import CohortLevelTariff, Contract, TieredTariff, listed_prices
-from sibdsl.semantics import ir
-from sibdsl.semantics.calendar import add_duration
 from sibdsl.settlement.records import Claim
 
 
@@ -47,7 +46,7 @@ def participant_claims(contract: Contract, participant: str, cohort: str | None,
         for p in by_name[name].prerequisites:
             before = first(p.outcome)
             if p.at_least is not None:
-                before = add_duration(before, ir.Duration(amount=p.at_least.amount, unit=p.at_least.unit))
+                before = add_duration(before, p.at_least)
             day = max(day, before)
         when[name] = day
         return day
@@ -64,11 +63,10 @@ def participant_claims(contract: Contract, participant: str, cohort: str | None,
         day = header.term_end
         outcome = by_name[name]
         if outcome.window is not None:
-            day = min(day, add_duration(start, ir.Duration(amount=outcome.window.amount, unit=outcome.window.unit)))
+            day = min(day, add_duration(start, outcome.window))
         for p in outcome.prerequisites:
             if p.within is not None:
-                day = min(day, add_duration(first(p.outcome), ir.Duration(amount=p.within.amount,
-                                                                         unit=p.within.unit)))
+                day = min(day, add_duration(first(p.outcome), p.within))
         return max(day, first(name))
 
     def value(name: str) -> Decimal | None:  # a scaled outcome's measured value: its best point

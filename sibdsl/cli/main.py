@@ -162,7 +162,7 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool, max_size: int, color: 
     except NoContracts as exc:
         raise click.UsageError(str(exc)) from None
     if fmt == "text":
-        from sibdsl.report.human import render, summary
+        from sibdsl.emit.human import render, summary
 
         colour = _colour(sys.stdout, color)
         for checked in run.files:
@@ -194,7 +194,7 @@ def compile_cmd(file: str, output: str | None, max_size: int) -> None:
     The JSON validates against `sibc schema`. Money is written as exact decimal strings.
     On errors nothing is written and the diagnostics go to standard error.
     """
-    from sibdsl.report.human import render
+    from sibdsl.emit.human import render
 
     result = _compile_one(file, max_size)
     colour = _colour(sys.stderr, None)
@@ -263,8 +263,8 @@ def report(file: str, as_markdown: bool, output: str | None, time_limit: float) 
     maximum liability and which limit sets it, whether and when each cap binds, outcomes that
     can never be paid, and a verdict on each assertion.
     """
-    from sibdsl.analysis.report import analyse, report_markdown, tranche_diagnostics, verdict_diagnostics
-    from sibdsl.report.human import render
+    from sibdsl.analysis.outputs import analyse, report_markdown, tranche_diagnostics, verdict_diagnostics
+    from sibdsl.emit.human import render
 
     result = _compile_one(file, DEFAULT_MAX_SIZE)
     if result.model is None:
@@ -306,8 +306,8 @@ def explain(code: str | None, list_all: bool) -> None:
     For example: sibc explain SIB101, sibc explain 101, sibc explain cap_reached (or
     cap-reached). Without a code, lists the catalogue.
     """
-    from sibdsl.report.explain import explain as explain_entry
-    from sibdsl.report.explain import listing
+    from sibdsl.emit.explain import explain as explain_entry
+    from sibdsl.emit.explain import listing
 
     if list_all or code is None:
         for line in listing():

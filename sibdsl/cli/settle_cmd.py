@@ -22,7 +22,7 @@ PROGRESS_FROM = 50_000  # claims; progress is shown on a terminal for ledgers at
 
 
 def _show(diagnostics: list[Diagnostic], source: Any) -> None:
-    from sibdsl.report.human import render
+    from sibdsl.emit.human import render
 
     colour = _colour(sys.stderr, None)
     for d in diagnostics:
@@ -52,7 +52,7 @@ class _Report:
         if self.fmt != "text":
             import json
 
-            from sibdsl.report.machine import to_json, to_sarif
+            from sibdsl.emit.machine import to_json, to_sarif
 
             document = to_json(self.files) if self.fmt == "json" else to_sarif(self.files)
             click.echo(json.dumps(document, indent=2), err=True)
@@ -64,7 +64,7 @@ def run_settle(contract_path: str, claims_path: str, measurements_path: str | No
                diagnostics_format: str = "text") -> int:
     import decimal
 
-    from sibdsl.settlement.money import wide
+    from sibdsl.core.money import wide
 
     with decimal.localcontext(wide()):  # totals, invoices and the summary exact at any size
         return _run_settle(contract_path, claims_path, measurements_path, requests_path, out_dir, fmt,

@@ -4,8 +4,8 @@ Input: none. Output: `CATALOGUE`, code -> `CodeInfo` (phase, default severity, t
 explanation, an example that triggers it), sorted by code; `Code`, the `Literal` type of every
 code; `BANDS`, what each band of codes covers; `REASONS`, settlement reason -> `ReasonInfo`
 (the reason codes of decisions.csv, with the rule-book sections they come from) and
-`ReasonCode`, their `Literal` type. They feed `sibc explain` (`sibdsl.report.explain`),
-docs/diagnostics.md (`sibdsl.report.catalogue`), SARIF rules and the test that every code has a
+`ReasonCode`, their `Literal` type. They feed `sibc explain` (`sibdsl.emit.explain`),
+docs/diagnostics.md (`sibdsl.emit.catalogue`), SARIF rules and the test that every code has a
 golden case.
 
 Codes are numbered in bands by the phase that finds them; a code is never renumbered (CI

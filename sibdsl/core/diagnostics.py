@@ -2,7 +2,7 @@
 
 Input: what a phase found wrong, with where.
 Output: `Diagnostic` values (code, severity, message, primary span, labelled secondary spans,
-hint) collected in a `DiagnosticSink`; rendering lives in `sibdsl.report`.
+hint) collected in a `DiagnosticSink`; rendering lives in `sibdsl.emit`.
 """
 
 from __future__ import annotations

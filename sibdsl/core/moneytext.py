@@ -1,7 +1,7 @@
 """Shared plumbing: money as text, with the currency's minor unit and never rounded.
 
 Input: an exact Decimal amount and the currency's number of decimal places (2 for GBP, 0 for
-JPY, 3 for KWD; see `sibdsl.semantics.currency.MINOR_UNITS`). Output: the amount written with
+JPY, 3 for KWD; see `sibdsl.core.currency.MINOR_UNITS`). Output: the amount written with
 exactly that many places (`25000` -> `25000.00`, `0` -> `0.00`), or with more where the amount
 itself has more (a request of GBP 100.005 is written `100.005`: output never rounds money).
 `grouping=True` adds thousands separators (`25,000.00`) for text a person reads; files get

@@ -20,11 +20,10 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
+from sibdsl.core.calendar import add_duration
+from sibdsl.core.money import ZERO
 from sibdsl.model.contract import Contract
-from sibdsl.semantics import ir
-from sibdsl.semantics.calendar import add_duration
 from sibdsl.settlement.engine import Settlement, share_allowance
-from sibdsl.settlement.money import ZERO
 from sibdsl.settlement.records import Claim, Decision, Status
 
 Settle = Callable[[Contract, list[Claim]], Settlement]
@@ -103,8 +102,7 @@ def double_payment_violations(s: Settlement) -> list[str]:
                 if not before:
                     out.append(f"{name} paid for {participant} ({d.claim_id}) before its prerequisite {prereq.outcome}")
                 elif prereq.at_least is not None:
-                    due = add_duration(before[0].achieved, ir.Duration(amount=prereq.at_least.amount,
-                                                                       unit=prereq.at_least.unit))
+                    due = add_duration(before[0].achieved, prereq.at_least)
                     if d.achieved < due:
                         out.append(f"{name} paid for {participant} on {d.achieved}, before {due}")
     for group in c.exclusive_groups:

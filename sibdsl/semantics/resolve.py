@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sibdsl.core.currency import MINOR_UNITS
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.core.source import Span
 from sibdsl.semantics import ir
 from sibdsl.semantics.clauses import clause_text, once
-from sibdsl.semantics.currency import MINOR_UNITS
 from sibdsl.semantics.outcomes import build_outcome
 from sibdsl.semantics.promises import build_assertion, build_tranche
 from sibdsl.semantics.scope import Scope

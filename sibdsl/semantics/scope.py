@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sibdsl.core.currency import MINOR_UNITS
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.core.source import Span
 from sibdsl.semantics import ir
-from sibdsl.semantics.currency import MINOR_UNITS
 from sibdsl.semantics.values import COUNT, DURATION, MONEY, NUMBER, PERCENT, Evaluator, Value, fmt, kind_words
 from sibdsl.syntax import ast
 

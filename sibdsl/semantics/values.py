@@ -11,9 +11,9 @@ import decimal
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sibdsl.core.currency import MINOR_UNITS, SYMBOLS
 from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.core.source import Span
-from sibdsl.semantics.currency import MINOR_UNITS, SYMBOLS
 from sibdsl.syntax import ast
 
 MONEY, PERCENT, DURATION, COUNT, NUMBER = "money", "percentage", "duration", "count", "number"

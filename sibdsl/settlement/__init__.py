@@ -1,6 +1,7 @@
-"""Phase 5, settlement: decide every claim against a compiled contract.
+"""Phase 4, settlement: decide every claim against a compiled contract.
 
-`settle(contract, claims, measurements=(), spans=None, file="")` (in `engine.py`) is a pure
+`settle(contract, claims, measurements=(), progress=None, spans=None, file="")` (in
+`engine.py`) is a pure
 function returning a `Settlement`: a decision per claim and per cohort-level measurement
 (paid, paid in part, rejected; reason code; the rule that decided it; a detail naming the
 limits that cut or stopped it, with where they are written when `spans` is given; the cap at

@@ -16,8 +16,8 @@ import decimal
 from decimal import Decimal
 from fractions import Fraction
 
+from sibdsl.core.money import ZERO, digits, exact, round_money
 from sibdsl.model.contract import CohortLevelTariff, Outcome
-from sibdsl.settlement.money import ZERO, digits, exact, round_money
 from sibdsl.settlement.records import Measurement, Reason
 
 

@@ -21,14 +21,13 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
+from sibdsl.core.calendar import add_duration
+from sibdsl.core.currency import MINOR_UNITS
+from sibdsl.core.money import ZERO, round_money, split, wide
 from sibdsl.core.moneytext import money_text
 from sibdsl.core.source import Span
 from sibdsl.model.contract import Cap, Contract, Outcome
-from sibdsl.semantics import ir
-from sibdsl.semantics.calendar import add_duration
-from sibdsl.semantics.currency import MINOR_UNITS
 from sibdsl.settlement.cohort_level import price_measurement
-from sibdsl.settlement.money import ZERO, round_money, split, wide
 from sibdsl.settlement.plan import PayerPlan, Plan, make_plan
 from sibdsl.settlement.pricing import price
 from sibdsl.settlement.records import NO_SHARES, Claim, Decision, Measurement, Reason, Status, rule_key
@@ -48,10 +47,6 @@ class Settlement:
         """Each claim's decision by claim id (measurements, a separate set of ids, left out)."""
         return {d.claim_id: d for d in self.decisions
                 if d.reason is not Reason.DUPLICATE_CLAIM and not d.cohort_level}
-
-
-def _duration(d: object) -> ir.Duration:
-    return ir.Duration(amount=d.amount, unit=d.unit)  # type: ignore[attr-defined]
 
 
 class _Rejected:
@@ -146,7 +141,7 @@ class _Engine:
         self._fixed: dict[str, Decimal] = {  # fixed prices, rounded once
             o.name: round_money(o.tariff.price, plan.unit, plan.rounding) for o in plan.contract.outcomes
             if o.tariff.kind == "fixed" and o.tariff.price is not None and o.indexation is None}
-        self.windows = {o.name: _duration(o.window) for o in plan.contract.outcomes if o.window is not None}
+        self.windows = {o.name: o.window for o in plan.contract.outcomes if o.window is not None}
         self.invoices: dict[tuple[str, int], Decimal] = defaultdict(Decimal)  # (payer, period) -> amount
 
     # ------------------------------------------------------------------ words for details
@@ -318,10 +313,10 @@ class _Engine:
                 return _Rejected(Reason.PREREQUISITE_NOT_PAID, f"prerequisite {prereq.outcome} has not been paid "
                                 "for this participant", rule)
             first = dates[0]
-            if prereq.at_least is not None and claim.achieved < add_duration(first, _duration(prereq.at_least)):
+            if prereq.at_least is not None and claim.achieved < add_duration(first, prereq.at_least):
                 return _Rejected(Reason.PREREQUISITE_TOO_SOON, f"{prereq.outcome} was achieved {first}; this must "
                                 f"come at least {prereq.at_least.amount} {prereq.at_least.unit} later", rule)
-            if prereq.within is not None and claim.achieved > add_duration(first, _duration(prereq.within)):
+            if prereq.within is not None and claim.achieved > add_duration(first, prereq.within):
                 return _Rejected(Reason.PREREQUISITE_TOO_LATE, f"{prereq.outcome} was achieved {first}; this had "
                                 f"to come within {prereq.within.amount} {prereq.within.unit}", rule)
         for gi, k, _members in plan.groups_of.get(claim.outcome, ()):

@@ -12,17 +12,18 @@ import json
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from sibdsl.core.calendar import add_months
 from sibdsl.core.csvsafe import RISKY_FIRST, escape_cell, escape_row
+from sibdsl.core.currency import MINOR_UNITS
+from sibdsl.core.money import ZERO
 from sibdsl.core.moneytext import money_text
 from sibdsl.core.source import Span
-from sibdsl.semantics.calendar import add_months
-from sibdsl.semantics.currency import MINOR_UNITS
 from sibdsl.settlement.engine import Settlement
-from sibdsl.settlement.money import ZERO
 from sibdsl.settlement.plan import Plan
-from sibdsl.settlement.records import Decision, Reason, Status
+from sibdsl.settlement.records import Claim, Decision, Reason, Status
 from sibdsl.settlement.tranches import Release
 
 REASON_WORDS = {
@@ -427,3 +428,17 @@ def decision_table(decisions: list[Decision], currency: str = "") -> str:
         lines.append(f"{d.claim_id:<10} {d.participant:<12} {d.outcome:<22} {d.achieved!s:<10} "
                      f"{d.status.value:<12} {money_text(d.amount, places):>12}  {d.reason.value}")
     return "\n".join(lines)
+
+
+def write_claims(path: Path, claims: list[Claim]) -> None:
+    """A ledger of claims as the CSV `sibc settle` reads (a witness, a counterexample), in
+    processing order, text cells escaped against spreadsheet formulas."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["claim_id", "participant", "outcome", "date", "evidence", "cohort", "start", "subgroup",
+                         "value"])
+        for c in sorted(claims, key=lambda c: c.order_key()):  # text cells escaped against spreadsheet formulas
+            writer.writerow(escape_row([c.claim_id, c.participant, c.outcome, c.achieved, c.evidence, c.cohort or "",
+                                        c.start or "", c.subgroup or "", "" if c.value is None else c.value],
+                                       numeric=(3, 6, 8)))

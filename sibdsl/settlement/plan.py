@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from sibdsl.core.calendar import add_months
 from sibdsl.model.contract import Cap, Contract, Outcome
-from sibdsl.semantics.calendar import add_months
 
 
 @dataclass

@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import assert_never
 
+from sibdsl.core.money import HUNDRED, ONE, ZERO, digits, exact, round_money
 from sibdsl.model.contract import (
     CohortLevelTariff,
     FixedTariff,
@@ -25,7 +26,6 @@ from sibdsl.model.contract import (
     SubgroupTariff,
     TieredTariff,
 )
-from sibdsl.settlement.money import HUNDRED, ONE, ZERO, digits, exact, round_money
 from sibdsl.settlement.plan import whole_months
 from sibdsl.settlement.records import Reason
 

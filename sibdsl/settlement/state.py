@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sibdsl.settlement.money import ZERO
+from sibdsl.core.money import ZERO
 
 
 @dataclass(slots=True)

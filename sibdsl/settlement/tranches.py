@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sibdsl.core.currency import MINOR_UNITS
+from sibdsl.core.money import ZERO
 from sibdsl.core.moneytext import money_text
 from sibdsl.model.contract import Condition, Contract, Tranche
-from sibdsl.semantics.currency import MINOR_UNITS
-from sibdsl.settlement.money import ZERO
 from sibdsl.settlement.records import Decision, Request, Status
 
 

@@ -37,7 +37,8 @@ def grammar_path() -> Path:
 
 
 class CommentCollector:
-    """Lexer callback that keeps every comment (the formatter needs them all)."""
+    """Lexer callback that keeps every comment token of a parse (the parser reads them for the
+    comments kept in the AST: `ContractFile.comments`)."""
 
     def __init__(self) -> None:
         self.comments: list[Token] = []

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from sibdsl.core.calendar import add_duration
 from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.core.source import Span
 from sibdsl.semantics import ir
-from sibdsl.semantics.calendar import add_duration
 
 
 def _inside(when: date | None, what: str, span: Span, contract: ir.Contract, sink: DiagnosticSink) -> None:

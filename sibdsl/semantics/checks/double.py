@@ -22,9 +22,9 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import TypeVar
 
+from sibdsl.core.calendar import approx_days
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.semantics import ir
-from sibdsl.semantics.calendar import approx_days
 
 _T = TypeVar("_T", int, date)
 

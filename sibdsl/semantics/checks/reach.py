@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sibdsl.core.calendar import approx_days
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.semantics import ir
-from sibdsl.semantics.calendar import approx_days
 from sibdsl.semantics.checks.ladders import prerequisite_cycles
 from sibdsl.semantics.values import fmt
 

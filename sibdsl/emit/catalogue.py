@@ -3,7 +3,7 @@
 Input: `sibdsl.core.codes` (`BANDS`, `CATALOGUE`, `REASONS`). Output: Markdown text: the bands
 of codes and what each covers, every diagnostic code by band, then every settlement reason with
 the rule-book sections it comes from. Regenerate the doc with
-`python -m sibdsl.report.catalogue > docs/diagnostics.md`; a test keeps the two in step.
+`python -m sibdsl.emit.catalogue > docs/diagnostics.md`; a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def catalogue_markdown() -> str:
              "Every problem `sibc check` and `sibc settle` report has a code. `sibc explain CODE` prints the",
              "entry below, and `sibc explain REASON` the entry of a settlement reason (the `reason` of a",
              "decision). Codes are grouped in bands by the phase that finds them. This file is generated from",
-             "`sibdsl/core/codes.py` by `python -m sibdsl.report.catalogue > docs/diagnostics.md`.", "",
+             "`sibdsl/core/codes.py` by `python -m sibdsl.emit.catalogue > docs/diagnostics.md`.", "",
              *_bands_table()]
     for band in BANDS:
         entries = [e for e in CATALOGUE.values() if e.code[3] == str(band.digit)]

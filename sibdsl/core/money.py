@@ -1,4 +1,4 @@
-"""Settlement: rounding money by the contract's rule, and splitting a payment between payers.
+"""Shared (settlement, the analysis, the search): rounding money by the contract's rule, and splitting a payment between payers.
 
 Input: amounts, the contract's rounding rule and unit, payer shares. Output: exact Decimals.
 The shares of a payment always add up to it: each share is rounded by the rule and the

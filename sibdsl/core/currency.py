@@ -1,4 +1,4 @@
-"""Phase 2 data: ISO 4217 currencies and their minor units.
+"""Shared data (the checks, settlement outputs, money words): ISO 4217 currencies and their minor units.
 
 Input: none. Output: `MINOR_UNITS` (code -> decimal places) and `SYMBOLS` (£ -> GBP).
 """

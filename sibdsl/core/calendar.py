@@ -1,6 +1,7 @@
-"""Phase 2 (and settlement): date arithmetic the contract's way.
+"""Shared: date arithmetic the contract's way (the checks, settlement and the analysis).
 
-Input: a date and an `ir.Duration`. Output: the later date. Months and years add calendar
+Input: a date and a duration (anything with an `amount` and a `unit`: the resolved IR's or
+the model's `Duration`). Output: the later date. Months and years add calendar
 months; when the day does not exist in the target month (31 January + 1 month) the last day
 of that month is used (28 or 29 February). This rule is documented in docs/language.md.
 """
@@ -9,8 +10,17 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from typing import Protocol
 
-from sibdsl.semantics import ir
+
+class DurationLike(Protocol):
+    """A whole number of days, weeks, months or years."""
+
+    @property
+    def amount(self) -> int: ...
+
+    @property
+    def unit(self) -> str: ...
 
 
 def add_months(start: date, months: int) -> date:
@@ -22,7 +32,7 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, day)
 
 
-def add_duration(start: date, duration: ir.Duration) -> date:
+def add_duration(start: date, duration: DurationLike) -> date:
     try:
         if duration.unit == "days":
             return start + timedelta(days=duration.amount)
@@ -35,6 +45,6 @@ def add_duration(start: date, duration: ir.Duration) -> date:
         return date.max
 
 
-def approx_days(duration: ir.Duration, anchor: date) -> int:
+def approx_days(duration: DurationLike, anchor: date) -> int:
     """Length in days when counted from `anchor` (months vary, so the anchor matters)."""
     return (add_duration(anchor, duration) - anchor).days

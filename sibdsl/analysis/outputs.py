@@ -53,8 +53,7 @@ def tranche_diagnostics(result: CompileResult, found: Exposure) -> list[Diagnost
 
 def verdict_diagnostics(result: CompileResult, model: Contract, found: list[Verdict],
                         out_dir: Path | None, searched: bool = True) -> list[Diagnostic]:
-    from sibdsl.search.report import write_ledger
-    from sibdsl.settlement.output import decision_table
+    from sibdsl.settlement.output import decision_table, write_claims
 
     sink = DiagnosticSink(result.name)
     stem = Path(result.name).stem if result.name != "<stdin>" else "stdin"
@@ -66,7 +65,7 @@ def verdict_diagnostics(result: CompileResult, model: Contract, found: list[Verd
             where = ""
             if out_dir is not None and v.witness:
                 path = out_dir / f"{stem}-assertion-{v.index + 1}-witness.csv"
-                write_ledger(path, v.witness)
+                write_claims(path, v.witness)
                 where = f", written to {path}"
             decisions = v.decisions  # the witness as the verdict settled it
             table = decision_table(decisions[:40]) + ("\n..." if len(decisions) > 40 else "")

@@ -9,28 +9,15 @@ breaks it, its decisions, and the CSV file it was written to (a claims file that
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from sibdsl.compiler import CompileResult
-from sibdsl.core.csvsafe import escape_row
 from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.core.source import Span
 from sibdsl.search.runner import SearchResult, search
+from sibdsl.settlement.output import write_claims
 from sibdsl.settlement.records import Claim
-
-
-def write_ledger(path: Path, claims: list[Claim]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["claim_id", "participant", "outcome", "date", "evidence", "cohort", "start", "subgroup",
-                         "value"])
-        for c in sorted(claims, key=lambda c: c.order_key()):  # text cells escaped against spreadsheet formulas
-            writer.writerow(escape_row([c.claim_id, c.participant, c.outcome, c.achieved, c.evidence, c.cohort or "",
-                                        c.start or "", c.subgroup or "", "" if c.value is None else c.value],
-                                       numeric=(3, 6, 8)))
 
 
 def run_search(result: CompileResult, seed: int, examples: int, out_dir: Path | None,
@@ -55,7 +42,7 @@ def run_search(result: CompileResult, seed: int, examples: int, out_dir: Path | 
     where = ""
     if out_dir is not None:
         path = out_dir / f"{stem}-counterexample.csv"
-        write_ledger(path, found.ledger)
+        write_claims(path, found.ledger)
         where = f" written to {path}"
     table = decision_table(found.settlement.decisions, model.header.currency) if found.settlement else ""
     detail = f"the smallest ledger found ({len(found.ledger)} claims, seed {seed}){where}; its decisions:\n{table}"

@@ -1,1 +1,0 @@
-"""Phase 4, reporting: diagnostics rendered for people (text) and machines (JSON, SARIF)."""

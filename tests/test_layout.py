@@ -1,0 +1,50 @@
+"""Layout shows the architecture (issue 9, items 2 and 4): imports flow one way, from a later
+phase to an earlier one, never back; no phase package imports the drivers or the CLI; every
+module says what it is in a docstring."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "sibdsl"
+ORDER = {"core": 0, "syntax": 1, "semantics": 2, "model": 3, "settlement": 4, "analysis": 5, "search": 6, "emit": 7}
+DRIVERS = {"driver", "cli"}
+
+
+def _imports(path: Path) -> list[tuple[str, int]]:
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sibdsl."):
+            out.append((node.module, node.lineno))
+        elif isinstance(node, ast.Import):
+            out += [(a.name, node.lineno) for a in node.names if a.name.startswith("sibdsl.")]
+    return out
+
+
+def test_imports_flow_from_later_phases_to_earlier_ones() -> None:
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        if len(rel.parts) < 2 or rel.parts[0] not in ORDER:
+            continue
+        mine = ORDER[rel.parts[0]]
+        for module, line in _imports(path):
+            target = module.split(".")[1]
+            if target in DRIVERS or (target in ORDER and ORDER[target] > mine):
+                wrong.append(f"sibdsl/{rel}:{line} imports {module}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_module_has_a_docstring() -> None:
+    missing = [str(p.relative_to(PACKAGE)) for p in sorted(PACKAGE.rglob("*.py"))
+               if p.stat().st_size and not ast.get_docstring(ast.parse(p.read_text(encoding="utf-8")))]
+    assert not missing, missing
+
+
+def test_phase_numbers_in_package_docstrings_follow_the_data() -> None:
+    for name, number in ORDER.items():
+        if number == 0:
+            continue
+        doc = ast.get_docstring(ast.parse((PACKAGE / name / "__init__.py").read_text(encoding="utf-8"))) or ""
+        assert doc.startswith(f"Phase {number}, "), (name, doc[:40])
