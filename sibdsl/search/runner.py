@@ -50,10 +50,14 @@ def _settle(contract: Contract, claims: list[Claim]) -> Settlement:
     return settle(contract, claims)
 
 
-def check_ledger(contract: Contract, claims: list[Claim], rng: random.Random) -> tuple[list[str], Settlement]:
+def check_ledger(contract: Contract, claims: list[Claim], rng: random.Random,
+                 again: bool = True) -> tuple[list[str], Settlement]:
+    """Settle and check every guarantee and assertion; `again`: also settle the ledger shuffled
+    and a prefix of it (order independence, the two extra settlements)."""
     result = settle(contract, claims)
     problems = all_violations(result)
-    problems += settle_again_checks(contract, claims, result, _settle, rng)
+    if again:
+        problems += settle_again_checks(contract, claims, result, _settle, rng)
     if any(a.kind == "tranche_order" for a in contract.assertions):
         groups = participant_groups(result.figures.participants)
         problems += released_in_order(contract, list(release_tranches(contract, result.decisions, [], None, groups)))
@@ -136,7 +140,10 @@ def search(contract: Contract, seed: int = 0, examples: int = 200, max_claims: i
               suppress_health_check=list(HealthCheck))
     @given(ledgers_for(contract, max_claims, seeds))
     def prop(claims: list[Claim]) -> None:
-        problems, result = check_ledger(contract, claims, random.Random(seed))
+        # order independence is settled again for every small ledger, and one large one in
+        # four (two more settlements of up to 80 claims cost a fifth of the search's time)
+        again = len(claims) <= max_claims or len(claims) % 4 == 0
+        problems, result = check_ledger(contract, claims, random.Random(seed), again)
         for label, score in assertion_scores(result).items():
             if labels is None or label in labels:
                 target(score, label=label)
