@@ -229,6 +229,8 @@ def payer_maxima(contract: Contract, base: Decimal | None, base_exact: bool, lia
                 candidates.append((found, (
                     f"the maximum liability less {cutting[0]}'s cap, once that cap cuts its part"
                     if cutting and found > base * share else
+                    f"its {p.share.normalize():f}% share of the maximum liability (no more than the liability "
+                    f"less {cutting[0]}'s cap)" if cutting else
                     f"its {p.share.normalize():f}% share of the maximum liability (the other payers' caps reject, "
                     "never cut a part)"), False))
             if claimed is not None:
