@@ -382,7 +382,7 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
     # the participants: each cohort's size times the most one of its participants can be paid
     total = ZERO
     sized = True
-    for cohort in contract.cohorts or [None]:  # type: ignore[list-item]
+    for cohort in contract.cohorts or [None]:
         name = cohort.name if cohort else None
         top = max(of_cohort.get(name, []), key=lambda m: m.amount, default=None)
         if top is None:

@@ -40,6 +40,7 @@ import decimal
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from math import gcd
 from typing import assert_never
@@ -134,9 +135,9 @@ def reachable(contract: Contract, cohort: str | None) -> set[str]:
     spec = next((c for c in contract.cohorts if c.name == cohort), None)
     start = (spec.referral_start if spec and spec.referral_start else header.term_start)
     by_name = {o.name: o for o in contract.outcomes}
-    earliest: dict[str, object] = {}
+    earliest: dict[str, date | None] = {}
 
-    def first_date(name: str, trail: frozenset[str]):  # type: ignore[no-untyped-def]
+    def first_date(name: str, trail: frozenset[str]) -> date | None:
         if name in earliest:
             return earliest[name]
         o = by_name.get(name)
@@ -239,7 +240,7 @@ def _maximum(contract: Contract, cohort: str | None, subgroup: str | None, candi
                                                   if c.measure == "money"]
     if participant_cap is not None:
         places.append(participant_cap.limit)
-    k = max([0] + [-int(p.as_tuple().exponent) for p in places if p is not None])  # type: ignore[operator]
+    k = max([0] + [-int(p.as_tuple().exponent) for p in places if p is not None])
 
     def ticks(d: Decimal) -> int:
         return int(d.scaleb(k).to_integral_value(decimal.ROUND_FLOOR))

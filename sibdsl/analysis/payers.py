@@ -105,7 +105,7 @@ def remainder_payer(contract: Contract) -> str | None:
 
 
 def _places(values: list[Decimal]) -> int:
-    return max([0] + [-int(v.as_tuple().exponent) for v in values if v.is_finite()])  # type: ignore[operator]
+    return max([0] + [-int(v.as_tuple().exponent) for v in values if v.is_finite()])
 
 
 def amount_step(contract: Contract) -> Decimal | None:

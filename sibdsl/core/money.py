@@ -91,7 +91,8 @@ def round_money(amount: Decimal | Fraction, unit: Decimal, rule: str) -> Decimal
         # decimal digits of |units| (bit_length * log10(2), rounded up), and the unit's
         with decimal.localcontext(exact(units.bit_length() * 30103 // 100000 + 2 + digits(unit))):
             result = Decimal(units) * unit
-            return result.quantize(unit) if unit.as_tuple().exponent < 0 else result  # type: ignore[operator]
+            exponent = unit.as_tuple().exponent
+            return result.quantize(unit) if isinstance(exponent, int) and exponent < 0 else result
     if unit == 0:
         return amount
     if unit.as_tuple().digits == (1,):  # 0.01, 1, 100: a power of ten quantizes directly

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from sibdsl.compiler import CompileResult
-from sibdsl.core.diagnostics import DiagnosticSink
+from sibdsl.core.diagnostics import Diagnostic, DiagnosticSink
 from sibdsl.core.source import Span
 from sibdsl.search.runner import SearchResult, search
 from sibdsl.settlement.output import write_claims
@@ -21,7 +21,7 @@ from sibdsl.settlement.records import Claim
 
 
 def run_search(result: CompileResult, seed: int, examples: int, out_dir: Path | None,
-               seeds: Sequence[list[Claim]] = (), aim: Collection[int] | None = None) -> tuple[SearchResult, list]:
+               seeds: Sequence[list[Claim]] = (), aim: Collection[int] | None = None) -> tuple[SearchResult, list[Diagnostic]]:
     """Search (trying `seeds`, e.g. the analysis's candidate witnesses, first; climbing toward
     the assertions in `aim`, None for all), and turn what it finds into diagnostics (appended
     to a new sink)."""

@@ -25,6 +25,7 @@ from sibdsl.core.money import ZERO
 from sibdsl.model.contract import Contract
 from sibdsl.settlement.engine import Settlement, share_allowance
 from sibdsl.settlement.records import Claim, Decision, Status
+from sibdsl.settlement.tranches import Release
 
 Settle = Callable[[Contract, list[Claim]], Settlement]
 
@@ -248,12 +249,12 @@ def settle_again_checks(contract: Contract, claims: list[Claim], first: Settleme
     return out
 
 
-def released_in_order(contract: Contract, releases: list[object]) -> list[str]:
+def released_in_order(contract: Contract, releases: list[Release]) -> list[str]:
     out: list[str] = []
     day: dict[str, date | None] = {}
     for r in releases:
-        if getattr(r, "status", "").startswith("released"):
-            day.setdefault(r.tranche, r.day)  # type: ignore[attr-defined]
+        if r.status.startswith("released"):
+            day.setdefault(r.tranche, r.day)
     for a in contract.assertions:
         if a.kind == "tranche_order" and a.subject and a.other:
             first, second = day.get(a.subject), day.get(a.other)

@@ -147,7 +147,8 @@ def _load_tables(data: bytes, key: str) -> Lark | None:
         stored = _NoGlobals(io.BytesIO(body)).load()
         if not isinstance(stored, dict) or set(stored) != {"data", "memo"}:
             return None
-        return Lark._load_from_dict(stored["data"], stored["memo"], **_runtime_options())
+        parser = Lark._load_from_dict(stored["data"], stored["memo"], **_runtime_options())
+        return parser if isinstance(parser, Lark) else None
     except Exception:  # a damaged or foreign file: build the tables instead
         return None
 
