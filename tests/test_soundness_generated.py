@@ -48,9 +48,8 @@ from sibdsl.analysis.periods import most_in_a_period
 from sibdsl.analysis.verdicts import Verdict, verdicts
 from sibdsl.analysis.witness import participant_claims
 from sibdsl.compiler import compile_text
-from sibdsl.core.calendar import add_duration
-from sibdsl.model.contract import Contract, Outcome
-from sibdsl.semantics import ir
+from sibdsl.core.calendar import DurationLike, add_duration
+from sibdsl.model.contract import Contract, Outcome, PerUnitTariff, SlidingTariff, best_value
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.records import Claim, Measurement, Status
 
@@ -106,7 +105,8 @@ def generate(rng: random.Random) -> str:
     names = [f"o{i}" for i in range(n_outcomes)]
     participant_level: list[str] = []
     for i, name in enumerate(names):
-        kinds = ["fixed", "fixed", "tiered", "sliding", "cohort"] + (["subgroup", "subgroup"] if all_subs else [])
+        kinds = ["fixed", "fixed", "tiered", "sliding", "per_unit", "cohort"] + (["subgroup", "subgroup"] if all_subs
+                                                                                else [])
         kind = rng.choice(kinds)
         parts = [f'outcome {name} "Outcome {i}"']
         if kind == "fixed":
@@ -123,6 +123,9 @@ def generate(rng: random.Random) -> str:
         elif kind == "sliding":
             parts.append(rng.choice(['pays GBP 400 scaled by "score": 0% at 1, 100% at 3',
                                      'pays GBP 333 on a sliding scale of "rate": 20% at 50%, 50% at 70%, 100% at 90%']))
+        elif kind == "per_unit":
+            parts.append(rng.choice(["pays GBP 50 per week, up to 26 weeks", "pays GBP 12.50 per day, up to 30 days",
+                                     "pays GBP 333 per month, up to 6 months"]))
         else:
             parts.append(rng.choice(['pays GBP 1,000 per 1% reduction in "events" against baseline threshold 5%',
                                      'pays GBP 50 per 1 increase in "score" against comparison group',
@@ -215,7 +218,7 @@ def generate(rng: random.Random) -> str:
 
 CONSTRUCTS = [
     "tariff fixed", "tariff subgroup", "tariff subgroup otherwise", "tariff tiered", "tariff tiered open band",
-    "tariff sliding", "tariff cohort_level",
+    "tariff sliding", "tariff per_unit", "tariff cohort_level",
     "repeat once", "repeat up_to", "repeat unlimited",
     "ladder", "ladder at least", "ladder by", "window of start", "window of referral", "only 1 of", "only k>1 of",
     "for cohort", "indexation",
@@ -377,8 +380,8 @@ def test_a_varying_price_under_a_reject_cap_is_never_proven_too_low(name: str, s
 # ---------------------------------------------------------------- adversarial ledgers
 
 
-def _plus(day: date, d: object) -> date:
-    return add_duration(day, ir.Duration(amount=d.amount, unit=d.unit))  # type: ignore[attr-defined]
+def _plus(day: date, d: DurationLike) -> date:
+    return add_duration(day, d)
 
 
 def _limit(o: Outcome, extra: int, unlimited: int) -> int:
@@ -386,7 +389,10 @@ def _limit(o: Outcome, extra: int, unlimited: int) -> int:
 
 
 def _values(o: Outcome, rng: random.Random) -> list[Decimal | None]:
-    if o.tariff.kind != "sliding":
+    if isinstance(o.tariff, PerUnitTariff):  # units past, at, under the limit, none, a fraction
+        limit = o.tariff.limit
+        return [limit + 5, limit, limit - 1, Decimal(0), Decimal(rng.randint(1, int(limit) * 10)) / 10]
+    if not isinstance(o.tariff, SlidingTariff):
         return [None]
     pts = o.tariff.points
     top = pts[-1].at
@@ -497,9 +503,9 @@ def _at_best_point(c: Contract, claims: list[Claim]) -> list[Claim]:
     """A sliding scale's claims at the value of its highest percentage."""
     by_name = {o.name: o for o in c.outcomes}
     for claim in claims:
-        o = by_name[claim.outcome]
-        if o.tariff.kind == "sliding":
-            claim.value = max(o.tariff.points, key=lambda p: p.percent).at
+        best = best_value(by_name[claim.outcome].tariff)
+        if best is not None:
+            claim.value = best
     return claims
 
 

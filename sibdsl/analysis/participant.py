@@ -55,6 +55,7 @@ from sibdsl.model.contract import (
     ExclusiveGroup,
     FixedTariff,
     Outcome,
+    PerUnitTariff,
     SlidingTariff,
     SubgroupTariff,
     TieredTariff,
@@ -115,6 +116,8 @@ def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_
             price = max((b.price for b in tariff.bands), default=None)
         case SlidingTariff():
             price = tariff.price * max((p.percent for p in tariff.points), default=ZERO) / HUNDRED
+        case PerUnitTariff():
+            price = tariff.price * tariff.limit  # a claim is paid for at most `limit` units
         case CohortLevelTariff():
             return None  # not paid per participant
         case _:

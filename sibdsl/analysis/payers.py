@@ -42,6 +42,7 @@ from sibdsl.model.contract import (
     CohortLevelTariff,
     Contract,
     FixedTariff,
+    PerUnitTariff,
     SlidingTariff,
     SubgroupTariff,
     TieredTariff,
@@ -127,7 +128,7 @@ def amount_step(contract: Contract) -> Decimal | None:
                 prices += [p.price for p in t.subgroup_prices] + ([t.otherwise] if t.otherwise is not None else [])
             case TieredTariff():
                 prices += [b.price for b in t.bands]
-            case SlidingTariff() | CohortLevelTariff():  # any amount at all
+            case SlidingTariff() | PerUnitTariff() | CohortLevelTariff():  # any amount at all
                 return None
             case _:
                 assert_never(t)

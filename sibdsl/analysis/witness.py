@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from sibdsl.core.calendar import add_duration
-from sibdsl.model.contract import CohortLevelTariff, Contract, TieredTariff, listed_prices
+from sibdsl.model.contract import CohortLevelTariff, Contract, TieredTariff, best_value, listed_prices
 from sibdsl.settlement.records import Claim
 
 
@@ -69,11 +69,8 @@ def participant_claims(contract: Contract, participant: str, cohort: str | None,
                 day = min(day, add_duration(first(p.outcome), p.within))
         return max(day, first(name))
 
-    def value(name: str) -> Decimal | None:  # a scaled outcome's measured value: its best point
-        tariff = by_name[name].tariff
-        if tariff.kind != "sliding" or not tariff.points:
-            return None
-        return max(tariff.points, key=lambda p: (p.percent, -p.at)).at
+    def value(name: str) -> Decimal | None:  # the measured value that pays most (a scale's best point)
+        return best_value(by_name[name].tariff)
 
     followed = {p.outcome for name in times for p in by_name[name].prerequisites}
     claims = []

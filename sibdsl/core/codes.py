@@ -53,6 +53,7 @@ Code = Literal[
     "SIB301", "SIB302", "SIB303", "SIB304",
     "SIB401", "SIB402", "SIB403", "SIB404", "SIB405", "SIB406", "SIB407", "SIB408", "SIB409", "SIB410",
     "SIB411", "SIB412", "SIB413", "SIB414", "SIB415", "SIB416", "SIB417", "SIB418", "SIB419",
+    "SIB420",
     "SIB501", "SIB502", "SIB503", "SIB504", "SIB505", "SIB506",
     "SIB601",
     "SIB701", "SIB702", "SIB703", "SIB704", "SIB705", "SIB706", "SIB707",
@@ -349,6 +350,11 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "referred to both would count as two participants and could be paid twice. Say `separate "
        "from` if eligibility keeps them apart.",
        'cohort a "A" referred 2020-01-01 to 2020-12-31\ncohort b "B" referred 2020-06-01 to 2021-06-30'),
+    _c("SIB420", "payments", "error", "price per unit without a limit",
+       "A price per day, week, month or year is paid on the number of units a claim measures (its "
+       "`value`), and needs a limit on that number in the same unit, written `up to 26 weeks`: "
+       "without one, a single claim could be paid any amount.",
+       'outcome sustained "Sustained employment" pays GBP 50 per week'),
     # ---- SIB5xx investment
     _c("SIB501", "investment", "error", "unknown figure in a tranche condition",
        "A tranche condition names a figure the contract does not have. Figures: payments, "

@@ -136,6 +136,16 @@ class SlidingTariff(_Model):
     points: tuple[ScalePoint, ...]
 
 
+class PerUnitTariff(_Model):
+    """`pays GBP 50 per week, up to 26 weeks`: `price` for each unit the claim measures (its
+    value), for at most `limit` units."""
+
+    kind: Literal["per_unit"] = "per_unit"
+    price: Money
+    unit: Literal["days", "weeks", "months", "years"]
+    limit: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+
+
 class CohortLevelTariff(_Model):
     """`pays GBP 10,000 per 1 increase in "rate" against comparison group`: paid from a
     cohort's measurements, not per participant."""
@@ -153,30 +163,46 @@ class CohortLevelTariff(_Model):
 
 # Each tariff shape is its own class; code that treats shapes differently matches on the
 # class and ends in `assert_never`, so mypy reports a shape that a `match` forgets.
-Tariff = Annotated[FixedTariff | SubgroupTariff | TieredTariff | SlidingTariff | CohortLevelTariff,
-                   Field(discriminator="kind")]
-PerParticipantTariff = FixedTariff | SubgroupTariff | TieredTariff | SlidingTariff
+AnyTariff = FixedTariff | SubgroupTariff | TieredTariff | SlidingTariff | PerUnitTariff | CohortLevelTariff
+Tariff = Annotated[AnyTariff, Field(discriminator="kind")]
 
 
-def price_varies(tariff: FixedTariff | SubgroupTariff | TieredTariff | SlidingTariff | CohortLevelTariff) -> bool:
+def price_varies(tariff: AnyTariff) -> bool:
     """Can two claims of the same outcome for the same sub-group have different prices (before
-    indexation)? A tier band depends on earlier claims, a scale on the measured value."""
+    indexation)? A tier band depends on earlier claims, a scale or a count of units on the
+    measured value."""
     match tariff:
         case FixedTariff() | SubgroupTariff():
             return False
-        case TieredTariff() | SlidingTariff() | CohortLevelTariff():
+        case TieredTariff() | SlidingTariff() | PerUnitTariff() | CohortLevelTariff():
             return True
         case _:
             assert_never(tariff)
 
 
-def listed_prices(tariff: FixedTariff | SubgroupTariff | TieredTariff | SlidingTariff | CohortLevelTariff
-                  ) -> list[Decimal]:
-    """The money amounts a tariff's text names (a sliding scale's full price, a cohort-level
-    tariff's price per unit), before scale, indexation and rounding."""
+def best_value(tariff: AnyTariff) -> Decimal | None:
+    """The measured value a claim pays most at: a sliding scale's highest point, a price per
+    unit's limit; None for tariffs that do not read the claim's value."""
+    match tariff:
+        case SlidingTariff():
+            return max(tariff.points, key=lambda p: (p.percent, -p.at)).at if tariff.points else None
+        case PerUnitTariff():
+            return tariff.limit
+        case FixedTariff() | SubgroupTariff() | TieredTariff() | CohortLevelTariff():
+            return None
+        case _:
+            assert_never(tariff)
+
+
+def listed_prices(tariff: AnyTariff) -> list[Decimal]:
+    """The money amounts a tariff's text names (a sliding scale's full price, a price per unit
+    times its limit, a cohort-level tariff's price per unit), before scale, indexation and
+    rounding."""
     match tariff:
         case FixedTariff() | SlidingTariff() | CohortLevelTariff():
             return [tariff.price]
+        case PerUnitTariff():
+            return [tariff.price * tariff.limit]
         case SubgroupTariff():
             return [p.price for p in tariff.subgroup_prices] + ([tariff.otherwise] if tariff.otherwise is not None
                                                                   else [])

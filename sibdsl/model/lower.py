@@ -8,7 +8,7 @@ column of the .sib text the value came from.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -23,14 +23,17 @@ def _fields(cls: type[ir.Spanned]) -> tuple[str, ...]:
     return cls._compared  # every field but the span
 
 
+def _tariff_classes() -> dict[str, type[BaseModel]]:
+    """Each tariff shape's model class by its `kind`, read from the union itself."""
+    from sibdsl.model.contract import AnyTariff
+
+    return {cls.model_fields["kind"].default: cls for cls in get_args(AnyTariff)}
+
+
 def _tariff_fields(kind: str) -> frozenset[str]:
     """The fields of the model's class for one tariff shape (the IR's one `Tariff` record holds
     every shape's fields; the model has a class per shape)."""
-    from sibdsl.model import contract
-
-    classes: dict[str, type[BaseModel]] = {"fixed": contract.FixedTariff, "subgroup": contract.SubgroupTariff, "tiered": contract.TieredTariff,
-               "sliding": contract.SlidingTariff, "cohort_level": contract.CohortLevelTariff}
-    cls = classes.get(kind)
+    cls = _tariff_classes().get(kind)
     return frozenset(cls.model_fields) if cls is not None else frozenset(_fields(ir.Tariff))
 
 

@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from sibdsl.model.contract import Contract, Outcome, SlidingTariff, TieredTariff, listed_prices
+from sibdsl.model.contract import Contract, Outcome, PerUnitTariff, SlidingTariff, TieredTariff, listed_prices
 from sibdsl.settlement.records import Claim
 
 
@@ -121,6 +121,11 @@ def _repeats(o: Outcome, limits: list[Decimal]) -> int:
 
 def _measured(o: Outcome) -> st.SearchStrategy[Decimal | None]:
     """Realistic measured values: at and beside each scale point, between and beyond them."""
+    if isinstance(o.tariff, PerUnitTariff):  # units: none, a few, at and past the limit
+        limit = o.tariff.limit
+        return st.one_of(st.sampled_from([Decimal(0), Decimal(1), limit - 1, limit, limit + 1]),
+                         st.decimals(min_value=Decimal(0), max_value=limit * 2, places=1, allow_nan=False,
+                                     allow_infinity=False))
     if not isinstance(o.tariff, SlidingTariff) or not o.tariff.points:
         return st.none()
     points = [p.at for p in o.tariff.points]

@@ -96,7 +96,8 @@ class ScalePoint(Spanned):
 
 
 class Tariff(Spanned):
-    """kind: fixed | subgroup | tiered | sliding | cohort_level; only that kind's fields are set."""
+    """kind: fixed | subgroup | tiered | sliding | per_unit | cohort_level; only that kind's
+    fields are set (per_unit: `price` per one `unit`, at most `limit` units per claim)."""
 
     kind: str
     price: Decimal | None = None
@@ -111,6 +112,8 @@ class Tariff(Spanned):
     baseline: str | None = None
     threshold: Decimal | None = None
     threshold_is_percent: bool = False
+    unit: str | None = None  # per_unit: days | weeks | months | years
+    limit: Decimal | None = None  # per_unit: the most units one claim is paid for
 
 
 class Prerequisite(Spanned):

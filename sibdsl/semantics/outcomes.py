@@ -15,7 +15,10 @@ from sibdsl.semantics.scope import Scope
 from sibdsl.semantics.values import NUMBER, PERCENT, parse_number
 from sibdsl.syntax import ast
 
-_TARIFFS = (ast.FixedTariff, ast.SubgroupTariff, ast.TieredTariff, ast.SlidingTariff, ast.CohortTariff)
+_TARIFFS = (ast.FixedTariff, ast.SubgroupTariff, ast.TieredTariff, ast.SlidingTariff, ast.PerUnitTariff,
+            ast.CohortTariff)
+_UNITS = {"day": "days", "days": "days", "week": "weeks", "weeks": "weeks", "month": "months", "months": "months",
+          "year": "years", "years": "years"}  # what a price per unit can be per, and its plural
 _SINGLE = {
     ast.Window: "the window", ast.Repeat: "the repeat rule", ast.Trigger: "the trigger",
     ast.Evidence: "the evidence", ast.Indexation: "the indexation", ast.ForCohorts: "the cohorts",
@@ -29,8 +32,12 @@ def build_outcome(decl: ast.OutcomeDecl, scope: Scope, header: ir.Header) -> ir.
     for extra in tariffs[1:]:
         sink.add("SIB106", f"outcome '{decl.name.text}' has more than one tariff", extra.span,
                  labels=[Label(tariffs[0].span, "first tariff")], hint="keep one `pays` clause")
+    # a price per unit takes its limit from `up to N <unit>`; `up to N times` stays the repeat rule
+    unit_limits = [c for c in decl.clauses if _is_unit_limit(c)] \
+        if tariffs and isinstance(tariffs[0], ast.PerUnitTariff) else []
+    clauses = [c for c in decl.clauses if not any(c is u for u in unit_limits)]
     firsts: dict[type, ast.Node] = {}
-    for clause in decl.clauses:
+    for clause in clauses:
         kind = type(clause)
         if kind in _SINGLE:
             if kind in firsts:
@@ -45,8 +52,12 @@ def build_outcome(decl: ast.OutcomeDecl, scope: Scope, header: ir.Header) -> ir.
     tariff = _tariff(tariffs[0], scope)
     if tariff is None:
         return None
+    if tariff.kind == "per_unit":
+        _unit_limit(decl, tariffs[0], unit_limits, tariff, scope)
+        if tariff.limit is None:
+            return None
     outcome = ir.Outcome(name=decl.name.text, title=decl.title.value, tariff=tariff, span=decl.name.span)
-    for clause in decl.clauses:
+    for clause in clauses:
         if isinstance(clause, ast.Prerequisites):
             for item in clause.items:
                 target = scope.refer(item.outcome, "outcome")
@@ -90,6 +101,39 @@ def build_outcome(decl: ast.OutcomeDecl, scope: Scope, header: ir.Header) -> ir.
         elif isinstance(clause, ast.ClauseRef):
             outcome.clause = clause.text.value
     return outcome
+
+
+def _is_unit_limit(clause: ast.Node) -> bool:
+    """`up to 26 weeks`: an `up to` with a duration, not a number of times."""
+    return isinstance(clause, ast.Repeat) and clause.kind == "up_to" and isinstance(clause.limit, ast.QuantityLit) \
+        and clause.limit.unit in _UNITS
+
+
+def _unit_limit(decl: ast.OutcomeDecl, node: ast.Node, limits: list[ast.Node], tariff: ir.Tariff,
+                scope: Scope) -> None:
+    """Set a price per unit's limit from the outcome's `up to N <unit>` clause: SIB420 when there
+    is none, SIB201 when its unit is not the price's, SIB206 when it is not above zero."""
+    per = (tariff.unit or "")[:-1]
+    if not limits:
+        scope.sink.add("SIB420", f"the price per {per} of '{decl.name.text}' has no limit", node.span,
+                       hint=f"say how many {tariff.unit} one claim is paid for at most, as in `up to 26 {tariff.unit}`")
+        return
+    for extra in limits[1:]:
+        scope.sink.add("SIB106", f"the limit of '{decl.name.text}' is given twice", extra.span,
+                       labels=[Label(limits[0].span, "first given here")], hint="keep one")
+    first = limits[0]
+    assert isinstance(first, ast.Repeat) and isinstance(first.limit, ast.QuantityLit)
+    written = _UNITS[first.limit.unit]
+    if written != tariff.unit:
+        scope.sink.add("SIB201", f"the limit of a price per {per} must be in {tariff.unit}, not {written}",
+                       first.limit.span, hint=f"write the limit in {tariff.unit}, as in `up to 26 {tariff.unit}`")
+        return
+    amount = parse_number(first.limit.amount, first.limit.span, scope.sink)
+    if amount is not None and amount <= 0:
+        scope.sink.add("SIB206", f"the limit of a price per {per} must be more than 0 {tariff.unit}",
+                       first.limit.span, hint=f"write how many {tariff.unit} one claim is paid for at most")
+    elif amount is not None:
+        tariff.limit = amount
 
 
 def _tariff(node: ast.Node, scope: Scope) -> ir.Tariff | None:
@@ -138,6 +182,15 @@ def _tariff(node: ast.Node, scope: Scope) -> ir.Tariff | None:
                 return None
             tariff.points.append(ir.ScalePoint(at=at.amount, percent=pct, span=point.span))
         return None if price is None else tariff
+    if isinstance(node, ast.PerUnitTariff):
+        price = scope.money(node.price, "a price per unit")
+        unit = _UNITS.get(node.unit.text)
+        if unit is None:
+            scope.sink.add("SIB201", f"a price can be per day, week, month or year, not per {node.unit.text}",
+                           node.unit.span, hint="write the price per day, week, month or year, as in "
+                                                "`pays GBP 50 per week, up to 26 weeks`")
+            return None
+        return None if price is None else ir.Tariff(kind="per_unit", price=price, unit=unit, span=node.span)
     if isinstance(node, ast.CohortTariff):
         price = scope.money(node.price, "the price per unit of improvement")
         per = scope.value(node.per, (NUMBER, PERCENT), "the unit of improvement")

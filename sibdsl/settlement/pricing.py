@@ -22,6 +22,7 @@ from sibdsl.model.contract import (
     CohortLevelTariff,
     FixedTariff,
     Outcome,
+    PerUnitTariff,
     SlidingTariff,
     SubgroupTariff,
     TieredTariff,
@@ -76,6 +77,14 @@ def price(outcome: Outcome, subgroup: str | None, value: Decimal | None, achieve
                 amount = tariff.price * percent / HUNDRED
             if amount <= 0:
                 return ZERO, Reason.BELOW_THRESHOLD, f"{tariff.measure} of {value} pays 0% on the scale"
+        case PerUnitTariff():
+            if value is None:
+                return ZERO, Reason.VALUE_MISSING, f"the tariff needs the number of {tariff.unit} the claim is for"
+            if value <= 0:
+                return ZERO, Reason.BELOW_THRESHOLD, f"{value} {tariff.unit} pays nothing"
+            units = min(value, tariff.limit)
+            with decimal.localcontext(exact(digits(tariff.price) + digits(units) + 1)):
+                amount = tariff.price * units
         case CohortLevelTariff():
             return ZERO, Reason.COHORT_LEVEL_OUTCOME, "a cohort-level outcome is paid from measurements"
         case _:

@@ -197,6 +197,13 @@ class SlidingTariff(Node):
     points: tuple[ScalePoint, ...]
 
 
+class PerUnitTariff(Node):
+    """`pays GBP 50 per week` (the limit, `up to 26 weeks`, is the outcome's `up to` clause)."""
+
+    price: Expr
+    unit: Name  # as written: "week", "months", ...
+
+
 class CohortTariff(Node):
     price: Expr
     per: Expr
@@ -206,7 +213,7 @@ class CohortTariff(Node):
     threshold: Expr | None = None
 
 
-Tariff = FixedTariff | SubgroupTariff | TieredTariff | SlidingTariff | CohortTariff
+Tariff = FixedTariff | SubgroupTariff | TieredTariff | SlidingTariff | PerUnitTariff | CohortTariff
 
 
 # ------------------------------------------------------------------ outcome rules

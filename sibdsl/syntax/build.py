@@ -317,6 +317,9 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
     def sliding_tariff(self, span: Span, price: ast.Expr, measure: Token, *points: ast.ScalePoint) -> ast.SlidingTariff:
         return ast.SlidingTariff(price, _text(measure), points, span=span)
 
+    def per_unit_tariff(self, span: Span, price: ast.Expr, unit: Token) -> ast.PerUnitTariff:
+        return ast.PerUnitTariff(price, _name(unit), span=span)
+
     @_words
     def direction(self, word: Token) -> Token:
         return _word(word)

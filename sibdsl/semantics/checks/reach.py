@@ -21,6 +21,8 @@ def highest_price(tariff: ir.Tariff) -> Decimal:
     prices += [p.price for p in tariff.subgroup_prices] + [b.price for b in tariff.bands]
     if tariff.kind == "sliding" and tariff.price is not None and tariff.points:
         prices = [tariff.price * max(p.percent for p in tariff.points) / 100]
+    if tariff.kind == "per_unit" and tariff.price is not None and tariff.limit is not None:
+        prices = [tariff.price * tariff.limit]  # a claim is paid for at most `limit` units
     return max(prices)
 
 
