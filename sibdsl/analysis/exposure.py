@@ -20,6 +20,7 @@ from __future__ import annotations
 import decimal
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
+from typing import assert_never
 
 from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS, Budget
 from sibdsl.analysis.participant import ParticipantMax, participant_maxima
@@ -323,18 +324,27 @@ def _stopped(contract: Contract, m: ParticipantMax) -> ParticipantMax:
     for cap in contract.caps:
         if cap.measure != "money":
             continue
-        if cap.scope == "contract":
-            stops.append((cap.limit, "the contract cap"))
-        elif cap.scope == "cohort" and cap.target is not None and cap.target == m.cohort:
-            stops.append((cap.limit, f"the cap on cohort {cap.target}"))
-        elif cap.scope == "subgroup" and cap.target is not None and cap.target == m.subgroup:
-            stops.append((cap.limit, f"the cap on sub-group {cap.target}"))
-        elif cap.scope == "period":
-            periods = -(-months // contract.header.settlement_months)
-            stops.append((cap.limit * periods, f"the cap per period x {periods} periods"))
-        elif cap.scope == "year":
-            years = -(-months // 12)
-            stops.append((cap.limit * years, f"the cap per year x {years} years"))
+        match cap.scope:
+            case "contract":
+                stops.append((cap.limit, "the contract cap"))
+            case "cohort":
+                if cap.target is not None and cap.target == m.cohort:
+                    stops.append((cap.limit, f"the cap on cohort {cap.target}"))
+            case "subgroup":
+                if cap.target is not None and cap.target == m.subgroup:
+                    stops.append((cap.limit, f"the cap on sub-group {cap.target}"))
+            case "period":
+                periods = -(-months // contract.header.settlement_months)
+                stops.append((cap.limit * periods, f"the cap per period x {periods} periods"))
+            case "year":
+                years = -(-months // 12)
+                stops.append((cap.limit * years, f"the cap per year x {years} years"))
+            case "participant" | "outcome":
+                pass  # in the participant's own figure already (participant.py)
+            case "payer":
+                pass  # every payer's cap together, below
+            case _:
+                assert_never(cap.scope)
     caps = payer_limits(contract)
     if contract.payers and all(p.name in caps for p in contract.payers):
         stops.append((sum(caps.values(), ZERO), "the payers' caps together"))

@@ -26,14 +26,6 @@ class Span:
         """The span from the start of self to the end of other."""
         return Span(self.line, self.column, other.end_line, other.end_column, self.start, other.end)
 
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "line": self.line,
-            "column": self.column,
-            "end_line": self.end_line,
-            "end_column": self.end_column,
-        }
-
 
 NO_SPAN = Span(1, 1, 1, 1)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any
+from typing import Any, assert_never
 
 from sibdsl.core.calendar import add_duration
 from sibdsl.core.currency import MINOR_UNITS
@@ -414,27 +414,31 @@ class _Engine:
     def _cap_use(self, cap: Cap, claim: Claim, who: Participant, period: int) -> Decimal | int | None:
         f = self.figures
         scope, target, money = cap.scope, cap.target, cap.measure == "money"
-        if scope == "contract":
-            return f.total_money
-        if scope == "participant":
-            return None if claim.participant == "" else who.paid  # cohort-level results have no participant
-        if scope == "outcome":
-            if claim.outcome != target:
-                return None
-            return f.outcome_money[claim.outcome] if money else f.outcome_count[claim.outcome]
-        if scope == "subgroup":
-            if who.subgroup != target:
-                return None
-            return f.subgroup_money[target] if money else f.subgroup_count[target]
-        if scope == "cohort":
-            if who.cohort != target:
-                return None
-            return f.cohort_money[target] if money else f.cohort_count[target]
-        if scope == "period":
-            return f.period_money[period]
-        if scope == "year":
-            return f.year_money[self.plan.year_of(claim.achieved)]
-        return None
+        match scope:
+            case "contract":
+                return f.total_money
+            case "participant":
+                return None if claim.participant == "" else who.paid  # cohort-level results have no participant
+            case "outcome":
+                if claim.outcome != target:
+                    return None
+                return f.outcome_money[claim.outcome] if money else f.outcome_count[claim.outcome]
+            case "subgroup":
+                if who.subgroup != target or target is None:
+                    return None
+                return f.subgroup_money[target] if money else f.subgroup_count[target]
+            case "cohort":
+                if who.cohort != target or target is None:
+                    return None
+                return f.cohort_money[target] if money else f.cohort_count[target]
+            case "period":
+                return f.period_money[period]
+            case "year":
+                return f.year_money[self.plan.year_of(claim.achieved)]
+            case "payer":
+                return None  # a payer's cap limits its part (`_pay`), not the claim
+            case _:
+                assert_never(scope)
 
     def _parts(self, amount: Decimal) -> dict[str, Decimal]:
         """The payers' parts of an amount (shared, cached: never change the dict returned)."""
@@ -640,15 +644,13 @@ def share_allowance(percent: Decimal, total: int) -> int:
 
 
 def _cap_words(cap: Cap) -> str:
-    if cap.scope in ("period", "year"):
-        return f"the cap per {cap.scope}"
-    if cap.scope == "participant":
-        return "the cap per participant"
-    if cap.target:
-        return f"the {cap.scope} cap on {cap.target}"
-    return f"the {cap.scope} cap"
+    match cap.scope:
+        case "period" | "year":
+            return f"the cap per {cap.scope}"
+        case "participant":
+            return "the cap per participant"
+        case "outcome" | "subgroup" | "cohort" | "payer" | "contract":
+            return f"the {cap.scope} cap on {cap.target}" if cap.target else f"the {cap.scope} cap"
+        case _:
+            assert_never(cap.scope)
 
-
-def settle_contract(contract: Contract, claims: Iterable[Claim]) -> Settlement:
-    """Convenience for tests: settle claims only."""
-    return settle(contract, claims)

@@ -42,7 +42,6 @@ class Plan:
     unit: Decimal
     rounding: str
     needs_start: bool = False
-    period_count: int = 0
     notes: list[str] = field(default_factory=list)
 
     _months: dict[date, int] = field(default_factory=dict)
@@ -115,5 +114,4 @@ def make_plan(contract: Contract) -> Plan:
         rounding=header.rounding,
         needs_start=needs_start,
     )
-    plan.period_count = plan.period_of(header.term_end) + 1
     return plan
