@@ -151,7 +151,7 @@ def phases(text: str) -> list[tuple[str, float]]:
     source = step("decode", lambda: decode_source("<bench>", text.encode("utf-8"), sink, MAX_BYTES))
     tree = step("parse (lex + LALR + AST)", lambda: parse_source(source, sink))
     assert tree is not None
-    resolved = step("resolve (pydantic model, span table)", lambda: resolve(tree, sink))
+    resolved = step("resolve (model, spans)", lambda: resolve(tree, sink))
     assert resolved is not None and not sink.has_errors
     contract, spans = resolved
     step("checks", lambda: run_checks(contract, spans, sink))

@@ -20,6 +20,9 @@ Percent = Annotated[Decimal, Field(ge=-100, le=100, allow_inf_nan=False)]
 Name = Annotated[str, Field(pattern=r"^[a-z_][A-Za-z0-9_]*$")]
 # The words a field can hold (the grammar admits no others; the model checks them again).
 TimeUnit = Literal["days", "weeks", "months", "years"]
+Rounding = Literal["half up", "half even", "half down", "down", "up"]
+SettlementMonths = Literal[1, 3, 6, 12]
+Timing = Literal["arrears", "advance"]
 Role = Literal["provider", "intermediary", "validator"]
 WindowFrom = Literal["start", "referral"]
 RepeatRule = Literal["once", "up_to", "unlimited"]
@@ -49,11 +52,11 @@ class Header(_Model):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     term_start: date
     term_end: date
-    rounding: Literal["half up", "half even", "half down", "down", "up"] = "half up"
+    rounding: Rounding = "half up"
     rounding_unit: Money = Decimal("0.01")
     remainder_to: Name | None = None
-    settlement_months: Literal[1, 3, 6, 12] = 3
-    settlement_timing: Literal["arrears", "advance"] = "arrears"
+    settlement_months: SettlementMonths = 3
+    settlement_timing: Timing = "arrears"
     clause_scheme: str | None = None
 
     @model_validator(mode="after")

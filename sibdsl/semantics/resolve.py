@@ -16,7 +16,7 @@ import decimal
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -39,7 +39,10 @@ from sibdsl.model.contract import (
     Party,
     Payer,
     Role,
+    Rounding,
+    SettlementMonths,
     Subgroup,
+    Timing,
     Tranche,
 )
 from sibdsl.model.spans import Path, SpanTable
@@ -50,7 +53,7 @@ from sibdsl.semantics.scope import Scope
 from sibdsl.semantics.values import COUNT, MONEY, fmt, parse_number
 from sibdsl.syntax import ast
 
-_PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12, "annually": 12}
+_PERIOD_MONTHS: dict[str, SettlementMonths] = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12, "annually": 12}
 HUNDRED = Decimal(100)
 _ROLE_KIND = {"payer": "payer", "provider": "provider", "intermediary": "intermediary", "validator": "validator"}
 
@@ -113,8 +116,7 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
         except ValidationError as exc:
             _rejected(exc, at, spans, sink)
     if header.remainder_to is not None and header.remainder_to not in {p.name for p in parts.payers}:
-        scope.refer(ast.Name(header.remainder_to, span=_remainder_span(tree)), "payer")
-        header = header.model_copy(update={"remainder_to": None})
+        scope.refer(ast.Name(header.remainder_to, span=_remainder_span(tree)), "payer")  # an error: no model
     if not parts.payers:
         sink.add("SIB105", "the contract has no outcomes payer", spans[("header",)],
                  hint='declare one: payer council "The Council" pays 100%')
@@ -123,13 +125,9 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
                  hint='declare the rate card: outcome move_in "Move into accommodation" pays GBP 500')
     if sink.has_errors:
         return None
-    payers: list[Payer] = []
-    if _shares_add_up(parts.payers, sink):
-        try:
-            payers = _payers(parts.payers, parts.caps, spans)
-        except ValidationError as exc:
-            _rejected(exc, ("payers",), spans, sink)
-            return None
+    payers = _payers(parts.payers, parts.caps, spans, sink) if _shares_add_up(parts.payers, sink) else []
+    if payers is None:
+        return None
     try:
         contract = Contract(header=header, payers=tuple(payers), parties=tuple(parts.parties),
                             investors=tuple(parts.investors), cohorts=tuple(parts.cohorts),
@@ -142,17 +140,21 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
     return contract, spans
 
 
+_COLLECTION: dict[type, str] = {
+    ast.InvestorDecl: "investors", ast.CohortDecl: "cohorts", ast.OutcomeDecl: "outcomes", ast.CapDecl: "caps",
+    ast.ExclusiveDecl: "exclusive_groups", ast.TrancheDecl: "tranches", ast.AssertDecl: "assertions",
+    ast.DefineDecl: "definitions",
+}
+
+
 def _path_of(decl: ast.Node, parts: _Parts) -> Path:
     """The model path a declaration's part takes if it is accepted."""
     if isinstance(decl, ast.PartyDecl):
         return ("payers", len(parts.payers)) if decl.role == "payer" else ("parties", len(parts.parties))
-    collection = {ast.InvestorDecl: "investors", ast.CohortDecl: "cohorts", ast.OutcomeDecl: "outcomes",
-                  ast.CapDecl: "caps", ast.ExclusiveDecl: "exclusive_groups", ast.TrancheDecl: "tranches",
-                  ast.AssertDecl: "assertions", ast.DefineDecl: "definitions"}.get(type(decl))
+    collection = _COLLECTION.get(type(decl))
     if collection is None:
         return ()
-    built: list[Any] = getattr(parts, collection)
-    return (collection, len(built))
+    return (collection, len(getattr(parts, collection)))
 
 
 def _declaration(decl: ast.Node, at: Path, scope: Scope, header: Header, parts: _Parts, spans: SpanTable,
@@ -233,18 +235,23 @@ def _shares_add_up(drafts: list[_PayerDraft], sink: DiagnosticSink) -> bool:
     return True
 
 
-def _payers(drafts: list[_PayerDraft], caps: list[Cap], spans: SpanTable) -> list[Payer]:
-    """The payers, each capped at the lower of its own `at most` and its `cap payer` lines."""
+def _payers(drafts: list[_PayerDraft], caps: list[Cap], spans: SpanTable, sink: DiagnosticSink) -> list[Payer] | None:
+    """The payers, each capped at the lower of its own `at most` and its `cap payer` lines; None
+    when the model rejects one (SIB900)."""
     payers = []
     for index, draft in enumerate(drafts):
         cap = draft.cap
         for extra in caps:  # `cap payer NAME ...` counts as that payer's cap
             if extra.scope == "payer" and extra.target == draft.name and (cap is None or extra.limit < cap):
                 cap = extra.limit
-        spans[("payers", index)] = draft.span
+        at: Path = ("payers", index)
+        spans[at] = draft.span
         assert draft.share is not None
-        payers.append(Payer(name=draft.name, title=draft.title, share=draft.share, cap=cap, clause=draft.clause))
-    return payers
+        try:
+            payers.append(Payer(name=draft.name, title=draft.title, share=draft.share, cap=cap, clause=draft.clause))
+        except ValidationError as exc:
+            _rejected(exc, at, spans, sink)
+    return payers if len(payers) == len(drafts) else None
 
 
 def _remainder_span(tree: ast.ContractFile) -> Span:
@@ -301,23 +308,27 @@ def _header(tree: ast.ContractFile, scope: Scope, spans: SpanTable) -> Header | 
         return None
     scope.evaluate.currency = code
     spans[("header",)] = title.span
-    fields: dict[str, Any] = {"rounding_unit": Decimal(1).scaleb(-MINOR_UNITS[code])}
+    mode: Rounding = "half up"
+    rounding_unit = Decimal(1).scaleb(-MINOR_UNITS[code])
+    remainder_to: str | None = None
+    months: SettlementMonths = 3
+    timing: Timing = "arrears"
     if isinstance(rounding, ast.RoundingDecl):
-        fields["rounding"] = rounding.mode
+        mode = cast(Rounding, rounding.mode)
         if rounding.unit is not None:
             unit = scope.money(rounding.unit, "the rounding unit")
             if unit is not None:
-                fields["rounding_unit"] = unit
+                rounding_unit = unit
         if rounding.remainder_to is not None:
-            fields["remainder_to"] = rounding.remainder_to.text
+            remainder_to = rounding.remainder_to.text
     if isinstance(settled, ast.SettlementDecl):
-        fields["settlement_months"] = _PERIOD_MONTHS[settled.period]
-        fields["settlement_timing"] = settled.timing
-    if isinstance(clauses, ast.ClausesDecl):
-        fields["clause_scheme"] = clauses.scheme.value
+        months = _PERIOD_MONTHS[settled.period]
+        timing = cast(Timing, settled.timing)
     try:
         return Header(title=title.title.value, version=title.version, currency=code, term_start=start,
-                      term_end=end, **fields)
+                      term_end=end, rounding=mode, rounding_unit=rounding_unit, remainder_to=remainder_to,
+                      settlement_months=months, settlement_timing=timing,
+                      clause_scheme=clauses.scheme.value if isinstance(clauses, ast.ClausesDecl) else None)
     except ValidationError as exc:
         _rejected(exc, ("header",), spans, sink)
         return None
