@@ -98,7 +98,7 @@ def test_a_rejected_part_of_a_part_names_both(monkeypatch: pytest.MonkeyPatch) -
 def test_shares_the_checks_let_through_are_rejected_by_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
     from sibdsl.semantics import resolve
 
-    monkeypatch.setattr(resolve, "_shares_add_up", lambda drafts, sink: True)
+    monkeypatch.setattr(resolve, "shares_add_up", lambda drafts, sink: True)
     result = compile_text(SRC.replace("pays 30%", "pays 20%"), "model.sib")
     assert result.model is None
     [diag] = result.diagnostics

@@ -1,24 +1,24 @@
-"""Phase 2: AST -> the validated model (`model.Contract`) and its span table; declarations, header
-and payer shares.
+"""Phase 2: AST -> the validated model (`model.Contract`) and its span table; header and
+declarations.
 
 Input: `ast.ContractFile`, a `DiagnosticSink`.
 Output: the pydantic `Contract` and a `SpanTable` (model path -> span), or None when there were
 errors. Declares every name first, so declarations may refer to names declared further down;
 then builds each declaration's part of the model with its values checked, recording where it
 came from. Outcomes and tariffs are built in `outcomes.py`, tranches and assertions in
-`promises.py`. Every value the user can get wrong is reported here with its own code before the
-model sees it; the model's validators are a second line of defence (SIB900).
+`promises.py`, the payers (their shares settled) in `payers.py`. Every value the user can get
+wrong is reported here with its own code before the model sees it; the model's validators are
+a second line of defence (SIB900, `rejected.py`).
 """
 
 from __future__ import annotations
 
-import decimal
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from sibdsl.core.currency import MINOR_UNITS
 from sibdsl.core.diagnostics import DiagnosticSink, Label
@@ -37,7 +37,6 @@ from sibdsl.model.contract import (
     Investor,
     Outcome,
     Party,
-    Payer,
     Role,
     Rounding,
     SettlementMonths,
@@ -48,39 +47,20 @@ from sibdsl.model.contract import (
 from sibdsl.model.spans import Path, SpanTable
 from sibdsl.semantics.clauses import clause_text, once
 from sibdsl.semantics.outcomes import build_outcome
+from sibdsl.semantics.payers import PayerDraft, build_payers, shares_add_up
 from sibdsl.semantics.promises import build_assertion, build_tranche
+from sibdsl.semantics.rejected import rejected
 from sibdsl.semantics.scope import Scope
 from sibdsl.semantics.values import COUNT, MONEY, fmt, parse_number
 from sibdsl.syntax import ast
 
 _PERIOD_MONTHS: dict[str, SettlementMonths] = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12, "annually": 12}
-HUNDRED = Decimal(100)
 _ROLE_KIND = {"payer": "payer", "provider": "provider", "intermediary": "intermediary", "validator": "validator"}
-
-
-_PARTS: dict[str, type[BaseModel]] = {
-    "payers": Payer, "parties": Party, "investors": Investor, "cohorts": Cohort, "outcomes": Outcome,
-    "caps": Cap, "exclusive_groups": ExclusiveGroup, "tranches": Tranche, "assertions": Assertion,
-    "definitions": Definition,
-}
-
-
-@dataclass
-class _PayerDraft:
-    """A payer before its share is settled: `share` is None when not stated (or stated wrongly,
-    which was reported); its cap is lowered by `cap payer` lines."""
-
-    name: str
-    title: str
-    share: Decimal | None
-    cap: Decimal | None
-    clause: str | None
-    span: Span
 
 
 @dataclass
 class _Parts:
-    payers: list[_PayerDraft] = field(default_factory=list)
+    payers: list[PayerDraft] = field(default_factory=list)
     parties: list[Party] = field(default_factory=list)
     investors: list[Investor] = field(default_factory=list)
     cohorts: list[Cohort] = field(default_factory=list)
@@ -114,7 +94,7 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
         try:
             _declaration(decl, at, scope, header, parts, spans, lone_investor)
         except ValidationError as exc:
-            _rejected(exc, at, spans, sink)
+            rejected(exc, at, spans, sink)
     if header.remainder_to is not None and header.remainder_to not in {p.name for p in parts.payers}:
         scope.refer(ast.Name(header.remainder_to, span=_remainder_span(tree)), "payer")  # an error: no model
     if not parts.payers:
@@ -125,7 +105,7 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
                  hint='declare the rate card: outcome move_in "Move into accommodation" pays GBP 500')
     if sink.has_errors:
         return None
-    payers = _payers(parts.payers, parts.caps, spans, sink) if _shares_add_up(parts.payers, sink) else []
+    payers = build_payers(parts.payers, parts.caps, spans, sink) if shares_add_up(parts.payers, sink) else []
     if payers is None:
         return None
     try:
@@ -135,7 +115,7 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
                             exclusive_groups=tuple(parts.exclusive_groups), tranches=tuple(parts.tranches),
                             assertions=tuple(parts.assertions), definitions=tuple(parts.definitions))
     except ValidationError as exc:
-        _rejected(exc, (), spans, sink)
+        rejected(exc, (), spans, sink)
         return None
     return contract, spans
 
@@ -191,67 +171,6 @@ def _declaration(decl: ast.Node, at: Path, scope: Scope, header: Header, parts: 
     elif isinstance(decl, ast.DefineDecl):
         spans[at] = decl.span
         parts.definitions.append(Definition(term=decl.term.value, meaning=decl.meaning.value))
-
-
-def _rejected(exc: ValidationError, at: Path, spans: SpanTable, sink: DiagnosticSink) -> None:
-    """SIB900: the model rejected a value the checks let through (a gap in the checks), at the
-    line of the text it came from."""
-    expected = _PARTS.get(str(at[0])) if len(at) == 2 else Contract if not at else None
-    for error in exc.errors():
-        loc: Path = tuple(error["loc"])
-        if expected is not None and exc.title != expected.__name__:  # raised by a part of the part
-            where = ".".join(str(p) for p in at) + f": {exc.title}." + ".".join(str(p) for p in loc)
-            span = spans.of(*at)
-        else:
-            where = ".".join(str(p) for p in (*at, *loc)) or "contract"
-            span = spans.of(*at, *loc)
-        sink.add("SIB900", f"{where}: {error['msg']}", span,
-                 hint="this value passed the checks but not the model; please report it")
-
-
-def _shares_add_up(drafts: list[_PayerDraft], sink: DiagnosticSink) -> bool:
-    """Settle the payers' shares: a lone payer without a stated share pays 100%; SIB408 for a
-    share not stated, SIB401 for shares that do not add up to 100%."""
-    if not drafts:
-        return True
-    with decimal.localcontext(decimal.Context(prec=80)):
-        if len(drafts) == 1 and drafts[0].share is None:
-            drafts[0].share = HUNDRED
-        missing = [p for p in drafts if p.share is None]
-        for payer in missing:
-            sink.add("SIB408", f"payer '{payer.name}' does not say its share of each payment", payer.span,
-                     hint=f"add: pays NN% of each outcome payment (the shares of all {len(drafts)} payers add "
-                          "to 100%)")
-        if missing:
-            return False
-        shares = [p.share for p in drafts if p.share is not None]
-        total = sum(shares, Decimal(0))
-        if total != HUNDRED:
-            sink.add("SIB401", f"payer shares add up to {total.normalize():f}%, not 100%", drafts[0].span,
-                     labels=[Label(p.span, f"{p.name}: {s.normalize():f}%") for p, s in zip(drafts[1:], shares[1:],
-                                                                                           strict=True)],
-                     hint=f"adjust the shares by {(HUNDRED - total).normalize():f} percentage points")
-            return False
-    return True
-
-
-def _payers(drafts: list[_PayerDraft], caps: list[Cap], spans: SpanTable, sink: DiagnosticSink) -> list[Payer] | None:
-    """The payers, each capped at the lower of its own `at most` and its `cap payer` lines; None
-    when the model rejects one (SIB900)."""
-    payers = []
-    for index, draft in enumerate(drafts):
-        cap = draft.cap
-        for extra in caps:  # `cap payer NAME ...` counts as that payer's cap
-            if extra.scope == "payer" and extra.target == draft.name and (cap is None or extra.limit < cap):
-                cap = extra.limit
-        at: Path = ("payers", index)
-        spans[at] = draft.span
-        assert draft.share is not None
-        try:
-            payers.append(Payer(name=draft.name, title=draft.title, share=draft.share, cap=cap, clause=draft.clause))
-        except ValidationError as exc:
-            _rejected(exc, at, spans, sink)
-    return payers if len(payers) == len(drafts) else None
 
 
 def _remainder_span(tree: ast.ContractFile) -> Span:
@@ -330,7 +249,7 @@ def _header(tree: ast.ContractFile, scope: Scope, spans: SpanTable) -> Header | 
                       settlement_months=months, settlement_timing=timing,
                       clause_scheme=clauses.scheme.value if isinstance(clauses, ast.ClausesDecl) else None)
     except ValidationError as exc:
-        _rejected(exc, ("header",), spans, sink)
+        rejected(exc, ("header",), spans, sink)
         return None
 
 
@@ -393,7 +312,7 @@ def _party(decl: ast.PartyDecl, at: Path, scope: Scope, parts: _Parts, spans: Sp
     for c in once(decl.clauses, ast.PayerCap, "the payer's cap", scope.sink):
         assert isinstance(c, ast.PayerCap)
         cap = scope.money(c.value, "a payer's cap")
-    parts.payers.append(_PayerDraft(decl.name.text, decl.title.value, share, cap, clause_text(decl.clauses),
+    parts.payers.append(PayerDraft(decl.name.text, decl.title.value, share, cap, clause_text(decl.clauses),
                                     decl.name.span))
 
 
