@@ -4,7 +4,7 @@ Generates valid contracts with 1k, 10k and 100k outcomes (header, one payer payi
 one cohort, outcomes with fixed GBP prices, ladders of `after` prerequisites on earlier
 outcomes, `only one of` groups, a few caps) and for each size measures
 
-  compile    sibdsl.compiler.compile_text: parse + AST, resolve, checks, pydantic model
+  compile    sibdsl.compiler.compile_text: parse + AST, resolve (builds the pydantic model), checks
              (asserted to give no errors)
   raw parse  lark's LALR parser on the same grammar and text, building a plain parse tree:
              Lark(grammar, parser="lalr", lexer="basic", postlex=OptionalCommas()) with no
@@ -41,7 +41,6 @@ import lark
 
 from sibdsl.compiler import compile_text
 from sibdsl.core.diagnostics import DiagnosticSink, Severity
-from sibdsl.model.lower import lower
 from sibdsl.semantics.checks import run_checks
 from sibdsl.semantics.resolve import resolve
 from sibdsl.syntax.grammar import OptionalCommas, get_parser, grammar_path
@@ -152,12 +151,11 @@ def phases(text: str) -> list[tuple[str, float]]:
     source = step("decode", lambda: decode_source("<bench>", text.encode("utf-8"), sink, MAX_BYTES))
     tree = step("parse (lex + LALR + AST)", lambda: parse_source(source, sink))
     assert tree is not None
-    resolved = step("resolve", lambda: resolve(tree, sink))
+    resolved = step("resolve (model, spans)", lambda: resolve(tree, sink))
     assert resolved is not None and not sink.has_errors
-    step("checks", lambda: run_checks(resolved, sink))
+    contract, spans = resolved
+    step("checks", lambda: run_checks(contract, spans, sink))
     assert not sink.has_errors
-    model, _ = step("lower (pydantic model)", lambda: lower(resolved, sink))
-    assert model is not None
     step("sort diagnostics", sink.sorted)
     return times
 

@@ -51,10 +51,10 @@ def load(path: str) -> Contract:
     return result.model
 
 
-def compile_file(path: str, build_model: bool = True) -> CompileResult:
+def compile_file(path: str) -> CompileResult:
     from sibdsl import compiler
 
-    return compiler.compile_file(path, build_model=build_model)
+    return compiler.compile_file(path)
 
 
 def compile_text(text: str, name: str = "<string>") -> CompileResult:

@@ -1,7 +1,7 @@
-"""The pipeline: bytes -> AST -> resolved contract -> checked -> pydantic model.
+"""The pipeline: bytes -> AST -> validated pydantic model and span table -> checked.
 
 Input: a path or the text of a .sib file. Output: `CompileResult` with every diagnostic of
-every phase, and the model when there were no errors. Later phases run only when earlier ones
+every phase, and the model (with its span table) when there were no errors. Later phases run only when earlier ones
 succeeded well enough to give meaningful results (no name checks on a file that does not
 parse). This module never raises for bad input.
 """
@@ -11,18 +11,15 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from sibdsl.core.diagnostics import Diagnostic, DiagnosticSink
 from sibdsl.core.source import SourceFile, Span
-from sibdsl.semantics import ir
+from sibdsl.model.contract import Contract
+from sibdsl.model.spans import SpanTable
 from sibdsl.semantics.checks import run_checks
 from sibdsl.semantics.resolve import resolve
 from sibdsl.syntax import ast
 from sibdsl.syntax.parse import DEFAULT_MAX_BYTES, _size, decode_source, parse_source
-
-if TYPE_CHECKING:
-    from sibdsl.model.contract import Contract
 
 
 @dataclass
@@ -31,19 +28,15 @@ class CompileResult:
     source: SourceFile | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     tree: ast.ContractFile | None = None
-    resolved: ir.Contract | None = None
-    model: Contract | None = None
-    spans: dict[tuple[Any, ...], Span] = field(default_factory=dict)
+    model: Contract | None = None  # set when there were no errors
+    spans: SpanTable = field(default_factory=SpanTable)
 
     @property
     def ok(self) -> bool:
         return not any(d.severity.value == "error" for d in self.diagnostics)
 
 
-def compile_bytes(data: bytes, name: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES,
-                  build_model: bool = True) -> CompileResult:
-    """Compile; with build_model=False stop after the checks (what `sibc check` needs: the
-    model's validators repeat checks already made, and pydantic is slow to import)."""
+def compile_bytes(data: bytes, name: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES) -> CompileResult:
     sink = DiagnosticSink(name)
     result = CompileResult(name)
     collecting = gc.isenabled()
@@ -51,7 +44,7 @@ def compile_bytes(data: bytes, name: str = "<string>", max_bytes: int = DEFAULT_
     try:
         result.source = decode_source(name, data, sink, max_bytes)
         if result.source is not None:
-            _compile(result, sink, build_model)
+            _compile(result, sink)
     finally:
         if collecting:
             gc.enable()
@@ -59,12 +52,11 @@ def compile_bytes(data: bytes, name: str = "<string>", max_bytes: int = DEFAULT_
     return result
 
 
-def compile_text(text: str, name: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES,
-                 build_model: bool = True) -> CompileResult:
-    return compile_bytes(text.encode("utf-8", "surrogatepass"), name, max_bytes, build_model)
+def compile_text(text: str, name: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES) -> CompileResult:
+    return compile_bytes(text.encode("utf-8", "surrogatepass"), name, max_bytes)
 
 
-def compile_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, build_model: bool = True) -> CompileResult:
+def compile_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> CompileResult:
     name = str(path)
     try:
         p = Path(path)
@@ -85,20 +77,19 @@ def compile_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, build_mod
         sink.add("SIB001", f"cannot read {name}: {reason}", Span(1, 1, 1, 1),
                  hint="check the path; `sibc check DIR` checks every .sib file in a directory")
         return CompileResult(name, diagnostics=sink.sorted())
-    return compile_bytes(data, name, max_bytes, build_model)
+    return compile_bytes(data, name, max_bytes)
 
 
-def _compile(result: CompileResult, sink: DiagnosticSink, build_model: bool) -> None:
+def _compile(result: CompileResult, sink: DiagnosticSink) -> None:
     assert result.source is not None
     result.tree = parse_source(result.source, sink)
     if result.tree is None:
         return
-    result.resolved = resolve(result.tree, sink)
-    if result.resolved is None:
+    resolved = resolve(result.tree, sink)
+    if resolved is None:
         return
+    contract, spans = resolved
+    run_checks(contract, spans, sink)
+    result.spans = spans
     if not sink.has_errors:
-        run_checks(result.resolved, sink)
-    if build_model and not sink.has_errors:
-        from sibdsl.model.lower import lower
-
-        result.model, result.spans = lower(result.resolved, sink)
+        result.model = contract

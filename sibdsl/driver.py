@@ -143,9 +143,9 @@ def check_paths(paths: Sequence[str], options: CheckOptions = CheckOptions(), st
     for name in collect(paths):
         try:
             if name == "-":
-                results.append(compile_bytes(stdin or b"", "<stdin>", options.max_size, build_model=False))
+                results.append(compile_bytes(stdin or b"", "<stdin>", options.max_size))
             else:
-                results.append(compile_file(name, options.max_size, build_model=False))
+                results.append(compile_file(name, options.max_size))
         except Exception as exc:  # a bug in sibc
             results.append(internal_error(name, exc))
     return _finish(results, options)
@@ -159,7 +159,7 @@ def check_file(path: str | Path, options: CheckOptions = CheckOptions()) -> Chec
 def check_bytes(data: bytes, name: str = "<string>", options: CheckOptions = CheckOptions()) -> CheckRun:
     """Check the bytes of one contract (an editor's buffer, standard input)."""
     try:
-        result = compile_bytes(data, name, options.max_size, build_model=False)
+        result = compile_bytes(data, name, options.max_size)
     except Exception as exc:
         result = internal_error(name, exc)
     return _finish([result], options)
@@ -173,7 +173,7 @@ def _finish(results: list[CompileResult], options: CheckOptions) -> CheckRun:
     run = CheckRun()
     for result in results:
         checked = FileCheck(result)
-        if result.resolved is not None and result.ok:
+        if result.model is not None and result.ok:
             try:
                 _analyse_and_search(checked, options)
             except Exception as exc:
@@ -198,12 +198,13 @@ def internal_error(name: str, exc: BaseException) -> CompileResult:
 def _analyse_and_search(checked: FileCheck, options: CheckOptions) -> None:
     """The exact analysis (verdicts, figures) and the property search of one error-free contract."""
     result = checked.result
-    assert result.resolved is not None
+    model = result.model
+    assert model is not None
     refuted: set[int] = set()
     aim: set[int] | None = None  # the assertions the search climbs toward: all, unless the analysis decided some
     seeds: list[list[Any]] = []  # the analysis's candidate witnesses, tried by the search first
-    conditional = any(t.conditions for t in result.resolved.tranches)
-    if options.facts or (options.analysis and (result.resolved.assertions or conditional)):
+    conditional = any(t.conditions for t in model.tranches)
+    if options.facts or (options.analysis and (model.assertions or conditional)):
         from sibdsl.analysis.outputs import (
             analyse,
             facts_json,

@@ -27,8 +27,10 @@ from sibdsl.compiler import compile_text
 from sibdsl.core.calendar import approx_days
 from sibdsl.core.diagnostics import Diagnostic, DiagnosticSink, Label
 from sibdsl.core.money import round_money, split, total
-from sibdsl.semantics import ir
+from sibdsl.model.contract import CohortLevelTariff, Contract, Outcome
+from sibdsl.model.spans import SpanTable
 from sibdsl.semantics.checks.double import check_double_counting
+from sibdsl.semantics.resolve import resolve
 
 HEAD = """contract "Pressure" version 1
 currency GBP
@@ -47,7 +49,7 @@ def check(path: Path) -> tuple[float, str]:
 
 
 # ---------------------------------------------------------------- the old pairwise definition
-def _old_ancestors(contract: ir.Contract) -> dict[str, set[str]]:
+def _old_ancestors(contract: Contract) -> dict[str, set[str]]:
     direct = {o.name: [p.outcome for p in o.prerequisites] for o in contract.outcomes}
     found: dict[str, set[str]] = {}
     for root in direct:
@@ -63,7 +65,7 @@ def _old_ancestors(contract: ir.Contract) -> dict[str, set[str]]:
     return found
 
 
-def _old_earliest(contract: ir.Contract) -> dict[str, int]:
+def _old_earliest(contract: Contract) -> dict[str, int]:
     start = contract.header.term_start
     by_name = {o.name: o for o in contract.outcomes}
     memo: dict[str, int] = {}
@@ -86,9 +88,11 @@ def _old_earliest(contract: ir.Contract) -> dict[str, int]:
     return memo
 
 
-def old_check_double_counting(contract: ir.Contract, sink: DiagnosticSink) -> None:
+def old_check_double_counting(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> None:
     """The quadratic checks as they were before the fix: the reference of the differential test."""
     by_name = {o.name: o for o in contract.outcomes}
+    span = {o.name: spans.of("outcomes", i) for i, o in enumerate(contract.outcomes)}
+    cohort_span = {c.name: spans.of("cohorts", i) for i, c in enumerate(contract.cohorts)}
     exclusive = {frozenset(pair) for g in contract.exclusive_groups if g.at_most == 1
                  for pair in combinations(g.members, 2)}
     for outcome in contract.outcomes:
@@ -97,7 +101,7 @@ def old_check_double_counting(contract: ir.Contract, sink: DiagnosticSink) -> No
             if other is None or frozenset((outcome.name, included)) in exclusive:
                 continue
             sink.add("SIB418", f"'{outcome.name}' includes '{included}', and both can be paid for one participant",
-                     outcome.span, labels=[Label(other.span, f"'{included}' here")],
+                     span[outcome.name], labels=[Label(span[other.name], f"'{included}' here")],
                      hint=f"pay only one: only one of {included}, {outcome.name}; or price '{outcome.name}' as the "
                           f"increment over '{included}' and drop `includes`")
     term = (contract.header.term_start, contract.header.term_end)
@@ -108,16 +112,16 @@ def old_check_double_counting(contract: ir.Contract, sink: DiagnosticSink) -> No
         b_open, b_close = cb.referral_start or term[0], cb.referral_end or term[1]
         if a_open > b_close or b_open > a_close:
             continue
-        shared = [o.name for o in contract.outcomes if o.tariff.kind != "cohort_level"
+        shared = [o.name for o in contract.outcomes if not isinstance(o.tariff, CohortLevelTariff)
                   and (not o.cohorts or (ca.name in o.cohorts and cb.name in o.cohorts))]
         if shared:
             sink.add("SIB419", f"cohorts '{ca.name}' and '{cb.name}' take referrals at the same time and both are "
-                     f"paid for {', '.join(shared[:3])}{'...' if len(shared) > 3 else ''}", cb.span,
-                     labels=[Label(ca.span, f"'{ca.name}' here")],
+                     f"paid for {', '.join(shared[:3])}{'...' if len(shared) > 3 else ''}", cohort_span[cb.name],
+                     labels=[Label(cohort_span[ca.name], f"'{ca.name}' here")],
                      hint=f"if one person cannot be in both, say so: cohort {cb.name} ... separate from {ca.name}")
-    by_trigger: dict[str, list[ir.Outcome]] = {}
+    by_trigger: dict[str, list[Outcome]] = {}
     for outcome in contract.outcomes:
-        if outcome.trigger and outcome.tariff.kind != "cohort_level":
+        if outcome.trigger and not isinstance(outcome.tariff, CohortLevelTariff):
             by_trigger.setdefault(outcome.trigger, []).append(outcome)
     shared_by = {t: os for t, os in by_trigger.items() if len(os) > 1}
     if not shared_by:
@@ -127,7 +131,7 @@ def old_check_double_counting(contract: ir.Contract, sink: DiagnosticSink) -> No
     term_days = (contract.header.term_end - contract.header.term_start).days
     start = contract.header.term_start
 
-    def latest(o: ir.Outcome) -> int:
+    def latest(o: Outcome) -> int:
         return approx_days(o.window, start) if o.window is not None else term_days
 
     for trigger, outcomes in shared_by.items():
@@ -143,7 +147,8 @@ def old_check_double_counting(contract: ir.Contract, sink: DiagnosticSink) -> No
             if earliest[a.name] > latest(b) or earliest[b.name] > latest(a):
                 continue
             sink.add("SIB417", f"'{a.name}' and '{b.name}' are both paid for the event '{trigger}': one "
-                     "participant could be paid twice for it", b.span, labels=[Label(a.span, f"'{a.name}' here")],
+                     "participant could be paid twice for it", span[b.name],
+                     labels=[Label(span[a.name], f"'{a.name}' here")],
                      hint=f"if only one may be paid: only one of {a.name}, {b.name}; if one follows the other: "
                           f"after {a.name}; if both are meant: in addition to {a.name}")
 
@@ -195,12 +200,14 @@ def test_the_double_counting_checks_say_what_the_pairwise_definition_says() -> N
     checked = 0
     seen: dict[str, int] = {"SIB417": 0, "SIB418": 0, "SIB419": 0}
     for _ in range(600):
-        result = compile_text(random_contract(rng), build_model=False)
-        if result.resolved is None:
+        result = compile_text(random_contract(rng))
+        resolved = resolve(result.tree, DiagnosticSink("c.sib")) if result.tree is not None else None
+        if resolved is None:
             continue
+        contract, spans = resolved
         new, old = DiagnosticSink("c.sib"), DiagnosticSink("c.sib")
-        check_double_counting(result.resolved, new)
-        old_check_double_counting(result.resolved, old)
+        check_double_counting(contract, spans, new)
+        old_check_double_counting(contract, spans, old)
         got: list[Diagnostic] = new.items
         assert got == old.items
         checked += 1

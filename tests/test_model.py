@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from sibdsl.compiler import compile_text
 from sibdsl.core.calendar import add_months
-from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.model.contract import Contract
-from sibdsl.model.lower import lower
 
 SRC = """contract "Model" version 2
 currency GBP
@@ -61,18 +60,50 @@ def test_json_round_trip() -> None:
     assert Contract.model_validate_json(model.model_dump_json()) == model
 
 
-def test_model_error_maps_back_to_source_line() -> None:
-    result = compile_text(SRC)
-    assert result.resolved is not None
-    outcome = result.resolved.outcomes[1]
-    outcome.repeat_limit = -1  # a value no check would let through, to exercise the mapping
-    sink = DiagnosticSink("model.sib")
-    model, _ = lower(result.resolved, sink)
-    assert model is None
-    [diag] = sink.items
+def test_model_error_maps_back_to_source_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value no check would let through (a repeat limit of -1, let through here on purpose)
+    is rejected by the model as SIB900 at the line of the outcome it belongs to, and the contract
+    gets no model."""
+    from sibdsl.semantics.scope import Scope
+
+    whole = Scope.whole
+
+    def gap(self: Scope, expr: Any, what: str, unit: str, minimum: int = 1) -> int | None:
+        return -1 if what == "the repeat limit" else whole(self, expr, what, unit, minimum)
+
+    monkeypatch.setattr(Scope, "whole", gap)
+    result = compile_text(SRC.replace("at least 3 months", "at least 3 months\n  up to 2 times per participant"),
+                          "model.sib")
+    assert result.model is None
+    [diag] = result.diagnostics
     assert diag.code == "SIB900"
-    assert "outcomes.1.repeat_limit" in diag.message
+    assert diag.message.startswith("outcomes.1.repeat_limit: ")
     assert (diag.span.line, diag.span.column) == (8, 9)  # the name of outcome 'housed'
+
+
+def test_a_rejected_part_of_a_part_names_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A prerequisite's delay the model rejects (let through here on purpose): the path names
+    the outcome and the model class that raised."""
+    from sibdsl.semantics import scope
+
+    monkeypatch.setattr(scope.Scope, "whole_amount", lambda self, amount, span, what, minimum=1: -3)
+    result = compile_text(SRC, "model.sib")
+    assert result.model is None
+    codes = {d.code for d in result.diagnostics}
+    assert codes == {"SIB900"}, result.diagnostics
+    assert any(d.message.startswith("outcomes.1: Duration.amount: ") and d.span.line == 8
+               for d in result.diagnostics), [d.message for d in result.diagnostics]
+
+
+def test_shares_the_checks_let_through_are_rejected_by_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sibdsl.semantics import resolve
+
+    monkeypatch.setattr(resolve, "shares_add_up", lambda drafts, sink: True)
+    result = compile_text(SRC.replace("pays 30%", "pays 20%"), "model.sib")
+    assert result.model is None
+    [diag] = result.diagnostics
+    assert diag.code == "SIB900"
+    assert diag.message == "contract: Value error, payer shares do not add up to 100%"
 
 
 def test_month_arithmetic_clamps_to_month_end() -> None:

@@ -28,12 +28,7 @@ def analyse(result: CompileResult, time_limit: float = DEFAULT_TIME_LIMIT, shown
     seconds, leaving upper bounds and unknown verdicts ("the analysis stopped after 10 s").
     `shown`: the figures are shown (`--facts`, `sibc report`), so the liability's witness may
     be as large as any witness (`WITNESS_CLAIMS`), not only `LIABILITY_WITNESS_CLAIMS`."""
-    from sibdsl.model.lower import lower
-
-    model, spans = result.model, result.spans
-    if model is None and result.resolved is not None and result.ok:
-        model, spans = lower(result.resolved, DiagnosticSink(result.name))
-        result.model, result.spans = model, spans
+    model = result.model
     if model is None:
         return None, None, []
     found = exposure(model, time_limit, WITNESS_CLAIMS if shown else LIABILITY_WITNESS_CLAIMS)

@@ -103,13 +103,13 @@ class IsoDate(click.DateTime):
         return super().convert(value, param, ctx)
 
 
-def _compile_one(name: str, max_size: int, build_model: bool = True) -> Any:
+def _compile_one(name: str, max_size: int) -> Any:
     from sibdsl.compiler import compile_bytes, compile_file
 
     if name == "-":
         data = sys.stdin.buffer.read(max_size + 1)
-        return compile_bytes(data, "<stdin>", max_size, build_model)
-    return compile_file(name, max_size, build_model)
+        return compile_bytes(data, "<stdin>", max_size)
+    return compile_file(name, max_size)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

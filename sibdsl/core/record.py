@@ -1,10 +1,10 @@
-"""Shared plumbing: `Record`, a light dataclass for the AST and the resolved contract.
+"""Shared plumbing: `Record`, a light dataclass for the AST nodes.
 
 Input: class bodies with annotated fields. Output: classes with a generated `__init__`
 (positional fields, then keyword-only ones), field-wise `__eq__` (fields declared with
 `compare=False`, such as spans, are ignored) and `__repr__`.
 
-Why not `dataclasses`: `sibc check` must start fast, and the ~80 node classes cost ~0.5 ms each
+Why not `dataclasses`: `sibc check` must start fast, and the ~65 AST node classes cost ~0.5 ms each
 to build with `dataclasses` (which generates and inspects far more than we use); a Record
 class costs a few tens of microseconds. Type checkers see them as dataclasses through
 PEP 681 (`dataclass_transform`).

@@ -1,7 +1,9 @@
-"""Phase 3, model: the compiled contract as a validated, span-free pydantic v2 model.
+"""The model: the one IR, the compiled contract as a validated, span-free pydantic v2 model.
 
-This is the artefact other tools consume (settlement, analysis, rendering): `Contract`,
-serialised by `sibc compile`, described by `sibc schema`.
+Not a phase: the semantics phase (2) builds it, with its `SpanTable` (model path -> span)
+beside it, and every later phase reads it. It is the artefact other tools consume
+(settlement, analysis, rendering): `Contract`, serialised by `sibc compile`, described by
+`sibc schema`. It imports nothing of sibdsl but `core`.
 """
 
 from sibdsl.model.contract import Contract

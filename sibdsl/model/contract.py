@@ -1,9 +1,10 @@
-"""Phase 3 output: the pydantic v2 model of a compiled contract.
+"""The one IR: the pydantic v2 model of a compiled contract.
 
-Input: plain data lowered from `sibdsl.semantics.ir` (see `lower.py`), or JSON written by
-`sibc compile`. Output: frozen models, no extra fields, Decimal money, dates, durations as
-(amount, unit). Validators here are a second line of defence: the semantics phase has
-already reported every problem a user can cause, at its line.
+Input: built by the semantics phase (`sibdsl.semantics.resolve`, which keeps the spans in a
+`SpanTable` beside it), or JSON written by `sibc compile`. Output: frozen models, no extra
+fields, Decimal money, dates, durations as (amount, unit). Validators here are a second line of
+defence (SIB900): the semantics phase has already reported every problem a user can cause, at
+its line.
 """
 
 from __future__ import annotations
@@ -17,6 +18,23 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Money = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
 Percent = Annotated[Decimal, Field(ge=-100, le=100, allow_inf_nan=False)]
 Name = Annotated[str, Field(pattern=r"^[a-z_][A-Za-z0-9_]*$")]
+# The words a field can hold (the grammar admits no others; the model checks them again).
+TimeUnit = Literal["days", "weeks", "months", "years"]
+Rounding = Literal["half up", "half even", "half down", "down", "up"]
+SettlementMonths = Literal[1, 3, 6, 12]
+Timing = Literal["arrears", "advance"]
+Role = Literal["provider", "intermediary", "validator"]
+WindowFrom = Literal["start", "referral"]
+RepeatRule = Literal["once", "up_to", "unlimited"]
+Direction = Literal["reduction", "increase"]
+Baseline = Literal["baseline", "comparison group"]
+CapScope = Literal["participant", "outcome", "subgroup", "cohort", "period", "year", "payer", "contract"]
+CapMeasure = Literal["money", "count", "share"]
+CapBehaviour = Literal["pay in part", "reject"]
+Figure = Literal["payments", "outcomes", "participants"]
+Comparator = Literal[">=", ">"]
+AssertionKind = Literal["participant_max", "payer_max", "period_max", "total_max", "never_twice",
+                        "subgroup_share", "tranche_order"]
 
 
 class _Model(BaseModel):
@@ -25,7 +43,7 @@ class _Model(BaseModel):
 
 class Duration(_Model):
     amount: int = Field(ge=0)
-    unit: Literal["days", "weeks", "months", "years"]
+    unit: TimeUnit
 
 
 class Header(_Model):
@@ -34,11 +52,11 @@ class Header(_Model):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     term_start: date
     term_end: date
-    rounding: Literal["half up", "half even", "half down", "down", "up"] = "half up"
+    rounding: Rounding = "half up"
     rounding_unit: Money = Decimal("0.01")
     remainder_to: Name | None = None
-    settlement_months: Literal[1, 3, 6, 12] = 3
-    settlement_timing: Literal["arrears", "advance"] = "arrears"
+    settlement_months: SettlementMonths = 3
+    settlement_timing: Timing = "arrears"
     clause_scheme: str | None = None
 
     @model_validator(mode="after")
@@ -58,7 +76,7 @@ class Payer(_Model):
 
 class Party(_Model):
     name: Name
-    role: Literal["provider", "intermediary", "validator"]
+    role: Role
     title: str
     clause: str | None = None
 
@@ -142,7 +160,7 @@ class PerUnitTariff(_Model):
 
     kind: Literal["per_unit"] = "per_unit"
     price: Money
-    unit: Literal["days", "weeks", "months", "years"]
+    unit: TimeUnit
     limit: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
 
 
@@ -154,9 +172,9 @@ class CohortLevelTariff(_Model):
     price: Money
     per: Decimal
     per_is_percent: bool = False
-    direction: Literal["reduction", "increase"]
+    direction: Direction
     measure: str
-    baseline: Literal["baseline", "comparison group"]
+    baseline: Baseline
     threshold: Decimal | None = None
     threshold_is_percent: bool = False
 
@@ -234,8 +252,8 @@ class Outcome(_Model):
     tariff: Tariff
     prerequisites: tuple[Prerequisite, ...] = ()
     window: Duration | None = None
-    window_from: Literal["start", "referral"] = "start"
-    repeat: Literal["once", "up_to", "unlimited"] = "once"
+    window_from: WindowFrom = "start"
+    repeat: RepeatRule = "once"
     repeat_limit: int = Field(default=1, ge=0)
     trigger: str | None = None
     evidence: str | None = None
@@ -248,11 +266,11 @@ class Outcome(_Model):
 
 
 class Cap(_Model):
-    scope: Literal["participant", "outcome", "subgroup", "cohort", "period", "year", "payer", "contract"]
+    scope: CapScope
     target: Name | None = None
-    measure: Literal["money", "count", "share"]
+    measure: CapMeasure
     limit: Money
-    behaviour: Literal["pay in part", "reject"] = "pay in part"
+    behaviour: CapBehaviour = "pay in part"
     clause: str | None = None
 
 
@@ -264,9 +282,9 @@ class ExclusiveGroup(_Model):
 
 
 class Condition(_Model):
-    figure: Literal["payments", "outcomes", "participants"]
+    figure: Figure
     of: Name | None = None
-    op: Literal[">=", ">"]
+    op: Comparator
     value: Decimal
 
 
@@ -285,8 +303,7 @@ class Tranche(_Model):
 
 
 class Assertion(_Model):
-    kind: Literal["participant_max", "payer_max", "period_max", "total_max", "never_twice",
-                  "subgroup_share", "tranche_order"]
+    kind: AssertionKind
     subject: Name | None = None
     other: Name | None = None
     value: Decimal | None = None

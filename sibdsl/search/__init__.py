@@ -1,3 +1,3 @@
-"""Phase 6, search: the settlement guarantees as checkable properties, and a seeded,
+"""Phase 5, search: the settlement guarantees as checkable properties, and a seeded,
 bounded property search over generated ledgers (hypothesis is imported only here, and only
 when a search runs)."""

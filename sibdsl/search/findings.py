@@ -25,14 +25,10 @@ def run_search(result: CompileResult, seed: int, examples: int, out_dir: Path | 
     """Search (trying `seeds`, e.g. the analysis's candidate witnesses, first; climbing toward
     the assertions in `aim`, None for all), and turn what it finds into diagnostics (appended
     to a new sink)."""
-    from sibdsl.model.lower import lower
     from sibdsl.settlement.output import decision_table
 
     sink = DiagnosticSink(result.name)
-    model = result.model
-    spans = result.spans
-    if model is None and result.resolved is not None:
-        model, spans = lower(result.resolved, sink)
+    model, spans = result.model, result.spans
     if model is None:
         return SearchResult(0, seed), sink.items
     found = search(model, seed=seed, examples=examples, seeds=seeds, aim=aim)

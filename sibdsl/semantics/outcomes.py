@@ -1,23 +1,49 @@
-"""Phase 2: one outcome declaration (the rate card line) -> `ir.Outcome`.
+"""Phase 2: one outcome declaration (the rate card line) -> `model.Outcome`.
 
-Input: `ast.OutcomeDecl`, the `Scope`, the resolved header.
-Output: `ir.Outcome` with its tariff, rules and references checked, or None when its tariff
-is missing or unusable (reported).
+Input: `ast.OutcomeDecl`, the `Scope`, the resolved header, the span table and the outcome's
+model path. Output: `Outcome` with its tariff (one model class per shape), rules and
+references checked, its spans recorded; or None when its tariff is missing or unusable
+(reported).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from sibdsl.core.diagnostics import Label
-from sibdsl.semantics import ir
+from sibdsl.model.contract import (
+    AnyTariff,
+    Band,
+    Baseline,
+    CohortLevelTariff,
+    Definition,
+    Direction,
+    Duration,
+    FixedTariff,
+    Header,
+    Indexation,
+    Outcome,
+    PerUnitTariff,
+    Prerequisite,
+    RepeatRule,
+    ScalePoint,
+    SlidingTariff,
+    SubgroupPrice,
+    SubgroupTariff,
+    TieredTariff,
+    TimeUnit,
+    WindowFrom,
+)
+from sibdsl.model.spans import Path, SpanTable
 from sibdsl.semantics.scope import Scope
 from sibdsl.semantics.values import NUMBER, PERCENT, parse_number
 from sibdsl.syntax import ast
 
 _TARIFFS = (ast.FixedTariff, ast.SubgroupTariff, ast.TieredTariff, ast.SlidingTariff, ast.PerUnitTariff,
             ast.CohortTariff)
-_UNITS = {"day": "days", "days": "days", "week": "weeks", "weeks": "weeks", "month": "months", "months": "months",
+_UNITS: dict[str, TimeUnit] = {"day": "days", "days": "days", "week": "weeks", "weeks": "weeks", "month": "months", "months": "months",
           "year": "years", "years": "years"}  # what a price per unit can be per, and its plural
 _SINGLE = {
     ast.Window: "the window", ast.Repeat: "the repeat rule", ast.Trigger: "the trigger",
@@ -26,7 +52,7 @@ _SINGLE = {
 }
 
 
-def build_outcome(decl: ast.OutcomeDecl, scope: Scope, header: ir.Header) -> ir.Outcome | None:
+def build_outcome(decl: ast.OutcomeDecl, scope: Scope, header: Header, spans: SpanTable, at: Path) -> Outcome | None:
     sink = scope.sink
     tariffs = [c for c in decl.clauses if isinstance(c, _TARIFFS)]
     for extra in tariffs[1:]:
@@ -49,58 +75,83 @@ def build_outcome(decl: ast.OutcomeDecl, scope: Scope, header: ir.Header) -> ir.
         sink.add("SIB415", f"outcome '{decl.name.text}' has no tariff", decl.name.span,
                  hint=f"add what it pays: outcome {decl.name.text} \"{decl.title.value}\" pays {header.currency} 500")
         return None
-    tariff = _tariff(tariffs[0], scope)
+    tariff = _tariff(tariffs[0], scope, spans, (*at, "tariff"), decl, unit_limits)
     if tariff is None:
         return None
-    if tariff.kind == "per_unit":
-        _unit_limit(decl, tariffs[0], unit_limits, tariff, scope)
-        if tariff.limit is None:
-            return None
-    outcome = ir.Outcome(name=decl.name.text, title=decl.title.value, tariff=tariff, span=decl.name.span)
+    spans[at] = decl.name.span
+    prerequisites: list[Prerequisite] = []
+    definitions: list[Definition] = []
+    in_addition_to: list[str] = []
+    includes: list[str] = []
+    cohorts: list[str] = []
+    window: Duration | None = None
+    window_from: WindowFrom = "start"
+    repeat: RepeatRule = "once"
+    repeat_limit = 1
+    trigger: str | None = None
+    evidence: str | None = None
+    indexation: Indexation | None = None
+    clause_ref: str | None = None
     for clause in clauses:
         if isinstance(clause, ast.Prerequisites):
             for item in clause.items:
                 target = scope.refer(item.outcome, "outcome")
                 if target is None:
                     continue
-                outcome.prerequisites.append(ir.Prerequisite(
-                    outcome=target,
-                    at_least=scope.duration(item.at_least, "the delay after a prerequisite") if item.at_least else None,
-                    within=scope.duration(item.within, "the time allowed after a prerequisite") if item.within else None,
-                    span=item.span))
+                where = (*at, "prerequisites", len(prerequisites))
+                spans[where] = item.span
+                at_least = _duration(item.at_least, "the delay after a prerequisite", scope, spans,
+                                     (*where, "at_least"))
+                within = _duration(item.within, "the time allowed after a prerequisite", scope, spans,
+                                   (*where, "within"))
+                prerequisites.append(Prerequisite(outcome=target, at_least=at_least, within=within))
         elif isinstance(clause, ast.Definition):
-            outcome.definitions.append(ir.Definition(term=clause.term.value, meaning=clause.meaning.value,
-                                                     span=clause.span))
+            spans[(*at, "definitions", len(definitions))] = clause.span
+            definitions.append(Definition(term=clause.term.value, meaning=clause.meaning.value))
         elif isinstance(clause, ast.InAdditionTo):
-            outcome.in_addition_to += [n for n in (scope.refer(o, "outcome") for o in clause.outcomes) if n]
+            in_addition_to += [n for n in (scope.refer(o, "outcome") for o in clause.outcomes) if n]
         elif isinstance(clause, ast.Includes):
-            outcome.includes += [n for n in (scope.refer(o, "outcome") for o in clause.outcomes) if n]
+            includes += [n for n in (scope.refer(o, "outcome") for o in clause.outcomes) if n]
         elif firsts.get(type(clause)) is not clause:
             continue
         elif isinstance(clause, ast.Window):
-            outcome.window = scope.duration(clause.duration, "an outcome window")
-            outcome.window_from = clause.start_event
+            window = _duration(clause.duration, "an outcome window", scope, spans, (*at, "window"))
+            window_from = cast(WindowFrom, clause.start_event)
         elif isinstance(clause, ast.Repeat):
-            outcome.repeat = clause.kind
+            repeat = cast(RepeatRule, clause.kind)
             if clause.kind == "up_to" and clause.limit is not None:
                 limit = scope.whole(clause.limit, "the repeat limit", "times")
-                outcome.repeat_limit = limit if limit is not None else 1
+                repeat_limit = limit if limit is not None else 1
             elif clause.kind == "unlimited":
-                outcome.repeat_limit = 0
+                repeat_limit = 0
         elif isinstance(clause, ast.Trigger):
-            outcome.trigger = " ".join(clause.event.lower().split())
+            trigger = " ".join(clause.event.lower().split())
         elif isinstance(clause, ast.Evidence):
-            outcome.evidence = clause.text.value
+            evidence = clause.text.value
         elif isinstance(clause, ast.ForCohorts):
-            outcome.cohorts = [n for n in (scope.refer(c, "cohort") for c in clause.cohorts) if n]
+            cohorts = [n for n in (scope.refer(c, "cohort") for c in clause.cohorts) if n]
         elif isinstance(clause, ast.Indexation):
             rate = scope.percent(clause.rate, "an indexation rate", Decimal(-100), Decimal(100))
-            start = scope.date(clause.start) if clause.start else header.term_start
+            start: date | None = scope.date(clause.start) if clause.start else header.term_start
             if rate is not None and start is not None:
-                outcome.indexation = ir.Indexation(rate=rate, start=start, span=clause.span)
+                spans[(*at, "indexation")] = clause.span
+                indexation = Indexation(rate=rate, start=start)
         elif isinstance(clause, ast.ClauseRef):
-            outcome.clause = clause.text.value
-    return outcome
+            clause_ref = clause.text.value
+    return Outcome(name=decl.name.text, title=decl.title.value, tariff=tariff, prerequisites=tuple(prerequisites),
+                   window=window, window_from=window_from, repeat=repeat, repeat_limit=repeat_limit,
+                   trigger=trigger, evidence=evidence, definitions=tuple(definitions),
+                   in_addition_to=tuple(in_addition_to), includes=tuple(includes), cohorts=tuple(cohorts),
+                   indexation=indexation, clause=clause_ref)
+
+
+def _duration(expr: ast.Expr | None, what: str, scope: Scope, spans: SpanTable, at: Path) -> Duration | None:
+    if expr is None:
+        return None
+    found = scope.duration(expr, what)
+    if found is not None:
+        spans[at] = expr.span
+    return found
 
 
 def _is_unit_limit(clause: ast.Node) -> bool:
@@ -109,39 +160,43 @@ def _is_unit_limit(clause: ast.Node) -> bool:
         and clause.limit.unit in _UNITS
 
 
-def _unit_limit(decl: ast.OutcomeDecl, node: ast.Node, limits: list[ast.Node], tariff: ir.Tariff,
-                scope: Scope) -> None:
-    """Set a price per unit's limit from the outcome's `up to N <unit>` clause: SIB420 when there
-    is none, SIB201 when its unit is not the price's, SIB206 when it is not above zero."""
-    per = (tariff.unit or "")[:-1]
+def _unit_limit(decl: ast.OutcomeDecl, node: ast.Node, limits: list[ast.Node], unit: str,
+                scope: Scope) -> Decimal | None:
+    """A price per unit's limit from the outcome's `up to N <unit>` clause: SIB420 when there is
+    none, SIB201 when its unit is not the price's, SIB206 when it is not above zero."""
+    per = unit[:-1]
     if not limits:
         scope.sink.add("SIB420", f"the price per {per} of '{decl.name.text}' has no limit", node.span,
-                       hint=f"say how many {tariff.unit} one claim is paid for at most, as in `up to 26 {tariff.unit}`")
-        return
+                       hint=f"say how many {unit} one claim is paid for at most, as in `up to 26 {unit}`")
+        return None
     for extra in limits[1:]:
         scope.sink.add("SIB106", f"the limit of '{decl.name.text}' is given twice", extra.span,
                        labels=[Label(limits[0].span, "first given here")], hint="keep one")
     first = limits[0]
     assert isinstance(first, ast.Repeat) and isinstance(first.limit, ast.QuantityLit)
     written = _UNITS[first.limit.unit]
-    if written != tariff.unit:
-        scope.sink.add("SIB201", f"the limit of a price per {per} must be in {tariff.unit}, not {written}",
-                       first.limit.span, hint=f"write the limit in {tariff.unit}, as in `up to 26 {tariff.unit}`")
-        return
+    if written != unit:
+        scope.sink.add("SIB201", f"the limit of a price per {per} must be in {unit}, not {written}",
+                       first.limit.span, hint=f"write the limit in {unit}, as in `up to 26 {unit}`")
+        return None
     amount = parse_number(first.limit.amount, first.limit.span, scope.sink)
     if amount is not None and amount <= 0:
-        scope.sink.add("SIB206", f"the limit of a price per {per} must be more than 0 {tariff.unit}",
-                       first.limit.span, hint=f"write how many {tariff.unit} one claim is paid for at most")
-    elif amount is not None:
-        tariff.limit = amount
+        scope.sink.add("SIB206", f"the limit of a price per {per} must be more than 0 {unit}",
+                       first.limit.span, hint=f"write how many {unit} one claim is paid for at most")
+        return None
+    return amount
 
 
-def _tariff(node: ast.Node, scope: Scope) -> ir.Tariff | None:
+def _tariff(node: ast.Node, scope: Scope, spans: SpanTable, at: Path, decl: ast.OutcomeDecl,
+            unit_limits: list[ast.Node]) -> AnyTariff | None:
+    """The tariff of one shape at path `at` (its parts' spans recorded below it); a price per
+    unit takes its limit from `unit_limits`, the outcome's `up to N <unit>` clauses."""
+    spans[at] = node.span
     if isinstance(node, ast.FixedTariff):
         price = scope.money(node.price, "a price")
-        return None if price is None else ir.Tariff(kind="fixed", price=price, span=node.span)
+        return None if price is None else FixedTariff(price=price)
     if isinstance(node, ast.SubgroupTariff):
-        tariff = ir.Tariff(kind="subgroup", span=node.span)
+        prices: list[SubgroupPrice] = []
         seen: dict[str, ast.SubgroupPrice] = {}
         for item in node.prices:
             name = scope.refer(item.subgroup, "subgroup")
@@ -154,12 +209,12 @@ def _tariff(node: ast.Node, scope: Scope) -> ir.Tariff | None:
                                hint="give each sub-group one price: remove one of the two")
                 continue
             seen[name] = item
-            tariff.subgroup_prices.append(ir.SubgroupPrice(subgroup=name, price=price, span=item.span))
-        if node.otherwise is not None:
-            tariff.otherwise = scope.money(node.otherwise, "the `otherwise` price")
-        return tariff
+            spans[(*at, "subgroup_prices", len(prices))] = item.span
+            prices.append(SubgroupPrice(subgroup=name, price=price))
+        otherwise = scope.money(node.otherwise, "the `otherwise` price") if node.otherwise is not None else None
+        return SubgroupTariff(subgroup_prices=tuple(prices), otherwise=otherwise)
     if isinstance(node, ast.TieredTariff):
-        tariff = ir.Tariff(kind="tiered", span=node.span)
+        bands: list[Band] = []
         for band in node.bands:
             price = scope.money(band.price, "a band price")
             first_n = parse_number(band.first, band.span, scope.sink)
@@ -170,18 +225,20 @@ def _tariff(node: ast.Node, scope: Scope) -> ir.Tariff | None:
             last = scope.whole_amount(last_n, band.span, "a band's last outcome") if last_n is not None else None
             if price is None or first is None or (band.last is not None and last is None):
                 return None
-            tariff.bands.append(ir.Band(first=first, last=last, price=price, span=band.span))
-        return tariff
+            spans[(*at, "bands", len(bands))] = band.span
+            bands.append(Band(first=first, last=last, price=price))
+        return TieredTariff(bands=tuple(bands))
     if isinstance(node, ast.SlidingTariff):
-        price = scope.money(node.price, "the full price on a sliding scale")
-        tariff = ir.Tariff(kind="sliding", price=price, measure=node.measure.value, span=node.span)
+        full = scope.money(node.price, "the full price on a sliding scale")
+        points: list[ScalePoint] = []
         for point in node.points:
             pct = scope.percent(point.percent, "a point's share of the price")
-            at = scope.value(point.at, (NUMBER, PERCENT), "the measured value at a scale point")
-            if pct is None or at is None:
+            where = scope.value(point.at, (NUMBER, PERCENT), "the measured value at a scale point")
+            if pct is None or where is None:
                 return None
-            tariff.points.append(ir.ScalePoint(at=at.amount, percent=pct, span=point.span))
-        return None if price is None else tariff
+            spans[(*at, "points", len(points))] = point.span
+            points.append(ScalePoint(at=where.amount, percent=pct))
+        return None if full is None else SlidingTariff(price=full, measure=node.measure.value, points=tuple(points))
     if isinstance(node, ast.PerUnitTariff):
         price = scope.money(node.price, "a price per unit")
         unit = _UNITS.get(node.unit.text)
@@ -190,7 +247,10 @@ def _tariff(node: ast.Node, scope: Scope) -> ir.Tariff | None:
                            node.unit.span, hint="write the price per day, week, month or year, as in "
                                                 "`pays GBP 50 per week, up to 26 weeks`")
             return None
-        return None if price is None else ir.Tariff(kind="per_unit", price=price, unit=unit, span=node.span)
+        if price is None:
+            return None
+        limit = _unit_limit(decl, node, unit_limits, unit, scope)
+        return None if limit is None else PerUnitTariff(price=price, unit=unit, limit=limit)
     if isinstance(node, ast.CohortTariff):
         price = scope.money(node.price, "the price per unit of improvement")
         per = scope.value(node.per, (NUMBER, PERCENT), "the unit of improvement")
@@ -201,8 +261,9 @@ def _tariff(node: ast.Node, scope: Scope) -> ir.Tariff | None:
             scope.sink.add("SIB206", "the unit of improvement must be more than zero", node.per.span,
                            hint="write the improvement that earns the price once, as in `per 1% reduction` or `per 1 increase`")
             return None
-        return ir.Tariff(kind="cohort_level", price=price, per=per.amount, per_is_percent=per.kind == PERCENT,
-                         direction=node.direction, measure=node.metric.value, baseline=node.baseline,
-                         threshold=threshold.amount if threshold else None,
-                         threshold_is_percent=bool(threshold and threshold.kind == PERCENT), span=node.span)
+        return CohortLevelTariff(price=price, per=per.amount, per_is_percent=per.kind == PERCENT,
+                                 direction=cast(Direction, node.direction), measure=node.metric.value,
+                                 baseline=cast(Baseline, node.baseline),
+                                 threshold=threshold.amount if threshold else None,
+                                 threshold_is_percent=bool(threshold and threshold.kind == PERCENT))
     raise TypeError(f"not a tariff: {node!r}")

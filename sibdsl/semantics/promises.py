@@ -1,17 +1,22 @@
-"""Phase 2: tranche and assertion declarations -> `ir.Tranche`, `ir.Assertion`.
+"""Phase 2: tranche and assertion declarations -> `model.Tranche`, `model.Assertion`.
 
-Input: `ast.TrancheDecl` / `ast.AssertDecl` and the `Scope`. Output: the resolved tranche with
-its checked conditions (figures by name, with aliases), and the resolved assertion with its
-text; problems are reported (SIB501, SIB601, SIB106, unknown names).
+Input: `ast.TrancheDecl` / `ast.AssertDecl` and the `Scope` (a tranche also the span table, its
+model path and the contract's only investor, if it has one). Output: the tranche with its
+checked conditions (figures by name, with aliases), drawn from the only investor when it names
+none, and the assertion with its text; problems are reported (SIB501, SIB601, SIB106, unknown
+names).
 """
 
 from __future__ import annotations
 
 import difflib
+from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from sibdsl.core.diagnostics import DiagnosticSink
-from sibdsl.semantics import ir
+from sibdsl.model.contract import Assertion, AssertionKind, Comparator, Condition, Figure, Tranche
+from sibdsl.model.spans import Path, SpanTable
 from sibdsl.semantics.clauses import clause_text, once
 from sibdsl.semantics.scope import Scope
 from sibdsl.semantics.values import COUNT, MONEY, kind_words
@@ -29,35 +34,48 @@ _TRANCHE_ONCE = {ast.OnDate: "the release date", ast.Deadline: "the deadline", a
                  ast.When: "the condition (join conditions with `and`)", ast.ClauseRef: "the clause"}
 
 
-def build_tranche(decl: ast.TrancheDecl, scope: Scope) -> ir.Tranche | None:
+def build_tranche(decl: ast.TrancheDecl, scope: Scope, spans: SpanTable, at: Path,
+                  lone_investor: str | None) -> Tranche:
     for kind, what in _TRANCHE_ONCE.items():
         once(decl.clauses, kind, what, scope.sink)
-    tranche = ir.Tranche(name=decl.name.text, investor=None, clause=clause_text(decl.clauses), span=decl.name.span)
-    if decl.amount is not None:
-        tranche.amount = scope.money(decl.amount, "a tranche")
+    spans[at] = decl.name.span
+    amount = scope.money(decl.amount, "a tranche") if decl.amount is not None else None
+    on: date | None = None
+    deadline: date | None = None
+    discretionary = False
+    discretion_of: str | None = None
+    limit: Decimal | None = None
+    purpose: str | None = None
+    investor: str | None = None
+    conditions: list[Condition] = []
     for c in decl.clauses:
         if isinstance(c, ast.OnDate):
-            tranche.on = scope.date(c.date)
+            on = scope.date(c.date)
         elif isinstance(c, ast.Deadline):
-            tranche.deadline = scope.date(c.date)
+            deadline = scope.date(c.date)
         elif isinstance(c, ast.Discretion):
-            tranche.discretionary = True
-            tranche.discretion_of = c.of.value if c.of else None
+            discretionary = True
+            discretion_of = c.of.value if c.of else None
         elif isinstance(c, ast.Limit):
-            tranche.limit = scope.money(c.value, "a tranche limit")
+            limit = scope.money(c.value, "a tranche limit")
         elif isinstance(c, ast.Purpose):
-            tranche.purpose = c.text.value
+            purpose = c.text.value
         elif isinstance(c, ast.FromInvestor):
-            tranche.investor = scope.refer(c.investor, "investor")
+            investor = scope.refer(c.investor, "investor")
         elif isinstance(c, ast.When):
             for cond in c.conditions:
                 built = _condition(cond, scope)
                 if built is not None:
-                    tranche.conditions.append(built)
-    return tranche
+                    spans[(*at, "conditions", len(conditions))] = cond.span
+                    conditions.append(built)
+    if investor is None:
+        investor = lone_investor  # a contract with one investor draws every tranche from it
+    return Tranche(name=decl.name.text, investor=investor, amount=amount, limit=limit, on=on,
+                   conditions=tuple(conditions), deadline=deadline, discretionary=discretionary,
+                   discretion_of=discretion_of, purpose=purpose, clause=clause_text(decl.clauses))
 
 
-def _condition(cond: ast.Condition, scope: Scope) -> ir.Condition | None:
+def _condition(cond: ast.Condition, scope: Scope) -> Condition | None:
     words = " ".join(cond.figure.words)
     words = _FIGURE_ALIASES.get(words, words)
     if words == "paid outcomes":  # money or a count, by what it is compared with
@@ -83,7 +101,7 @@ def _condition(cond: ast.Condition, scope: Scope) -> ir.Condition | None:
                         "participants" if words == "participants" else "outcomes" if kind == COUNT else None)
     if value is None:
         return None
-    return ir.Condition(figure=words, of=of, op=cond.comparator, value=value.amount, span=cond.span)
+    return Condition(figure=cast(Figure, words), of=of, op=cast(Comparator, cond.comparator), value=value.amount)
 
 
 _ASSERT_TEXT = {
@@ -99,7 +117,7 @@ _ASSERT_KINDS = {"payer_max": ("payer",), "never_twice": ("outcome",), "subgroup
                  "tranche_order": ("tranche",)}
 
 
-def build_assertion(decl: ast.AssertDecl, scope: Scope) -> ir.Assertion | None:
+def build_assertion(decl: ast.AssertDecl, scope: Scope) -> Assertion | None:
     kinds = _ASSERT_KINDS.get(decl.kind, ())
     subject = scope.refer(decl.subject, *kinds) if decl.subject is not None else None
     other = scope.refer(decl.other, *kinds) if decl.other is not None else None
@@ -124,6 +142,6 @@ def build_assertion(decl: ast.AssertDecl, scope: Scope) -> ir.Assertion | None:
         if value is None:
             return None
     text = _ASSERT_TEXT[decl.kind].format(s=subject, o=other, v=shown)
-    return ir.Assertion(kind=decl.kind, subject=subject, other=other, value=value,
-                        clause=decl.clause.text.value if decl.clause else None, text=text, span=decl.span)
+    return Assertion(kind=cast(AssertionKind, decl.kind), subject=subject, other=other, value=value,
+                     clause=decl.clause.text.value if decl.clause else None, text=text)
 

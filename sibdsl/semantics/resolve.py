@@ -1,81 +1,176 @@
-"""Phase 2: AST -> resolved contract (`ir.Contract`), declarations and header.
+"""Phase 2: AST -> the validated model (`model.Contract`) and its span table; header and
+declarations.
 
 Input: `ast.ContractFile`, a `DiagnosticSink`.
-Output: `ir.Contract` (or None when the header is too broken to go on). Declares every name
-first, so declarations may refer to names declared further down; then builds each
-declaration with its values checked. Outcomes and tariffs are built in `outcomes.py`,
-tranches and assertions in `promises.py`.
+Output: the pydantic `Contract` and a `SpanTable` (model path -> span), or None when there were
+errors. Declares every name first, so declarations may refer to names declared further down;
+then builds each declaration's part of the model with its values checked, recording where it
+came from. Outcomes and tariffs are built in `outcomes.py`, tranches and assertions in
+`promises.py`, the payers (their shares settled) in `payers.py`. Every value the user can get
+wrong is reported here with its own code before the model sees it; the model's validators are
+a second line of defence (SIB900, `rejected.py`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+from typing import cast
+
+from pydantic import ValidationError
 
 from sibdsl.core.currency import MINOR_UNITS
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.core.source import Span
-from sibdsl.semantics import ir
+from sibdsl.model.contract import (
+    Assertion,
+    Cap,
+    CapBehaviour,
+    CapMeasure,
+    CapScope,
+    Cohort,
+    Contract,
+    Definition,
+    ExclusiveGroup,
+    Header,
+    Investor,
+    Outcome,
+    Party,
+    Role,
+    Rounding,
+    SettlementMonths,
+    Subgroup,
+    Timing,
+    Tranche,
+)
+from sibdsl.model.spans import Path, SpanTable
 from sibdsl.semantics.clauses import clause_text, once
 from sibdsl.semantics.outcomes import build_outcome
+from sibdsl.semantics.payers import PayerDraft, build_payers, shares_add_up
 from sibdsl.semantics.promises import build_assertion, build_tranche
+from sibdsl.semantics.rejected import rejected
 from sibdsl.semantics.scope import Scope
 from sibdsl.semantics.values import COUNT, MONEY, fmt, parse_number
 from sibdsl.syntax import ast
 
-_PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12, "annually": 12}
+_PERIOD_MONTHS: dict[str, SettlementMonths] = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12, "annually": 12}
 _ROLE_KIND = {"payer": "payer", "provider": "provider", "intermediary": "intermediary", "validator": "validator"}
 
 
-def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> ir.Contract | None:
+@dataclass
+class _Parts:
+    payers: list[PayerDraft] = field(default_factory=list)
+    parties: list[Party] = field(default_factory=list)
+    investors: list[Investor] = field(default_factory=list)
+    cohorts: list[Cohort] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    caps: list[Cap] = field(default_factory=list)
+    exclusive_groups: list[ExclusiveGroup] = field(default_factory=list)
+    tranches: list[Tranche] = field(default_factory=list)
+    assertions: list[Assertion] = field(default_factory=list)
+    definitions: list[Definition] = field(default_factory=list)
+
+
+def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, SpanTable] | None:
+    """The model of the contract and its span table; None when there were errors (the model
+    cannot be built), except for wrong payer shares (SIB401, SIB408): then the contract comes
+    without its payers, so that the structural checks, which do not read them, still run."""
     scope = Scope(sink)
-    header = _header(tree, scope)
+    spans = SpanTable()
+    header = _header(tree, scope, spans)
     _declare(tree, scope)
     if header is None:
         return None
     scope.evaluate.currency = header.currency
     _check_clause_refs(tree.declarations, sink)
     _check_defines(tree.declarations, sink)
-    contract = ir.Contract(header=header, span=tree.span)
+    spans[()] = tree.span
+    parts = _Parts()
+    investors = scope.names_of("investor")
+    lone_investor = investors[0] if len(investors) == 1 else None
     for decl in tree.declarations:
-        if isinstance(decl, ast.PartyDecl):
-            _party(decl, scope, contract)
-        elif isinstance(decl, ast.InvestorDecl):
-            contract.investors.append(_investor(decl, scope))
-        elif isinstance(decl, ast.CohortDecl):
-            contract.cohorts.append(_cohort(decl, scope))
-        elif isinstance(decl, ast.OutcomeDecl):
-            outcome = build_outcome(decl, scope, header)
-            if outcome is not None:
-                contract.outcomes.append(outcome)
-        elif isinstance(decl, ast.CapDecl):
-            cap = _cap(decl, scope)
-            if cap is not None:
-                contract.caps.append(cap)
-        elif isinstance(decl, ast.ExclusiveDecl):
-            group = _exclusive(decl, scope, len(contract.exclusive_groups) + 1)
-            if group is not None:
-                contract.exclusive_groups.append(group)
-        elif isinstance(decl, ast.TrancheDecl):
-            tranche = build_tranche(decl, scope)
-            if tranche is not None:
-                contract.tranches.append(tranche)
-        elif isinstance(decl, ast.AssertDecl):
-            assertion = build_assertion(decl, scope)
-            if assertion is not None:
-                contract.assertions.append(assertion)
-        elif isinstance(decl, ast.DefineDecl):
-            contract.definitions.append(ir.Definition(term=decl.term.value, meaning=decl.meaning.value,
-                                                      span=decl.span))
-    if header.remainder_to is not None and header.remainder_to not in {p.name for p in contract.payers}:
-        scope.refer(ast.Name(header.remainder_to, span=_remainder_span(tree)), "payer")
-        header.remainder_to = None
-    if not contract.payers:
-        sink.add("SIB105", "the contract has no outcomes payer", header.span,
+        at = _path_of(decl, parts)
+        try:
+            _declaration(decl, at, scope, header, parts, spans, lone_investor)
+        except ValidationError as exc:
+            rejected(exc, at, spans, sink)
+    if header.remainder_to is not None and header.remainder_to not in {p.name for p in parts.payers}:
+        scope.refer(ast.Name(header.remainder_to, span=_remainder_span(tree)), "payer")  # an error: no model
+    if not parts.payers:
+        sink.add("SIB105", "the contract has no outcomes payer", spans[("header",)],
                  hint='declare one: payer council "The Council" pays 100%')
-    if not contract.outcomes and not any(isinstance(d, ast.OutcomeDecl) for d in tree.declarations):
-        sink.add("SIB105", "the contract has no outcomes", header.span,
+    if not parts.outcomes and not any(isinstance(d, ast.OutcomeDecl) for d in tree.declarations):
+        sink.add("SIB105", "the contract has no outcomes", spans[("header",)],
                  hint='declare the rate card: outcome move_in "Move into accommodation" pays GBP 500')
-    return contract
+    if sink.has_errors:
+        return None
+    payers = build_payers(parts.payers, parts.caps, spans, sink) if shares_add_up(parts.payers, sink) else []
+    if payers is None:
+        return None
+    try:
+        contract = Contract(header=header, payers=tuple(payers), parties=tuple(parts.parties),
+                            investors=tuple(parts.investors), cohorts=tuple(parts.cohorts),
+                            outcomes=tuple(parts.outcomes), caps=tuple(parts.caps),
+                            exclusive_groups=tuple(parts.exclusive_groups), tranches=tuple(parts.tranches),
+                            assertions=tuple(parts.assertions), definitions=tuple(parts.definitions))
+    except ValidationError as exc:
+        rejected(exc, (), spans, sink)
+        return None
+    return contract, spans
+
+
+_COLLECTION: dict[type, str] = {
+    ast.InvestorDecl: "investors", ast.CohortDecl: "cohorts", ast.OutcomeDecl: "outcomes", ast.CapDecl: "caps",
+    ast.ExclusiveDecl: "exclusive_groups", ast.TrancheDecl: "tranches", ast.AssertDecl: "assertions",
+    ast.DefineDecl: "definitions",
+}
+
+
+def _path_of(decl: ast.Node, parts: _Parts) -> Path:
+    """The model path a declaration's part takes if it is accepted."""
+    if isinstance(decl, ast.PartyDecl):
+        return ("payers", len(parts.payers)) if decl.role == "payer" else ("parties", len(parts.parties))
+    collection = _COLLECTION.get(type(decl))
+    if collection is None:
+        return ()
+    return (collection, len(getattr(parts, collection)))
+
+
+def _declaration(decl: ast.Node, at: Path, scope: Scope, header: Header, parts: _Parts, spans: SpanTable,
+                 lone_investor: str | None) -> None:
+    """Build one declaration's part of the model at path `at`, recording its spans. A builder
+    that returns None has reported an error, so its spans are never read."""
+    if isinstance(decl, ast.PartyDecl):
+        _party(decl, at, scope, parts, spans)
+    elif isinstance(decl, ast.InvestorDecl):
+        parts.investors.append(_investor(decl, at, scope, spans))
+    elif isinstance(decl, ast.CohortDecl):
+        parts.cohorts.append(_cohort(decl, at, scope, spans))
+    elif isinstance(decl, ast.OutcomeDecl):
+        outcome = build_outcome(decl, scope, header, spans, at)
+        if outcome is not None:
+            parts.outcomes.append(outcome)
+    elif isinstance(decl, ast.CapDecl):
+        cap = _cap(decl, scope)
+        if cap is not None:
+            spans[at] = decl.span
+            parts.caps.append(cap)
+    elif isinstance(decl, ast.ExclusiveDecl):
+        group = _exclusive(decl, scope, len(parts.exclusive_groups) + 1)
+        if group is not None:
+            spans[at] = decl.span
+            parts.exclusive_groups.append(group)
+    elif isinstance(decl, ast.TrancheDecl):
+        parts.tranches.append(build_tranche(decl, scope, spans, at, lone_investor))
+    elif isinstance(decl, ast.AssertDecl):
+        assertion = build_assertion(decl, scope)
+        if assertion is not None:
+            spans[at] = decl.span
+            parts.assertions.append(assertion)
+    elif isinstance(decl, ast.DefineDecl):
+        spans[at] = decl.span
+        parts.definitions.append(Definition(term=decl.term.value, meaning=decl.meaning.value))
 
 
 def _remainder_span(tree: ast.ContractFile) -> Span:
@@ -102,7 +197,7 @@ def _single(tree: ast.ContractFile, cls: type, what: str, sink: DiagnosticSink, 
     return found[0] if found else None
 
 
-def _header(tree: ast.ContractFile, scope: Scope) -> ir.Header | None:
+def _header(tree: ast.ContractFile, scope: Scope, spans: SpanTable) -> Header | None:
     sink = scope.sink
     if not tree.declarations:
         sink.add("SIB104", "the file declares nothing: a contract starts with its title, currency and term",
@@ -131,23 +226,31 @@ def _header(tree: ast.ContractFile, scope: Scope) -> ir.Header | None:
     if not (isinstance(title, ast.ContractDecl) and code and start and end):
         return None
     scope.evaluate.currency = code
-    header = ir.Header(title=title.title.value, version=title.version, currency=code,
-                       term_start=start, term_end=end, span=title.span,
-                       rounding_unit=Decimal(1).scaleb(-MINOR_UNITS[code]))
+    spans[("header",)] = title.span
+    mode: Rounding = "half up"
+    rounding_unit = Decimal(1).scaleb(-MINOR_UNITS[code])
+    remainder_to: str | None = None
+    months: SettlementMonths = 3
+    timing: Timing = "arrears"
     if isinstance(rounding, ast.RoundingDecl):
-        header.rounding = rounding.mode
+        mode = cast(Rounding, rounding.mode)
         if rounding.unit is not None:
             unit = scope.money(rounding.unit, "the rounding unit")
             if unit is not None:
-                header.rounding_unit = unit
+                rounding_unit = unit
         if rounding.remainder_to is not None:
-            header.remainder_to = rounding.remainder_to.text
+            remainder_to = rounding.remainder_to.text
     if isinstance(settled, ast.SettlementDecl):
-        header.settlement_months = _PERIOD_MONTHS[settled.period]
-        header.settlement_timing = settled.timing
-    if isinstance(clauses, ast.ClausesDecl):
-        header.clause_scheme = clauses.scheme.value
-    return header
+        months = _PERIOD_MONTHS[settled.period]
+        timing = cast(Timing, settled.timing)
+    try:
+        return Header(title=title.title.value, version=title.version, currency=code, term_start=start,
+                      term_end=end, rounding=mode, rounding_unit=rounding_unit, remainder_to=remainder_to,
+                      settlement_months=months, settlement_timing=timing,
+                      clause_scheme=clauses.scheme.value if isinstance(clauses, ast.ClausesDecl) else None)
+    except ValidationError as exc:
+        rejected(exc, ("header",), spans, sink)
+        return None
 
 
 def _declare(tree: ast.ContractFile, scope: Scope) -> None:
@@ -187,14 +290,15 @@ def _check_defines(decls: tuple[ast.Node, ...], sink: DiagnosticSink) -> None:
 
 
 # ---------------------------------------------------------------- parties and cohorts
-def _party(decl: ast.PartyDecl, scope: Scope, contract: ir.Contract) -> None:
+def _party(decl: ast.PartyDecl, at: Path, scope: Scope, parts: _Parts, spans: SpanTable) -> None:
     if decl.role != "payer":
         for c in decl.clauses:
             if isinstance(c, ast.PayerShare | ast.PayerCap):
                 scope.sink.add("SIB201", f"a {decl.role} does not pay outcomes; only a payer has a share "
                                "or a cap", c.span, hint=f"declare it as: payer {decl.name.text} ...")
-        contract.parties.append(ir.Party(name=decl.name.text, role=decl.role, title=decl.title.value,
-                                         clause=clause_text(decl.clauses), span=decl.name.span))
+        spans[at] = decl.name.span
+        parts.parties.append(Party(name=decl.name.text, role=cast(Role, decl.role), title=decl.title.value,
+                                   clause=clause_text(decl.clauses)))
         return
     share: Decimal | None = None
     cap: Decimal | None = None
@@ -208,15 +312,13 @@ def _party(decl: ast.PartyDecl, scope: Scope, contract: ir.Contract) -> None:
     for c in once(decl.clauses, ast.PayerCap, "the payer's cap", scope.sink):
         assert isinstance(c, ast.PayerCap)
         cap = scope.money(c.value, "a payer's cap")
-    has_share = any(isinstance(c, ast.PayerShare) for c in decl.clauses)
-    contract.payers.append(ir.Payer(name=decl.name.text, title=decl.title.value,
-                                    share=share if share is not None else Decimal(-1 if has_share else 0),
-                                    cap=cap, clause=clause_text(decl.clauses), span=decl.name.span))
+    parts.payers.append(PayerDraft(decl.name.text, decl.title.value, share, cap, clause_text(decl.clauses),
+                                    decl.name.span))
 
 
-def _investor(decl: ast.InvestorDecl, scope: Scope) -> ir.Investor:
-    investor = ir.Investor(name=decl.name.text, title=decl.title.value, clause=clause_text(decl.clauses),
-                           span=decl.name.span)
+def _investor(decl: ast.InvestorDecl, at: Path, scope: Scope, spans: SpanTable) -> Investor:
+    spans[at] = decl.name.span
+    commitment_min = commitment_max = None
     for c in once(decl.clauses, ast.Commitment, "the commitment", scope.sink):
         assert isinstance(c, ast.Commitment)
         low = scope.money(c.low, "a commitment")
@@ -225,15 +327,22 @@ def _investor(decl: ast.InvestorDecl, scope: Scope) -> ir.Investor:
             scope.sink.add("SIB503", f"the commitment range runs from {fmt(low)} down to {fmt(high)}", c.span,
                            hint="write the smaller amount first: commits GBP 600,000 to GBP 900,000")
         else:
-            investor.commitment_min, investor.commitment_max = low, high
-    return investor
+            commitment_min, commitment_max = low, high
+    return Investor(name=decl.name.text, title=decl.title.value, commitment_min=commitment_min,
+                    commitment_max=commitment_max, clause=clause_text(decl.clauses))
 
 
-def _cohort(decl: ast.CohortDecl, scope: Scope) -> ir.Cohort:
-    cohort = ir.Cohort(name=decl.name.text, title=decl.title.value, clause=clause_text(decl.clauses), span=decl.name.span)
+def _cohort(decl: ast.CohortDecl, at: Path, scope: Scope, spans: SpanTable) -> Cohort:
+    spans[at] = decl.name.span
+    size: int | None = None
+    referral_start: date | None = None
+    referral_end: date | None = None
+    eligibility: str | None = None
+    separate_from: list[str] = []
+    subgroups: list[Subgroup] = []
     for c in once(decl.clauses, ast.CohortSize, "the cohort size", scope.sink):
         assert isinstance(c, ast.CohortSize)
-        cohort.size = scope.whole(c.value, "the cohort size", "participants")
+        size = scope.whole(c.value, "the cohort size", "participants")
     for c in once(decl.clauses, ast.ReferralWindow, "the referral window", scope.sink):
         assert isinstance(c, ast.ReferralWindow)
         start, end = scope.date(c.start), scope.date(c.end)
@@ -241,24 +350,26 @@ def _cohort(decl: ast.CohortDecl, scope: Scope) -> ir.Cohort:
             scope.sink.add("SIB302", f"referrals end ({end}) before they start ({start})", c.span,
                            hint="swap the two dates")
         else:
-            cohort.referral_start, cohort.referral_end = start, end
+            referral_start, referral_end = start, end
     for c in once(decl.clauses, ast.Eligibility, "eligibility", scope.sink):
         assert isinstance(c, ast.Eligibility)
-        cohort.eligibility = c.text.value
+        eligibility = c.text.value
     for c in decl.clauses:
         if isinstance(c, ast.SeparateFrom):
-            cohort.separate_from += [n for n in (scope.refer(x, "cohort") for x in c.cohorts) if n]
+            separate_from += [n for n in (scope.refer(x, "cohort") for x in c.cohorts) if n]
         if isinstance(c, ast.SubgroupDecl):
-            cohort.subgroups.append(ir.Subgroup(name=c.name.text, title=c.title.value if c.title else None,
-                                                span=c.span))
-    return cohort
+            spans[(*at, "subgroups", len(subgroups))] = c.span
+            subgroups.append(Subgroup(name=c.name.text, title=c.title.value if c.title else None))
+    return Cohort(name=decl.name.text, title=decl.title.value, size=size, referral_start=referral_start,
+                  referral_end=referral_end, eligibility=eligibility, subgroups=tuple(subgroups),
+                  separate_from=tuple(separate_from), clause=clause_text(decl.clauses))
 
 
 # ---------------------------------------------------------------- caps and groups
 _SCOPE_TARGET = {"outcome": ("outcome",), "subgroup": ("subgroup",), "cohort": ("cohort",), "payer": ("payer",)}
 
 
-def _cap(decl: ast.CapDecl, scope: Scope) -> ir.Cap | None:
+def _cap(decl: ast.CapDecl, scope: Scope) -> Cap | None:
     target = None
     if decl.target is not None:
         target = scope.refer(decl.target, *_SCOPE_TARGET[decl.scope])
@@ -294,12 +405,11 @@ def _cap(decl: ast.CapDecl, scope: Scope) -> ir.Cap | None:
         return None
     if measure == "share" and scope.evaluate(decl.limit) is None:
         return None
-    return ir.Cap(scope=decl.scope, target=target, measure=measure, limit=value,
-                  behaviour=decl.behaviour or "pay in part",
-                  clause=decl.clause.text.value if decl.clause else None, span=decl.span)
+    return Cap(scope=cast(CapScope, decl.scope), target=target, measure=cast(CapMeasure, measure), limit=value,
+               behaviour=cast(CapBehaviour, decl.behaviour or "pay in part"), clause=decl.clause.text.value if decl.clause else None)
 
 
-def _exclusive(decl: ast.ExclusiveDecl, scope: Scope, number: int) -> ir.ExclusiveGroup | None:
+def _exclusive(decl: ast.ExclusiveDecl, scope: Scope, number: int) -> ExclusiveGroup | None:
     members = [scope.refer(m, "outcome") for m in decl.members]
     if any(m is None for m in members):
         return None
@@ -322,5 +432,5 @@ def _exclusive(decl: ast.ExclusiveDecl, scope: Scope, number: int) -> ir.Exclusi
         scope.sink.add("SIB410", f"a group of {len(names)} outcome(s) with at most {k} paid excludes nothing",
                        decl.span, hint="list more outcomes, or remove the group")
         return None
-    return ir.ExclusiveGroup(name=f"group_{number}", at_most=k, members=names,
-                             clause=decl.clause.text.value if decl.clause else None, span=decl.span)
+    return ExclusiveGroup(name=f"group_{number}", at_most=k, members=tuple(names),
+                          clause=decl.clause.text.value if decl.clause else None)

@@ -14,11 +14,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from sibdsl.core.currency import MINOR_UNITS
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.core.source import Span
-from sibdsl.semantics import ir
+from sibdsl.model.contract import Duration, TimeUnit
 from sibdsl.semantics.values import COUNT, DURATION, MONEY, NUMBER, PERCENT, Evaluator, Value, fmt, kind_words
 from sibdsl.syntax import ast
 
@@ -142,14 +143,14 @@ class Scope:
             return None
         return int(amount)
 
-    def duration(self, expr: ast.Expr, what: str) -> ir.Duration | None:
+    def duration(self, expr: ast.Expr, what: str) -> Duration | None:
         value = self.value(expr, (DURATION,), what)
         if value is None:
             return None
         amount = self.whole_amount(value.amount, expr.span, what, minimum=0)
         if amount is None:
             return None
-        return ir.Duration(amount=amount, unit=value.unit or "days", span=expr.span)
+        return Duration(amount=amount, unit=cast(TimeUnit, value.unit or "days"))
 
     def date(self, lit: ast.DateLit) -> date | None:
         match = _DATE.match(lit.text)

@@ -1,4 +1,4 @@
-"""Phase 4, settlement: decide every claim against a compiled contract.
+"""Phase 3, settlement: decide every claim against a compiled contract.
 
 `settle(contract, claims, measurements=(), progress=None, spans=None, file="")` (in
 `engine.py`) is a pure

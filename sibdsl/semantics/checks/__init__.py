@@ -1,7 +1,8 @@
-"""Phase 2: structural checks of a resolved contract, as a tuple of small passes.
+"""Phase 2: structural checks of the contract's model, as a tuple of small passes.
 
-Input: `ir.Contract` and the sink. Output: diagnostics only; passes never change the contract
-except to fill in defaults they establish (a single payer's 100% share).
+Input: the validated `model.Contract`, its `SpanTable` and the sink. Output: diagnostics only,
+each at the span the table gives for the model part it is about; the model is frozen, so
+passes change nothing.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sibdsl.core.diagnostics import DiagnosticSink
-from sibdsl.semantics import ir
+from sibdsl.model.contract import Contract
+from sibdsl.model.spans import SpanTable
 from sibdsl.semantics.checks.dates import check_dates
 from sibdsl.semantics.checks.double import check_double_counting
 from sibdsl.semantics.checks.investment import check_investment
@@ -18,7 +20,7 @@ from sibdsl.semantics.checks.payers import check_payers
 from sibdsl.semantics.checks.reach import check_reach
 from sibdsl.semantics.checks.tariffs import check_tariffs
 
-Pass = Callable[[ir.Contract, DiagnosticSink], None]
+Pass = Callable[[Contract, SpanTable, DiagnosticSink], None]
 
 PASSES: tuple[Pass, ...] = (
     check_payers,
@@ -31,6 +33,6 @@ PASSES: tuple[Pass, ...] = (
 )
 
 
-def run_checks(contract: ir.Contract, sink: DiagnosticSink) -> None:
+def run_checks(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> None:
     for check in PASSES:
-        check(contract, sink)
+        check(contract, spans, sink)

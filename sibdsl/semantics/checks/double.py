@@ -1,6 +1,6 @@
 """Phase 2 check: two outcomes that can be paid for the same event for one participant.
 
-Input: `ir.Contract`. Output: SIB417 (warning) for each pair of outcomes with the same trigger
+Input: `model.Contract` and its spans. Output: SIB417 (warning) for each pair of outcomes with the same trigger
 (`triggered by`) that could both be paid for one participant at the same time: their windows
 overlap, and they are not in an exclusive group together, not on one ladder (one a
 prerequisite of the other), not declared `in addition to` each other, and not restricted to
@@ -24,7 +24,8 @@ from typing import TypeVar
 
 from sibdsl.core.calendar import approx_days
 from sibdsl.core.diagnostics import DiagnosticSink, Label
-from sibdsl.semantics import ir
+from sibdsl.model.contract import CohortLevelTariff, Contract, Outcome, Prerequisite
+from sibdsl.model.spans import SpanTable
 
 _T = TypeVar("_T", int, date)
 
@@ -32,7 +33,7 @@ _T = TypeVar("_T", int, date)
 class _Exclusive:
     """Whether two outcome names are together in an `only one of` group (`at most 1`)."""
 
-    def __init__(self, contract: ir.Contract) -> None:
+    def __init__(self, contract: Contract) -> None:
         self.groups_of: dict[str, set[int]] = {}
         self.twice: set[str] = set()  # a name listed twice in one group is exclusive with itself
         self.members: dict[int, list[str]] = {}
@@ -124,14 +125,14 @@ def _reach_masks(edges: dict[str, list[str]], nodes: Sequence[str], bits_of: dic
     return reach
 
 
-def _earliest(contract: ir.Contract) -> dict[str, int]:
+def _earliest(contract: Contract) -> dict[str, int]:
     """Fewest days after the participant's start at which each outcome can be paid. A
     prerequisite met again on the path (a cycle) counts 0 days there."""
     start = contract.header.term_start
     by_name = {o.name: o for o in contract.outcomes}
     memo: dict[str, int] = {}
 
-    def delay(p: ir.Prerequisite) -> int:
+    def delay(p: Prerequisite) -> int:
         return approx_days(p.at_least, start) if p.at_least else 0
 
     for root in by_name:
@@ -165,23 +166,23 @@ def _earliest(contract: ir.Contract) -> dict[str, int]:
     return memo
 
 
-def check_double_counting(contract: ir.Contract, sink: DiagnosticSink) -> None:
+def check_double_counting(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> None:
     exclusive = _Exclusive(contract)
-    _cumulative_steps(contract, exclusive, sink)
-    _two_cohorts(contract, sink)
-    _same_trigger(contract, exclusive, sink)
+    _cumulative_steps(contract, exclusive, spans, sink)
+    _two_cohorts(contract, spans, sink)
+    _same_trigger(contract, exclusive, spans, sink)
 
 
-def _cumulative_steps(contract: ir.Contract, exclusive: _Exclusive, sink: DiagnosticSink) -> None:
+def _cumulative_steps(contract: Contract, exclusive: _Exclusive, spans: SpanTable, sink: DiagnosticSink) -> None:
     """A step whose price `includes` an earlier one, and both can be paid: paid twice."""
-    by_name = {o.name: o for o in contract.outcomes}
-    for outcome in contract.outcomes:
+    by_name = {o.name: i for i, o in enumerate(contract.outcomes)}
+    for index, outcome in enumerate(contract.outcomes):
         for included in outcome.includes:
             other = by_name.get(included)
             if other is None or exclusive.together(outcome.name, included):
                 continue
             sink.add("SIB418", f"'{outcome.name}' includes '{included}', and both can be paid for one participant",
-                     outcome.span, labels=[Label(other.span, f"'{included}' here")],
+                     spans.of("outcomes", index), labels=[Label(spans.of("outcomes", other), f"'{included}' here")],
                      hint=f"pay only one: only one of {included}, {outcome.name}; or price '{outcome.name}' as the "
                           f"increment over '{included}' and drop `includes`")
 
@@ -196,7 +197,7 @@ def _overlapping(windows: Sequence[tuple[_T, _T]]) -> tuple[list[int], list[int]
     return order, reach
 
 
-def _two_cohorts(contract: ir.Contract, sink: DiagnosticSink) -> None:
+def _two_cohorts(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> None:
     """Two cohorts open to referrals at the same time, both paid for an outcome: one person
     referred to both would be two participants and could be paid twice."""
     cohorts = contract.cohorts
@@ -209,7 +210,7 @@ def _two_cohorts(contract: ir.Contract, sink: DiagnosticSink) -> None:
     for k, i in enumerate(order):
         at_name[cohorts[i].name] = at_name.get(cohorts[i].name, 0) | 1 << k
     # the outcomes each cohort is paid for, as bits over contract.outcomes
-    paid = [o for o in contract.outcomes if o.tariff.kind != "cohort_level"]
+    paid = [o for o in contract.outcomes if not isinstance(o.tariff, CohortLevelTariff)]
     every = 0
     for_cohort: dict[str, int] = {}
     shares_cohorts: dict[str, int] = {}  # cohort name -> cohorts sharing a restricted outcome with it
@@ -255,15 +256,15 @@ def _two_cohorts(contract: ir.Contract, sink: DiagnosticSink) -> None:
             if len(first) == 4:
                 break
         sink.add("SIB419", f"cohorts '{a.name}' and '{b.name}' take referrals at the same time and both are "
-                 f"paid for {', '.join(first[:3])}{'...' if len(first) > 3 else ''}", b.span,
-                 labels=[Label(a.span, f"'{a.name}' here")],
+                 f"paid for {', '.join(first[:3])}{'...' if len(first) > 3 else ''}", spans.of("cohorts", j),
+                 labels=[Label(spans.of("cohorts", i), f"'{a.name}' here")],
                  hint=f"if one person cannot be in both, say so: cohort {b.name} ... separate from {a.name}")
 
 
-def _same_trigger(contract: ir.Contract, exclusive: _Exclusive, sink: DiagnosticSink) -> None:
-    by_trigger: dict[str, list[ir.Outcome]] = {}
+def _same_trigger(contract: Contract, exclusive: _Exclusive, spans: SpanTable, sink: DiagnosticSink) -> None:
+    by_trigger: dict[str, list[Outcome]] = {}
     for outcome in contract.outcomes:
-        if outcome.trigger and outcome.tariff.kind != "cohort_level":
+        if outcome.trigger and not isinstance(outcome.tariff, CohortLevelTariff):
             by_trigger.setdefault(outcome.trigger, []).append(outcome)
     shared = {t: os for t, os in by_trigger.items() if len(os) > 1}
     if not shared:
@@ -272,11 +273,11 @@ def _same_trigger(contract: ir.Contract, exclusive: _Exclusive, sink: Diagnostic
     term_days = (contract.header.term_end - contract.header.term_start).days
     start = contract.header.term_start
 
-    def latest(o: ir.Outcome) -> int:
+    def latest(o: Outcome) -> int:
         return approx_days(o.window, start) if o.window is not None else term_days
 
     # each outcome of a shared trigger gets a global bit: its bucket's offset + its sorted position
-    buckets: list[tuple[str, list[ir.Outcome], list[tuple[int, int]], list[int], list[int], int]] = []
+    buckets: list[tuple[str, list[Outcome], list[tuple[int, int]], list[int], list[int], int]] = []
     bits_of_name: dict[str, int] = {}
     offset = 0
     for trigger, outcomes in shared.items():
@@ -297,6 +298,7 @@ def _same_trigger(contract: ir.Contract, exclusive: _Exclusive, sink: Diagnostic
     ancestors = _reach_masks(direct, names, bits_of_name)
     descendants = _reach_masks(reverse, names + [p for p in reverse if p not in direct], bits_of_name)
 
+    index_of: dict[str, int] | None = None  # outcome name -> its index, made when first needed
     for trigger, outcomes, windows, order, reach, offset in buckets:
         n = len(outcomes)
         full = (1 << n) - 1
@@ -344,7 +346,10 @@ def _same_trigger(contract: ir.Contract, exclusive: _Exclusive, sink: Diagnostic
         pairs.sort()
         for i, j in pairs:
             a, b = outcomes[i], outcomes[j]
+            if index_of is None:
+                index_of = {o.name: k for k, o in enumerate(contract.outcomes)}
             sink.add("SIB417", f"'{a.name}' and '{b.name}' are both paid for the event '{trigger}': one "
-                     "participant could be paid twice for it", b.span, labels=[Label(a.span, f"'{a.name}' here")],
+                     "participant could be paid twice for it", spans.of("outcomes", index_of[b.name]),
+                     labels=[Label(spans.of("outcomes", index_of[a.name]), f"'{a.name}' here")],
                      hint=f"if only one may be paid: only one of {a.name}, {b.name}; if one follows the other: "
                           f"after {a.name}; if both are meant: in addition to {a.name}")

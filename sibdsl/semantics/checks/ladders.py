@@ -1,6 +1,6 @@
 """Phase 2 check: prerequisites form no cycle.
 
-Input: `ir.Contract`. Output: SIB404 with the cycle shown as a path (a -> b -> a).
+Input: `model.Contract` and its spans. Output: SIB404 with the cycle shown as a path (a -> b -> a).
 """
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ from __future__ import annotations
 import itertools
 
 from sibdsl.core.diagnostics import DiagnosticSink, Label
-from sibdsl.semantics import ir
+from sibdsl.model.contract import Contract
+from sibdsl.model.spans import SpanTable
 
 
-def prerequisite_cycles(contract: ir.Contract) -> list[list[str]]:
+def prerequisite_cycles(contract: Contract) -> list[list[str]]:
     """Each elementary cycle found by depth-first search, as a closed path of outcome names."""
     graph = {o.name: [p.outcome for p in o.prerequisites] for o in contract.outcomes}
     state: dict[str, int] = {}
@@ -40,13 +41,14 @@ def prerequisite_cycles(contract: ir.Contract) -> list[list[str]]:
     return cycles
 
 
-def check_ladders(contract: ir.Contract, sink: DiagnosticSink) -> None:
-    by_name = {o.name: o for o in contract.outcomes}
+def check_ladders(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> None:
+    index = {o.name: i for i, o in enumerate(contract.outcomes)}
     for cycle in prerequisite_cycles(contract):
-        first = by_name[cycle[0]]
         labels = []
         for a, b in itertools.pairwise(cycle):
-            step = next(p for p in by_name[a].prerequisites if p.outcome == b)
-            labels.append(Label(step.span, f"{a} requires {b}"))
-        sink.add("SIB404", "prerequisite cycle: " + " -> ".join(cycle), first.span, labels=labels,
+            i = index[a]
+            step = next(j for j, p in enumerate(contract.outcomes[i].prerequisites) if p.outcome == b)
+            labels.append(Label(spans.of("outcomes", i, "prerequisites", step), f"{a} requires {b}"))
+        sink.add("SIB404", "prerequisite cycle: " + " -> ".join(cycle), spans.of("outcomes", index[cycle[0]]),
+                 labels=labels,
                  hint="none of these outcomes can ever be paid; remove one of the `after` clauses")

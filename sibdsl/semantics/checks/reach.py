@@ -1,47 +1,69 @@
 """Phase 2 check: caps and outcomes that cannot work as written.
 
-Input: `ir.Contract`. Output: SIB411 (participant cap below a price), SIB412 (outcome can never
+Input: `model.Contract` and its spans. Output: SIB411 (participant cap below a price), SIB412 (outcome can never
 be earned), SIB413 (unlimited outcome without a limit), SIB414 (cap declared twice).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import assert_never
 
 from sibdsl.core.calendar import approx_days
 from sibdsl.core.diagnostics import DiagnosticSink, Label
-from sibdsl.semantics import ir
+from sibdsl.model.contract import (
+    AnyTariff,
+    Cap,
+    CohortLevelTariff,
+    Contract,
+    ExclusiveGroup,
+    FixedTariff,
+    PerUnitTariff,
+    SlidingTariff,
+    SubgroupTariff,
+    TieredTariff,
+)
+from sibdsl.model.spans import SpanTable
 from sibdsl.semantics.checks.ladders import prerequisite_cycles
 from sibdsl.semantics.values import fmt
 
 
-def highest_price(tariff: ir.Tariff) -> Decimal:
+def highest_price(tariff: AnyTariff) -> Decimal:
     """The most one claim of this tariff can pay before caps (before indexation)."""
-    prices = [tariff.price or Decimal(0), tariff.otherwise or Decimal(0)]
-    prices += [p.price for p in tariff.subgroup_prices] + [b.price for b in tariff.bands]
-    if tariff.kind == "sliding" and tariff.price is not None and tariff.points:
-        prices = [tariff.price * max(p.percent for p in tariff.points) / 100]
-    if tariff.kind == "per_unit" and tariff.price is not None and tariff.limit is not None:
-        prices = [tariff.price * tariff.limit]  # a claim is paid for at most `limit` units
-    return max(prices)
+    match tariff:
+        case FixedTariff() | CohortLevelTariff():
+            return tariff.price
+        case SubgroupTariff():
+            return max([Decimal(0), tariff.otherwise or Decimal(0), *(p.price for p in tariff.subgroup_prices)])
+        case TieredTariff():
+            return max([Decimal(0), *(b.price for b in tariff.bands)])
+        case SlidingTariff():
+            if not tariff.points:
+                return tariff.price
+            return tariff.price * max(p.percent for p in tariff.points) / 100
+        case PerUnitTariff():
+            return tariff.price * tariff.limit  # a claim is paid for at most `limit` units
+        case _:
+            assert_never(tariff)
 
 
-def _duplicate_caps(contract: ir.Contract, sink: DiagnosticSink) -> None:
-    seen: dict[tuple[str, str | None, str], ir.Cap] = {}
-    for cap in contract.caps:
+def _duplicate_caps(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> None:
+    seen: dict[tuple[str, str | None, str], int] = {}
+    for index, cap in enumerate(contract.caps):
         key = (cap.scope, cap.target, cap.measure)
         if key in seen:
             sink.add("SIB414", f"a {cap.scope} cap{' on ' + cap.target if cap.target else ''} is declared twice",
-                     cap.span, labels=[Label(seen[key].span, "first declared here")], hint="keep one")
+                     spans.of("caps", index), labels=[Label(spans.of("caps", seen[key]), "first declared here")],
+                     hint="keep one")
         else:
-            seen[key] = cap
+            seen[key] = index
 
 
-def _impossible(contract: ir.Contract, in_cycle: set[str]) -> dict[str, str]:
+def _impossible(contract: Contract, in_cycle: set[str]) -> dict[str, str]:
     """Outcome name -> why it can never be paid."""
     why: dict[str, str] = {name: "it is part of a prerequisite cycle" for name in in_cycle}
     start = contract.header.term_start
-    groups_of: dict[str, list[ir.ExclusiveGroup]] = {}
+    groups_of: dict[str, list[ExclusiveGroup]] = {}
     for g in contract.exclusive_groups:
         if g.at_most == 1:
             for member in g.members:
@@ -79,29 +101,31 @@ def _impossible(contract: ir.Contract, in_cycle: set[str]) -> dict[str, str]:
     return why
 
 
-def check_reach(contract: ir.Contract, sink: DiagnosticSink) -> None:
-    _duplicate_caps(contract, sink)
-    participant_cap = next((c for c in contract.caps if c.scope == "participant"), None)
-    for outcome in contract.outcomes:
-        if participant_cap and outcome.tariff.kind != "cohort_level":
+def check_reach(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> None:
+    _duplicate_caps(contract, spans, sink)
+    found: tuple[int, Cap] | None = next(((i, c) for i, c in enumerate(contract.caps) if c.scope == "participant"),
+                                         None)
+    for index, outcome in enumerate(contract.outcomes):
+        if found is not None and not isinstance(outcome.tariff, CohortLevelTariff):
+            cap_index, participant_cap = found
             price = highest_price(outcome.tariff)
             if price > participant_cap.limit:
                 sink.add("SIB411", f"'{outcome.name}' pays up to {fmt(price)}, more than the per-participant cap of "
-                         f"{fmt(participant_cap.limit)}", outcome.tariff.span,
-                         labels=[Label(participant_cap.span, "per-participant cap")],
+                         f"{fmt(participant_cap.limit)}", spans.of("outcomes", index, "tariff"),
+                         labels=[Label(spans.of("caps", cap_index), "per-participant cap")],
                          hint="the outcome can never be paid in full; raise the cap or lower the price")
         if outcome.repeat == "unlimited":
             capped = any(c.scope == "outcome" and c.target == outcome.name for c in contract.caps)
             if not capped:
                 sink.add("SIB413", f"'{outcome.name}' can be paid any number of times and has no cap of its own",
-                         outcome.span, hint=f"add `up to N times per participant` or `cap outcome {outcome.name} "
-                                            "200 outcomes`")
+                         spans.of("outcomes", index),
+                         hint=f"add `up to N times per participant` or `cap outcome {outcome.name} 200 outcomes`")
     in_cycle: set[str] = set()
     for cycle in prerequisite_cycles(contract):
         in_cycle.update(cycle)
-    by_name = {o.name: o for o in contract.outcomes}
+    by_name = {o.name: i for i, o in enumerate(contract.outcomes)}
     for name, reason in _impossible(contract, in_cycle).items():
         if name in in_cycle or name not in by_name:
             continue  # already reported as a cycle
-        sink.add("SIB412", f"outcome '{name}' can never be paid: {reason}", by_name[name].span,
+        sink.add("SIB412", f"outcome '{name}' can never be paid: {reason}", spans.of("outcomes", by_name[name]),
                  hint="check the rules of this outcome")
