@@ -61,7 +61,9 @@ def _duplicate_caps(contract: Contract, spans: SpanTable, sink: DiagnosticSink) 
 
 def _impossible(contract: Contract, in_cycle: set[str]) -> dict[str, str]:
     """Outcome name -> why it can never be paid."""
-    why: dict[str, str] = {name: "it is part of a prerequisite cycle" for name in in_cycle}
+    order = {o.name: i for i, o in enumerate(contract.outcomes)}  # declaration order, never set order
+    why: dict[str, str] = {name: "it is part of a prerequisite cycle"
+                           for name in sorted(in_cycle, key=lambda n: (order.get(n, len(order)), n))}
     start = contract.header.term_start
     groups_of: dict[str, list[ExclusiveGroup]] = {}
     for g in contract.exclusive_groups:
