@@ -38,7 +38,7 @@ AssertionKind = Literal["participant_max", "payer_max", "period_max", "total_max
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # schemas built on first use: a faster start
 
 
 class Duration(_Model):
