@@ -322,7 +322,7 @@ def _items(outcomes: list[Outcome], prices: dict[str, Decimal | None], caps_of: 
         price = prices[o.name]
         assert price is not None
         per_price = ticks(price)
-        limit: int | None = o.repeat_limit if o.repeat != "unlimited" else None
+        limit: int | None = o.times_limit
         part_cap: int | None = None
         for cap in caps_of.get(o.name, []):
             if cap.measure == "count":

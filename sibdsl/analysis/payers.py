@@ -192,7 +192,7 @@ def claims_bound(contract: Contract) -> tuple[Decimal, int] | None:
                 continue
             if not price.is_finite():
                 return None
-            limit = o.repeat_limit if o.repeat != "unlimited" else None
+            limit = o.times_limit
             times = (cohort.size or 0) * limit if limit is not None else None
             if o.name in count_caps:  # a count cap on the outcome counts over every participant
                 times = count_caps[o.name] if times is None else min(times, count_caps[o.name])

@@ -140,7 +140,7 @@ def _one(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdi
         outcome = next((o for o in contract.outcomes if o.name == a.subject), None)
         if outcome is None or outcome.tariff.kind == "cohort_level":
             return Verdict(index, a, "unknown", "a cohort-level outcome is paid per measurement")
-        if outcome.repeat == "once" or (outcome.repeat == "up_to" and outcome.repeat_limit <= 1):
+        if outcome.times_limit is not None and outcome.times_limit <= 1:
             return Verdict(index, a, "proven", f"{a.subject} is paid at most once per participant (its repeat rule)")
         best = found.best
         claims = participant_claims(contract, "w-participant", best.cohort if best else None,

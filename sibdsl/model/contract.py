@@ -264,6 +264,19 @@ class Outcome(_Model):
     indexation: Indexation | None = None
     clause: str | None = None
 
+    @property
+    def times_limit(self) -> int | None:
+        """How many times one participant can be paid this outcome; None: any number of times."""
+        match self.repeat:
+            case "once":
+                return 1
+            case "up_to":
+                return self.repeat_limit
+            case "unlimited":
+                return None
+            case _:
+                assert_never(self.repeat)
+
 
 class Cap(_Model):
     scope: CapScope

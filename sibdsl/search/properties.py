@@ -94,8 +94,8 @@ def double_payment_violations(s: Settlement) -> list[str]:
         o = outcomes.get(name)
         if o is None or o.tariff.kind == "cohort_level":
             continue
-        if o.repeat != "unlimited" and len(paid) > o.repeat_limit:
-            out.append(f"{name} paid {len(paid)} times for {participant}, limit {o.repeat_limit}")
+        if o.times_limit is not None and len(paid) > o.times_limit:
+            out.append(f"{name} paid {len(paid)} times for {participant}, limit {o.times_limit}")
         for d in paid:
             for prereq in o.prerequisites:
                 before = [x for x in per.get((participant, prereq.outcome), []) if (x.achieved, x.claim_id) <=

@@ -112,8 +112,8 @@ def _limits(contract: Contract) -> list[Decimal]:
 def _repeats(o: Outcome, limits: list[Decimal]) -> int:
     """How many times one participant claims `o` at most in a block: past its repeat limit,
     and for an outcome paid any number of times past the count that reaches the largest limit."""
-    if o.repeat != "unlimited":
-        return min(BULK_CLAIMS, o.repeat_limit + 2)
+    if o.times_limit is not None:
+        return min(BULK_CLAIMS, o.times_limit + 2)
     top = _top_price(o)
     needed = max((math.ceil(x / top) for x in limits), default=0) if top > 0 else 0
     return max(12, min(BULK_CLAIMS, needed + 2))

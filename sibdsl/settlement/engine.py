@@ -142,6 +142,7 @@ class _Engine:
             o.name: round_money(o.tariff.price, plan.unit, plan.rounding) for o in plan.contract.outcomes
             if o.tariff.kind == "fixed" and o.tariff.price is not None and o.indexation is None}
         self.windows = {o.name: o.window for o in plan.contract.outcomes if o.window is not None}
+        self.times = {o.name: o.times_limit or 0 for o in plan.contract.outcomes}  # 0: any number of times
         self.invoices: dict[tuple[str, int], Decimal] = defaultdict(Decimal)  # (payer, period) -> amount
 
     # ------------------------------------------------------------------ words for details
@@ -295,7 +296,7 @@ class _Engine:
             if why is not None:
                 return why
         done = who.paid_dates.get(claim.outcome, ())
-        limit = outcome.repeat_limit if outcome.repeat != "unlimited" else 0
+        limit = self.times[outcome.name]
         if limit and len(done) >= limit:
             return _Rejected(Reason.REPEAT_LIMIT, f"already paid {len(done)} time(s) for this participant",
                             ("outcomes", index, "repeat"))
@@ -549,7 +550,7 @@ class _Engine:
         """The outcome's repeat rule and `only one of` groups, with each cohort the result
         covers in the participant's place: a pooled result is refused if any cohort refuses it."""
         results = self.figures.cohort_results
-        limit = outcome.repeat_limit if outcome.repeat != "unlimited" else 0
+        limit = self.times[outcome.name]
         for cohort in covered:
             who = results.get(cohort)
             if who is None:
