@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from sibdsl.core.currency import MINOR_UNITS
 from sibdsl.core.money import ZERO
@@ -30,11 +31,14 @@ def participant_groups(participants: Mapping[str, object]) -> dict[str, tuple[st
     return {name: (getattr(p, "cohort", None), getattr(p, "subgroup", None)) for name, p in participants.items()}
 
 
+ReleaseStatus = Literal["released", "released in part", "pending", "lapsed", "refused"]
+
+
 @dataclass
 class Release:
     tranche: str
     investor: str | None
-    status: str  # released | released in part | pending | lapsed | refused
+    status: ReleaseStatus
     day: date | None
     amount: Decimal
     detail: str
@@ -170,7 +174,7 @@ def release_tranches(contract: Contract, decisions: list[Decision], requests: li
         drawn[t.investor] += grant
         if request_id is not None:
             used_limit[t.name] += grant
-        status = "released" if grant == amount else "released in part"
+        status: ReleaseStatus = "released" if grant == amount else "released in part"
         out.append(Release(t.name, t.investor, status, day, grant, "; ".join([detail, *notes]).strip("; "),
                            request_id))
     order = {t.name: i for i, t in enumerate(contract.tranches)}
