@@ -60,7 +60,7 @@ def verdict_diagnostics(result: CompileResult, model: Contract, found: list[Verd
             where = ""
             if out_dir is not None and v.witness:
                 path = out_dir / f"{stem}-assertion-{v.index + 1}-witness.csv"
-                write_claims(path, v.witness)
+                write_claims(path, v.witness, model)
                 where = f", written to {path}"
             decisions = v.decisions  # the witness as the verdict settled it
             table = decision_table(decisions[:40]) + ("\n..." if len(decisions) > 40 else "")

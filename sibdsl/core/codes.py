@@ -390,7 +390,8 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "claim,who,what\nc1,p1,move_in"),
     _c("SIB703", "ledger", "error", "bad value in a ledger row",
        "A field cannot be read: a date not written YYYY-MM-DD or not in the calendar, a number "
-       "that is not a number, a row with the wrong number of fields.",
+       "that is not a number, a row with the wrong number of fields, or a value of a sliding "
+       "scale measured in percent written as a bare fraction (0.7: write 70% or 0.7%).",
        "c1,p1,move_in,31/03/2015"),
     _c("SIB704", "ledger", "error", "unknown name in a ledger row",
        "A row names an outcome, cohort, sub-group or tranche that the contract does not declare.",

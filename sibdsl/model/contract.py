@@ -152,6 +152,7 @@ class SlidingTariff(_Model):
     price: Money
     measure: str
     points: tuple[ScalePoint, ...]
+    percent_scale: bool = False  # the points' values are percentages (`0% at 50%`): claims give `70%`
 
 
 class PerUnitTariff(_Model):

@@ -38,7 +38,7 @@ def run_search(result: CompileResult, seed: int, examples: int, out_dir: Path | 
     where = ""
     if out_dir is not None:
         path = out_dir / f"{stem}-counterexample.csv"
-        write_claims(path, found.ledger)
+        write_claims(path, found.ledger, model)
         where = f" written to {path}"
     table = decision_table(found.settlement.decisions, model.header.currency) if found.settlement else ""
     detail = f"the smallest ledger found ({len(found.ledger)} claims, seed {seed}){where}; its decisions:\n{table}"

@@ -231,6 +231,7 @@ def _tariff(node: ast.Node, scope: Scope, spans: SpanTable, at: Path, decl: ast.
     if isinstance(node, ast.SlidingTariff):
         full = scope.money(node.price, "the full price on a sliding scale")
         points: list[ScalePoint] = []
+        percent_points: list[bool] = []  # is each point's measured value a percentage?
         for point in node.points:
             pct = scope.percent(point.percent, "a point's share of the price")
             where = scope.value(point.at, (NUMBER, PERCENT), "the measured value at a scale point")
@@ -238,7 +239,9 @@ def _tariff(node: ast.Node, scope: Scope, spans: SpanTable, at: Path, decl: ast.
                 return None
             spans[(*at, "points", len(points))] = point.span
             points.append(ScalePoint(at=where.amount, percent=pct))
-        return None if full is None else SlidingTariff(price=full, measure=node.measure.value, points=tuple(points))
+            percent_points.append(where.kind == PERCENT)
+        return None if full is None else SlidingTariff(price=full, measure=node.measure.value, points=tuple(points),
+                                                       percent_scale=bool(points) and all(percent_points))
     if isinstance(node, ast.PerUnitTariff):
         price = scope.money(node.price, "a price per unit")
         unit = _UNITS.get(node.unit.text)

@@ -46,7 +46,7 @@ from typing import Any
 from sibdsl.core.codes import Code
 from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.core.source import SourceFile, Span
-from sibdsl.model.contract import Contract
+from sibdsl.model.contract import Contract, SlidingTariff
 from sibdsl.settlement.ledger_rows import (
     ALIASES,
     KINDS,
@@ -305,6 +305,7 @@ def _claim(contract: Contract) -> Callable[[dict[str, Any], int], Claim]:
     cohorts = frozenset(c.name for c in contract.cohorts)
 
     canonical = {name: name for name in outcomes}  # one string object per name, not one per row
+    percent_scale = {o.name: isinstance(o.tariff, SlidingTariff) and o.tariff.percent_scale for o in contract.outcomes}
     people: dict[str, str] = {}
     dates: dict[str, date] = {}
 
@@ -323,6 +324,8 @@ def _claim(contract: Contract) -> Callable[[dict[str, Any], int], Claim]:
         get = values.get  # optional columns that the file does not have are skipped cheaply
         participant = _text(values, "participant")
         outcome = _name(values, "outcome", outcomes, "outcome") or ""
+        value = (_measured(values, contract, percent_scale.get(outcome, False)) if get("value") not in (None, "")
+                 else None)
         return Claim(
             claim_id=_text(values, "claim_id"),
             participant=people.setdefault(participant, participant),
@@ -332,12 +335,29 @@ def _claim(contract: Contract) -> Callable[[dict[str, Any], int], Claim]:
             cohort=_name(values, "cohort", cohorts, "cohort", required=False) if get("cohort") else None,
             start=_date(values, "start", required=False) if get("start") else None,
             subgroup=_name(values, "subgroup", subgroups, "sub-group", required=False) if get("subgroup") else None,
-            value=_number(values, "value", contract, required=False) if get("value") not in (None, "") else None,
+            value=value,
             referral=_date(values, "referral", required=False) if get("referral") else None,
             row=line,
         )
 
     return build
+
+
+def _measured(values: dict[str, Any], contract: Contract, in_percent: bool) -> Decimal | None:
+    """A claim's measured value. For a sliding scale whose points are percentages (`0% at 50%,
+    100% at 90%`) the value may be written `70%` (read as 70), and a plain value above 0 and at
+    most 1 is refused as ambiguous: 0.7 would pay as 0.7%, not the 70% it most likely means."""
+    raw = values.get("value")
+    if in_percent and isinstance(raw, str) and raw.strip().endswith("%"):
+        number = _number({"value": raw.strip()[:-1]}, "value", contract, required=False)
+        return number
+    number = _number(values, "value", contract, required=False)
+    if in_percent and number is not None and 0 < number <= 1:
+        shown = format(number * 100, "f").rstrip("0").rstrip(".") if "." in format(number * 100, "f") else \
+            format(number * 100, "f")
+        raise _RowError("SIB703", "value", f"{quoted(str(raw))} is ambiguous: the scale is measured in percent",
+                        f"write {shown}% if you mean {shown} percent, or {number}% if you mean less than one percent")
+    return number
 
 
 def _measurement(contract: Contract) -> Callable[[dict[str, Any], int], Measurement]:

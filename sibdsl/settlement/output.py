@@ -21,6 +21,7 @@ from sibdsl.core.currency import MINOR_UNITS
 from sibdsl.core.money import ZERO
 from sibdsl.core.moneytext import money_text
 from sibdsl.core.source import Span
+from sibdsl.model.contract import Contract, SlidingTariff
 from sibdsl.settlement.engine import Settlement
 from sibdsl.settlement.plan import Plan
 from sibdsl.settlement.records import Claim, Decision, Reason, Status
@@ -430,9 +431,12 @@ def decision_table(decisions: list[Decision], currency: str = "") -> str:
     return "\n".join(lines)
 
 
-def write_claims(path: Path, claims: list[Claim]) -> None:
+def write_claims(path: Path, claims: list[Claim], contract: Contract | None = None) -> None:
     """A ledger of claims as the CSV `sibc settle` reads (a witness, a counterexample), in
-    processing order, text cells escaped against spreadsheet formulas."""
+    processing order, text cells escaped against spreadsheet formulas; a measured value of a
+    scale in percent is written with its `%` (the reader refuses a bare 0.7 there)."""
+    in_percent = {o.name for o in contract.outcomes if isinstance(o.tariff, SlidingTariff)
+                  and o.tariff.percent_scale} if contract is not None else set()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -440,5 +444,7 @@ def write_claims(path: Path, claims: list[Claim]) -> None:
                          "value"])
         for c in sorted(claims, key=lambda c: c.order_key()):  # text cells escaped against spreadsheet formulas
             writer.writerow(escape_row([c.claim_id, c.participant, c.outcome, c.achieved, c.evidence, c.cohort or "",
-                                        c.start or "", c.subgroup or "", "" if c.value is None else c.value],
+                                        c.start or "", c.subgroup or "",
+                                        "" if c.value is None else f"{c.value}%" if c.outcome in in_percent
+                                        else c.value],
                                        numeric=(3, 6, 8)))
