@@ -24,3 +24,16 @@ assert each participant is paid at most GBP 5,000
 
 # The first case without its assertion (for the figures alone).
 PAYER_AFTER_CAP_FIGURES = PAYER_AFTER_CAP.replace("assert payer b pays at most GBP 500\n", "")
+
+
+# Parts rounded to GBP 1 (30% of GBP 105 is 31.50) beside a's cap: b's figure is only a bound
+# (the liability), above the about GBP 900 that b can be made to pay.
+ROUNDED_PARTS = """contract "rounded parts" version 1
+currency GBP
+term 2015-01-01 to 2017-12-31
+rounding half up to GBP 1
+payer a "A" pays 30%, at most GBP 100
+payer b "B" pays 70%
+outcome x "X" pays GBP 105
+cap contract GBP 1,000
+"""

@@ -20,7 +20,7 @@ from sibdsl.compiler import compile_file, compile_text
 from sibdsl.model.contract import Contract
 from sibdsl.settlement.engine import settle
 from sibdsl.settlement.records import Status
-from tests.issue_cases import PAYER_AFTER_CAP_FIGURES
+from tests.issue_cases import PAYER_AFTER_CAP_FIGURES, ROUNDED_PARTS
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 HEAD = 'contract "H" version 1\ncurrency GBP\nterm 2020-01-01 to 2021-12-31\n'
@@ -111,18 +111,6 @@ def test_a_scaled_outcomes_witness_is_measured_at_its_best_point() -> None:
     claims = participant_claims(contract, "p1", "c", None, found.best.selection)
     assert paid(contract, claims) == Decimal(400)
     assert found.exact and found.liability == Decimal(2000) and found.witness_participants == 5
-
-
-# parts rounded to GBP 1 (30% of GBP 105 is 31.50) beside a's cap: b's figure is a bound
-ROUNDED_PARTS = """contract "rounded parts" version 1
-currency GBP
-term 2015-01-01 to 2017-12-31
-rounding half up to GBP 1
-payer a "A" pays 30%, at most GBP 100
-payer b "B" pays 70%
-outcome x "X" pays GBP 105
-cap contract GBP 1,000
-"""
 
 
 def test_payer_figures_carry_exact_and_bound_in_json_and_show_bounds_as_bounds(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from sibdsl.model.contract import Contract
 from sibdsl.search.findings import run_search
 from sibdsl.settlement.engine import settle
 from sibdsl.settlement.records import Status
-from tests.issue_cases import PAYER_AFTER_CAP, UNLIMITED
+from tests.issue_cases import PAYER_AFTER_CAP, ROUNDED_PARTS, UNLIMITED
 
 SHARE = """contract "share" version 1
 currency GBP
@@ -202,17 +202,7 @@ def test_check_aims_the_search_at_undecided_assertions_with_the_analysis_candida
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(search_report, "run_search", spy)
-    text = """contract "rounded parts" version 1
-currency GBP
-term 2015-01-01 to 2017-12-31
-rounding half up to GBP 1
-payer a "A" pays 30%, at most GBP 100
-payer b "B" pays 70%
-outcome x "X" pays GBP 105
-cap contract GBP 1,000
-assert payer b pays at most GBP 950
-assert total payments are at most GBP 1,000
-"""
+    text = ROUNDED_PARTS + "assert payer b pays at most GBP 950\nassert total payments are at most GBP 1,000\n"
     path = tmp_path / "c.sib"
     path.write_text(text, encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(path), "--counterexample-dir", str(tmp_path / "cx")])

@@ -41,15 +41,23 @@ def _dates(start: date, end: date) -> st.SearchStrategy[date]:
 Person = tuple[str | None, date | None, str | None]
 
 
+def _frame(contract: Contract) -> tuple[list[str], list[str], date, date]:
+    """The cohorts, the sub-groups, and the earliest and latest referral date (the term's
+    bounds where a cohort gives none): what every ledger is drawn within."""
+    header = contract.header
+    cohorts = [c.name for c in contract.cohorts]
+    subgroups = [s.name for c in contract.cohorts for s in c.subgroups]
+    referral_start = min((c.referral_start for c in contract.cohorts if c.referral_start), default=header.term_start)
+    referral_end = max((c.referral_end for c in contract.cohorts if c.referral_end), default=header.term_end)
+    return cohorts, subgroups, referral_start, referral_end
+
+
 def claims_for(contract: Contract, max_claims: int = 24) -> st.SearchStrategy[list[Claim]]:
     header = contract.header
     outcomes = [o.name for o in contract.outcomes if o.tariff.kind != "cohort_level"]
     if not outcomes:
         return st.just([])
-    cohorts = [c.name for c in contract.cohorts]
-    subgroups = [s.name for c in contract.cohorts for s in c.subgroups]
-    referral_start = min((c.referral_start for c in contract.cohorts if c.referral_start), default=header.term_start)
-    referral_end = max((c.referral_end for c in contract.cohorts if c.referral_end), default=header.term_end)
+    cohorts, subgroups, referral_start, referral_end = _frame(contract)
     values = st.one_of(st.none(), st.decimals(min_value=Decimal("-1"), max_value=Decimal("3"), places=2,
                                                allow_nan=False, allow_infinity=False))
     people: st.SearchStrategy[list[Person]] = st.lists(st.tuples(
@@ -153,10 +161,7 @@ def bulk_claims_for(contract: Contract) -> st.SearchStrategy[list[Claim]]:
     claimable = [o for o in contract.outcomes if o.tariff.kind != "cohort_level"]
     if not claimable:
         return st.just([])
-    cohorts = [c.name for c in contract.cohorts]
-    subgroups = [s.name for c in contract.cohorts for s in c.subgroups]
-    referral_start = min((c.referral_start for c in contract.cohorts if c.referral_start), default=header.term_start)
-    referral_end = max((c.referral_end for c in contract.cohorts if c.referral_end), default=header.term_end)
+    cohorts, subgroups, referral_start, referral_end = _frame(contract)
     span = max(1, (header.term_end - referral_start).days)
     people_max = _people_max(contract)
     limits = _limits(contract)
