@@ -56,5 +56,5 @@ def check_resets(resets: list[Reset], outcomes: list[Outcome], spans: SpanTable,
                                                      "remove it from the list")
             elif not timed(outcome):
                 sink.add("SIB421", f"reset '{reset.name}' restarts '{step}', which has no delay after a prerequisite",
-                         where, hint=f"a reset restarts the clock of a timed step: give '{step}' its delay "
-                                     f"(`after move_in at least 3 months`), or remove it from the list")
+                         where, hint=f"a reset restarts the clock of a timed step: give '{step}' a delay after "
+                                     f"its entry step (`after move_in at least 3 months`), or remove it from the list")
