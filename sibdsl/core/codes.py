@@ -639,6 +639,11 @@ _REASON_ENTRIES: tuple[ReasonInfo, ...] = (
        "participant with no start date is not checked against the window; one not enrolled is checked "
        "again on its next claim.",
        RuleRef(_DECIDING, 2)),
+    _r("repeat_limit", "rejected", "repeat limit reached", "claims and measurements",
+       "The outcome has already been paid (in full or in part) its limit of times for this participant: "
+       "`once` by default, `up to N times`. For a cohort-level result the limit counts per cohort, and a "
+       "result is refused if any cohort it covers has reached it.",
+       RuleRef(_DECIDING, 3), RuleRef(_COHORT_RULES)),
     _r("reset", "recorded", "reset recorded: the restarted steps' delays count from its date", "claims",
        "A reset row of the claims ledger (its outcome is a `reset` of the contract) for a participant with a "
        "clock running: for the participant's claims dated after the reset, the delays (`at least`, `by`) of the "
@@ -659,11 +664,6 @@ _REASON_ENTRIES: tuple[ReasonInfo, ...] = (
        "that participant's claims dated after it (a clock held at referral can already be running). Check the "
        "participant id: a typo makes a reset that restarts nothing.",
        RuleRef(_RESETS)),
-    _r("repeat_limit", "rejected", "repeat limit reached", "claims and measurements",
-       "The outcome has already been paid (in full or in part) its limit of times for this participant: "
-       "`once` by default, `up to N times`. For a cohort-level result the limit counts per cohort, and a "
-       "result is refused if any cohort it covers has reached it.",
-       RuleRef(_DECIDING, 3), RuleRef(_COHORT_RULES)),
     _r("value_missing", "rejected", "a value the tariff or window needs is missing", "claims",
        "A value the decision needs was not given: the measured `value` for a sliding-scale tariff "
        "(`scaled by`), or the date a window counts from (the start date for `within D of start`; the "
