@@ -281,3 +281,20 @@ outcome late "Late" pays GBP 1 after gate at least 20 months
               Claim("c2", "p", "l1", date(2020, 1, 2)), Claim("c3", "p", "gate", date(2020, 1, 2)),
               Claim("c4", "p", "late", date(2021, 9, 2))]
     assert _paid(settle(contract, ledger)) == D(4_202)  # Level 2 first, on its own
+
+
+# ---------------------------------------------------------------- the search draws them
+def test_the_search_draws_reset_rows_and_statuses_held_at_referral() -> None:
+    from hypothesis import find, settings
+
+    from sibdsl.search.strategies import bulk_claims_for, claims_for
+
+    contract = _mhclg()
+    quiet = settings(database=None, max_examples=2_000)
+    resets = find(claims_for(contract), lambda cs: any(c.outcome == "tenancy_lost" for c in cs), settings=quiet)
+    assert resets
+    held = find(claims_for(contract), lambda cs: any(c.held and "accommodation_entry" in c.held and c.referral
+                                                      for c in cs), settings=quiet)
+    assert held
+    bulk = find(bulk_claims_for(contract), lambda cs: any(c.held for c in cs), settings=quiet)
+    assert bulk

@@ -142,7 +142,7 @@ def generate(rng: random.Random) -> str:
             pre = rng.choice(earlier)
             delay = rng.choice(["", " at least 1 month", " at least 3 months", " at least 2 weeks by 6 months"])
             form = rng.random()
-            if form < 0.45 or len(earlier) < 2 and form < 0.6:
+            if form < 0.45 or (len(earlier) < 2 and form < 0.6):
                 parts.append(f"after {pre}{delay}")
             elif form < 0.6:  # options (issue 10.2): either one paid, each with its own delays
                 other = rng.choice([e for e in earlier if e != pre])
