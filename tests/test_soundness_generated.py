@@ -142,7 +142,7 @@ def generate(rng: random.Random) -> str:
             pre = rng.choice(earlier)
             delay = rng.choice(["", " at least 1 month", " at least 3 months", " at least 2 weeks by 6 months"])
             form = rng.random()
-            if form < 0.45 or (len(earlier) < 2 and form < 0.6):
+            if form < 0.4 or (len(earlier) < 2 and form < 0.6):
                 parts.append(f"after {pre}{delay}")
             elif form < 0.6:  # options (issue 10.2): either one paid, each with its own delays
                 other = rng.choice([e for e in earlier if e != pre])
@@ -153,7 +153,7 @@ def generate(rng: random.Random) -> str:
             else:  # an optional prerequisite: its delay binds only once it is paid
                 parts.append(f"after {pre}{rng.choice([' at least 1 month', ' by 2 months', ' at least 2 weeks by 3 months'])}"
                              " if paid")
-            if delay or form >= 0.6:
+            if re.search(r"at least|by", parts[-1]):  # a delay: a reset can restart this step
                 timed.append(name)
         if kind != "cohort" and rng.random() < 0.25:  # deadweight (issue 10.3)
             parts.append("not if held at referral")
