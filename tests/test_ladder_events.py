@@ -283,6 +283,19 @@ outcome late "Late" pays GBP 1 after gate at least 20 months
     assert _paid(settle(contract, ledger)) == D(4_202)  # Level 2 first, on its own
 
 
+def test_a_window_of_referral_does_not_hide_a_late_ladder_step() -> None:
+    """Found while making referral dates adversarial: a referral date may be any day, so a window
+    `of referral` bounds no step's date (it said 100, exact, and this ledger pays 200)."""
+    contract = _contract(HEAD + """outcome a "A" pays GBP 100
+outcome b "B" pays GBP 100 after a at least 6 months within 1 month of referral
+""")
+    ledger = [Claim("c1", "p", "a", date(2020, 1, 1), start=date(2020, 1, 1), referral=date(2020, 6, 15)),
+              Claim("c2", "p", "b", date(2020, 7, 1))]
+    assert _paid(settle(contract, ledger)) == D(200)
+    [best] = exposure(contract).participants
+    assert best.amount == D(200)
+
+
 # ---------------------------------------------------------------- the search draws them
 def test_the_search_draws_reset_rows_and_statuses_held_at_referral() -> None:
     from hypothesis import HealthCheck, given, settings

@@ -158,7 +158,8 @@ def generate(rng: random.Random) -> str:
         if kind != "cohort" and rng.random() < 0.25:  # deadweight (issue 10.3)
             parts.append("not if held at referral")
         if kind != "cohort" and rng.random() < 0.25:
-            parts.append(rng.choice(["within 12 months", "within 18 months of start", "within 9 months of referral"]))
+            parts.append(rng.choice(["within 12 months", "within 18 months of start", "within 9 months of referral",
+                                     "within 1 month of referral"]))
         if (n_cohorts > 1 or kind == "cohort") and rng.random() < 0.4:
             parts.append(f"for cohort {rng.choice(cohorts)}")
         if rng.random() < 0.2:
@@ -451,6 +452,9 @@ def person_claims(c: Contract, pid: str, cohort: str | None, subgroup: str | Non
         first[name] = min(day, TERM_END)
         return first[name]
 
+    if referral == date.max:  # referred late: on the earliest day of a step whose window counts from referral
+        referral = max((day_of(o.name) for o in c.outcomes if o.window_from == "referral" and o.name in counts),
+                       default=start)
     claims = []
     # statuses held at referral (issue 10.2, 10.3): none, the options of held clauses, the
     # deadweight outcomes, or a random mix; given with every claim (the first one fixes them)
@@ -524,7 +528,7 @@ def ledgers(c: Contract, rng: random.Random, extra: int, unlimited: int, orders:
             opens = spec.referral_start if spec and spec.referral_start else TERM_START
             start = opens + timedelta(days=(0 if order == 0 else i * (order + 1) % 40))
             jitter = 0 if order < 2 else 30
-            referral = [None, start, start - timedelta(days=400), start + timedelta(days=20)][order % 4]
+            referral = [None, start, start - timedelta(days=400), start + timedelta(days=20), date.max][order % 5]
             claims += person_claims(c, pid, cohort, sub, start, counts, rng, jitter, serial, referral=referral)
         out.append((claims, meas if order % 2 == 0 else meas[::-1]))
         if order == 0:  # one participant at a time: only the most expensive outcome, many times

@@ -159,7 +159,7 @@ def reachable(contract: Contract, cohort: str | None) -> set[str]:
             after = add_duration(before, p.at_least) if p.at_least else before
             day = max(day, after)
         last = header.term_end
-        if o.window is not None:
+        if o.window is not None and o.window_from == "start":  # a referral date may be any day: no bound
             last = min(last, add_duration(start, o.window))
         earliest[name] = day if day <= last else None
         return earliest[name]
@@ -188,7 +188,7 @@ def _reachable_with_options(contract: Contract, cohort: str | None, start: date)
                     break
                 day = max(day, min(options)) if day is not None else None
             last = header.term_end
-            if o.window is not None:
+            if o.window is not None and o.window_from == "start":  # a referral date may be any day: no bound
                 last = min(last, add_duration(start, o.window))
             if day is not None and day <= last and (o.name not in earliest or day < earliest[o.name]):
                 earliest[o.name] = day
