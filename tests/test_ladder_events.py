@@ -333,3 +333,18 @@ def test_the_search_counts_reset_rows_when_it_settles_a_prefix_again() -> None:
     first = settle(contract, claims)
     for seed in range(20):  # every cut, the reset row's included: no false alarm
         assert settle_again_checks(contract, claims, first, settle, random.Random(seed)) == []
+
+
+def test_the_guarantee_no_step_before_one_of_its_options_is_checked() -> None:
+    from dataclasses import replace as changed
+
+    from sibdsl.search.properties import double_payment_violations
+
+    contract = _contract(HEAD + """outcome a "A" pays GBP 10
+outcome b "B" pays GBP 10
+outcome x "X" pays GBP 100 after a or b
+""")
+    good = settle(contract, [Claim("c1", "p", "b", date(2020, 1, 1)), Claim("c2", "p", "x", date(2020, 2, 1))])
+    assert double_payment_violations(good) == []
+    forged = Settlement(good.plan, [changed(d) for d in good.decisions if d.outcome == "x"], good.figures)
+    assert double_payment_violations(forged) == ["x paid for p (c2) before any of a, b"]

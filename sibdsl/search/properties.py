@@ -106,6 +106,13 @@ def double_payment_violations(s: Settlement) -> list[str]:
                     due = add_duration(before[0].achieved, prereq.at_least)
                     if d.achieved < due:
                         out.append(f"{name} paid for {participant} on {d.achieved}, before {due}")
+            for choice in o.choices:  # `after a or b` (issue 10.2): some option paid before it
+                if choice.held_at_referral or choice.if_paid:
+                    continue
+                if not any((x.achieved, x.claim_id) <= (d.achieved, d.claim_id) for option in choice.options
+                           for x in per.get((participant, option.outcome), [])):
+                    out.append(f"{name} paid for {participant} ({d.claim_id}) before any of "
+                               f"{', '.join(p.outcome for p in choice.options)}")
     for group in c.exclusive_groups:
         by_participant: dict[str, set[str]] = defaultdict(set)
         for (participant, name), paid in per.items():
