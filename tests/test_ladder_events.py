@@ -348,3 +348,36 @@ outcome x "X" pays GBP 100 after a or b
     assert double_payment_violations(good) == []
     forged = Settlement(good.plan, [changed(d) for d in good.decisions if d.outcome == "x"], good.figures)
     assert double_payment_violations(forged) == ["x paid for p (c2) before any of a, b"]
+
+
+def test_the_soundness_harness_catches_a_held_step_left_out_of_the_maximum() -> None:
+    """The generated-contract harness fails where the analysis would treat `or held at
+    referral` as binding (its adversarial ledgers hold the entry at referral)."""
+    from unittest import mock
+
+    from sibdsl.analysis import participant
+    from sibdsl.analysis.choices import needs
+    from tests.test_soundness_generated import Run, check_contract
+
+    src = HEAD + """cohort c "C" at most 2 participants
+outcome entry "Entry" pays GBP 500 not if held at referral
+outcome job "Job" pays GBP 2,000
+only one of entry, job
+outcome housed "Housed 3 months" pays GBP 1,000 after entry at least 3 months, or held at referral
+"""
+    assert check_contract(src, Run(), 2, 6, 6)  # sound as it is
+
+    def binding(outcome):  # type: ignore[no-untyped-def]  # the held clause wrongly kept as a requirement
+        return needs(outcome) + [tuple(o.outcome for o in c.options) for c in outcome.choices if c.held_at_referral]
+
+    with mock.patch.object(participant, "needs", binding), pytest.raises(AssertionError, match="paid"):
+        check_contract(src, Run(), 2, 6, 6)
+
+
+def test_sibc_check_facts_prints_the_published_figures() -> None:
+    run = subprocess.run([sys.executable, "-m", "sibdsl", "check", "--no-search", "--facts", str(MHCLG)],
+                         capture_output=True, text=True, cwd=ROOT, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "most one participant can be paid: GBP 19,000.00" in run.stdout
+    assert "maximum liability: GBP 2,629,000.00" in run.stdout
+    assert "mhclg: GBP 2,629,000.00" in run.stdout
