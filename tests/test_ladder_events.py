@@ -381,3 +381,11 @@ def test_sibc_check_facts_prints_the_published_figures() -> None:
     assert "most one participant can be paid: GBP 19,000.00" in run.stdout
     assert "maximum liability: GBP 2,629,000.00" in run.stdout
     assert "mhclg: GBP 2,629,000.00" in run.stdout
+
+
+def test_a_reset_is_not_blamed_for_a_step_whose_timed_clause_was_refused() -> None:
+    src = HEAD + """outcome a "A" pays GBP 1
+outcome b "B" pays GBP 1 after zz or a at least 1 month
+reset lost "Lost" restarts b
+"""
+    assert [d.code for d in compile_text(src, "t.sib").diagnostics] == ["SIB101"]

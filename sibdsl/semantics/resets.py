@@ -41,8 +41,18 @@ def timed(outcome: Outcome) -> bool:
     return any(p.at_least is not None or p.within is not None for p in options)
 
 
-def check_resets(resets: list[Reset], outcomes: list[Outcome], spans: SpanTable, sink: DiagnosticSink) -> None:
-    """SIB421 for each restarted step whose clock a reset cannot restart."""
+def written_timed(decls: tuple[ast.Node, ...]) -> set[str]:
+    """Outcomes whose text gives a delay after a prerequisite (even where that clause was refused
+    with an error of its own: then the reset is not blamed for it)."""
+    return {d.name.text for d in decls if isinstance(d, ast.OutcomeDecl)
+            for c in d.clauses if isinstance(c, ast.Prerequisites)
+            for item in c.items if item.at_least is not None or item.within is not None}
+
+
+def check_resets(resets: list[Reset], outcomes: list[Outcome], spans: SpanTable, sink: DiagnosticSink,
+                 written: set[str] | frozenset[str] = frozenset()) -> None:
+    """SIB421 for each restarted step whose clock a reset cannot restart (`written`: the
+    outcomes whose text gives a delay, see `written_timed`)."""
     by_name = {o.name: o for o in outcomes}
     for ri, reset in enumerate(resets):
         for si, step in enumerate(reset.restarts):
@@ -54,7 +64,7 @@ def check_resets(resets: list[Reset], outcomes: list[Outcome], spans: SpanTable,
                 sink.add("SIB421", f"reset '{reset.name}' restarts '{step}', which is paid from a cohort's "
                          "measurements", where, hint="a reset restarts the steps of one participant's ladder; "
                                                      "remove it from the list")
-            elif not timed(outcome):
+            elif not timed(outcome) and step not in written:
                 sink.add("SIB421", f"reset '{reset.name}' restarts '{step}', which has no delay after a prerequisite",
                          where, hint=f"a reset restarts the clock of a timed step: give '{step}' a delay after "
                                      f"its entry step (`after move_in at least 3 months`), or remove it from the list")

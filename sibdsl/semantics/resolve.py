@@ -51,7 +51,7 @@ from sibdsl.semantics.outcomes import build_outcome
 from sibdsl.semantics.payers import PayerDraft, build_payers, shares_add_up
 from sibdsl.semantics.promises import build_assertion, build_tranche
 from sibdsl.semantics.rejected import rejected
-from sibdsl.semantics.resets import build_reset, check_resets
+from sibdsl.semantics.resets import build_reset, check_resets, written_timed
 from sibdsl.semantics.scope import Scope
 from sibdsl.semantics.values import COUNT, MONEY, fmt, parse_number
 from sibdsl.syntax import ast
@@ -106,7 +106,8 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
     if not parts.outcomes and not any(isinstance(d, ast.OutcomeDecl) for d in tree.declarations):
         sink.add("SIB105", "the contract has no outcomes", spans[("header",)],
                  hint='declare the rate card: outcome move_in "Move into accommodation" pays GBP 500')
-    check_resets(parts.resets, parts.outcomes, spans, sink)
+    if parts.resets:
+        check_resets(parts.resets, parts.outcomes, spans, sink, written_timed(tree.declarations))
     if sink.has_errors:
         return None
     payers = build_payers(parts.payers, parts.caps, spans, sink) if shares_add_up(parts.payers, sink) else []
