@@ -104,6 +104,7 @@ def generate(rng: random.Random) -> str:
     n_outcomes = rng.choice([1, 2, 3, 3, 4])
     names = [f"o{i}" for i in range(n_outcomes)]
     participant_level: list[str] = []
+    timed: list[str] = []  # steps with a delay after a prerequisite: a reset can restart them
     for i, name in enumerate(names):
         kinds = ["fixed", "fixed", "tiered", "sliding", "per_unit", "cohort"] + (["subgroup", "subgroup"] if all_subs
                                                                                 else [])
@@ -140,15 +141,33 @@ def generate(rng: random.Random) -> str:
         if kind != "cohort" and earlier and rng.random() < 0.5:
             pre = rng.choice(earlier)
             delay = rng.choice(["", " at least 1 month", " at least 3 months", " at least 2 weeks by 6 months"])
-            parts.append(f"after {pre}{delay}")
+            form = rng.random()
+            if form < 0.4 or (len(earlier) < 2 and form < 0.6):
+                parts.append(f"after {pre}{delay}")
+            elif form < 0.6:  # options (issue 10.2): either one paid, each with its own delays
+                other = rng.choice([e for e in earlier if e != pre])
+                second = rng.choice(["", " at least 2 months", " by 4 months"])
+                parts.append(f"after {pre}{delay} or {other}{second}")
+            elif form < 0.8:  # a step payable where the participant held the entry at referral
+                parts.append(f"after {pre}{delay}, or held at referral")
+            else:  # an optional prerequisite: its delay binds only once it is paid
+                parts.append(f"after {pre}{rng.choice([' at least 1 month', ' by 2 months', ' at least 2 weeks by 3 months'])}"
+                             " if paid")
+            if re.search(r"at least|by", parts[-1]):  # a delay: a reset can restart this step
+                timed.append(name)
+        if kind != "cohort" and rng.random() < 0.25:  # deadweight (issue 10.3)
+            parts.append("not if held at referral")
         if kind != "cohort" and rng.random() < 0.25:
-            parts.append(rng.choice(["within 12 months", "within 18 months of start", "within 9 months of referral"]))
+            parts.append(rng.choice(["within 12 months", "within 18 months of start", "within 9 months of referral",
+                                     "within 1 month of referral"]))
         if (n_cohorts > 1 or kind == "cohort") and rng.random() < 0.4:
             parts.append(f"for cohort {rng.choice(cohorts)}")
         if rng.random() < 0.2:
             parts.append(rng.choice(["indexed 2% a year", "indexed 10% each year from 2020-06-01",
                                      "indexed 0% - 5% a year"]))
         lines.append(" ".join(parts))
+    if timed and rng.random() < 0.6:  # a sustainment clock that resets (issue 10.1)
+        lines.append(f'reset lost "Lost" restarts {", ".join(rng.sample(timed, rng.randint(1, len(timed))))}')
     if len(names) >= 2 and rng.random() < 0.4:
         members = rng.sample(names, rng.randint(2, len(names)))
         k = rng.randint(1, len(members) - 1)
@@ -230,6 +249,7 @@ CONSTRUCTS = [
     "settlement not quarterly", "tranche on", "tranche when", "tranche discretion",
     "assert participant_max", "assert payer_max", "assert total_max", "assert period_max", "assert never_twice",
     "assert subgroup_share", "assert tranche_order",
+    "prerequisite or", "held at referral", "if paid", "not if held", "reset",
 ]
 
 
@@ -248,6 +268,10 @@ def constructs(c: Contract) -> set[str]:
                 got.add("ladder at least")
             if p.within is not None:
                 got.add("ladder by")
+        for choice in o.choices:
+            got.add("held at referral" if choice.held_at_referral else "if paid" if choice.if_paid else "prerequisite or")
+        if o.not_if_held:
+            got.add("not if held")
         if o.window is not None:
             got.add(f"window of {o.window_from}")
         if o.cohorts:
@@ -293,6 +317,8 @@ def constructs(c: Contract) -> set[str]:
             got.add("tranche discretion")
     for a in c.assertions:
         got.add(f"assert {a.kind}")
+    if c.resets:
+        got.add("reset")
     return got
 
 
@@ -413,7 +439,8 @@ def person_claims(c: Contract, pid: str, cohort: str | None, subgroup: str | Non
         if name in first:
             return first[name]
         day = start
-        for p in by_name[name].prerequisites:
+        options = [rng.choice(ch.options) for ch in by_name[name].choices if not ch.held_at_referral or rng.random() < 0.5]
+        for p in [*by_name[name].prerequisites, *options]:
             if p.outcome in seen or p.outcome not in by_name:
                 continue
             before = day_of(p.outcome, seen | {name})
@@ -425,7 +452,16 @@ def person_claims(c: Contract, pid: str, cohort: str | None, subgroup: str | Non
         first[name] = min(day, TERM_END)
         return first[name]
 
+    if referral == date.max:  # referred late: on the earliest day of a step whose window counts from referral
+        referral = max((day_of(o.name) for o in c.outcomes if o.window_from == "referral" and o.name in counts),
+                       default=start)
     claims = []
+    # statuses held at referral (issue 10.2, 10.3): none, the options of held clauses, the
+    # deadweight outcomes, or a random mix; given with every claim (the first one fixes them)
+    held_kinds = [None, frozenset(o.outcome for ou in c.outcomes for ch in ou.choices for o in ch.options),
+                  frozenset(o.name for o in c.outcomes if o.not_if_held),
+                  frozenset(o.name for o in c.outcomes if rng.random() < 0.5)]
+    held = rng.choice(held_kinds) or None
     for name in sorted(counts, key=lambda k: (day_of(k), k)):
         o = by_name[name]
         values = _values(o, rng)
@@ -434,7 +470,14 @@ def person_claims(c: Contract, pid: str, cohort: str | None, subgroup: str | Non
             claims.append(Claim(claim_id=f"k{serial[0]:07d}", participant=pid, outcome=name,
                                 achieved=min(day_of(name) + timedelta(days=k), TERM_END), evidence="adversarial",
                                 cohort=cohort, start=start, subgroup=subgroup, value=values[k % len(values)],
-                                referral=referral))
+                                referral=referral, held=held))
+    for r in c.resets:  # reset rows: before any claim (an unknown participant), at the start, after steps
+        days = sorted({cl.achieved for cl in claims} | {start})
+        for when in rng.sample(days, min(len(days), rng.randint(0, 3))) + ([start - timedelta(days=3)]
+                                                                              if rng.random() < 0.3 else []):
+            serial[0] += 1
+            claims.append(Claim(claim_id=f"k{serial[0]:07d}", participant=pid, outcome=r.name,
+                                achieved=when + timedelta(days=rng.choice([0, 0, 1, 15])), evidence="reset"))
     return claims
 
 
@@ -485,8 +528,8 @@ def ledgers(c: Contract, rng: random.Random, extra: int, unlimited: int, orders:
             opens = spec.referral_start if spec and spec.referral_start else TERM_START
             start = opens + timedelta(days=(0 if order == 0 else i * (order + 1) % 40))
             jitter = 0 if order < 2 else 30
-            claims += person_claims(c, pid, cohort, sub, start, counts, rng, jitter, serial,
-                                    referral=start if order % 2 else None)
+            referral = [None, start, start - timedelta(days=400), start + timedelta(days=20), date.max][order % 5]
+            claims += person_claims(c, pid, cohort, sub, start, counts, rng, jitter, serial, referral=referral)
         out.append((claims, meas if order % 2 == 0 else meas[::-1]))
         if order == 0:  # one participant at a time: only the most expensive outcome, many times
             for o in c.outcomes:

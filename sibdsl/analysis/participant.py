@@ -46,6 +46,7 @@ from math import gcd
 from typing import assert_never
 
 from sibdsl.analysis.budget import EXACT, Budget
+from sibdsl.analysis.choices import needs, timed_needs
 from sibdsl.core.calendar import add_duration
 from sibdsl.core.money import HUNDRED, ONE, ZERO, round_money
 from sibdsl.model.contract import (
@@ -138,6 +139,8 @@ def reachable(contract: Contract, cohort: str | None) -> set[str]:
     spec = next((c for c in contract.cohorts if c.name == cohort), None)
     start = (spec.referral_start if spec and spec.referral_start else header.term_start)
     by_name = {o.name: o for o in contract.outcomes}
+    if any(o.choices for o in contract.outcomes):
+        return _reachable_with_options(contract, cohort, start)
     earliest: dict[str, date | None] = {}
 
     def first_date(name: str, trail: frozenset[str]) -> date | None:
@@ -156,12 +159,43 @@ def reachable(contract: Contract, cohort: str | None) -> set[str]:
             after = add_duration(before, p.at_least) if p.at_least else before
             day = max(day, after)
         last = header.term_end
-        if o.window is not None:
+        if o.window is not None and o.window_from == "start":  # a referral date may be any day: no bound
             last = min(last, add_duration(start, o.window))
         earliest[name] = day if day <= last else None
         return earliest[name]
 
     return {name for name in by_name if first_date(name, frozenset()) is not None}
+
+
+def _reachable_with_options(contract: Contract, cohort: str | None, start: date) -> set[str]:
+    """`reachable` where some step has prerequisite options: each step's earliest date is the
+    least fixed point of "the latest over its requirements of the earliest over their options of
+    (the option's earliest date + its minimum delay)", found by repeating until nothing changes
+    (dates only ever move earlier, so at most one round per outcome, plus one)."""
+    header = contract.header
+    eligible = [o for o in contract.outcomes
+                if o.tariff.kind != "cohort_level" and (not o.cohorts or cohort in o.cohorts)]
+    earliest: dict[str, date] = {}
+    for _round in range(len(eligible) + 1):
+        changed = False
+        for o in eligible:
+            day: date | None = start
+            for need in timed_needs(o):
+                options = [add_duration(earliest[p.outcome], p.at_least) if p.at_least else earliest[p.outcome]
+                           for p in need if p.outcome in earliest]
+                if not options:
+                    day = None
+                    break
+                day = max(day, min(options)) if day is not None else None
+            last = header.term_end
+            if o.window is not None and o.window_from == "start":  # a referral date may be any day: no bound
+                last = min(last, add_duration(start, o.window))
+            if day is not None and day <= last and (o.name not in earliest or day < earliest[o.name]):
+                earliest[o.name] = day
+                changed = True
+        if not changed:
+            break
+    return set(earliest)
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -341,7 +375,7 @@ def _items(outcomes: list[Outcome], prices: dict[str, Decimal | None], caps_of: 
     while changed:  # a step whose prerequisite cannot be paid cannot be paid either
         changed = False
         for name in list(items):
-            if any(p.outcome not in items for p in items[name].outcome.prerequisites):
+            if any(not any(option in items for option in need) for need in needs(items[name].outcome)):
                 del items[name]
                 changed = True
     for item in items.values():
@@ -378,11 +412,14 @@ def _greedy(items: dict[str, _Item], binding: Binding, capacity: int | None) -> 
         room.append(group.at_most)
         for m in members:
             groups_of.setdefault(m, []).append(gi)
-    missing = {n: len({p.outcome for p in item.outcome.prerequisites}) for n, item in items.items()}
-    dependents: dict[str, list[str]] = {}
-    for n, item in items.items():
-        for p in {p.outcome for p in item.outcome.prerequisites}:
-            dependents.setdefault(p, []).append(n)
+    required = {n: needs(item.outcome) for n, item in items.items()}
+    missing = {n: len(reqs) for n, reqs in required.items()}
+    dependents: dict[str, list[tuple[str, int]]] = {}  # option -> (step, which of its requirements)
+    for n, reqs in required.items():
+        for r, need in enumerate(reqs):
+            for option in need:
+                dependents.setdefault(option, []).append((n, r))
+    met: set[tuple[str, int]] = set()
     order = {n: i for i, n in enumerate(items)}
     ready = [(-item.value, order[n], n) for n, item in items.items() if missing[n] == 0]
     heapq.heapify(ready)
@@ -400,7 +437,10 @@ def _greedy(items: dict[str, _Item], binding: Binding, capacity: int | None) -> 
             capacity -= item.ticks * times
         for g in groups_of.get(name, []):
             room[g] -= 1
-        for d in dependents.get(name, []):
+        for d, r in dependents.get(name, []):
+            if (d, r) in met:  # another option met this requirement already
+                continue
+            met.add((d, r))
             missing[d] -= 1
             if missing[d] == 0:
                 heapq.heappush(ready, (-items[d].value, order[d], d))
@@ -426,8 +466,8 @@ def _solve(items: dict[str, _Item], names: list[str], binding: Binding, reject: 
         budget.stopped = True
         return None, budget.words()
     rows: list[Row] = []
-    related = {p.outcome for name in names for p in items[name].outcome.prerequisites}
-    related |= {name for name in names if items[name].outcome.prerequisites}
+    related = {option for name in names for need in needs(items[name].outcome) for option in need if option in index}
+    related |= {name for name in names if needs(items[name].outcome)}
     related |= {m for _, members in binding for m in members}
     y: dict[int, int] = {}  # outcome -> its 'paid at least once' variable
     for i, name in enumerate(names):
@@ -440,8 +480,12 @@ def _solve(items: dict[str, _Item], names: list[str], binding: Binding, reject: 
             rows.append(({i: 1, y[i]: -upper[i]}, None, 0))  # x <= limit * y
             rows.append(({i: 1, y[i]: -1}, 0, None))  # x >= y
     for i, name in enumerate(names):
-        for p in {p.outcome for p in items[name].outcome.prerequisites}:
-            rows.append(({y[i]: 1, y[index[p]]: -1}, None, 0))  # paid only after its prerequisite
+        for need in needs(items[name].outcome):  # paid only after its prerequisite (one of its options)
+            row = {y[i]: 1}
+            for option in need:
+                if option in index:  # an option that cannot be paid is not a variable
+                    row[y[index[option]]] = row.get(y[index[option]], 0) - 1
+            rows.append((row, None, 0))
     for group, members in binding:
         rows.append(({y[index[m]]: 1 for m in members}, None, group.at_most))
     if reject and cap_ticks is not None:

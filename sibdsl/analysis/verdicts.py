@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sibdsl.analysis.budget import EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS
+from sibdsl.analysis.choices import needs
 from sibdsl.analysis.exposure import Exposure
 from sibdsl.analysis.participant import ParticipantMax, best_price
 from sibdsl.analysis.witness import participant_claims
@@ -262,6 +263,6 @@ def _with_prerequisites(contract: Contract, name: str, times: int) -> list[tuple
         if current in chosen or current not in by_name:
             continue
         chosen[current] = 1
-        stack.extend(p.outcome for p in by_name[current].prerequisites)
+        stack.extend(need[0] for need in needs(by_name[current]))  # a choice: its first option
     chosen[name] = times
     return list(chosen.items())

@@ -23,8 +23,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
+from sibdsl.analysis.choices import needs
 from sibdsl.core.calendar import add_duration
-from sibdsl.model.contract import CohortLevelTariff, Contract, TieredTariff, best_value, listed_prices
+from sibdsl.model.contract import CohortLevelTariff, Contract, Prerequisite, TieredTariff, best_value, listed_prices
 from sibdsl.settlement.records import Claim
 
 
@@ -38,25 +39,47 @@ def participant_claims(contract: Contract, participant: str, cohort: str | None,
     by_name = {o.name: o for o in contract.outcomes}
     times = dict(selection)
     when: dict[str, date] = {}
+    active: set[str] = set()
+    held: set[str] = set()  # statuses the witness held at referral (an `or held at referral` option)
+    used: dict[str, list[Prerequisite]] = {}  # step -> the options its choices are met by
 
     def first(name: str) -> date:
         if name in when:
             return when[name]
+        outcome = by_name[name]
+        when[name] = start  # provisional, against a loop through options
+        active.add(name)
         day = start
-        for p in by_name[name].prerequisites:
+        for p in outcome.prerequisites:
             before = first(p.outcome)
             if p.at_least is not None:
                 before = add_duration(before, p.at_least)
             day = max(day, before)
+        for choice in outcome.choices:  # options: the earliest one of the selection
+            chosen = [o for o in choice.options if o.outcome in times and o.outcome not in active]
+            if chosen:
+                dates = [(add_duration(first(o.outcome), o.at_least) if o.at_least else first(o.outcome), i)
+                         for i, o in enumerate(chosen)]
+                best, i = min(dates)
+                used.setdefault(name, []).append(chosen[i])
+                day = max(day, best)
+            elif choice.held_at_referral:  # held at referral, counted from the start (no referral date)
+                option = min(choice.options, key=lambda o: add_duration(start, o.at_least) if o.at_least else start)
+                held.add(option.outcome)
+                day = max(day, add_duration(start, option.at_least) if option.at_least else start)
+        active.discard(name)
         when[name] = day
         return day
+
+    def after(name: str) -> list[str]:  # what the step comes after, in this witness
+        return [p.outcome for p in by_name[name].prerequisites] + [o.outcome for o in used.get(name, [])]
 
     depth: dict[str, int] = {}
 
     def level(name: str) -> int:  # prerequisites before their steps on the same day
         if name not in depth:
             depth[name] = 0
-            depth[name] = 1 + max((level(p.outcome) for p in by_name[name].prerequisites), default=-1)
+            depth[name] = 1 + max((level(p) for p in after(name)), default=-1)
         return depth[name]
 
     def last(name: str) -> date:  # the last day a claim of this outcome can be paid
@@ -64,15 +87,23 @@ def participant_claims(contract: Contract, participant: str, cohort: str | None,
         outcome = by_name[name]
         if outcome.window is not None:
             day = min(day, add_duration(start, outcome.window))
-        for p in outcome.prerequisites:
+        for p in [*outcome.prerequisites, *used.get(name, [])]:
             if p.within is not None:
                 day = min(day, add_duration(first(p.outcome), p.within))
+        for choice in outcome.choices:
+            if not any(o.outcome in times for o in choice.options) and choice.held_at_referral:
+                option = min(choice.options, key=lambda o: add_duration(start, o.at_least) if o.at_least else start)
+                if option.within is not None:
+                    day = min(day, add_duration(start, option.within))
         return max(day, first(name))
 
     def value(name: str) -> Decimal | None:  # the measured value that pays most (a scale's best point)
         return best_value(by_name[name].tariff)
 
-    followed = {p.outcome for name in times for p in by_name[name].prerequisites}
+    for name in times:
+        first(name)
+    followed = {p for name in times for p in after(name)}
+    status = frozenset(held - set(times)) or None  # never hold an outcome the witness claims
     claims = []
     n = first_id
     for name in sorted(times, key=lambda k: (first(k), level(k), k)):
@@ -84,7 +115,7 @@ def participant_claims(contract: Contract, participant: str, cohort: str | None,
             n += 1  # zero-padded ids: settlement orders same-day claims by id
             claims.append(Claim(claim_id=f"w{n:07d}", participant=participant, outcome=name,
                                 achieved=day + timedelta(days=min(k, spread)), evidence="witness", cohort=cohort,
-                                start=start, subgroup=subgroup, value=value(name)))
+                                start=start, subgroup=subgroup, value=value(name), held=status))
     return claims
 
 
@@ -154,7 +185,8 @@ def filler_claims(contract: Contract, cohort: str | None, subgroup: str | None, 
     room = (size - 1) if size is not None else max_participants - 1
     if people == 0 or people > min(room, max_participants - 1):
         return []
-    plain = min((o for o in contract.outcomes if not o.prerequisites and not isinstance(o.tariff, CohortLevelTariff)),
+    plain = min((o for o in contract.outcomes if not o.prerequisites and not needs(o)
+                 and not isinstance(o.tariff, CohortLevelTariff)),
                 key=lambda o: (min(listed_prices(o.tariff), default=Decimal(0)), o.name), default=None)
     claims: list[Claim] = []
     for k in range(people):
@@ -179,7 +211,7 @@ def _ladder(contract: Contract, name: str) -> list[str]:
         if current in out:
             continue
         out.insert(0, current)
-        stack += [p.outcome for p in by_name[current].prerequisites]
+        stack += [need[0] for need in needs(by_name[current])]  # a choice: its first option
     return out
 
 

@@ -53,7 +53,7 @@ Code = Literal[
     "SIB301", "SIB302", "SIB303", "SIB304",
     "SIB401", "SIB402", "SIB403", "SIB404", "SIB405", "SIB406", "SIB407", "SIB408", "SIB409", "SIB410",
     "SIB411", "SIB412", "SIB413", "SIB414", "SIB415", "SIB416", "SIB417", "SIB418", "SIB419",
-    "SIB420",
+    "SIB420", "SIB421", "SIB422", "SIB423", "SIB424",
     "SIB501", "SIB502", "SIB503", "SIB504", "SIB505", "SIB506",
     "SIB601",
     "SIB701", "SIB702", "SIB703", "SIB704", "SIB705", "SIB706", "SIB707",
@@ -355,6 +355,28 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "`value`), and needs a limit on that number in the same unit, written `up to 26 weeks`: "
        "without one, a single claim could be paid any amount.",
        'outcome sustained "Sustained employment" pays GBP 50 per week'),
+    _c("SIB421", "payments", "error", "reset that cannot restart a clock",
+       "A `reset` restarts the clocks of timed ladder steps: after a reset row in the claims ledger, the "
+       "delays (`at least`, `by`) of the steps it names count from the reset's date. A step named twice, a "
+       "cohort-level outcome, or a step with no delay after any prerequisite has no clock to restart.",
+       'outcome move_in "Move in" pays GBP 500\nreset lost "Tenancy lost" restarts move_in'),
+    _c("SIB422", "payments", "error", "`and` and `or` in one prerequisite clause",
+       "One `after` clause lists prerequisites that must all be paid (`and`) or alternatives of which one is "
+       "enough (`or`), never both: `after a and b or c` could be read two ways. Write one clause per rule "
+       "(every `after` clause must hold). An option named twice in one clause, and `or held at referral` or "
+       "`if paid` after prerequisites joined by `and`, are refused the same way.",
+       'outcome c "C" pays GBP 100 after a and b or d'),
+    _c("SIB423", "payments", "warning", "optional prerequisite that changes nothing",
+       "`after level_1 if paid` makes the outcome payable on its own, or after `level_1` where that was paid: "
+       "without a delay (`at least`, `by`) the clause can never refuse a claim, so it says nothing a reader "
+       "should rely on. Give the delay that applies once the prerequisite is paid, or remove the clause.",
+       'outcome level_2 "First Level 2" pays GBP 3,300 after level_1 if paid'),
+    _c("SIB424", "payments", "error", "held at referral on a cohort-level outcome",
+       "`not if held at referral` refuses an outcome for a participant who already had it at referral (the "
+       "`held_at_referral` column of the claims ledger). A cohort-level outcome is paid from a cohort's "
+       "measurements, which have no participant, so the clause cannot apply.",
+       'outcome fewer "Fewer reconvictions" pays GBP 100 per 1% reduction in "reconvictions" against baseline '
+       'not if held at referral'),
     # ---- SIB5xx investment
     _c("SIB501", "investment", "error", "unknown figure in a tranche condition",
        "A tranche condition names a figure the contract does not have. Figures: payments, "
@@ -450,10 +472,11 @@ ReasonCode = Literal[
     "duplicate_claim", "exclusive_sibling_paid", "no_price", "not_in_cohort", "outside_term", "outside_window",
     "paid", "participant_conflict", "payer_cap_reached", "prerequisite_not_paid", "prerequisite_too_late",
     "prerequisite_too_soon", "referral_outside_window", "repeat_limit", "value_missing",
+    "held_at_referral", "reset", "reset_all_paid", "reset_before_entry", "reset_unknown_participant",
 ]
 """Every settlement reason code (the values of `sibdsl.settlement.records.Reason`)."""
 
-StatusName = Literal["paid", "paid in part", "rejected"]
+StatusName = Literal["paid", "paid in part", "rejected", "recorded", "ignored"]
 Decides = Literal["claims", "claims and measurements"]
 RULE_BOOK = "docs/settlement.md"
 
@@ -494,6 +517,8 @@ _PAYER_CAPS = "Payer caps: `at most`, `cap payer` and `then reject`"
 _ROOT_CAUSE = "The detail and the root cause"
 _COHORT_LEVEL = "Cohort-level outcomes"
 _COHORT_RULES = "Repeat rules, exclusive groups and `for cohort` of cohort-level outcomes"
+_CHOICES = "Prerequisites with options, held at referral and deadweight"
+_RESETS = "Resets: sustainment clocks that restart"
 
 
 def _r(reason: ReasonCode, status: StatusName, title: str, decides: Decides, explanation: str,
@@ -548,6 +573,12 @@ _REASON_ENTRIES: tuple[ReasonInfo, ...] = (
        "The outcome is in an `only one of` (or `only k of`) group, and k other outcomes of the group are "
        "already paid for this participant; for a cohort-level result, for a cohort the result covers.",
        RuleRef(_DECIDING, 3), RuleRef(_COHORT_RULES)),
+    _r("held_at_referral", "rejected", "held at referral: a status held before referral is not an outcome",
+       "claims",
+       "The outcome says `not if held at referral` (deadweight) and the participant's `held_at_referral` (given "
+       "with its first claim) lists this outcome: the participant already had it before referral, so it is not "
+       "an outcome of the service. An improvement (part-time to full-time work) is another outcome and is paid.",
+       RuleRef(_DECIDING, 3), RuleRef(_CHOICES)),
     _r("no_price", "rejected", "the tariff gives no price", "claims",
        "The tariff prices no such claim: a tariff priced per sub-group has no price for the participant's "
        "sub-group (or none was given) and no `otherwise` price (SIB409 warns of this), or a tiered tariff has "
@@ -613,6 +644,26 @@ _REASON_ENTRIES: tuple[ReasonInfo, ...] = (
        "`once` by default, `up to N times`. For a cohort-level result the limit counts per cohort, and a "
        "result is refused if any cohort it covers has reached it.",
        RuleRef(_DECIDING, 3), RuleRef(_COHORT_RULES)),
+    _r("reset", "recorded", "reset recorded: the restarted steps' delays count from its date", "claims",
+       "A reset row of the claims ledger (its outcome is a `reset` of the contract) for a participant with a "
+       "clock running: for the participant's claims dated after the reset, the delays (`at least`, `by`) of the "
+       "steps it restarts count from the reset's date where that is later than the prerequisite's. Nothing is "
+       "paid; steps already paid stay paid and are paid again only as their repeat rule allows.",
+       RuleRef(_RESETS)),
+    _r("reset_all_paid", "ignored", "reset ignored: every step it restarts is already paid its limit", "claims",
+       "A reset row for a participant who has already been paid every step the reset restarts as many times as "
+       "its repeat rule allows: no clock is left to restart, so the row changes no decision.",
+       RuleRef(_RESETS)),
+    _r("reset_before_entry", "ignored", "reset ignored: no clock of the steps it restarts had started", "claims",
+       "A reset row for a participant for whom no prerequisite of the steps it restarts has been paid (nor held "
+       "at referral, where the step allows that): their clocks have not started, and when they do it is on a later "
+       "date, so the row changes no decision.",
+       RuleRef(_RESETS)),
+    _r("reset_unknown_participant", "recorded", "reset recorded for a participant with no earlier row", "claims",
+       "A reset row for a participant with no earlier row in the order of settlement: it is kept, and counts for "
+       "that participant's claims dated after it (a clock held at referral can already be running). Check the "
+       "participant id: a typo makes a reset that restarts nothing.",
+       RuleRef(_RESETS)),
     _r("value_missing", "rejected", "a value the tariff or window needs is missing", "claims",
        "A value the decision needs was not given: the measured `value` for a sliding-scale tariff "
        "(`scaled by`), or the date a window counts from (the start date for `within D of start`; the "

@@ -237,6 +237,30 @@ class Prerequisite(_Model):
     within: Duration | None = None
 
 
+class PrerequisiteChoice(_Model):
+    """One `after` clause whose options are alternatives (docs/language.md, "Prerequisites"):
+    `after a or b` (any one option paid, with its own delays, is enough), `after move_in at
+    least 3 months, or held at referral` (`held_at_referral`: an option the participant held at
+    referral counts as achieved on its referral date), `after level_1 if paid` (`if_paid`: the
+    clause binds only once one of its options has been paid). Kept apart from
+    `Outcome.prerequisites`, which are all required, so that code reading only those treats a
+    choice as no constraint at all (a relaxation: never an under-estimate)."""
+
+    options: tuple[Prerequisite, ...] = Field(min_length=1)
+    held_at_referral: bool = False
+    if_paid: bool = False
+
+
+class Reset(_Model):
+    """`reset tenancy_lost "Accommodation lost" restarts housed_3m, housed_6m`: a ledger event
+    after which the delays of the steps it restarts count from the reset's date."""
+
+    name: Name
+    title: str
+    restarts: tuple[Name, ...] = Field(min_length=1)
+    clause: str | None = None
+
+
 class Indexation(_Model):
     rate: Percent
     start: date
@@ -264,6 +288,8 @@ class Outcome(_Model):
     cohorts: tuple[Name, ...] = ()
     indexation: Indexation | None = None
     clause: str | None = None
+    choices: tuple[PrerequisiteChoice, ...] = ()  # `after a or b`, `... or held at referral`, `... if paid`
+    not_if_held: bool = False  # `not if held at referral`: not payable where the participant held it at referral
 
     @property
     def times_limit(self) -> int | None:
@@ -339,6 +365,7 @@ class Contract(_Model):
     tranches: tuple[Tranche, ...] = ()
     assertions: tuple[Assertion, ...] = ()
     definitions: tuple[Definition, ...] = ()
+    resets: tuple[Reset, ...] = ()
 
     @model_validator(mode="after")
     def _shares_add_up(self) -> Contract:

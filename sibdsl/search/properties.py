@@ -106,6 +106,13 @@ def double_payment_violations(s: Settlement) -> list[str]:
                     due = add_duration(before[0].achieved, prereq.at_least)
                     if d.achieved < due:
                         out.append(f"{name} paid for {participant} on {d.achieved}, before {due}")
+            for choice in o.choices:  # `after a or b` (issue 10.2): some option paid before it
+                if choice.held_at_referral or choice.if_paid:
+                    continue
+                if not any((x.achieved, x.claim_id) <= (d.achieved, d.claim_id) for option in choice.options
+                           for x in per.get((participant, option.outcome), [])):
+                    out.append(f"{name} paid for {participant} ({d.claim_id}) before any of "
+                               f"{', '.join(p.outcome for p in choice.options)}")
     for group in c.exclusive_groups:
         by_participant: dict[str, set[str]] = defaultdict(set)
         for (participant, name), paid in per.items():
@@ -238,13 +245,14 @@ def settle_again_checks(contract: Contract, claims: list[Claim], first: Settleme
     shuffled = list(claims)
     rng.shuffle(shuffled)
     again = settle(contract, shuffled)
-    if [_key(d) for d in again.decisions] != [_key(d) for d in first.decisions]:
+    every = first.in_file_order()  # reset rows too (issue 10.1): one decision per row of the ledger
+    if [_key(d) for d in again.in_file_order()] != [_key(d) for d in every]:
         out.append("shuffling the ledger changed a decision")
     ordered = sorted(claims, key=lambda c: c.order_key())
     if ordered:
         cut = rng.randrange(len(ordered) + 1)
         prefix = settle(contract, ordered[:cut])
-        if [_key(d) for d in prefix.decisions] != [_key(d) for d in first.decisions[:cut]]:
+        if [_key(d) for d in prefix.in_file_order()] != [_key(d) for d in every[:cut]]:
             out.append(f"settling the first {cut} claims decided them differently from the whole ledger")
     return out
 

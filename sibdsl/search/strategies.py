@@ -13,7 +13,9 @@ participants each claim this outcome k times", with n up to and past the cohorts
 to and past the repeat limit (for an outcome paid any number of times: past the count at which
 it reaches the largest assertion or cap), measured values at and beside the sliding scale's
 points, claims enough to pass tiered band edges and to exhaust payer caps, in date orders that
-interleave the blocks; every participant of a ledger may be in one sub-group. `seeded_claims_for` draws ledgers around an analysis's candidate witnesses: a part of one,
+interleave the blocks; every participant of a ledger may be in one sub-group. Both kinds give
+statuses held at referral where the contract reads them (`or held at referral`, `not if held
+at referral`), and the small ones reset rows and referral dates before and after the start. `seeded_claims_for` draws ledgers around an analysis's candidate witnesses: a part of one,
 or copies of it for fresh participants. `ledgers_for` mixes them (the search uses it).
 """
 
@@ -52,11 +54,25 @@ def _frame(contract: Contract) -> tuple[list[str], list[str], date, date]:
     return cohorts, subgroups, referral_start, referral_end
 
 
+def _held(contract: Contract) -> st.SearchStrategy[frozenset[str] | None]:
+    """Statuses held at referral (issue 10.2, 10.3), where the contract reads them: none, the
+    options of clauses that accept them, the outcomes refused when held, or any few outcomes."""
+    options = sorted({o.outcome for ou in contract.outcomes for ch in ou.choices if ch.held_at_referral
+                      for o in ch.options})
+    refused = sorted(o.name for o in contract.outcomes if o.not_if_held)
+    if not options and not refused:
+        return st.none()
+    names = sorted(o.name for o in contract.outcomes)
+    return st.one_of(st.none(), st.just(frozenset(options) or None), st.just(frozenset(refused) or None),
+                     st.frozensets(st.sampled_from(names), min_size=1, max_size=3))
+
+
 def claims_for(contract: Contract, max_claims: int = 24) -> st.SearchStrategy[list[Claim]]:
     header = contract.header
     outcomes = [o.name for o in contract.outcomes if o.tariff.kind != "cohort_level"]
     if not outcomes:
         return st.just([])
+    outcomes += [r.name for r in contract.resets]  # reset rows among the claims (issue 10.1)
     cohorts, subgroups, referral_start, referral_end = _frame(contract)
     values = st.one_of(st.none(), st.decimals(min_value=Decimal("-1"), max_value=Decimal("3"), places=2,
                                                allow_nan=False, allow_infinity=False))
@@ -75,9 +91,11 @@ def claims_for(contract: Contract, max_claims: int = 24) -> st.SearchStrategy[li
         values,
     )
 
-    def build(drawn: tuple[list[Person], list[tuple[int | None, int, str, int | date, int, Decimal | None]]]
-              ) -> list[Claim]:
-        persons, rows = drawn
+    held = st.lists(st.tuples(_held(contract), st.one_of(st.none(), st.integers(-400, 60))), min_size=6, max_size=6)
+
+    def build(drawn: tuple[list[Person], list[tuple[int | None, int, str, int | date, int, Decimal | None]],
+                           list[tuple[frozenset[str] | None, int | None]]]) -> list[Claim]:
+        persons, rows, statuses = drawn
         out = []
         seen: set[int] = set()
         for n, (reuse, who, outcome, when, quirk, value) in enumerate(rows):
@@ -92,12 +110,14 @@ def claims_for(contract: Contract, max_claims: int = 24) -> st.SearchStrategy[li
                 subgroup = subgroups[0] if subgroups and subgroup != subgroups[0] else None
             elif quirk <= 3 and not first:
                 cohort = start = subgroup = None
+            status, referred = statuses[index]  # held at referral, and a referral date before or after the start
+            referral = base + timedelta(days=referred) if referred is not None and quirk > 3 else None
             out.append(Claim(claim_id=f"c{n if reuse is None else reuse}", participant=f"p{index + 1}",
                              outcome=outcome, achieved=achieved, evidence="e", cohort=cohort, start=start,
-                             subgroup=subgroup, value=value))
+                             subgroup=subgroup, value=value, referral=referral, held=status if quirk > 3 else None))
         return out
 
-    return st.tuples(people, st.lists(claim, max_size=max_claims)).map(build)
+    return st.tuples(people, st.lists(claim, max_size=max_claims), held).map(build)
 
 
 BULK_CLAIMS = 80  # the most claims in one bulk ledger: settling it three times stays a few ms
@@ -190,9 +210,12 @@ def bulk_claims_for(contract: Contract) -> st.SearchStrategy[list[Claim]]:
         _dates(referral_start, referral_end),  # the first participant's start
         st.sampled_from([0, 0, 1, 7, 30]),  # days between participants' starts
     )
+    options = frozenset(o.outcome for ou in contract.outcomes for ch in ou.choices if ch.held_at_referral
+                        for o in ch.options) or None
+    holding = st.sampled_from([None, None, options]) if options else st.none()  # steps paid without their entry
 
-    def build(drawn: tuple[tuple[int, int, date, int], list[Block]]) -> list[Claim]:
-        (cohort_mode, sub_mode, first_start, step), blocks = drawn
+    def build(drawn: tuple[tuple[int, int, date, int], list[Block], frozenset[str] | None]) -> list[Claim]:
+        (cohort_mode, sub_mode, first_start, step), blocks, held = drawn
         out: list[Claim] = []
         for name, first, n_people, repeats, offset, gap, value in blocks:
             for i in range(first, first + n_people):
@@ -207,11 +230,11 @@ def bulk_claims_for(contract: Contract) -> st.SearchStrategy[list[Claim]]:
                         return out
                     out.append(Claim(claim_id=f"b{len(out)}", participant=f"q{person + 1}", outcome=name,
                                      achieved=start + timedelta(days=offset + gap * j), evidence="e", cohort=cohort,
-                                     start=start, subgroup=subgroup, value=value))
+                                     start=start, subgroup=subgroup, value=value, held=held))
         return out
 
     blocks = st.lists(st.one_of([block(o) for o in claimable]), min_size=1, max_size=6)
-    return st.tuples(layout, blocks).map(build)
+    return st.tuples(layout, blocks, holding).map(build)
 
 
 SEEDED_CLAIMS = 4 * BULK_CLAIMS  # the most claims in a ledger built from copies of a candidate witness

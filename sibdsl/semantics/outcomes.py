@@ -27,6 +27,7 @@ from sibdsl.model.contract import (
     Outcome,
     PerUnitTariff,
     Prerequisite,
+    PrerequisiteChoice,
     RepeatRule,
     ScalePoint,
     SlidingTariff,
@@ -37,6 +38,7 @@ from sibdsl.model.contract import (
     WindowFrom,
 )
 from sibdsl.model.spans import Path, SpanTable
+from sibdsl.semantics.choices import build_choice, is_choice
 from sibdsl.semantics.scope import Scope
 from sibdsl.semantics.values import NUMBER, PERCENT, parse_number
 from sibdsl.syntax import ast
@@ -48,7 +50,7 @@ _UNITS: dict[str, TimeUnit] = {"day": "days", "days": "days", "week": "weeks", "
 _SINGLE = {
     ast.Window: "the window", ast.Repeat: "the repeat rule", ast.Trigger: "the trigger",
     ast.Evidence: "the evidence", ast.Indexation: "the indexation", ast.ForCohorts: "the cohorts",
-    ast.ClauseRef: "the clause",
+    ast.ClauseRef: "the clause", ast.NotIfHeld: "`not if held at referral`",
 }
 
 
@@ -92,8 +94,14 @@ def build_outcome(decl: ast.OutcomeDecl, scope: Scope, header: Header, spans: Sp
     evidence: str | None = None
     indexation: Indexation | None = None
     clause_ref: str | None = None
+    choices: list[PrerequisiteChoice] = []
+    not_if_held = False
     for clause in clauses:
-        if isinstance(clause, ast.Prerequisites):
+        if isinstance(clause, ast.Prerequisites) and is_choice(clause):
+            choice = build_choice(clause, scope, spans, (*at, "choices", len(choices)))
+            if choice is not None:
+                choices.append(choice)
+        elif isinstance(clause, ast.Prerequisites):
             for item in clause.items:
                 target = scope.refer(item.outcome, "outcome")
                 if target is None:
@@ -138,11 +146,18 @@ def build_outcome(decl: ast.OutcomeDecl, scope: Scope, header: Header, spans: Sp
                 indexation = Indexation(rate=rate, start=start)
         elif isinstance(clause, ast.ClauseRef):
             clause_ref = clause.text.value
+        elif isinstance(clause, ast.NotIfHeld):
+            not_if_held = True
+            spans[(*at, "not_if_held")] = clause.span
+            if isinstance(tariff, CohortLevelTariff):
+                sink.add("SIB424", f"'{decl.name.text}' is paid from a cohort's measurements: no participant holds it "
+                         "at referral", clause.span,
+                         hint="`not if held at referral` is for outcomes claimed per participant; remove it here")
     return Outcome(name=decl.name.text, title=decl.title.value, tariff=tariff, prerequisites=tuple(prerequisites),
                    window=window, window_from=window_from, repeat=repeat, repeat_limit=repeat_limit,
                    trigger=trigger, evidence=evidence, definitions=tuple(definitions),
                    in_addition_to=tuple(in_addition_to), includes=tuple(includes), cohorts=tuple(cohorts),
-                   indexation=indexation, clause=clause_ref)
+                   indexation=indexation, clause=clause_ref, choices=tuple(choices), not_if_held=not_if_held)
 
 
 def _duration(expr: ast.Expr | None, what: str, scope: Scope, spans: SpanTable, at: Path) -> Duration | None:

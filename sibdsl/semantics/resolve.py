@@ -37,6 +37,7 @@ from sibdsl.model.contract import (
     Investor,
     Outcome,
     Party,
+    Reset,
     Role,
     Rounding,
     SettlementMonths,
@@ -50,6 +51,7 @@ from sibdsl.semantics.outcomes import build_outcome
 from sibdsl.semantics.payers import PayerDraft, build_payers, shares_add_up
 from sibdsl.semantics.promises import build_assertion, build_tranche
 from sibdsl.semantics.rejected import rejected
+from sibdsl.semantics.resets import build_reset, check_resets, written_timed
 from sibdsl.semantics.scope import Scope
 from sibdsl.semantics.values import COUNT, MONEY, fmt, parse_number
 from sibdsl.syntax import ast
@@ -70,6 +72,7 @@ class _Parts:
     tranches: list[Tranche] = field(default_factory=list)
     assertions: list[Assertion] = field(default_factory=list)
     definitions: list[Definition] = field(default_factory=list)
+    resets: list[Reset] = field(default_factory=list)
 
 
 def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, SpanTable] | None:
@@ -103,6 +106,8 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
     if not parts.outcomes and not any(isinstance(d, ast.OutcomeDecl) for d in tree.declarations):
         sink.add("SIB105", "the contract has no outcomes", spans[("header",)],
                  hint='declare the rate card: outcome move_in "Move into accommodation" pays GBP 500')
+    if parts.resets:
+        check_resets(parts.resets, parts.outcomes, spans, sink, written_timed(tree.declarations))
     if sink.has_errors:
         return None
     payers = build_payers(parts.payers, parts.caps, spans, sink) if shares_add_up(parts.payers, sink) else []
@@ -113,7 +118,8 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
                             investors=tuple(parts.investors), cohorts=tuple(parts.cohorts),
                             outcomes=tuple(parts.outcomes), caps=tuple(parts.caps),
                             exclusive_groups=tuple(parts.exclusive_groups), tranches=tuple(parts.tranches),
-                            assertions=tuple(parts.assertions), definitions=tuple(parts.definitions))
+                            assertions=tuple(parts.assertions), definitions=tuple(parts.definitions),
+                            resets=tuple(parts.resets))
     except ValidationError as exc:
         rejected(exc, (), spans, sink)
         return None
@@ -123,7 +129,7 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
 _COLLECTION: dict[type, str] = {
     ast.InvestorDecl: "investors", ast.CohortDecl: "cohorts", ast.OutcomeDecl: "outcomes", ast.CapDecl: "caps",
     ast.ExclusiveDecl: "exclusive_groups", ast.TrancheDecl: "tranches", ast.AssertDecl: "assertions",
-    ast.DefineDecl: "definitions",
+    ast.DefineDecl: "definitions", ast.ResetDecl: "resets",
 }
 
 
@@ -171,6 +177,10 @@ def _declaration(decl: ast.Node, at: Path, scope: Scope, header: Header, parts: 
     elif isinstance(decl, ast.DefineDecl):
         spans[at] = decl.span
         parts.definitions.append(Definition(term=decl.term.value, meaning=decl.meaning.value))
+    elif isinstance(decl, ast.ResetDecl):
+        reset = build_reset(decl, scope, spans, at)
+        if reset is not None:
+            parts.resets.append(reset)
 
 
 def _remainder_span(tree: ast.ContractFile) -> Span:
@@ -268,6 +278,8 @@ def _declare(tree: ast.ContractFile, scope: Scope) -> None:
             scope.declare(decl.name, "outcome")
         elif isinstance(decl, ast.TrancheDecl):
             scope.declare(decl.name, "tranche")
+        elif isinstance(decl, ast.ResetDecl):
+            scope.declare(decl.name, "reset")
 
 
 def _check_clause_refs(decls: tuple[ast.Node, ...], sink: DiagnosticSink) -> None:

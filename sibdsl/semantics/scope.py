@@ -26,7 +26,7 @@ from sibdsl.syntax import ast
 KIND_WORDS = {
     "payer": "a payer", "provider": "a provider", "intermediary": "an intermediary",
     "validator": "a validator", "investor": "an investor", "cohort": "a cohort",
-    "subgroup": "a sub-group", "outcome": "an outcome", "tranche": "a tranche",
+    "subgroup": "a sub-group", "outcome": "an outcome", "tranche": "a tranche", "reset": "a reset",
 }
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})$")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 from sibdsl.core.calendar import add_duration
 from sibdsl.core.currency import MINOR_UNITS
@@ -33,6 +33,9 @@ from sibdsl.settlement.pricing import price
 from sibdsl.settlement.records import NO_SHARES, Claim, Decision, Measurement, Reason, Status, rule_key
 from sibdsl.settlement.state import Figures, Participant
 
+if TYPE_CHECKING:
+    from sibdsl.model.contract import Prerequisite, PrerequisiteChoice
+
 Rule = tuple[str | int, ...]
 
 
@@ -42,6 +45,22 @@ class Settlement:
     decisions: list[Decision]
     figures: Figures
     invoices: dict[tuple[str, int], Decimal] = field(default_factory=dict)  # (payer, period) -> amount
+    # reset rows of the claims ledger (status recorded or ignored, never a payment), each with
+    # the number of decisions before it in the order of settlement (`in_file_order`)
+    resets: list[tuple[int, Decision]] = field(default_factory=list)
+
+    def in_file_order(self) -> list[Decision]:
+        """The decisions with the reset rows among them, in the order of settlement
+        (decisions.csv)."""
+        if not self.resets:
+            return self.decisions
+        out: list[Decision] = []
+        at = 0
+        for before, reset in self.resets:
+            out += self.decisions[at:before]
+            out.append(reset)
+            at = before
+        return out + self.decisions[at:]
 
     def by_claim(self) -> dict[str, Decision]:
         """Each claim's decision by claim id (measurements, a separate set of ids, left out)."""
@@ -121,7 +140,16 @@ def _settle(contract: Contract, claims: Iterable[Claim], measurements: Iterable[
     finally:
         if collecting:
             gc.enable()
-    return Settlement(plan, decisions, engine.figures, dict(engine.invoices))
+    resets: list[tuple[int, Decision]] = []
+    if engine.resets:  # reset rows are kept apart: no figure or test of payments sees them
+        kept: list[Decision] = []
+        for d in decisions:
+            if d.status is Status.RECORDED or d.status is Status.IGNORED:
+                resets.append((len(kept), d))
+            else:
+                kept.append(d)
+        decisions = kept
+    return Settlement(plan, decisions, engine.figures, dict(engine.invoices), resets)
 
 
 class _Engine:
@@ -144,6 +172,8 @@ class _Engine:
         self.windows = {o.name: o.window for o in plan.contract.outcomes if o.window is not None}
         self.times = {o.name: o.times_limit or 0 for o in plan.contract.outcomes}  # 0: any number of times
         self.invoices: dict[tuple[str, int], Decimal] = defaultdict(Decimal)  # (payer, period) -> amount
+        self.resets = {r.name: (ri, r) for ri, r in enumerate(plan.contract.resets)}
+        self.pending: dict[str, dict[str, list[tuple[date, str]]]] = {}  # resets of participants not yet seen
 
     # ------------------------------------------------------------------ words for details
     def _m(self, amount: Decimal) -> str:
@@ -189,6 +219,8 @@ class _Engine:
         plan, figures = self.plan, self.figures
         found = plan.outcomes.get(claim.outcome)
         period = plan.period_of(claim.achieved) if plan.term_start <= claim.achieved <= plan.term_end else -1
+        if found is None and claim.outcome in self.resets:
+            return restart_clocks(self, claim, period)
         if claim.claim_id in figures.seen_ids:
             return self._no(claim, period, _Rejected(Reason.DUPLICATE_CLAIM,
                                                       f"claim id {claim.claim_id} was already decided"))
@@ -255,13 +287,16 @@ class _Engine:
             if ((claim.cohort is not None and claim.cohort != who.cohort)
                     or (claim.start is not None and claim.start != who.start)
                     or (claim.subgroup is not None and claim.subgroup != who.subgroup)
-                    or (claim.referral is not None and claim.referral != who.referral)):
+                    or (claim.referral is not None and claim.referral != who.referral)
+                    or (claim.held is not None and claim.held != who.held)):
                 return _conflict(claim, who)
             if who.enrolled:
                 return who
         else:
-            who = Participant(cohort, claim.start, claim.subgroup, False, referral=claim.referral)
+            who = Participant(cohort, claim.start, claim.subgroup, False, referral=claim.referral, held=claim.held)
             figures.participants[claim.participant] = who
+            if self.pending:
+                who.restart = self.pending.pop(claim.participant, None)
         # enrolment: the first claim that finds room in an eligible cohort enrols the participant
         if cohort is not None and cohort in plan.cohorts:
             ci = plan.cohorts[cohort]
@@ -295,6 +330,9 @@ class _Engine:
             why = self._window(claim, index, outcome, who)
             if why is not None:
                 return why
+        if outcome.not_if_held and who.held is not None and claim.outcome in who.held:
+            return _Rejected(Reason.HELD_AT_REFERRAL, f"{claim.outcome} was held at referral (held_at_referral): "
+                             "a status held before referral is not an outcome", ("outcomes", index, "not_if_held"))
         done = who.paid_dates.get(claim.outcome, ())
         limit = self.times[outcome.name]
         if limit and len(done) >= limit:
@@ -314,12 +352,21 @@ class _Engine:
                 return _Rejected(Reason.PREREQUISITE_NOT_PAID, f"prerequisite {prereq.outcome} has not been paid "
                                 "for this participant", rule)
             first = dates[0]
+            if who.restart is not None:
+                late = timing(prereq, first, f"{prereq.outcome} was achieved {first}", who, claim, rule)
+                if late is not None:
+                    return late
+                continue
             if prereq.at_least is not None and claim.achieved < add_duration(first, prereq.at_least):
                 return _Rejected(Reason.PREREQUISITE_TOO_SOON, f"{prereq.outcome} was achieved {first}; this must "
                                 f"come at least {prereq.at_least.amount} {prereq.at_least.unit} later", rule)
             if prereq.within is not None and claim.achieved > add_duration(first, prereq.within):
                 return _Rejected(Reason.PREREQUISITE_TOO_LATE, f"{prereq.outcome} was achieved {first}; this had "
                                 f"to come within {prereq.within.amount} {prereq.within.unit}", rule)
+        for ci, choice in enumerate(outcome.choices):
+            why = choose(self, choice, who, claim, ("outcomes", index, "choices", ci))
+            if why is not None:
+                return why
         for gi, k, _members in plan.groups_of.get(claim.outcome, ()):
             used = who.groups.get(gi, set())
             if claim.outcome not in used and len(used) >= k:
@@ -635,6 +682,9 @@ def _conflict(claim: Claim, who: Participant) -> _Rejected:
         if given is not None and given != known:
             return _Rejected(Reason.PARTICIPANT_CONFLICT,
                              f"{name} {given} differs from {known or '(none)'} on this participant's first claim")
+    if claim.held is not None and claim.held != who.held:
+        return _Rejected(Reason.PARTICIPANT_CONFLICT, f"held at referral {';'.join(sorted(claim.held))} differs from "
+                         f"{';'.join(sorted(who.held)) if who.held else '(none)'} on this participant's first claim")
     raise AssertionError("no conflict")  # pragma: no cover  (called only when a detail differs)
 
 
@@ -655,3 +705,132 @@ def _cap_words(cap: Cap) -> str:
         case _:
             assert_never(cap.scope)
 
+
+
+# ---------------------------------------------------------------------- resets and choices
+# (issue 10.1 and 10.2; the rules are docs/settlement.md, "Resets" and "Prerequisites with
+# alternatives"). Module functions, so that the hot path of a contract without them is unchanged.
+def restart_clocks(engine: _Engine, claim: Claim, period: int) -> Decision:
+    """A reset row: recorded (the restarted steps' delays count from its date for the
+    participant's claims dated after it) or ignored where it can change no decision."""
+    ri, reset = engine.resets[claim.outcome]
+    figures = engine.figures
+
+    def row(status: Status, reason: Reason, detail: str) -> Decision:
+        return Decision(claim.claim_id, claim.participant, claim.outcome, claim.achieved, status, reason, ZERO, ZERO,
+                        period, ("resets", ri), detail, NO_SHARES, claim.row)
+
+    steps = ", ".join(reset.restarts)
+    if claim.claim_id in figures.seen_ids:
+        return row(Status.IGNORED, Reason.DUPLICATE_CLAIM, f"claim id {claim.claim_id} was already decided")
+    figures.seen_ids.add(claim.claim_id)
+    who = figures.participants.get(claim.participant)
+    event = (claim.achieved, reset.name)
+    if who is None:
+        kept = engine.pending.setdefault(claim.participant, {})
+        for step in reset.restarts:
+            kept.setdefault(step, []).append(event)
+        return row(Status.RECORDED, Reason.RESET_UNKNOWN_PARTICIPANT,
+                   f"no earlier row of participant {claim.participant}: kept for its claims; the delays of {steps} "
+                   f"count from {claim.achieved} for claims dated after it")
+    open_steps = [s for s in reset.restarts if not engine.times[s] or len(who.paid_dates.get(s, ())) < engine.times[s]]
+    if not open_steps:
+        return row(Status.IGNORED, Reason.RESET_ALL_PAID, f"every step it restarts ({steps}) is already paid its "
+                   "limit of times for this participant: nothing is paid again")
+    by_name = engine.plan.outcomes
+    if not any(_clock_started(by_name[s][1], who) for s in open_steps):
+        return row(Status.IGNORED, Reason.RESET_BEFORE_ENTRY, f"no clock of {steps} has started: none of their "
+                   "prerequisites is paid (or held at referral) for this participant, and a clock that starts later "
+                   "starts after this date anyway")
+    if who.restart is None:
+        who.restart = {}
+    for step in reset.restarts:
+        who.restart.setdefault(step, []).append(event)
+    return row(Status.RECORDED, Reason.RESET, f"the delays of {steps} count from {claim.achieved} for claims dated "
+               "after it")
+
+
+def _clock_started(outcome: Outcome, who: Participant) -> bool:
+    """Has some prerequisite or option of the step been paid, or held at referral?"""
+    if any(who.paid_dates.get(p.outcome) for p in outcome.prerequisites):
+        return True
+    for choice in outcome.choices:
+        for option in choice.options:
+            if who.paid_dates.get(option.outcome):
+                return True
+            if choice.held_at_referral and who.held is not None and option.outcome in who.held:
+                return True
+    return False
+
+
+def _restarted(who: Participant, step: str, day: date) -> tuple[date, str] | None:
+    """The latest reset of the step recorded for the participant dated before `day`."""
+    events = who.restart.get(step) if who.restart is not None else None
+    if not events:
+        return None
+    for event in reversed(events):
+        if event[0] < day:
+            return event
+    return None
+
+
+def timing(prereq: Prerequisite, anchor: date, words: str, who: Participant, claim: Claim,
+           rule: Rule) -> _Rejected | None:
+    """The delays of one prerequisite (or option) from `anchor`, or from the latest reset of
+    this step dated before the claim where that is later."""
+    if prereq.at_least is None and prereq.within is None:
+        return None
+    event = _restarted(who, claim.outcome, claim.achieved)
+    if event is not None and event[0] > anchor:
+        anchor = event[0]
+        words += f"; the clock of {claim.outcome} restarted on {event[0]} (reset {event[1]})"
+    if prereq.at_least is not None and claim.achieved < add_duration(anchor, prereq.at_least):
+        return _Rejected(Reason.PREREQUISITE_TOO_SOON, f"{words}; this must come at least {prereq.at_least.amount} "
+                         f"{prereq.at_least.unit} after {anchor}", rule)
+    if prereq.within is not None and claim.achieved > add_duration(anchor, prereq.within):
+        return _Rejected(Reason.PREREQUISITE_TOO_LATE, f"{words}; this had to come within {prereq.within.amount} "
+                         f"{prereq.within.unit} of {anchor}", rule)
+    return None
+
+
+def choose(engine: _Engine, choice: PrerequisiteChoice, who: Participant, claim: Claim, rule: Rule) -> _Rejected | None:
+    """One `after` clause with options: satisfied when some option, paid (or held at referral,
+    where the clause says so), meets its own delays; an `if paid` clause with no option paid is
+    satisfied. Otherwise the first option's refusal in the order written."""
+    first_refusal: _Rejected | None = None
+    for option in choice.options:
+        anchors: list[tuple[date | None, str]] = []
+        dates = who.paid_dates.get(option.outcome)
+        if dates:
+            anchors.append((dates[0], f"{option.outcome} was achieved {dates[0]}"))
+        if choice.held_at_referral and who.held is not None and option.outcome in who.held:
+            anchor, word = (who.referral, "referral") if who.referral is not None else (who.start, "start")
+            anchors.append((anchor, f"{option.outcome} was held at referral (counted from the {word} date {anchor})"))
+        for anchor, words in anchors:
+            if option.at_least is None and option.within is None:
+                return None
+            if anchor is None:
+                refusal = _Rejected(Reason.VALUE_MISSING, f"{option.outcome} was held at referral, and its delay "
+                                    "counts from the participant's referral date (or start date): neither was given",
+                                    rule)
+            else:
+                found = timing(option, anchor, words, who, claim, rule)
+                if found is None:
+                    return None
+                refusal = found
+            first_refusal = first_refusal or refusal
+    if first_refusal is not None:
+        return first_refusal
+    if choice.if_paid:
+        return None
+    names = " or ".join(o.outcome for o in choice.options)
+    held = ", nor held at referral" if choice.held_at_referral else ""
+    for option in choice.options:
+        stop = who.stopped.get(option.outcome) if who.stopped else None
+        if stop is not None:  # a cap stopped an option: name it
+            cap_rule, claim_id, stopped = stop
+            which = f"claim {claim_id}" + (f" for {stopped}" if stopped != option.outcome else "")
+            return _Rejected(Reason.PREREQUISITE_NOT_PAID, f"none of {names} has been paid{held}: {option.outcome} was "
+                             f"stopped by {engine._limit_words(cap_rule)}, which rejected {which}", rule, cap_rule,
+                             (claim_id, stopped))
+    return _Rejected(Reason.PREREQUISITE_NOT_PAID, f"none of {names} has been paid for this participant{held}", rule)

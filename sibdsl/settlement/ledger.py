@@ -301,10 +301,11 @@ def _name(values: dict[str, Any], column: str, known: frozenset[str] | list[str]
 
 def _claim(contract: Contract) -> Callable[[dict[str, Any], int], Claim]:
     outcomes = frozenset(o.name for o in contract.outcomes)
+    named = outcomes | frozenset(r.name for r in contract.resets)  # a row may name a reset (issue 10.1)
     subgroups = frozenset(s.name for c in contract.cohorts for s in c.subgroups)
     cohorts = frozenset(c.name for c in contract.cohorts)
 
-    canonical = {name: name for name in outcomes}  # one string object per name, not one per row
+    canonical = {name: name for name in named}  # one string object per name, not one per row
     percent_scale = {o.name: isinstance(o.tariff, SlidingTariff) and o.tariff.percent_scale for o in contract.outcomes}
     people: dict[str, str] = {}
     dates: dict[str, date] = {}
@@ -323,7 +324,7 @@ def _claim(contract: Contract) -> Callable[[dict[str, Any], int], Claim]:
     def build(values: dict[str, Any], line: int) -> Claim:
         get = values.get  # optional columns that the file does not have are skipped cheaply
         participant = _text(values, "participant")
-        outcome = _name(values, "outcome", outcomes, "outcome") or ""
+        outcome = _name(values, "outcome", named, "outcome") or ""
         value = (_measured(values, contract, percent_scale.get(outcome, False)) if get("value") not in (None, "")
                  else None)
         return Claim(
@@ -338,9 +339,20 @@ def _claim(contract: Contract) -> Callable[[dict[str, Any], int], Claim]:
             value=value,
             referral=_date(values, "referral", required=False) if get("referral") else None,
             row=line,
+            held=_held(values, outcomes) if get("held_at_referral") else None,
         )
 
     return build
+
+
+def _held(values: dict[str, Any], outcomes: frozenset[str]) -> frozenset[str] | None:
+    """The `held_at_referral` column: outcome names separated by `;` (spaces around them and empty
+    items ignored), each an outcome of the contract (SIB704); None when the cell is blank."""
+    text = _text(values, "held_at_referral", required=False)
+    names = [n.strip() for n in text.split(";") if n.strip()]
+    for name in names:
+        _name({"held_at_referral": name}, "held_at_referral", outcomes, "outcome")
+    return frozenset(names) if names else None
 
 
 def _measured(values: dict[str, Any], contract: Contract, in_percent: bool) -> Decimal | None:

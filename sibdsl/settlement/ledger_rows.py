@@ -31,7 +31,7 @@ from sibdsl.core.source import SourceFile, Span
 
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "claims": (("claim_id", "participant", "outcome", "date"),
-               ("evidence", "cohort", "start", "subgroup", "value", "referral")),
+               ("evidence", "cohort", "start", "subgroup", "value", "referral", "held_at_referral")),
     "measurements": (("measurement_id", "outcome", "date", "baseline", "observed"), ("cohort",)),
     "requests": (("request_id", "tranche", "date", "amount"), ("purpose",)),
 }

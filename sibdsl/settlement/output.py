@@ -49,6 +49,11 @@ REASON_WORDS = {
     Reason.BELOW_THRESHOLD: "below the threshold, or a price of zero",
     Reason.CAP_REACHED: "a cap was full, or the claim did not fit a cap that says then reject",
     Reason.PAYER_CAP_REACHED: "a payer's part did not fit a payer cap that says then reject, or nothing was left to pay",
+    Reason.HELD_AT_REFERRAL: "held at referral: a status held before referral is not an outcome",
+    Reason.RESET: "reset recorded: the restarted steps' delays count from its date",
+    Reason.RESET_UNKNOWN_PARTICIPANT: "reset recorded for a participant with no earlier row",
+    Reason.RESET_BEFORE_ENTRY: "reset ignored: no clock of the steps it restarts had started",
+    Reason.RESET_ALL_PAID: "reset ignored: every step it restarts is already paid its limit",
 }
 
 
@@ -108,6 +113,12 @@ def _rule_words(rule: tuple[str | int, ...], contract: Any) -> str:
         text = f"outcome {outcome.name}"
         if len(rule) > 3 and rule[2] == "prerequisites" and isinstance(rule[3], int):
             return f"{text}: after {outcome.prerequisites[rule[3]].outcome}"
+        if len(rule) > 3 and rule[2] == "choices" and isinstance(rule[3], int):
+            choice = outcome.choices[rule[3]]
+            tail = ", or held at referral" if choice.held_at_referral else " if paid" if choice.if_paid else ""
+            return f"{text}: after {' or '.join(o.outcome for o in choice.options)}{tail}"
+        if len(rule) > 2 and rule[2] == "not_if_held":
+            return f"{text}: not if held at referral"
         return f"{text}: {_ASPECT.get(str(rule[2]), rule[2])}" if len(rule) > 2 else text
     if kind == "caps":
         cap = contract.caps[index]
@@ -117,6 +128,8 @@ def _rule_words(rule: tuple[str | int, ...], contract: Any) -> str:
         return f"payer {contract.payers[index].name}'s cap"
     if kind == "cohorts":
         return f"cohort {contract.cohorts[index].name}"
+    if kind == "resets":
+        return f"reset {contract.resets[index].name}"
     if kind == "exclusive_groups":
         group = contract.exclusive_groups[index]
         k = "one" if group.at_most == 1 else str(group.at_most)
@@ -167,7 +180,7 @@ def decision_rows(settlement: Settlement, spans: dict[tuple[Any, ...], Span], fi
     payers = [p.name for p in settlement.plan.payers]
     money = _MoneyCells(places_of(settlement.plan.contract.header.currency))
     rows = []
-    for d in settlement.decisions:
+    for d in settlement.in_file_order():
         row: dict[str, Any] = {
             "claim_id": d.claim_id, "participant": d.participant, "outcome": d.outcome, "date": str(d.achieved),
             "status": d.status.value, "reason": d.reason.value, "price": money(d.price), "amount": money(d.amount),
@@ -267,6 +280,10 @@ def summary(settlement: Settlement, releases: list[Release], spans: dict[tuple[A
     paid_people = {d.participant for d in claims if d.status is not Status.REJECTED}
     lines += [f"participants paid {len(paid_people):>7,}   of {len(with_claims):,} with claims",
               f"total paid                  {cur} {money(f.total_money)}"]
+    if settlement.resets:  # reset rows (issue 10.1): never payments, counted apart
+        kinds = Counter(d.reason for _, d in settlement.resets)
+        lines += ["", f"resets {len(settlement.resets):>18,}"]
+        lines += [f"  {reason.value:<26} {n:>7,}   {REASON_WORDS[reason]}" for reason, n in kinds.most_common()]
     stopped = Counter(d.reason for d in claims
                       if d.status is Status.REJECTED and d.reason not in _CAP_REASONS and root_cause(d))
     for title, group in (("rejected, by reason:", claims), ("measurements rejected, by reason:", measured)):
@@ -440,11 +457,14 @@ def write_claims(path: Path, claims: list[Claim], contract: Contract | None = No
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
+        # the referral date and the statuses held at referral only where a claim gives them
+        extra = any(c.referral is not None or c.held is not None for c in claims)
         writer.writerow(["claim_id", "participant", "outcome", "date", "evidence", "cohort", "start", "subgroup",
-                         "value"])
+                         "value"] + (["referral", "held_at_referral"] if extra else []))
         for c in sorted(claims, key=lambda c: c.order_key()):  # text cells escaped against spreadsheet formulas
+            more: list[object] = [c.referral or "", ";".join(sorted(c.held)) if c.held else ""] if extra else []
             writer.writerow(escape_row([c.claim_id, c.participant, c.outcome, c.achieved, c.evidence, c.cohort or "",
                                         c.start or "", c.subgroup or "",
                                         "" if c.value is None else f"{c.value}%" if c.outcome in in_percent
-                                        else c.value],
-                                       numeric=(3, 6, 8)))
+                                        else c.value, *more],
+                                       numeric=(3, 6, 8, 9)))

@@ -21,6 +21,10 @@ class Status(enum.Enum):
     PAID = "paid"
     PARTIAL = "paid in part"
     REJECTED = "rejected"
+    # a reset row of the claims ledger (never a payment; kept in `Settlement.resets`, apart from
+    # the decisions on claims): it restarts clocks, or it could change no decision
+    RECORDED = "recorded"
+    IGNORED = "ignored"
 
 
 class Reason(enum.Enum):
@@ -47,6 +51,11 @@ class Reason(enum.Enum):
     BELOW_THRESHOLD = "below_threshold"
     CAP_REACHED = "cap_reached"
     PAYER_CAP_REACHED = "payer_cap_reached"
+    HELD_AT_REFERRAL = "held_at_referral"  # `not if held at referral`: the participant already had it
+    RESET = "reset"  # a reset row recorded: the clocks of the steps it restarts count from its date
+    RESET_UNKNOWN_PARTICIPANT = "reset_unknown_participant"  # ignored: no earlier row of this participant
+    RESET_BEFORE_ENTRY = "reset_before_entry"  # ignored: no restarted step's clock has started yet
+    RESET_ALL_PAID = "reset_all_paid"  # ignored: every restarted step is paid its limit of times
 
 
 @dataclass(slots=True)
@@ -62,12 +71,14 @@ class Claim:
     value: Decimal | None = None
     referral: date | None = None  # the referral date, where a window runs "of referral"
     row: int = 0  # line in the ledger file, for messages
+    held: frozenset[str] | None = None  # the `held_at_referral` column: outcomes held at referral
 
     def order_key(self) -> tuple[object, ...]:
         """The total order of settlement: date achieved, claim id, then every other field, so
         that no two different claims tie and input order can never matter."""
         return (self.achieved, self.claim_id, self.participant, self.outcome, self.evidence, self.cohort or "",
-                self.start or date.min, self.subgroup or "", self.value if self.value is not None else Decimal("-Infinity"))
+                self.start or date.min, self.subgroup or "", self.value if self.value is not None else Decimal("-Infinity"),
+                self.referral or date.min, tuple(sorted(self.held)) if self.held is not None else ())
 
 
 @dataclass(slots=True)

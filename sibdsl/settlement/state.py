@@ -29,6 +29,9 @@ class Participant:
     # outcome -> (the cap's rule, the claim id and outcome it rejected) for the first claim of
     # that outcome for this participant that a cap stopped, directly or through a prerequisite
     stopped: dict[str, tuple[tuple[str | int, ...], str, str]] | None = None
+    held: frozenset[str] | None = None  # outcomes held at referral (the first claim's `held_at_referral`)
+    # restarted step -> the resets recorded for it, (date, reset name), in date order (issue 10.1)
+    restart: dict[str, list[tuple[date, str]]] | None = None
 
 
 @dataclass

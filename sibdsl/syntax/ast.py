@@ -225,6 +225,12 @@ class Prerequisite(Node):
 
 class Prerequisites(Node):
     items: tuple[Prerequisite, ...]
+    joins: tuple[Name, ...] = ()  # the words between the items, as written ("and" / "or"), with their places
+    tail: Name | None = None  # "or held at referral" / "if paid", with its place
+
+
+class NotIfHeld(Node):
+    """`not if held at referral`: deadweight, a status held before referral is not an outcome."""
 
 
 class Window(Node):
@@ -279,6 +285,15 @@ class OutcomeDecl(Node):
     name: Name
     title: Text
     clauses: tuple[Node, ...] = ()
+
+
+class ResetDecl(Node):
+    """`reset NAME "Title" restarts a, b`: a ledger event that restarts the steps' clocks."""
+
+    name: Name
+    title: Text
+    restarts: tuple[Name, ...]
+    clause: ClauseRef | None = None
 
 
 # ------------------------------------------------------------------ caps and groups
@@ -358,7 +373,7 @@ class AssertDecl(Node):
 Declaration = (
     ContractDecl | CurrencyDecl | TermDecl | RoundingDecl | SettlementDecl | ClausesDecl
     | DefineDecl | PartyDecl | InvestorDecl | CohortDecl | OutcomeDecl | CapDecl
-    | ExclusiveDecl | TrancheDecl | AssertDecl
+    | ExclusiveDecl | TrancheDecl | AssertDecl | ResetDecl
 )
 
 

@@ -343,8 +343,30 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
         within = next((d.value for d in delays if d.kind == "max"), None)
         return ast.Prerequisite(_name(outcome), at_least, within, span=span)
 
-    def prerequisites(self, span: Span, *items: ast.Prerequisite) -> ast.Prerequisites:
-        return ast.Prerequisites(items, span=span)
+    @_words
+    def join(self, word: Token) -> Token:
+        return _word(word)
+
+    @_words
+    def prerequisite_tail(self, first: Token, *more: Token) -> Token:
+        held = any(t.type == "HELD_AT_REFERRAL" for t in (first, *more))
+        return _word(first, *more, text="or held at referral" if held else "if paid")
+
+    def prerequisites(self, span: Span, *parts: ast.Prerequisite | Token) -> ast.Prerequisites:
+        items = tuple(p for p in parts if isinstance(p, ast.Prerequisite))
+        words = [p for p in parts if isinstance(p, Token)]
+        tail = words[-1] if words and str(words[-1]) in ("or held at referral", "if paid") else None
+        joins = tuple(ast.Name(" ".join(str(w).split()), span=span_of(w)) for w in words if w is not tail)
+        return ast.Prerequisites(items, joins, ast.Name(str(tail), span=span_of(tail)) if tail is not None else None,
+                                 span=span)
+
+    @_words
+    def not_if_held(self, word: Token) -> ast.NotIfHeld:
+        return ast.NotIfHeld(span=span_of(word))
+
+    def reset_decl(self, span: Span, name: Token, title: Token, restarts: tuple[ast.Name, ...],
+                   clause: ast.ClauseRef | None = None) -> ast.ResetDecl:
+        return ast.ResetDecl(_name(name), _text(title), restarts, clause, span=span)
 
     @_words
     def start_event(self, word: Token) -> Token:

@@ -219,7 +219,7 @@ _WORDS = {
 TOP_LEVEL = (
     "contract", "currency", "term", "rounding", "settled", "clauses", "define", "payer",
     "provider", "intermediary", "validator", "investor", "cohort", "outcome", "cap", "only",
-    "tranche", "assert",
+    "tranche", "assert", "reset",
 )
 
 

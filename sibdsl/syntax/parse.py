@@ -204,6 +204,7 @@ FORMS = {
     "only": "only one of NAME, NAME per participant",
     "tranche": "tranche NAME GBP 300,000 on 2015-01-01 (or: when payments reach GBP 400,000, by DATE)",
     "assert": "assert each participant is paid at most GBP 15,000",
+    "reset": 'reset NAME "Title" restarts STEP, STEP (the steps whose delays count again from the reset)',
 }
 
 
