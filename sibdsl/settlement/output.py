@@ -49,12 +49,18 @@ REASON_WORDS = {
     Reason.BELOW_THRESHOLD: "below the threshold, or a price of zero",
     Reason.CAP_REACHED: "a cap was full, or the claim did not fit a cap that says then reject",
     Reason.PAYER_CAP_REACHED: "a payer's part did not fit a payer cap that says then reject, or nothing was left to pay",
+    Reason.CLAIM_LATE: "submitted after the claims deadline",
+    Reason.POOLED_INPUT: "one cohort's figure for a pooled outcome (an input, not paid alone)",
+    Reason.POOLED_RESULT_MISSING: "a cohort of the pooled result has no result yet",
+    Reason.POOLED_MISMATCH: "the row's figures differ from those pooled from the cohorts' results",
+    Reason.NET_NOTHING_DUE: "nothing due net of earlier payments",
 }
 
 
 def period_bounds(plan: Plan, index: int) -> tuple[date, date]:
     start = add_months(plan.term_start, index * plan.months_per_period)
-    end = min(add_months(plan.term_start, (index + 1) * plan.months_per_period) - timedelta(days=1), plan.term_end)
+    last = plan.last_day or plan.term_end  # periods go on past the term end through the run-off
+    end = min(add_months(plan.term_start, (index + 1) * plan.months_per_period) - timedelta(days=1), last)
     return start, end
 
 
@@ -92,7 +98,8 @@ def rule_place(rule: tuple[str | int, ...], settlement: Settlement, spans: dict[
     return ", ".join(where)
 
 
-_ASPECT = {"window": "window", "repeat": "repeat rule", "tariff": "tariff", "cohorts": "for cohort"}
+_ASPECT = {"window": "window", "repeat": "repeat rule", "tariff": "tariff", "cohorts": "for cohort",
+           "pooled": "pooled over", "net_of": "net of"}
 
 
 def _rule_words(rule: tuple[str | int, ...], contract: Any) -> str:
@@ -100,7 +107,7 @@ def _rule_words(rule: tuple[str | int, ...], contract: Any) -> str:
     housed_3m: after move_in"."""
     kind, index = rule[0], rule[1] if len(rule) > 1 else None
     if kind == "header":
-        return "the term"
+        return {"run_off": "the run-off", "claims_until": "the claims deadline"}.get(str(index), "the term")
     if not isinstance(index, int):
         return ".".join(str(p) for p in rule)
     if kind == "outcomes":
