@@ -40,7 +40,6 @@ def check_pooled(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> 
         if o.pooled and o.cohorts and set(o.cohorts) != set(o.pooled):
             sink.add("SIB440", f"outcome '{o.name}' is pooled over {', '.join(o.pooled)} but `for cohort` names "
                      f"{', '.join(o.cohorts)}", spans.of(*at, "pooled"),
-                     labels=[Label(spans.of(*at, "cohorts"), "for cohort here")],
                      hint="a pooled result is for the cohorts it pools: remove `for cohort`")
         mine = covered_cohorts(o, contract)
         for k, name in enumerate(o.net_of):
