@@ -622,11 +622,11 @@ class _Engine:
         if found is None or found[1].tariff.kind != "cohort_level":
             return self._reject(decision, _Rejected(Reason.NOT_IN_COHORT, f"{m.outcome} is not a cohort-level outcome"))
         index, outcome = found
-        self.pools.record(m, outcome)  # a cohort's latest result, whatever its decision, for pooled outcomes
         if plan.claims_until is not None:
             late = self._late(m.submitted or m.measured, m.submitted is not None)
-            if late is not None:
+            if late is not None:  # a late result counts towards nothing, pooled results included
                 return self._reject(decision, late)
+        self.pools.record(m, outcome)  # a cohort's latest result, whatever its decision, for pooled outcomes
         if outcome.pooled and m.cohort is not None:
             if m.cohort not in outcome.pooled:
                 return self._reject(decision, _Rejected(

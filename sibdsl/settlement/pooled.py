@@ -36,7 +36,7 @@ class PoolBook:
     paid: list[tuple[str, frozenset[str | None], Decimal]] = field(default_factory=list)
 
     def record(self, m: Measurement, outcome: Outcome) -> None:
-        """A measurement for one cohort, whatever its decision (not a duplicate): the latest
+        """A measurement for one cohort, whatever its decision (not a duplicate, not late): the latest
         result of that cohort for what its outcome measures."""
         key = measure_key(outcome)
         if key is not None and m.cohort is not None and m.given:
