@@ -324,3 +324,14 @@ def test_search_draws_pooled_measurements_that_settle_soundly() -> None:
 
     draw()
     assert {Reason.PAID, Reason.POOLED_RESULT_MISSING, Reason.NET_NOTHING_DUE} <= reasons
+
+
+def test_a_window_that_ends_in_the_run_off_still_limits() -> None:
+    """SIB304 warns of a window that never limits anything: with a run-off, a later step's
+    window limits up to the end of the run-off, not the term end."""
+    head = ('contract "W" version 1\ncurrency GBP\nterm 2020-01-01 to 2020-12-31\nrun-off 6 months\n'
+            'payer p "P"\noutcome e "E" pays GBP 1\n')
+    fits = compile_text(head + 'outcome kk "K" pays GBP 4 after e within 16 months\n', "w.sib")
+    assert fits.ok and not any(d.code == "SIB304" for d in fits.diagnostics)
+    longer = compile_text(head + 'outcome kk "K" pays GBP 4 after e within 20 months\n', "w.sib")
+    assert [d.code for d in longer.diagnostics] == ["SIB304"] and "and its run-off" in longer.diagnostics[0].message
