@@ -335,3 +335,21 @@ def test_a_window_that_ends_in_the_run_off_still_limits() -> None:
     assert fits.ok and not any(d.code == "SIB304" for d in fits.diagnostics)
     longer = compile_text(head + 'outcome kk "K" pays GBP 4 after e within 20 months\n', "w.sib")
     assert [d.code for d in longer.diagnostics] == ["SIB304"] and "and its run-off" in longer.diagnostics[0].message
+
+
+def test_the_property_search_refutes_an_assertion_with_a_measurements_ledger(tmp_path: Path) -> None:
+    """`sibc check` searches ledgers of cohort-level results too: a total that pooled results can
+    pass is refuted, and the measurements it writes settle back to the same breach."""
+    from sibdsl.search.findings import run_search
+
+    src = NET + "assert total payments are at most GBP 30,000\n"
+    compiled = compile_text(src, "net.sib")
+    found, diagnostics = run_search(compiled, 0, 200, tmp_path)
+    assert [d.code for d in diagnostics] == ["SIB711"], [d.message for d in diagnostics]
+    assert found.measurements and not found.ledger
+    written = tmp_path / "net-counterexample-measurements.csv"
+    ledger = parse_ledger(written.read_text(), str(written), "measurements", _contract(src))
+    assert not ledger.sink.items
+    again = settle(_contract(src), [], ledger.records)
+    assert again.figures.total_money > D(30000)
+    assert len(found.measurements) <= 3  # minimised row by row: no row can go

@@ -24,7 +24,7 @@ from sibdsl.core.source import Span
 from sibdsl.model.contract import Contract, SlidingTariff
 from sibdsl.settlement.engine import Settlement
 from sibdsl.settlement.plan import Plan
-from sibdsl.settlement.records import Claim, Decision, Reason, Status
+from sibdsl.settlement.records import Claim, Decision, Measurement, Reason, Status
 from sibdsl.settlement.tranches import Release
 
 REASON_WORDS = {
@@ -447,11 +447,26 @@ def write_claims(path: Path, claims: list[Claim], contract: Contract | None = No
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
+        submitted = any(c.submitted is not None for c in claims)  # the column only where a claim has one
         writer.writerow(["claim_id", "participant", "outcome", "date", "evidence", "cohort", "start", "subgroup",
-                         "value"])
+                         "value", *(["submitted"] if submitted else [])])
         for c in sorted(claims, key=lambda c: c.order_key()):  # text cells escaped against spreadsheet formulas
             writer.writerow(escape_row([c.claim_id, c.participant, c.outcome, c.achieved, c.evidence, c.cohort or "",
                                         c.start or "", c.subgroup or "",
                                         "" if c.value is None else f"{c.value}%" if c.outcome in in_percent
-                                        else c.value],
-                                       numeric=(3, 6, 8)))
+                                        else c.value, *([c.submitted or ""] if submitted else [])],
+                                       numeric=(3, 6, 8, 9)))
+
+
+def write_measurements(path: Path, measurements: list[Measurement]) -> None:
+    """A ledger of cohort-level results as the CSV `sibc settle --measurements` reads (a
+    counterexample), in the order given; a pooled row whose figures are left to be pooled is
+    written with both cells empty."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["measurement_id", "outcome", "cohort", "date", "baseline", "observed", "submitted"])
+        for m in measurements:
+            writer.writerow(escape_row([m.measurement_id, m.outcome, m.cohort or "", m.measured,
+                                        m.baseline if m.given else "", m.observed if m.given else "",
+                                        m.submitted or ""], numeric=(3, 4, 5, 6)))
