@@ -353,3 +353,12 @@ def test_the_property_search_refutes_an_assertion_with_a_measurements_ledger(tmp
     again = settle(_contract(src), [], ledger.records)
     assert again.figures.total_money > D(30000)
     assert len(found.measurements) <= 3  # minimised row by row: no row can go
+
+
+def test_the_report_names_the_run_off_and_the_deadline() -> None:
+    from sibdsl.analysis.outputs import report_markdown
+
+    contract = _contract(RUN_OFF.replace("run-off 6 months\n", "run-off 6 months\nclaims until 2021-09-30\n"))
+    found = exposure(contract)
+    text = report_markdown(contract, found, verdicts(contract, found), "r.sib")
+    assert "term 2020-01-01 to 2020-12-31, run-off 6 months, claims until 2021-09-30, settled quarterly" in text
