@@ -362,3 +362,26 @@ def test_the_report_names_the_run_off_and_the_deadline() -> None:
     found = exposure(contract)
     text = report_markdown(contract, found, verdicts(contract, found), "r.sib")
     assert "term 2020-01-01 to 2020-12-31, run-off 6 months, claims until 2021-09-30, settled quarterly" in text
+
+
+@settings(max_examples=120, database=None, deadline=None, derandomize=True)
+@given(measurements_for(_contract(NET + "cap contract GBP 60,000\nclaims until 2024-06-30\n")), st.randoms())
+def test_pooled_settlement_does_not_depend_on_row_order_and_a_prefix_decides_alike(
+        rows: list[Measurement], rng: object) -> None:
+    """The guarantees of the rule book hold for pooled and net results: shuffling the rows
+    changes no decision, settling a prefix (in settlement order) decides it as the whole ledger
+    does, no amount is negative, and nothing is paid above the price (the net amount)."""
+    import random
+
+    assert isinstance(rng, random.Random)
+    contract = _contract(NET + "cap contract GBP 60,000\nclaims until 2024-06-30\n")
+    whole = settle(contract, [], rows).decisions
+    shuffled = list(rows)
+    rng.shuffle(shuffled)
+    key = [(d.claim_id, d.reason, d.amount, d.price) for d in whole]
+    assert [(d.claim_id, d.reason, d.amount, d.price) for d in settle(contract, [], shuffled).decisions] == key
+    cut = len(whole) // 2
+    ordered = sorted(rows, key=lambda m: (m.measured, m.measurement_id))
+    assert [(d.claim_id, d.reason, d.amount) for d in settle(contract, [], ordered[:cut]).decisions] == \
+        [(d.claim_id, d.reason, d.amount) for d in whole[:cut]]
+    assert all(0 <= d.amount <= d.price or d.amount == 0 for d in whole)
