@@ -663,7 +663,7 @@ class _Engine:
             if earlier >= amount:
                 return self._reject(decision, _Rejected(
                     Reason.NET_NOTHING_DUE, f"{detail}; worth {self._m(amount)}, less {self._m(earlier)} already paid by "
-                    f"{', '.join(outcome.net_of)} for {', '.join(str(c) for c in covered)}: nothing is due (nothing is "
+                    f"{', '.join(outcome.net_of)} for {', '.join(c or 'its group' for c in covered)}: nothing is due (nothing is "
                     "paid back)", ("outcomes", index, "net_of")))
             if earlier > 0:
                 detail += f"; {self._m(amount)} less {self._m(earlier)} already paid by {', '.join(outcome.net_of)}"
