@@ -204,6 +204,8 @@ FORMS = {
     "only": "only one of NAME, NAME per participant",
     "tranche": "tranche NAME GBP 300,000 on 2015-01-01 (or: when payments reach GBP 400,000, by DATE)",
     "assert": "assert each participant is paid at most GBP 15,000",
+    "claims until": "claims until 2018-06-30",
+    "run-off": "run-off 12 months",
 }
 
 
