@@ -202,7 +202,9 @@ def _measure(contract: Contract, *rows: tuple[str, str, str | None, str, int, in
     return settle(contract, [], ms).decisions
 
 
-def test_peterborough_pays_each_cohort_outcome_once_and_keeps_its_only_one_of() -> None:
+def test_peterborough_pays_each_cohort_outcome_once_and_the_pooled_result_net_of_them() -> None:
+    """Issue 10.7: the all-cohorts result is pooled from the cohorts' latest results and paid net
+    of the cohort payments (it was an `only one of` before `pooled over ... net of` existed)."""
     contract = compile_file(str(PETERBOROUGH)).model
     assert contract is not None
     decisions = _measure(contract,
@@ -213,14 +215,43 @@ def test_peterborough_pays_each_cohort_outcome_once_and_keeps_its_only_one_of() 
                          ("m5", "second_cohort_reduction", "second_cohort", "2016-09-01", 155, 120))
     assert [(d.claim_id, d.reason) for d in decisions] == [
         ("m1", Reason.PAID), ("m2", Reason.REPEAT_LIMIT), ("m4", Reason.NOT_IN_COHORT), ("m5", Reason.PAID),
-        ("m3", Reason.EXCLUSIVE_SIBLING_PAID)]
+        ("m3", Reason.POOLED_MISMATCH)]
     assert "for cohort first_cohort" in decisions[1].detail
-    assert decisions[-1].rule[0] == "exclusive_groups"
+    # the pooled figures: first_cohort's latest result (m4, whatever its decision) and m5
+    assert "310 against 240" in decisions[-1].detail and decisions[-1].rule[2] == "pooled"
+    pooled = settle(contract, [], [Measurement("m1", "first_cohort_reduction", "first_cohort", date(2014, 8, 7),
+                                               D(155), D(130)),
+                                   Measurement("m5", "second_cohort_reduction", "second_cohort", date(2016, 9, 1),
+                                               D(155), D(120)),
+                                   Measurement("m3", "all_cohorts_reduction", None, date(2017, 8, 1), D(0), D(0),
+                                               given=False)]).decisions
+    # 60 x 100 / 310 = 19.35..% -> 1,935,483.87, less 1,612,903.23 + 2,258,064.52 already paid: nothing due
+    assert [(d.claim_id, d.reason, d.amount) for d in pooled] == [
+        ("m1", Reason.PAID, D("1612903.23")), ("m5", Reason.PAID, D("2258064.52")),
+        ("m3", Reason.NET_NOTHING_DUE, D(0))]
+
+
+# The all-cohorts outcome as an exclusive alternative (how contracts/peterborough-reoffending.sib
+# was written before `pooled over ... net of`, issue 10.7): the rules of a result for all cohorts.
+EXCLUSIVE_POOL = """contract "T" version 1
+currency GBP
+term 2010-09-01 to 2018-12-31
+payer moj "MoJ" pays 100%
+cohort first_cohort "C1"
+cohort second_cohort "C2" separate from first_cohort
+outcome first_cohort_reduction "R1" pays GBP 100,000 per 1% reduction in "reconviction events"
+  against comparison group threshold 10% for cohort first_cohort
+outcome second_cohort_reduction "R2" pays GBP 100,000 per 1% reduction in "reconviction events"
+  against comparison group threshold 10% for cohort second_cohort
+outcome all_cohorts_reduction "All" pays GBP 100,000 per 1% reduction in "reconviction events"
+  against comparison group threshold 7.5% for cohorts first_cohort, second_cohort
+only one of first_cohort_reduction, all_cohorts_reduction
+only one of second_cohort_reduction, all_cohorts_reduction
+"""
 
 
 def test_a_result_for_all_cohorts_counts_for_each_cohort_it_covers() -> None:
-    contract = compile_file(str(PETERBOROUGH)).model
-    assert contract is not None
+    contract = _contract(EXCLUSIVE_POOL)
     decisions = _measure(contract,
                          ("m1", "all_cohorts_reduction", None, "2016-08-01", 100, 91),
                          ("m2", "first_cohort_reduction", "first_cohort", "2016-09-01", 100, 80),

@@ -50,6 +50,7 @@ from sibdsl.analysis.witness import participant_claims
 from sibdsl.compiler import compile_text
 from sibdsl.core.calendar import DurationLike, add_duration
 from sibdsl.model.contract import Contract, Outcome, PerUnitTariff, SlidingTariff, best_value
+from sibdsl.model.pastterm import last_day, last_day_for
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.records import Claim, Measurement, Status
 
@@ -75,6 +76,11 @@ def generate(rng: random.Random) -> str:
         lines.append(f"rounding {mode} to GBP {unit}{rem}")
     if rng.random() < 0.5:
         lines.append(f"settled {rng.choice(['monthly', 'quarterly', 'half-yearly', 'yearly', 'annually'])}")
+    run_off = rng.choice([None, None, "3 months", "6 months", "1 year", "45 days"])
+    if run_off is not None:
+        lines.append(f"run-off {run_off}")
+    if rng.random() < 0.3:  # a deadline on or after the last day an outcome can be achieved
+        lines.append(f"claims until {rng.choice(['2024-06-30', '2024-01-15'] if run_off else ['2023-01-31', '2022-12-31'])}")
     shares = {1: [["100"]], 2: [["50", "50"], ["70", "30"], ["66.67", "33.33"], ["60", "40"]],
               3: [["40", "30", "30"], ["33.34", "33.33", "33.33"], ["50", "25", "25"]]}[n_payers]
     for name, share in zip(payers, rng.choice(shares), strict=True):
@@ -105,6 +111,7 @@ def generate(rng: random.Random) -> str:
     names = [f"o{i}" for i in range(n_outcomes)]
     participant_level: list[str] = []
     timed: list[str] = []  # steps with a delay after a prerequisite: a reset can restart them
+    cohort_level: list[str] = []
     for i, name in enumerate(names):
         kinds = ["fixed", "fixed", "tiered", "sliding", "per_unit", "cohort"] + (["subgroup", "subgroup"] if all_subs
                                                                                 else [])
@@ -133,6 +140,13 @@ def generate(rng: random.Random) -> str:
                                      'pays GBP 300 per 10% increase in "rate" against baseline']))
         if kind != "cohort":
             participant_level.append(name)
+        else:
+            if n_cohorts > 1 and rng.random() < 0.5:
+                parts.append(f"pooled over {', '.join(cohorts)}")
+            netted = [n for n in cohort_level if rng.random() < 0.6] + ([name] if rng.random() < 0.3 else [])
+            if netted:
+                parts.append(f"net of {', '.join(netted)}")
+            cohort_level.append(name)
         repeat = rng.choice(["", "once", "once per participant", "up to 2 times", "up to 3 times per participant",
                              "unlimited"])
         if repeat:
@@ -160,7 +174,7 @@ def generate(rng: random.Random) -> str:
         if kind != "cohort" and rng.random() < 0.25:
             parts.append(rng.choice(["within 12 months", "within 18 months of start", "within 9 months of referral",
                                      "within 1 month of referral"]))
-        if (n_cohorts > 1 or kind == "cohort") and rng.random() < 0.4:
+        if (n_cohorts > 1 or kind == "cohort") and rng.random() < 0.4 and not any("pooled" in p for p in parts):
             parts.append(f"for cohort {rng.choice(cohorts)}")
         if rng.random() < 0.2:
             parts.append(rng.choice(["indexed 2% a year", "indexed 10% each year from 2020-06-01",
@@ -250,6 +264,7 @@ CONSTRUCTS = [
     "assert participant_max", "assert payer_max", "assert total_max", "assert period_max", "assert never_twice",
     "assert subgroup_share", "assert tranche_order",
     "prerequisite or", "held at referral", "if paid", "not if held", "reset",
+    "pooled over", "net of", "run-off", "claims until",
 ]
 
 
@@ -278,6 +293,14 @@ def constructs(c: Contract) -> set[str]:
             got.add("for cohort")
         if o.indexation is not None:
             got.add("indexation")
+        if o.pooled:
+            got.add("pooled over")
+        if o.net_of:
+            got.add("net of")
+    if c.header.run_off is not None:
+        got.add("run-off")
+    if c.header.claims_until is not None:
+        got.add("claims until")
     for g in c.exclusive_groups:
         got.add("only 1 of" if g.at_most == 1 else "only k>1 of")
     for cap in c.caps:
@@ -428,12 +451,16 @@ def _values(o: Outcome, rng: random.Random) -> list[Decimal | None]:
 
 def person_claims(c: Contract, pid: str, cohort: str | None, subgroup: str | None, start: date,
                   counts: dict[str, int], rng: random.Random, jitter: int, serial: list[int],
-                  referral: date | None = None) -> list[Claim]:
+                  referral: date | None = None, late: int = 0) -> list[Claim]:
     """Claims for one participant: each outcome first on its earliest feasible day (ladder
     steps at their minimum delays after their prerequisites; `jitter` days later at most),
-    repeats one day apart (never after the term's end)."""
+    repeats one day apart (never after the last day the outcome can be achieved: the term end,
+    or the end of the run-off for a later ladder step, unless `late` lets them run a few days
+    past it). With a claims deadline, `late` days between achieving and submitting (some after
+    the deadline)."""
     by_name = {o.name: o for o in c.outcomes}
     first: dict[str, date] = {}
+    ends = {o.name: last_day_for(o, c.header) + timedelta(days=late % 3) for o in c.outcomes}
 
     def day_of(name: str, seen: frozenset[str] = frozenset()) -> date:
         if name in first:
@@ -449,7 +476,7 @@ def person_claims(c: Contract, pid: str, cohort: str | None, subgroup: str | Non
             day = max(day, before)
         if jitter:
             day += timedelta(days=rng.randint(0, jitter))
-        first[name] = min(day, TERM_END)
+        first[name] = min(day, ends[name])
         return first[name]
 
     if referral == date.max:  # referred late: on the earliest day of a step whose window counts from referral
@@ -467,10 +494,12 @@ def person_claims(c: Contract, pid: str, cohort: str | None, subgroup: str | Non
         values = _values(o, rng)
         for k in range(counts[name]):
             serial[0] += 1
+            achieved = min(day_of(name) + timedelta(days=k), ends[name])
+            submitted = achieved + timedelta(days=late * k) if late and c.header.claims_until else None
             claims.append(Claim(claim_id=f"k{serial[0]:07d}", participant=pid, outcome=name,
-                                achieved=min(day_of(name) + timedelta(days=k), TERM_END), evidence="adversarial",
+                                achieved=achieved, evidence="adversarial",
                                 cohort=cohort, start=start, subgroup=subgroup, value=values[k % len(values)],
-                                referral=referral, held=held))
+                                referral=referral, held=held, submitted=submitted))
     for r in c.resets:  # reset rows: before any claim (an unknown participant), at the start, after steps
         days = sorted({cl.achieved for cl in claims} | {start})
         for when in rng.sample(days, min(len(days), rng.randint(0, 3))) + ([start - timedelta(days=3)]
@@ -483,9 +512,12 @@ def person_claims(c: Contract, pid: str, cohort: str | None, subgroup: str | Non
 
 def measurements(c: Contract, extra: int) -> list[Measurement]:
     """Cohort-level results for every cohort (and for all cohorts), as often as allowed and more,
-    with large improvements in the tariff's direction."""
+    with large improvements in the tariff's direction; for a pooled outcome also rows for all its
+    cohorts with the figures left to be pooled; some dated in the run-off or past it, some
+    submitted after the claims deadline."""
     out = []
     n = 0
+    last = last_day(c.header)
     for o in c.outcomes:
         if o.tariff.kind != "cohort_level":
             continue
@@ -495,8 +527,15 @@ def measurements(c: Contract, extra: int) -> list[Measurement]:
                 n += 1
                 base, obs = good if k % 3 != 2 else (Decimal(100), Decimal(95) if o.tariff.direction == "reduction"
                                                      else Decimal(107))
-                out.append(Measurement(f"m{n:05d}", o.name, cohort, date(2020, 3, 1) + timedelta(days=20 * n),
-                                       base, obs))
+                day = date(2020, 3, 1) + timedelta(days=20 * n)
+                if n % 7 == 3:  # in the run-off (or just past the term), and past the run-off
+                    day = min(last, TERM_END + timedelta(days=10)) if n % 2 else last + timedelta(days=1)
+                submitted = day + timedelta(days=400) if c.header.claims_until and n % 5 == 4 else None
+                out.append(Measurement(f"m{n:05d}", o.name, cohort, day, base, obs, submitted=submitted))
+                if cohort is None and o.pooled:  # the pooled figures, computed from the cohorts' rows
+                    n += 1
+                    out.append(Measurement(f"m{n:05d}", o.name, None, day + timedelta(days=1), Decimal(0),
+                                           Decimal(0), given=False))
     return out
 
 
@@ -529,7 +568,8 @@ def ledgers(c: Contract, rng: random.Random, extra: int, unlimited: int, orders:
             start = opens + timedelta(days=(0 if order == 0 else i * (order + 1) % 40))
             jitter = 0 if order < 2 else 30
             referral = [None, start, start - timedelta(days=400), start + timedelta(days=20), date.max][order % 5]
-            claims += person_claims(c, pid, cohort, sub, start, counts, rng, jitter, serial, referral=referral)
+            claims += person_claims(c, pid, cohort, sub, start, counts, rng, jitter, serial, referral=referral,
+                                    late=order % 4 * 45)
         out.append((claims, meas if order % 2 == 0 else meas[::-1]))
         if order == 0:  # one participant at a time: only the most expensive outcome, many times
             for o in c.outcomes:

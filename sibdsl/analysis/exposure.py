@@ -29,6 +29,7 @@ from sibdsl.analysis.periods import PeriodMax, period_maximum
 from sibdsl.analysis.witness import Best, cohort_claims, filler_claims, mixed_cohort_claims, participant_claims
 from sibdsl.core.money import HUNDRED, ZERO
 from sibdsl.model.contract import Contract
+from sibdsl.model.pastterm import last_day
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.plan import whole_months
 from sibdsl.settlement.records import Claim, Status
@@ -319,7 +320,7 @@ def _stopped(contract: Contract, m: ParticipantMax) -> ParticipantMax:
     whose maximum is above such a cap, has the least of them as its maximum: an upper bound
     (payments may stop short of it)."""
     cur = contract.header.currency
-    months = whole_months(contract.header.term_start, contract.header.term_end) + 1
+    months = whole_months(contract.header.term_start, last_day(contract.header)) + 1  # run-off periods too
     stops: list[tuple[Decimal, str]] = []
     for cap in contract.caps:
         if cap.measure != "money":
@@ -419,7 +420,7 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
     if "contract" in by_kind:
         bounds.append(("the contract cap", by_kind["contract"].limit))
     payer_caps = payer_limits(contract)
-    months = whole_months(header.term_start, header.term_end) + 1
+    months = whole_months(header.term_start, last_day(header)) + 1  # the periods of the run-off count too
     if "period" in by_kind:
         periods = -(-months // header.settlement_months)
         bounds.append((f"the cap per period x {periods} periods", by_kind["period"].limit * periods))

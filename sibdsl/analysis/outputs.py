@@ -248,7 +248,9 @@ def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdi
     """The report; `diagnostics` are the compile result's and the analysis's (their warnings go
     in Risks, as `sibc check` would print them)."""
     h = model.header
-    lines = [f"# {h.title}", "", f"`{name}` — {h.currency}, term {h.term_start} to {h.term_end}, "
+    past = (f", run-off {h.run_off.amount} {h.run_off.unit}" if h.run_off is not None else "") + \
+        (f", claims until {h.claims_until}" if h.claims_until is not None else "")
+    lines = [f"# {h.title}", "", f"`{name}` — {h.currency}, term {h.term_start} to {h.term_end}{past}, "
              f"settled {settled_every(h.settlement_months)} in {h.settlement_timing}.", "",
              "## What it can cost", ""]
     lines.append(f"- **The most one participant can be paid: {_most_text(model, found)}**")

@@ -62,6 +62,7 @@ from sibdsl.model.contract import (
     TieredTariff,
     price_varies,
 )
+from sibdsl.model.pastterm import last_day_for
 from sibdsl.settlement.plan import whole_months
 from sibdsl.settlement.records import Claim
 
@@ -126,8 +127,9 @@ def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_
     if price is None:
         return None
     if outcome.indexation is not None and outcome.indexation.rate > 0:
-        years = whole_months(outcome.indexation.start, header.term_end) // 12 if \
-            outcome.indexation.start <= header.term_end else 0
+        until = last_day_for(outcome, header)  # a later step can be paid in the run-off, indexed further
+        years = whole_months(outcome.indexation.start, until) // 12 if \
+            outcome.indexation.start <= until else 0
         price = price * (ONE + outcome.indexation.rate / HUNDRED) ** max(years, 0)
     price = round_money(price, header.rounding_unit, header.rounding)
     return price if price > 0 else None
@@ -158,7 +160,7 @@ def reachable(contract: Contract, cohort: str | None) -> set[str]:
                 return None
             after = add_duration(before, p.at_least) if p.at_least else before
             day = max(day, after)
-        last = header.term_end
+        last = last_day_for(o, header)  # the term end, or the end of the run-off for a later step
         if o.window is not None and o.window_from == "start":  # a referral date may be any day: no bound
             last = min(last, add_duration(start, o.window))
         earliest[name] = day if day <= last else None

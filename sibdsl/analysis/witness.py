@@ -26,6 +26,7 @@ from decimal import ROUND_CEILING, Decimal
 from sibdsl.analysis.choices import needs
 from sibdsl.core.calendar import add_duration
 from sibdsl.model.contract import CohortLevelTariff, Contract, Prerequisite, TieredTariff, best_value, listed_prices
+from sibdsl.model.pastterm import last_day_for
 from sibdsl.settlement.records import Claim
 
 
@@ -83,8 +84,8 @@ def participant_claims(contract: Contract, participant: str, cohort: str | None,
         return depth[name]
 
     def last(name: str) -> date:  # the last day a claim of this outcome can be paid
-        day = header.term_end
         outcome = by_name[name]
+        day = last_day_for(outcome, header)  # a later ladder step can be paid in the run-off
         if outcome.window is not None:
             day = min(day, add_duration(start, outcome.window))
         for p in [*outcome.prerequisites, *used.get(name, [])]:

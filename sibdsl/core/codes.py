@@ -50,10 +50,11 @@ Code = Literal[
     "SIB010", "SIB011", "SIB012", "SIB013", "SIB014", "SIB015", "SIB016", "SIB017",
     "SIB101", "SIB102", "SIB103", "SIB104", "SIB105", "SIB106",
     "SIB201", "SIB202", "SIB203", "SIB204", "SIB205", "SIB206", "SIB207", "SIB208",
-    "SIB301", "SIB302", "SIB303", "SIB304",
+    "SIB301", "SIB302", "SIB303", "SIB304", "SIB305", "SIB306",
     "SIB401", "SIB402", "SIB403", "SIB404", "SIB405", "SIB406", "SIB407", "SIB408", "SIB409", "SIB410",
     "SIB411", "SIB412", "SIB413", "SIB414", "SIB415", "SIB416", "SIB417", "SIB418", "SIB419",
     "SIB420", "SIB421", "SIB422", "SIB423", "SIB424",
+    "SIB439", "SIB440", "SIB441", "SIB442",
     "SIB501", "SIB502", "SIB503", "SIB504", "SIB505", "SIB506",
     "SIB601",
     "SIB701", "SIB702", "SIB703", "SIB704", "SIB705", "SIB706", "SIB707",
@@ -276,6 +277,16 @@ _ENTRIES: tuple[CodeInfo, ...] = (
     _c("SIB304", "dates", "warning", "window longer than the term",
        "An outcome window is longer than the whole term, so it never limits anything.",
        "outcome a \"A\" pays GBP 1 within 10 years of start"),
+    _c("SIB305", "dates", "error", "claims deadline before the last day an outcome can be achieved",
+       "`claims until DATE` is the last day a claim may be submitted. A deadline before the term end "
+       "(or, with a `run-off`, before the run-off ends) would refuse an outcome achieved on the last "
+       "day it may be achieved, before it could be claimed.",
+       "term 2020-01-01 to 2022-12-31\nclaims until 2022-06-30"),
+    _c("SIB306", "dates", "error", "run-off that is not a duration",
+       "`run-off` says how long after the term end the later steps of a ladder (and cohort-level "
+       "results) may still be achieved and paid: a whole number of days, weeks, months or years, more "
+       "than zero (`run-off 12 months`).",
+       "run-off GBP 12"),
     # ---- SIB4xx payment structure
     _c("SIB401", "payments", "error", "payer shares do not add up to 100%",
        "Every outcome payment is split between the payers by their shares, which must add up "
@@ -377,6 +388,25 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "measurements, which have no participant, so the clause cannot apply.",
        'outcome fewer "Fewer reconvictions" pays GBP 100 per 1% reduction in "reconvictions" against baseline '
        'not if held at referral'),
+    _c("SIB439", "payments", "error", "pooled or net result on an outcome paid per participant",
+       "`pooled over` (a result computed from several cohorts' results) and `net of` (a payment less "
+       "what other results already paid) apply to cohort-level outcomes only, those paid per unit of "
+       "improvement against a baseline or comparison group.",
+       'outcome a "A" pays GBP 100 pooled over c1, c2'),
+    _c("SIB440", "payments", "error", "pool of fewer than two cohorts, or other cohorts than `for cohort`",
+       "`pooled over` names the cohorts whose results are added up into one result: two cohorts or "
+       "more, each once. A pooled result is for the cohorts it pools, so a `for cohort` beside it must "
+       "not name others.",
+       'outcome all "All" pays GBP 1,000 per 1% reduction in "events" against baseline pooled over c1'),
+    _c("SIB441", "payments", "error", "`net of` an outcome paid per participant",
+       "`net of` deducts what earlier cohort-level results paid for the same cohorts; a claim-level "
+       "outcome is paid per participant, not per cohort result, so it cannot be deducted.",
+       'outcome all "All" pays GBP 1,000 per 1% reduction in "events" against baseline net of job'),
+    _c("SIB442", "payments", "warning", "`net of` an outcome that never pays for these cohorts",
+       "An outcome named in `net of` can be paid only for other cohorts than this result covers, so "
+       "nothing is ever deducted for it: the name is likely wrong.",
+       'outcome one "One" pays GBP 1 per 1% reduction in "e" against baseline for cohort c1\n'
+       'outcome two "Two" pays GBP 1 per 1% reduction in "e" against baseline for cohort c2 net of one'),
     # ---- SIB5xx investment
     _c("SIB501", "investment", "error", "unknown figure in a tranche condition",
        "A tranche condition names a figure the contract does not have. Figures: payments, "
@@ -468,16 +498,17 @@ CATALOGUE: dict[str, CodeInfo] = {entry.code: entry for entry in _ENTRIES}
 # ------------------------------------------------------------------ settlement reasons
 
 ReasonCode = Literal[
-    "below_threshold", "before_start", "cap_partial", "cap_reached", "cohort_full", "cohort_level_outcome",
-    "duplicate_claim", "exclusive_sibling_paid", "no_price", "not_in_cohort", "outside_term", "outside_window",
-    "paid", "participant_conflict", "payer_cap_reached", "prerequisite_not_paid", "prerequisite_too_late",
+    "below_threshold", "before_start", "cap_partial", "cap_reached", "claim_late", "cohort_full",
+    "cohort_level_outcome", "duplicate_claim", "exclusive_sibling_paid", "net_nothing_due", "no_price",
+    "not_in_cohort", "outside_term", "outside_window", "paid", "participant_conflict", "payer_cap_reached",
+    "pooled_input", "pooled_mismatch", "pooled_result_missing", "prerequisite_not_paid", "prerequisite_too_late",
     "prerequisite_too_soon", "referral_outside_window", "repeat_limit", "value_missing",
     "held_at_referral", "reset", "reset_all_paid", "reset_before_entry", "reset_unknown_participant",
 ]
 """Every settlement reason code (the values of `sibdsl.settlement.records.Reason`)."""
 
 StatusName = Literal["paid", "paid in part", "rejected", "recorded", "ignored"]
-Decides = Literal["claims", "claims and measurements"]
+Decides = Literal["claims", "claims and measurements", "measurements"]
 RULE_BOOK = "docs/settlement.md"
 
 
@@ -519,6 +550,8 @@ _COHORT_LEVEL = "Cohort-level outcomes"
 _COHORT_RULES = "Repeat rules, exclusive groups and `for cohort` of cohort-level outcomes"
 _CHOICES = "Prerequisites with options, held at referral and deadweight"
 _RESETS = "Resets: sustainment clocks that restart"
+_PAST_TERM = "Payments past the term: claims deadline and run-off"
+_POOLED = "Pooled results and payments net of earlier ones"
 
 
 def _r(reason: ReasonCode, status: StatusName, title: str, decides: Decides, explanation: str,
@@ -553,6 +586,11 @@ _REASON_ENTRIES: tuple[ReasonInfo, ...] = (
        "on equal headroom, one that says `then reject`). Caps count what was actually paid. The rule and the "
        "root cause are that cap; a later step of the ladder refused for it says `prerequisite_not_paid`.",
        RuleRef(_DECIDING, 5), RuleRef(_WHICH_CAP)),
+    _r("claim_late", "rejected", "submitted after the claims deadline", "claims and measurements",
+       "The contract says `claims until DATE` and the claim (or result) was submitted after that date: its "
+       "`submitted` date, or, where the ledger gives none, its date achieved (measured). Nothing is paid, "
+       "and the claim counts towards nothing: it does not fix the participant's cohort or start date.",
+       RuleRef(_PAST_TERM)),
     _r("cohort_full", "rejected", "cohort already full", "claims",
        "The participant's cohort already has as many participants enrolled as its `at most N participants` "
        "allows, so this new participant is not enrolled and its claim is rejected. A participant not "
@@ -579,6 +617,11 @@ _REASON_ENTRIES: tuple[ReasonInfo, ...] = (
        "with its first claim) lists this outcome: the participant already had it before referral, so it is not "
        "an outcome of the service. An improvement (part-time to full-time work) is another outcome and is paid.",
        RuleRef(_DECIDING, 3), RuleRef(_CHOICES)),
+    _r("net_nothing_due", "rejected", "nothing due net of earlier payments", "measurements",
+       "The outcome is paid `net of` other cohort-level outcomes, and what they have already paid for the "
+       "cohorts this result covers is at least what the result is worth: nothing is due. Nothing is paid "
+       "back either, and the outcome's repeat rule is not used up.",
+       RuleRef(_POOLED)),
     _r("no_price", "rejected", "the tariff gives no price", "claims",
        "The tariff prices no such claim: a tariff priced per sub-group has no price for the participant's "
        "sub-group (or none was given) and no `otherwise` price (SIB409 warns of this), or a tiered tariff has "
@@ -619,6 +662,22 @@ _REASON_ENTRIES: tuple[ReasonInfo, ...] = (
        "the claim is rejected. The rule and the root cause are the payer's cap; the detail names the payer, "
        "its part and what was left.",
        RuleRef(_DECIDING, 6), RuleRef(_PAYER_CAPS)),
+    _r("pooled_input", "rejected", "one cohort's figure for a pooled outcome (an input, not paid alone)",
+       "measurements",
+       "A row of a pooled outcome (`pooled over`) that gives one cohort: it is recorded as that cohort's "
+       "latest result, from which the pooled result is computed, and is never paid by itself. The pooled "
+       "result is paid on a row without a cohort.",
+       RuleRef(_POOLED)),
+    _r("pooled_mismatch", "rejected", "the row's figures differ from those pooled from the cohorts' results",
+       "measurements",
+       "A pooled result's row gives a baseline and an observed figure that are not the sums of its "
+       "cohorts' latest results. Leave both cells empty to use the pooled figures, or correct the row.",
+       RuleRef(_POOLED)),
+    _r("pooled_result_missing", "rejected", "a cohort of the pooled result has no result yet", "measurements",
+       "A pooled result is computed from a result of every cohort it pools, and at least one of them had "
+       "no result before this row in the order of settlement. Nothing is paid and the repeat rule is not "
+       "used up: a later row, after the missing results, can be paid.",
+       RuleRef(_POOLED)),
     _r("prerequisite_not_paid", "rejected", "prerequisite not paid", "claims",
        "The outcome comes `after` another that has not been paid (in full or in part) for this participant "
        "before this claim in the order of settlement. Where a cap stopped the prerequisite (a claim of it "

@@ -58,11 +58,18 @@ class Header(_Model):
     settlement_months: SettlementMonths = 3
     settlement_timing: Timing = "arrears"
     clause_scheme: str | None = None
+    # Payments past the term (docs/settlement.md "Payments past the term"): the last day a
+    # claim may be submitted (None: no deadline), and how long after the term end later ladder
+    # steps and cohort-level results may be achieved (None: no run-off).
+    claims_until: date | None = None
+    run_off: Duration | None = None
 
     @model_validator(mode="after")
     def _term_in_order(self) -> Header:
         if self.term_end < self.term_start:
             raise ValueError("the term ends before it starts")
+        if self.claims_until is not None and self.claims_until < self.term_end:
+            raise ValueError("the claims deadline is before the term end")
         return self
 
 
@@ -290,6 +297,10 @@ class Outcome(_Model):
     clause: str | None = None
     choices: tuple[PrerequisiteChoice, ...] = ()  # `after a or b`, `... or held at referral`, `... if paid`
     not_if_held: bool = False  # `not if held at referral`: not payable where the participant held it at referral
+    # A pooled cohort-level result (docs/settlement.md "Pooled results"): computed from the
+    # latest results of these cohorts; paid net of what the `net_of` outcomes paid for them.
+    pooled: tuple[Name, ...] = ()
+    net_of: tuple[Name, ...] = ()
 
     @property
     def times_limit(self) -> int | None:

@@ -16,7 +16,7 @@ from sibdsl.compiler import CompileResult
 from sibdsl.core.diagnostics import Diagnostic, DiagnosticSink
 from sibdsl.core.source import Span
 from sibdsl.search.runner import SearchResult, search
-from sibdsl.settlement.output import write_claims
+from sibdsl.settlement.output import write_claims, write_measurements
 from sibdsl.settlement.records import Claim
 
 
@@ -40,8 +40,13 @@ def run_search(result: CompileResult, seed: int, examples: int, out_dir: Path | 
         path = out_dir / f"{stem}-counterexample.csv"
         write_claims(path, found.ledger, model)
         where = f" written to {path}"
+        if found.measurements:  # a ledger of cohort-level results: settle with --measurements
+            results = out_dir / f"{stem}-counterexample-measurements.csv"
+            write_measurements(results, found.measurements)
+            where += f", its measurements to {results}"
     table = decision_table(found.settlement.decisions, model.header.currency) if found.settlement else ""
-    detail = f"the smallest ledger found ({len(found.ledger)} claims, seed {seed}){where}; its decisions:\n{table}"
+    size = f"{len(found.ledger)} claims" + (f", {len(found.measurements)} measurements" if found.measurements else "")
+    detail = f"the smallest ledger found ({size}, seed {seed}){where}; its decisions:\n{table}"
     guarantees = []
     for problem in found.violations:
         index = next((i for i, a in enumerate(model.assertions) if problem.startswith(f"assert {a.text}:")), None)

@@ -10,7 +10,9 @@ to breaking each assertion (`assertion_scores`), and hypothesis climbs toward th
 come closest; the ledgers are drawn by `ledgers_for` (small noisy ones, and large ones at and
 past the cohort sizes, repeat limits, scale points, band edges and payer caps). Ledgers given
 as `seeds` (an analysis's candidate witnesses) are checked first; `aim` keeps the climbing to
-the assertions an analysis left undecided.
+the assertions an analysis left undecided. A contract with cohort-level outcomes is searched a second
+time, over ledgers of measurements (`measurements_for`: results at and beside the thresholds,
+pooled results, rows in the run-off and after the claims deadline), settled without claims.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from sibdsl.model.contract import Contract
 from sibdsl.search.properties import all_violations, assertion_scores, released_in_order, settle_again_checks
 from sibdsl.settlement.engine import Settlement, settle
-from sibdsl.settlement.records import Claim
+from sibdsl.settlement.records import Claim, Measurement
 from sibdsl.settlement.tranches import participant_groups, release_tranches
 
 
@@ -36,6 +38,7 @@ class SearchResult:
     violations: list[str] = field(default_factory=list)
     ledger: list[Claim] = field(default_factory=list)
     settlement: Settlement | None = None
+    measurements: list[Measurement] = field(default_factory=list)  # a measurements ledger that breaks it
 
     @property
     def ok(self) -> bool:
@@ -155,4 +158,47 @@ def search(contract: Contract, seed: int = 0, examples: int = 200, max_claims: i
         prop()
     if found.violations:
         found.ledger, found.violations, found.settlement = minimise(contract, found.ledger, seed)
+        return found
+    if any(o.tariff.kind == "cohort_level" for o in contract.outcomes):
+        _search_measurements(contract, seed, max(20, examples // 4), found)
     return found
+
+
+def _measurement_problems(contract: Contract, rows: list[Measurement]) -> tuple[list[str], Settlement]:
+    result = settle(contract, [], rows)
+    return all_violations(result), result
+
+
+def _search_measurements(contract: Contract, seed: int, examples: int, found: SearchResult) -> None:
+    """The guarantees and assertions over ledgers of cohort-level results only; the first ledger
+    that breaks one is minimised row by row (as `minimise` does with claims)."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    from sibdsl.search.strategies import measurements_for
+
+    @hypothesis_seed(seed)
+    @settings(max_examples=examples, database=None, deadline=None, print_blob=False,
+              phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck))
+    @given(measurements_for(contract))
+    def prop(rows: list[Measurement]) -> None:
+        problems, result = _measurement_problems(contract, rows)
+        if problems:
+            found.violations, found.measurements, found.settlement = problems, list(rows), result
+            raise _Broken(problems[0])
+
+    with contextlib.suppress(_Broken):
+        prop()
+    if not found.violations:
+        return
+    wanted = _property(found.violations[0], contract)
+    current = list(found.measurements)
+    i = 0
+    while i < len(current):
+        trial = current[:i] + current[i + 1:]
+        problems, result = _measurement_problems(contract, trial)
+        if any(_property(p, contract) == wanted for p in problems):
+            current, found.violations, found.settlement = trial, problems, result
+        else:
+            i += 1
+    found.measurements = current

@@ -17,6 +17,14 @@ interleave the blocks; every participant of a ledger may be in one sub-group. Bo
 statuses held at referral where the contract reads them (`or held at referral`, `not if held
 at referral`), and the small ones reset rows and referral dates before and after the start. `seeded_claims_for` draws ledgers around an analysis's candidate witnesses: a part of one,
 or copies of it for fresh participants. `ledgers_for` mixes them (the search uses it).
+
+Past the term (`run-off`, `claims until`): dates achieved run to the end of the run-off and a
+day past it, the term end and the day after it are edges, and where the contract has a claims
+deadline a claim is submitted on its date achieved, some days later, on the deadline or the day
+after it. `measurements_for` draws cohort-level results: each cohort's rows at, just below and
+far past the tariff's threshold, rows for all cohorts, and for a pooled outcome rows whose
+figures are left to be pooled, given as the pooled sums, or given wrong, before and after every
+cohort has a result (the property search draws claims only; the soundness tests use these).
 """
 
 from __future__ import annotations
@@ -29,8 +37,17 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from sibdsl.model.contract import Contract, Outcome, PerUnitTariff, SlidingTariff, TieredTariff, listed_prices
-from sibdsl.settlement.records import Claim
+from sibdsl.model.contract import (
+    CohortLevelTariff,
+    Contract,
+    Outcome,
+    PerUnitTariff,
+    SlidingTariff,
+    TieredTariff,
+    listed_prices,
+)
+from sibdsl.model.pastterm import last_day
+from sibdsl.settlement.records import Claim, Measurement
 
 
 def _dates(start: date, end: date) -> st.SearchStrategy[date]:
@@ -41,6 +58,33 @@ def _dates(start: date, end: date) -> st.SearchStrategy[date]:
 
 
 Person = tuple[str | None, date | None, str | None]
+
+
+def _achieved(contract: Contract) -> st.SearchStrategy[date]:
+    """Dates achieved: the term, and with a run-off its days too, with their edges."""
+    header = contract.header
+    end = last_day(header)
+    if end == header.term_end:
+        return _dates(header.term_start, end)
+    edges = st.sampled_from([header.term_end, header.term_end + timedelta(days=1), end, end + timedelta(days=1)])
+    return st.one_of(_dates(header.term_start, end), edges)
+
+
+def _submitted(contract: Contract) -> st.SearchStrategy[int | date | None]:
+    """How a claim is submitted: not said (None: on its date achieved), some days after it, or on
+    or just after the claims deadline (a date before the date achieved is taken as that date)."""
+    deadline = contract.header.claims_until
+    if deadline is None:
+        return st.none()
+    return st.one_of(st.none(), st.integers(0, 400), st.sampled_from([deadline, deadline + timedelta(days=1)]))
+
+
+def _submission(achieved: date, drawn: int | date | None) -> date | None:
+    if drawn is None:
+        return None
+    if isinstance(drawn, int):
+        return achieved + timedelta(days=drawn)
+    return max(drawn, achieved)
 
 
 def _frame(contract: Contract) -> tuple[list[str], list[str], date, date]:
@@ -86,19 +130,21 @@ def claims_for(contract: Contract, max_claims: int = 24) -> st.SearchStrategy[li
         st.one_of(st.none(), st.none(), st.none(), st.none(), st.integers(0, max_claims)),  # resubmit an id
         st.integers(0, 5),  # which participant
         st.sampled_from(outcomes),
-        st.one_of(st.integers(0, 400), st.integers(0, 400), _dates(header.term_start, header.term_end)),
+        st.one_of(st.integers(0, 400), st.integers(0, 400), _achieved(contract)),
         st.integers(0, 19),  # 0: conflicting cohort/start/sub-group; 1-3: omit them; else as recorded
         values,
+        _submitted(contract),
     )
 
     held = st.lists(st.tuples(_held(contract), st.one_of(st.none(), st.integers(-400, 60))), min_size=6, max_size=6)
 
-    def build(drawn: tuple[list[Person], list[tuple[int | None, int, str, int | date, int, Decimal | None]],
+    def build(drawn: tuple[list[Person], list[tuple[int | None, int, str, int | date, int, Decimal | None,
+                                                    int | date | None]],
                            list[tuple[frozenset[str] | None, int | None]]]) -> list[Claim]:
         persons, rows, statuses = drawn
         out = []
         seen: set[int] = set()
-        for n, (reuse, who, outcome, when, quirk, value) in enumerate(rows):
+        for n, (reuse, who, outcome, when, quirk, value, sent) in enumerate(rows):
             index = who % len(persons)
             cohort, start, subgroup = persons[index]
             base = start or header.term_start
@@ -114,7 +160,8 @@ def claims_for(contract: Contract, max_claims: int = 24) -> st.SearchStrategy[li
             referral = base + timedelta(days=referred) if referred is not None and quirk > 3 else None
             out.append(Claim(claim_id=f"c{n if reuse is None else reuse}", participant=f"p{index + 1}",
                              outcome=outcome, achieved=achieved, evidence="e", cohort=cohort, start=start,
-                             subgroup=subgroup, value=value, referral=referral, held=status if quirk > 3 else None))
+                             subgroup=subgroup, value=value, referral=referral, held=status if quirk > 3 else None,
+                             submitted=_submission(achieved, sent)))
         return out
 
     return st.tuples(people, st.lists(claim, max_size=max_claims), held).map(build)
@@ -182,7 +229,7 @@ def bulk_claims_for(contract: Contract) -> st.SearchStrategy[list[Claim]]:
     if not claimable:
         return st.just([])
     cohorts, subgroups, referral_start, referral_end = _frame(contract)
-    span = max(1, (header.term_end - referral_start).days)
+    span = max(1, (last_day(header) - referral_start).days)  # through the run-off, if any
     people_max = _people_max(contract)
     limits = _limits(contract)
     band_edges = sorted({e for o in claimable if isinstance(o.tariff, TieredTariff) for b in o.tariff.bands
@@ -272,3 +319,53 @@ def ledgers_for(contract: Contract, max_claims: int = 24,
     if around is None:
         return st.one_of(claims_for(contract, max_claims), bulk_claims_for(contract))
     return st.one_of(claims_for(contract, max_claims), bulk_claims_for(contract), around)
+
+
+MEASUREMENTS = 16  # the most rows in one drawn measurements ledger
+
+
+def measurements_for(contract: Contract) -> st.SearchStrategy[list[Measurement]]:
+    """Cohort-level results for the contract's cohort-level outcomes (see the module's text)."""
+    levels = [o for o in contract.outcomes if isinstance(o.tariff, CohortLevelTariff)]
+    if not levels:
+        return st.just([])
+    header = contract.header
+    cohorts: list[str | None] = [c.name for c in contract.cohorts] + [None]
+
+    def observed(o: Outcome) -> st.SearchStrategy[Decimal]:
+        tariff = o.tariff
+        assert isinstance(tariff, CohortLevelTariff)
+        sign = -1 if tariff.direction == "reduction" else 1
+        edge = tariff.threshold if tariff.threshold is not None else Decimal(0)  # of a baseline of 100
+        near = [edge, edge - Decimal("0.01"), edge + Decimal("0.01"), Decimal(0), Decimal(50), Decimal(90)]
+        return st.one_of(st.sampled_from(near), st.decimals(min_value=Decimal(-20), max_value=Decimal(100),
+                                                            places=2, allow_nan=False, allow_infinity=False)
+                         ).map(lambda change: Decimal(100) + sign * change)
+
+    def row(o: Outcome) -> st.SearchStrategy[tuple[str, str | None, date, Decimal, int, date | None]]:
+        return st.tuples(st.just(o.name), st.sampled_from(cohorts), _achieved(contract), observed(o),
+                         st.integers(0, 5),  # 0: figures left to be pooled; 1: the pooled sums; else as drawn
+                         st.one_of(st.none(), st.none(), st.sampled_from(
+                             [d for d in (header.claims_until,) if d is not None] or [header.term_end])))
+
+    def build(rows: list[tuple[str, str | None, date, Decimal, int, date | None]]) -> list[Measurement]:
+        out: list[Measurement] = []
+        latest: dict[str | None, Measurement] = {}
+        for n, (name, cohort, day, seen, mode, sent) in enumerate(sorted(rows, key=lambda r: (r[2], r[0]))):
+            o = next(x for x in levels if x.name == name)
+            submitted = max(sent, day) if sent is not None else None
+            if o.pooled and cohort is None and mode <= 1:
+                used = [latest[c] for c in o.pooled if c in latest]
+                if mode == 0 or len(used) < len(o.pooled):
+                    out.append(Measurement(f"r{n}", name, None, day, Decimal(0), Decimal(0), submitted=submitted,
+                                           given=False))
+                else:
+                    out.append(Measurement(f"r{n}", name, None, day, sum((u.baseline for u in used), Decimal(0)),
+                                           sum((u.observed for u in used), Decimal(0)), submitted=submitted))
+                continue
+            m = Measurement(f"r{n}", name, cohort, day, Decimal(100), seen, submitted=submitted)
+            latest[cohort] = m
+            out.append(m)
+        return out
+
+    return st.lists(st.one_of([row(o) for o in levels]), max_size=MEASUREMENTS).map(build)

@@ -50,6 +50,7 @@ _UNITS: dict[str, TimeUnit] = {"day": "days", "days": "days", "week": "weeks", "
 _SINGLE = {
     ast.Window: "the window", ast.Repeat: "the repeat rule", ast.Trigger: "the trigger",
     ast.Evidence: "the evidence", ast.Indexation: "the indexation", ast.ForCohorts: "the cohorts",
+    ast.PooledOver: "the pool (`pooled over`)", ast.NetOf: "`net of`",
     ast.ClauseRef: "the clause", ast.NotIfHeld: "`not if held at referral`",
 }
 
@@ -96,6 +97,8 @@ def build_outcome(decl: ast.OutcomeDecl, scope: Scope, header: Header, spans: Sp
     clause_ref: str | None = None
     choices: list[PrerequisiteChoice] = []
     not_if_held = False
+    pooled: list[str] = []
+    net_of: list[str] = []
     for clause in clauses:
         if isinstance(clause, ast.Prerequisites) and is_choice(clause):
             choice = build_choice(clause, scope, spans, (*at, "choices", len(choices)))
@@ -138,6 +141,14 @@ def build_outcome(decl: ast.OutcomeDecl, scope: Scope, header: Header, spans: Sp
             evidence = clause.text.value
         elif isinstance(clause, ast.ForCohorts):
             cohorts = [n for n in (scope.refer(c, "cohort") for c in clause.cohorts) if n]
+        elif isinstance(clause, ast.PooledOver):
+            spans[(*at, "pooled")] = clause.span
+            pooled = _distinct(clause.cohorts, "cohort", "pooled over", scope)
+        elif isinstance(clause, ast.NetOf):
+            spans[(*at, "net_of")] = clause.span
+            net_of = _distinct(clause.outcomes, "outcome", "net of", scope)
+            for k, resolved in enumerate(net_of):
+                spans[(*at, "net_of", k)] = next(n.span for n in clause.outcomes if n.text == resolved)
         elif isinstance(clause, ast.Indexation):
             rate = scope.percent(clause.rate, "an indexation rate", Decimal(-100), Decimal(100))
             start: date | None = scope.date(clause.start) if clause.start else header.term_start
@@ -157,7 +168,23 @@ def build_outcome(decl: ast.OutcomeDecl, scope: Scope, header: Header, spans: Sp
                    window=window, window_from=window_from, repeat=repeat, repeat_limit=repeat_limit,
                    trigger=trigger, evidence=evidence, definitions=tuple(definitions),
                    in_addition_to=tuple(in_addition_to), includes=tuple(includes), cohorts=tuple(cohorts),
-                   indexation=indexation, clause=clause_ref, choices=tuple(choices), not_if_held=not_if_held)
+                   indexation=indexation, clause=clause_ref, choices=tuple(choices), not_if_held=not_if_held,
+                   pooled=tuple(pooled), net_of=tuple(net_of))
+
+
+def _distinct(names: tuple[ast.Name, ...], kind: str, words: str, scope: Scope) -> list[str]:
+    """The names of a `pooled over` or `net of` list, resolved; a name given twice is SIB440."""
+    out: list[str] = []
+    for name in names:
+        found = scope.refer(name, kind)
+        if found is None:
+            continue
+        if found in out:
+            scope.sink.add("SIB440", f"`{words}` names {kind} '{found}' twice", name.span,
+                           hint=f"name each {kind} once")
+            continue
+        out.append(found)
+    return out
 
 
 def _duration(expr: ast.Expr | None, what: str, scope: Scope, spans: SpanTable, at: Path) -> Duration | None:

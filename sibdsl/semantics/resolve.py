@@ -52,6 +52,7 @@ from sibdsl.semantics.payers import PayerDraft, build_payers, shares_add_up
 from sibdsl.semantics.promises import build_assertion, build_tranche
 from sibdsl.semantics.rejected import rejected
 from sibdsl.semantics.resets import build_reset, check_resets, written_timed
+from sibdsl.semantics.runoff import past_term
 from sibdsl.semantics.scope import Scope
 from sibdsl.semantics.values import COUNT, MONEY, fmt, parse_number
 from sibdsl.syntax import ast
@@ -253,11 +254,13 @@ def _header(tree: ast.ContractFile, scope: Scope, spans: SpanTable) -> Header | 
     if isinstance(settled, ast.SettlementDecl):
         months = _PERIOD_MONTHS[settled.period]
         timing = cast(Timing, settled.timing)
+    claims_until, run_off = past_term(tree, scope, end, spans)
     try:
         return Header(title=title.title.value, version=title.version, currency=code, term_start=start,
                       term_end=end, rounding=mode, rounding_unit=rounding_unit, remainder_to=remainder_to,
                       settlement_months=months, settlement_timing=timing,
-                      clause_scheme=clauses.scheme.value if isinstance(clauses, ast.ClausesDecl) else None)
+                      clause_scheme=clauses.scheme.value if isinstance(clauses, ast.ClausesDecl) else None,
+                      claims_until=claims_until, run_off=run_off)
     except ValidationError as exc:
         rejected(exc, ("header",), spans, sink)
         return None

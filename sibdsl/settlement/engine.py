@@ -29,6 +29,7 @@ from sibdsl.core.source import Span
 from sibdsl.model.contract import Cap, Contract, Outcome
 from sibdsl.settlement.cohort_level import price_measurement
 from sibdsl.settlement.plan import PayerPlan, Plan, make_plan
+from sibdsl.settlement.pooled import PoolBook
 from sibdsl.settlement.pricing import price
 from sibdsl.settlement.records import NO_SHARES, Claim, Decision, Measurement, Reason, Status, rule_key
 from sibdsl.settlement.state import Figures, Participant
@@ -85,7 +86,7 @@ def _event_key(event: Claim | Measurement) -> tuple[object, ...]:
     if isinstance(event, Claim):
         return (0, *event.order_key())
     return (1, event.measured, event.measurement_id, event.outcome, event.cohort or "", event.baseline,
-            event.observed)
+            event.observed, event.given, event.submitted or date.min)
 
 
 def in_order(claims: Iterable[Claim], measurements: Iterable[Measurement] = ()) -> list[Claim | Measurement]:
@@ -174,6 +175,8 @@ class _Engine:
         self.invoices: dict[tuple[str, int], Decimal] = defaultdict(Decimal)  # (payer, period) -> amount
         self.resets = {r.name: (ri, r) for ri, r in enumerate(plan.contract.resets)}
         self.pending: dict[str, dict[str, list[tuple[date, str]]]] = {}  # resets of participants not yet seen
+        self.last_day = plan.last_day or plan.term_end  # the term end, or the end of the run-off
+        self.pools = PoolBook()  # cohorts' latest results and paid results, for pooled and net outcomes
 
     # ------------------------------------------------------------------ words for details
     def _m(self, amount: Decimal) -> str:
@@ -218,13 +221,17 @@ class _Engine:
     def decide(self, claim: Claim) -> Decision:
         plan, figures = self.plan, self.figures
         found = plan.outcomes.get(claim.outcome)
-        period = plan.period_of(claim.achieved) if plan.term_start <= claim.achieved <= plan.term_end else -1
+        period = plan.period_of(claim.achieved) if plan.term_start <= claim.achieved <= self.last_day else -1
         if found is None and claim.outcome in self.resets:
             return restart_clocks(self, claim, period)
         if claim.claim_id in figures.seen_ids:
             return self._no(claim, period, _Rejected(Reason.DUPLICATE_CLAIM,
                                                       f"claim id {claim.claim_id} was already decided"))
         figures.seen_ids.add(claim.claim_id)
+        if plan.claims_until is not None:
+            late = self._late(claim.submitted or claim.achieved, claim.submitted is not None)
+            if late is not None:
+                return self._no(claim, period, late)
         if found is None:  # the ledger reader rejects unknown outcomes; callers may not have
             return self._no(claim, period, _Rejected(Reason.NOT_IN_COHORT,
                                                       f"the contract has no outcome {claim.outcome!r}"))
@@ -279,6 +286,16 @@ class _Engine:
         decision.amount, decision.root_cause = ZERO, self._key(why.root)
         return decision
 
+    def _late(self, submitted: date, written: bool) -> _Rejected | None:
+        """`claims until DATE`: a claim or result submitted after the deadline is not paid (without a
+        `submitted` date it counts as submitted on the date achieved or measured)."""
+        deadline = self.plan.claims_until
+        if deadline is None or submitted <= deadline:
+            return None
+        what = "submitted" if written else "achieved (no submitted date given)"
+        return _Rejected(Reason.CLAIM_LATE, f"{what} {submitted}, after the claims deadline {deadline}",
+                         ("header", "claims_until"))
+
     def _participant(self, claim: Claim) -> Participant | _Rejected:
         plan, figures = self.plan, self.figures
         who = figures.participants.get(claim.participant)
@@ -322,7 +339,13 @@ class _Engine:
                             ("outcomes", index, "cohorts"))
         if period < 0:
             return _Rejected(Reason.OUTSIDE_TERM, f"achieved {claim.achieved}, outside the term "
-                            f"{plan.term_start} to {plan.term_end}", ("header",))
+                            f"{plan.term_start} to {plan.term_end}" + (f" and its run-off to {self.last_day}"
+                                                                       if self.last_day > plan.term_end else ""),
+                            ("header",))
+        if claim.achieved > plan.term_end and not outcome.prerequisites:
+            return _Rejected(Reason.OUTSIDE_TERM, f"achieved {claim.achieved}, after the term end {plan.term_end}: "
+                            f"in the run-off (to {self.last_day}) only a later step of a ladder (an outcome with "
+                            "`after`) is paid", ("header", "run_off"))
         if who.start is not None and claim.achieved < who.start:
             return _Rejected(Reason.BEFORE_START, f"achieved {claim.achieved}, before the participant started "
                             f"{who.start}", ("outcomes", index))
@@ -588,6 +611,8 @@ class _Engine:
         the cohorts the outcome is for (`for cohorts`), else every cohort of the contract."""
         if m.cohort is not None:
             return (m.cohort,)
+        if outcome.pooled:
+            return outcome.pooled
         if outcome.cohorts:
             return outcome.cohorts
         return tuple(c.name for c in self.plan.contract.cohorts) or (None,)
@@ -614,10 +639,27 @@ class _Engine:
                                      f"cohort {name}; at most {k} of this group per cohort", ("exclusive_groups", gi))
         return None
 
+    def _pooled(self, m: Measurement, index: int, outcome: Outcome) -> tuple[Measurement, str] | _Rejected:
+        """A result for all the cohorts of a pooled outcome: the cohorts' latest results summed
+        (docs/settlement.md "Pooled results"), checked against the row's own figures if it gives them."""
+        rule = ("outcomes", index, "pooled")
+        found = self.pools.pooled(outcome)
+        if isinstance(found, list):
+            return _Rejected(Reason.POOLED_RESULT_MISSING, f"no result yet for cohort{'s' if len(found) > 1 else ''} "
+                             f"{', '.join(found)} of the pool {', '.join(outcome.pooled)}", rule)
+        baseline, observed, used = found
+        if m.given and (m.baseline != baseline or m.observed != observed):
+            return _Rejected(Reason.POOLED_MISMATCH, f"the row gives {m.baseline} against {m.observed}, but the "
+                             f"cohorts' results pool to {baseline} against {observed} (from "
+                             f"{', '.join(u.measurement_id for u in used)}); leave baseline and observed empty to "
+                             "use the pooled figures", rule)
+        words = f"; pooled over {', '.join(outcome.pooled)} from {', '.join(u.measurement_id for u in used)}"
+        return Measurement(m.measurement_id, m.outcome, None, m.measured, baseline, observed, m.row), words
+
     def measure(self, m: Measurement) -> Decision:
         plan, figures = self.plan, self.figures
         found = plan.outcomes.get(m.outcome)
-        period = plan.period_of(m.measured) if plan.term_start <= m.measured <= plan.term_end else -1
+        period = plan.period_of(m.measured) if plan.term_start <= m.measured <= self.last_day else -1
         decision = Decision(m.measurement_id, m.cohort or "(all cohorts)", m.outcome, m.measured, Status.REJECTED,
                             Reason.PAID, ZERO, ZERO, period, row=m.row, cohort_level=True)
         if m.measurement_id in figures.seen_measurements:  # claim ids are another set
@@ -627,20 +669,52 @@ class _Engine:
         if found is None or found[1].tariff.kind != "cohort_level":
             return self._reject(decision, _Rejected(Reason.NOT_IN_COHORT, f"{m.outcome} is not a cohort-level outcome"))
         index, outcome = found
+        if plan.claims_until is not None:
+            late = self._late(m.submitted or m.measured, m.submitted is not None)
+            if late is not None:  # a late result counts towards nothing, pooled results included
+                return self._reject(decision, late)
+        self.pools.record(m, outcome)  # a cohort's latest result, whatever its decision, for pooled outcomes
+        if outcome.pooled and m.cohort is not None:
+            if m.cohort not in outcome.pooled:
+                return self._reject(decision, _Rejected(
+                    Reason.NOT_IN_COHORT, f"{m.outcome} is pooled over {', '.join(outcome.pooled)}; this result is for "
+                    f"{m.cohort}", ("outcomes", index, "pooled")))
+            return self._reject(decision, _Rejected(
+                Reason.POOLED_INPUT, f"recorded as cohort {m.cohort}'s result for {m.outcome}, which is paid only on a "
+                "result for all its cohorts (a row without a cohort)", ("outcomes", index, "pooled")))
         if m.cohort is not None and outcome.cohorts and m.cohort not in outcome.cohorts:
             return self._reject(decision, _Rejected(
                 Reason.NOT_IN_COHORT, f"{m.outcome} is payable only for {', '.join(outcome.cohorts)}; this result is "
                 f"for {m.cohort}", ("outcomes", index, "cohorts")))
         if period < 0:
             return self._reject(decision, _Rejected(Reason.OUTSIDE_TERM, f"measured {m.measured}, outside the term "
-                                                    f"{plan.term_start} to {plan.term_end}", ("header",)))
+                                                    f"{plan.term_start} to {plan.term_end}"
+                                                    + (f" and its run-off to {self.last_day}"
+                                                       if self.last_day > plan.term_end else ""), ("header",)))
+        priced, pooled_words = m, ""
+        if outcome.pooled:
+            pooled = self._pooled(m, index, outcome)
+            if isinstance(pooled, _Rejected):
+                return self._reject(decision, pooled)
+            priced, pooled_words = pooled
         covered = self._covered(m, outcome)
         why = self._cohort_rules(m, index, outcome, covered)
         if why is not None:
             return self._reject(decision, why)
-        amount, reason, detail = price_measurement(outcome, m, plan.unit, plan.rounding)
+        amount, reason, detail = price_measurement(outcome, priced, plan.unit, plan.rounding)
         if reason is not None:
-            return self._reject(decision, _Rejected(reason, detail, ("outcomes", index, "tariff")))
+            return self._reject(decision, _Rejected(reason, detail + pooled_words, ("outcomes", index, "tariff")))
+        detail += pooled_words
+        if outcome.net_of:
+            earlier = self.pools.already_paid(outcome, covered)
+            if earlier >= amount:
+                return self._reject(decision, _Rejected(
+                    Reason.NET_NOTHING_DUE, f"{detail}; worth {self._m(amount)}, less {self._m(earlier)} already paid by "
+                    f"{', '.join(outcome.net_of)} for {', '.join(c or 'its group' for c in covered)}: nothing is due (nothing is "
+                    "paid back)", ("outcomes", index, "net_of")))
+            if earlier > 0:
+                detail += f"; {self._m(amount)} less {self._m(earlier)} already paid by {', '.join(outcome.net_of)}"
+                amount -= earlier
         decision.price = amount
         who = Participant(m.cohort, None, None, True)
         fake = Claim(m.measurement_id, "", m.outcome, m.measured, cohort=m.cohort)
@@ -656,6 +730,7 @@ class _Engine:
         figures.cohort_money[m.cohort] += amount
         figures.cohort_count[m.cohort] += 1
         self._commit_money(m.measured, period, amount, shares)
+        self.pools.add_paid(m.outcome, covered, amount)
         for cohort in covered:  # the result counts for each cohort it covers
             holder = figures.cohort_results.get(cohort)
             if holder is None:

@@ -340,6 +340,7 @@ def _claim(contract: Contract) -> Callable[[dict[str, Any], int], Claim]:
             referral=_date(values, "referral", required=False) if get("referral") else None,
             row=line,
             held=_held(values, outcomes) if get("held_at_referral") else None,
+            submitted=_submitted(values, day(values)) if get("submitted") else None,
         )
 
     return build
@@ -353,6 +354,13 @@ def _held(values: dict[str, Any], outcomes: frozenset[str]) -> frozenset[str] | 
     for name in names:
         _name({"held_at_referral": name}, "held_at_referral", outcomes, "outcome")
     return frozenset(names) if names else None
+def _submitted(values: dict[str, Any], achieved: date) -> date | None:
+    """The date a claim or result was submitted: not before the date it was achieved (measured)."""
+    day = _date(values, "submitted", required=False)
+    if day is not None and day < achieved:
+        raise _RowError("SIB703", "submitted", f"submitted {day}, before the date achieved {achieved}",
+                        "a claim is submitted on or after the date it was achieved; check both dates")
+    return day
 
 
 def _measured(values: dict[str, Any], contract: Contract, in_percent: bool) -> Decimal | None:
@@ -382,18 +390,27 @@ def _request(contract: Contract) -> Callable[[dict[str, Any], int], Request]:
 
 def _build_measurement(values: dict[str, Any], contract: Contract, line: int) -> Measurement:
     cohort_level = [o.name for o in contract.outcomes if o.tariff.kind == "cohort_level"]
-    baseline = _number(values, "baseline", contract)
+    outcome = _name(values, "outcome", cohort_level, "cohort-level outcome") or ""
+    cohort = _name(values, "cohort", [c.name for c in contract.cohorts], "cohort", required=False)
+    # a pooled outcome's result for all its cohorts may leave both figures empty: they are pooled
+    pooled = cohort is None and any(o.name == outcome and o.pooled for o in contract.outcomes)
+    left_empty = pooled and all(values.get(c) in (None, "") for c in ("baseline", "observed"))
+    baseline = Decimal(0) if left_empty else _number(values, "baseline", contract)
     assert baseline is not None
-    if baseline <= 0:
-        raise _RowError("SIB703", "baseline", "must be more than zero", "the baseline is the figure without the service")
+    if baseline <= 0 and not left_empty:
+        raise _RowError("SIB703", "baseline", "must be more than zero", "the baseline is the figure without the service"
+                        + ("; or leave baseline and observed both empty to use the pooled figures" if pooled else ""))
+    measured = _date(values, "date") or date.min
     return Measurement(
         measurement_id=_text(values, "measurement_id"),
-        outcome=_name(values, "outcome", cohort_level, "cohort-level outcome") or "",
-        cohort=_name(values, "cohort", [c.name for c in contract.cohorts], "cohort", required=False),
-        measured=_date(values, "date") or date.min,
+        outcome=outcome,
+        cohort=cohort,
+        measured=measured,
         baseline=baseline,
-        observed=_number(values, "observed", contract) or Decimal(0),
+        observed=Decimal(0) if left_empty else _number(values, "observed", contract) or Decimal(0),
         row=line,
+        submitted=_submitted(values, measured) if values.get("submitted") else None,
+        given=not left_empty,
     )
 
 

@@ -31,12 +31,14 @@ from sibdsl.core.source import SourceFile, Span
 
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "claims": (("claim_id", "participant", "outcome", "date"),
-               ("evidence", "cohort", "start", "subgroup", "value", "referral", "held_at_referral")),
-    "measurements": (("measurement_id", "outcome", "date", "baseline", "observed"), ("cohort",)),
+               ("evidence", "cohort", "start", "subgroup", "value", "referral", "held_at_referral",
+                "submitted")),
+    "measurements": (("measurement_id", "outcome", "date", "baseline", "observed"), ("cohort", "submitted")),
     "requests": (("request_id", "tranche", "date", "amount"), ("purpose",)),
 }
 ALIASES = {"id": None, "achieved": "date", "date_achieved": "date", "sub_group": "subgroup",
-           "participant_id": "participant", "start_date": "start", "measured": "date", "requested": "date"}
+           "participant_id": "participant", "start_date": "start", "measured": "date", "requested": "date",
+           "submitted_on": "submitted", "date_submitted": "submitted", "evidenced": "submitted"}
 
 _LONE_CR = re.compile(r"\r(?!\n)")
 _CR_ENDS = re.compile(r"\r\n?")

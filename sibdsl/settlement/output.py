@@ -24,7 +24,7 @@ from sibdsl.core.source import Span
 from sibdsl.model.contract import Contract, SlidingTariff
 from sibdsl.settlement.engine import Settlement
 from sibdsl.settlement.plan import Plan
-from sibdsl.settlement.records import Claim, Decision, Reason, Status
+from sibdsl.settlement.records import Claim, Decision, Measurement, Reason, Status
 from sibdsl.settlement.tranches import Release
 
 REASON_WORDS = {
@@ -54,12 +54,18 @@ REASON_WORDS = {
     Reason.RESET_UNKNOWN_PARTICIPANT: "reset recorded for a participant with no earlier row",
     Reason.RESET_BEFORE_ENTRY: "reset ignored: no clock of the steps it restarts had started",
     Reason.RESET_ALL_PAID: "reset ignored: every step it restarts is already paid its limit",
+    Reason.CLAIM_LATE: "submitted after the claims deadline",
+    Reason.POOLED_INPUT: "one cohort's figure for a pooled outcome (an input, not paid alone)",
+    Reason.POOLED_RESULT_MISSING: "a cohort of the pooled result has no result yet",
+    Reason.POOLED_MISMATCH: "the row's figures differ from those pooled from the cohorts' results",
+    Reason.NET_NOTHING_DUE: "nothing due net of earlier payments",
 }
 
 
 def period_bounds(plan: Plan, index: int) -> tuple[date, date]:
     start = add_months(plan.term_start, index * plan.months_per_period)
-    end = min(add_months(plan.term_start, (index + 1) * plan.months_per_period) - timedelta(days=1), plan.term_end)
+    last = plan.last_day or plan.term_end  # periods go on past the term end through the run-off
+    end = min(add_months(plan.term_start, (index + 1) * plan.months_per_period) - timedelta(days=1), last)
     return start, end
 
 
@@ -97,7 +103,8 @@ def rule_place(rule: tuple[str | int, ...], settlement: Settlement, spans: dict[
     return ", ".join(where)
 
 
-_ASPECT = {"window": "window", "repeat": "repeat rule", "tariff": "tariff", "cohorts": "for cohort"}
+_ASPECT = {"window": "window", "repeat": "repeat rule", "tariff": "tariff", "cohorts": "for cohort",
+           "pooled": "pooled over", "net_of": "net of"}
 
 
 def _rule_words(rule: tuple[str | int, ...], contract: Any) -> str:
@@ -105,7 +112,7 @@ def _rule_words(rule: tuple[str | int, ...], contract: Any) -> str:
     housed_3m: after move_in"."""
     kind, index = rule[0], rule[1] if len(rule) > 1 else None
     if kind == "header":
-        return "the term"
+        return {"run_off": "the run-off", "claims_until": "the claims deadline"}.get(str(index), "the term")
     if not isinstance(index, int):
         return ".".join(str(p) for p in rule)
     if kind == "outcomes":
@@ -459,12 +466,28 @@ def write_claims(path: Path, claims: list[Claim], contract: Contract | None = No
         writer = csv.writer(fh)
         # the referral date and the statuses held at referral only where a claim gives them
         extra = any(c.referral is not None or c.held is not None for c in claims)
+        submitted = any(c.submitted is not None for c in claims)  # the column only where a claim has one
         writer.writerow(["claim_id", "participant", "outcome", "date", "evidence", "cohort", "start", "subgroup",
-                         "value"] + (["referral", "held_at_referral"] if extra else []))
+                         "value"] + (["referral", "held_at_referral"] if extra else [])
+                        + (["submitted"] if submitted else []))
         for c in sorted(claims, key=lambda c: c.order_key()):  # text cells escaped against spreadsheet formulas
             more: list[object] = [c.referral or "", ";".join(sorted(c.held)) if c.held else ""] if extra else []
             writer.writerow(escape_row([c.claim_id, c.participant, c.outcome, c.achieved, c.evidence, c.cohort or "",
                                         c.start or "", c.subgroup or "",
                                         "" if c.value is None else f"{c.value}%" if c.outcome in in_percent
-                                        else c.value, *more],
+                                        else c.value, *more, *([c.submitted or ""] if submitted else [])],
                                        numeric=(3, 6, 8, 9)))
+
+
+def write_measurements(path: Path, measurements: list[Measurement]) -> None:
+    """A ledger of cohort-level results as the CSV `sibc settle --measurements` reads (a
+    counterexample), in the order given; a pooled row whose figures are left to be pooled is
+    written with both cells empty."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["measurement_id", "outcome", "cohort", "date", "baseline", "observed", "submitted"])
+        for m in measurements:
+            writer.writerow(escape_row([m.measurement_id, m.outcome, m.cohort or "", m.measured,
+                                        m.baseline if m.given else "", m.observed if m.given else "",
+                                        m.submitted or ""], numeric=(3, 4, 5, 6)))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sibdsl.core.calendar import add_months
+from sibdsl.core.calendar import add_duration, add_months
 from sibdsl.model.contract import Cap, Contract, Outcome
 
 
@@ -43,6 +43,10 @@ class Plan:
     rounding: str
     needs_start: bool = False
     notes: list[str] = field(default_factory=list)
+    # payments past the term (docs/settlement.md "Payments past the term"): the last day an
+    # outcome can be achieved (the term end, or the end of the run-off) and the claims deadline
+    last_day: date | None = None
+    claims_until: date | None = None
 
     _months: dict[date, int] = field(default_factory=dict)
 
@@ -113,5 +117,7 @@ def make_plan(contract: Contract) -> Plan:
         unit=header.rounding_unit,
         rounding=header.rounding,
         needs_start=needs_start,
+        last_day=add_duration(header.term_end, header.run_off) if header.run_off is not None else header.term_end,
+        claims_until=header.claims_until,
     )
     return plan

@@ -56,6 +56,11 @@ class Reason(enum.Enum):
     RESET_UNKNOWN_PARTICIPANT = "reset_unknown_participant"  # ignored: no earlier row of this participant
     RESET_BEFORE_ENTRY = "reset_before_entry"  # ignored: no restarted step's clock has started yet
     RESET_ALL_PAID = "reset_all_paid"  # ignored: every restarted step is paid its limit of times
+    CLAIM_LATE = "claim_late"  # submitted after the contract's claims deadline (`claims until`)
+    POOLED_INPUT = "pooled_input"  # one cohort's figure for a pooled outcome: an input, never paid alone
+    POOLED_RESULT_MISSING = "pooled_result_missing"  # a cohort of the pool has no result yet
+    POOLED_MISMATCH = "pooled_mismatch"  # the row's figures differ from those pooled from the cohorts
+    NET_NOTHING_DUE = "net_nothing_due"  # net of earlier payments, nothing is left to pay
 
 
 @dataclass(slots=True)
@@ -72,13 +77,15 @@ class Claim:
     referral: date | None = None  # the referral date, where a window runs "of referral"
     row: int = 0  # line in the ledger file, for messages
     held: frozenset[str] | None = None  # the `held_at_referral` column: outcomes held at referral
+    submitted: date | None = None  # the date the claim was submitted (None: the date achieved)
 
     def order_key(self) -> tuple[object, ...]:
         """The total order of settlement: date achieved, claim id, then every other field, so
         that no two different claims tie and input order can never matter."""
         return (self.achieved, self.claim_id, self.participant, self.outcome, self.evidence, self.cohort or "",
                 self.start or date.min, self.subgroup or "", self.value if self.value is not None else Decimal("-Infinity"),
-                self.referral or date.min, tuple(sorted(self.held)) if self.held is not None else ())
+                self.referral or date.min, tuple(sorted(self.held)) if self.held is not None else (),
+                self.submitted or date.min)
 
 
 @dataclass(slots=True)
@@ -92,6 +99,8 @@ class Measurement:
     baseline: Decimal
     observed: Decimal
     row: int = 0
+    submitted: date | None = None  # the date the result was submitted (None: the date measured)
+    given: bool = True  # False: a pooled outcome's row with its figures left to be pooled (0, 0 here)
 
 
 @dataclass(slots=True)

@@ -85,6 +85,18 @@ class TermDecl(Node):
     end: DateLit
 
 
+class ClaimsDeadlineDecl(Node):
+    """`claims until 2022-06-30`: the last day a claim or result may be submitted."""
+
+    day: DateLit
+
+
+class RunOffDecl(Node):
+    """`run-off 12 months`: how long after the term end later ladder steps may be achieved."""
+
+    duration: Expr
+
+
 class RoundingDecl(Node):
     mode: str  # "half up", "half even", "half down", "down", "up"
     unit: Expr | None = None
@@ -276,6 +288,18 @@ class ForCohorts(Node):
     cohorts: tuple[Name, ...]
 
 
+class PooledOver(Node):
+    """`pooled over first_cohort, second_cohort`: a result computed from these cohorts' results."""
+
+    cohorts: tuple[Name, ...]
+
+
+class NetOf(Node):
+    """`net of first_cohort_reduction, ...`: paid less what these outcomes paid for its cohorts."""
+
+    outcomes: tuple[Name, ...]
+
+
 class Indexation(Node):
     rate: Expr
     start: DateLit | None = None
@@ -372,6 +396,7 @@ class AssertDecl(Node):
 
 Declaration = (
     ContractDecl | CurrencyDecl | TermDecl | RoundingDecl | SettlementDecl | ClausesDecl
+    | ClaimsDeadlineDecl | RunOffDecl
     | DefineDecl | PartyDecl | InvestorDecl | CohortDecl | OutcomeDecl | CapDecl
     | ExclusiveDecl | TrancheDecl | AssertDecl | ResetDecl
 )

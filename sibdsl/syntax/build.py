@@ -217,6 +217,12 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
     def term_decl(self, span: Span, start: Token, end: Token) -> ast.TermDecl:
         return ast.TermDecl(_date(start), _date(end), span=span)
 
+    def claims_deadline_decl(self, span: Span, day: Token) -> ast.ClaimsDeadlineDecl:
+        return ast.ClaimsDeadlineDecl(_date(day), span=span)
+
+    def run_off_decl(self, span: Span, duration: ast.Expr) -> ast.RunOffDecl:
+        return ast.RunOffDecl(duration, span=span)
+
     def remainder(self, span: Span, to: Token | None = None) -> Remainder:
         return Remainder(_name(to) if to is not None else None, span=span)
 
@@ -404,6 +410,12 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
 
     def for_cohorts(self, span: Span, cohorts: tuple[ast.Name, ...]) -> ast.ForCohorts:
         return ast.ForCohorts(cohorts, span=span)
+
+    def pooled_over(self, span: Span, cohorts: tuple[ast.Name, ...]) -> ast.PooledOver:
+        return ast.PooledOver(cohorts, span=span)
+
+    def net_of(self, span: Span, outcomes: tuple[ast.Name, ...]) -> ast.NetOf:
+        return ast.NetOf(outcomes, span=span)
 
     def indexation(self, span: Span, rate: ast.Expr, start: Token | None = None) -> ast.Indexation:
         return ast.Indexation(rate, _date(start) if start is not None else None, span=span)

@@ -213,13 +213,14 @@ _WORDS = {
     "RPAR": "')'",
     "PERCENT": "'%'",
     "COLON": "':'",
+    "RUN_OFF": "'run-off'",
     "$END": "the end of the file",
 }
 
 TOP_LEVEL = (
     "contract", "currency", "term", "rounding", "settled", "clauses", "define", "payer",
     "provider", "intermediary", "validator", "investor", "cohort", "outcome", "cap", "only",
-    "tranche", "assert", "reset",
+    "tranche", "assert", "reset", "claims until", "run-off",
 )
 
 

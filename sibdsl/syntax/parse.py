@@ -205,6 +205,8 @@ FORMS = {
     "tranche": "tranche NAME GBP 300,000 on 2015-01-01 (or: when payments reach GBP 400,000, by DATE)",
     "assert": "assert each participant is paid at most GBP 15,000",
     "reset": 'reset NAME "Title" restarts STEP, STEP (the steps whose delays count again from the reset)',
+    "claims until": "claims until 2018-06-30",
+    "run-off": "run-off 12 months",
 }
 
 

@@ -12,6 +12,7 @@ from sibdsl.core.calendar import add_duration
 from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.core.source import Span
 from sibdsl.model.contract import Contract
+from sibdsl.model.pastterm import last_day_for
 from sibdsl.model.spans import SpanTable
 
 
@@ -39,7 +40,9 @@ def check_dates(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> N
             _inside(outcome.indexation.start, f"indexation of '{outcome.name}' starts",
                     spans.of("outcomes", i, "indexation"), contract, sink)
         window = outcome.window
-        if window is not None and add_duration(header.term_start, window) > header.term_end:
+        last = last_day_for(outcome, header)  # a later ladder step may be achieved in the run-off
+        if window is not None and add_duration(header.term_start, window) > last:
             sink.add("SIB304", f"the window of '{outcome.name}' ({window.amount} {window.unit}) is longer than "
-                     "the whole term", spans.of("outcomes", i, "window"),
+                     "the whole term" + (" and its run-off" if last > header.term_end else ""),
+                     spans.of("outcomes", i, "window"),
                      hint="outcomes are only paid within the term anyway; shorten the window or remove it")
