@@ -49,6 +49,12 @@ def model(src: str) -> Contract:
     return result.model
 
 
+# Time limits here only catch the blow-ups these tests record (minutes, gigabytes): the figures
+# for speed are printed by benchmarks/bench_analysis.py --pressure. Five times the time on an
+# idle 2-core machine, so a loaded CI runner does not fail them.
+HANG = 5
+
+
 def paid_by(contract: Contract, claims: list) -> Decimal:  # type: ignore[type-arg]
     return sum((d.amount for d in settle(contract, claims).decisions if d.status is not Status.REJECTED), Decimal(0))
 
@@ -82,7 +88,7 @@ def test_a_repeat_count_of_a_billion_is_analysed_with_small_witnesses(tmp_path: 
     assert any("refuted by the exact analysis: each participant is paid at most GBP 1,000: one participant can "
                "be paid GBP 1,100.00" in m for m in messages), messages
     assert any("total payments are at most GBP 500: 1 participant who earns the most" in m for m in messages)
-    assert seconds < 8
+    assert seconds < 8 * HANG  # a blow-up guard: see HANG
     contract = model(REPEAT)
     found = exposure(contract)
     assert found.best is not None and found.best.amount == Decimal("100000000000.00")
@@ -167,7 +173,7 @@ def test_an_exclusive_group_of_10000_outcomes_is_exact_without_the_solver() -> N
     with mock.patch("sibdsl.analysis.solver.solve", side_effect=AssertionError("no solve needed")):
         found = exposure(contract)
     [v] = verdicts(contract, found)
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 5 * HANG  # a blow-up guard: see HANG
     assert found.best is not None and found.best.exact and found.best.amount == Decimal("1099.00")
     assert v.status == "refuted" and len(v.witness) == 1
 
@@ -181,7 +187,7 @@ def test_a_solve_that_runs_out_of_time_leaves_an_upper_bound_and_an_unknown_verd
     started = time.perf_counter()
     found = exposure(contract, time_limit=1.0)
     found_verdicts = verdicts(contract, found)
-    assert time.perf_counter() - started < 6
+    assert time.perf_counter() - started < 6 * HANG  # a blow-up guard: see HANG
     best = found.best
     assert best is not None
     if best.exact:  # a much faster machine closed it: then the figure is the true maximum
@@ -237,7 +243,7 @@ def test_ten_thousand_participants_with_a_total_assertion(tmp_path: Path) -> Non
     messages = [d["message"] for d in doc["diagnostics"]]
     assert any("7576 participants who each earn the most: payments total GBP 12,500,400.00" in m for m in messages)
     assert any("q pays GBP 5,000,160.00" in m for m in messages)
-    assert seconds < 9
+    assert seconds < 9 * HANG  # a blow-up guard: see HANG
 
 
 def test_a_witness_too_large_to_settle_is_not_built(tmp_path: Path) -> None:
@@ -249,7 +255,7 @@ def test_a_witness_too_large_to_settle_is_not_built(tmp_path: Path) -> None:
     contract = model(src)
     started = time.perf_counter()
     [v] = verdicts(contract, exposure(contract))
-    assert time.perf_counter() - started < 3
+    assert time.perf_counter() - started < 3 * HANG  # a blow-up guard: see HANG
     assert v.status == "unknown" and "could not build a ledger" in v.reason
     assert WITNESS_CLAIMS < 10_000_000
 
