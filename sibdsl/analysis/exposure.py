@@ -23,6 +23,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import assert_never
 
 from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS, Budget
+from sibdsl.analysis.outcome_totals import outcomes_limit
 from sibdsl.analysis.participant import ParticipantMax, participant_maxima
 from sibdsl.analysis.payers import PayerMax, payer_limits, payer_maxima
 from sibdsl.analysis.periods import PeriodMax, period_maximum
@@ -67,6 +68,7 @@ class Exposure:
 
 
 WITNESS = "w-participant"  # the participant of a participant maximum's witness ledger
+OUTCOMES_LIMIT = "the outcomes (each at most its own total: its caps, its bands' caps)"
 
 # The largest witness ledger `sibc check` settles to confirm the maximum liability (about
 # 0.2 s of settlement); `--facts` and `sibc report` go to WITNESS_CLAIMS. Beyond it the
@@ -216,13 +218,19 @@ def _witness_liability(contract: Contract, found: Exposure, witness_claims: int)
         found.witness_participants = 0
         return
     cur = contract.header.currency
-    if not (found.set_by.startswith(("the participants", "the payers' maxima")) or found.set_by == "the contract cap"):
+    if not (found.set_by.startswith(("the participants", "the payers' maxima", OUTCOMES_LIMIT))
+            or found.set_by == "the contract cap"):
         _payers_bound(found, found.bound_reason or "the maximum liability it is built on is an upper bound")
         return
-    target = None if found.set_by.startswith("the participants") else found.liability
+    # every participant at its best first where the participants or the outcomes' own totals set it
+    # (a tier band with its own cap is reached only once the earlier outcomes are paid)
+    everyone = found.set_by.startswith(("the participants", OUTCOMES_LIMIT))
+    target = None if everyone else found.liability
     built = cohort_claims(contract, _best_of(contract, found), target, witness_claims,
                           WITNESS_PARTICIPANTS)
     result = settle(contract, built[0]) if built is not None else None
+    if found.set_by.startswith(OUTCOMES_LIMIT):
+        target = found.liability
     if target is not None and (result is None or result.figures.total_money != found.liability):
         mixed = _mixed_witness(contract, found, target, witness_claims)  # sub-groups in turn, grown until the cap is reached
         if mixed is not None:
@@ -415,6 +423,9 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
             if cap.scope == "outcome" and cap.measure == "money":
                 exact_participants = False
         bounds.append((label, total))
+    outcomes_total = outcomes_limit(contract)  # tier bands with their own caps (Istanbul Kodluyor)
+    if outcomes_total is not None:
+        bounds.append((OUTCOMES_LIMIT, outcomes_total))
     by_kind = {c.scope: c for c in contract.caps}
     if "contract" in by_kind:
         bounds.append(("the contract cap", by_kind["contract"].limit))

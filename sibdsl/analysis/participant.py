@@ -7,7 +7,8 @@ amount before it, the outcomes (with how many times each) that reach it, and whe
 amount is exact or only an upper bound (and why). The rules respected: repeat limits,
 exclusive groups, ladders (a step needs its prerequisites), timing (a ladder step's minimum
 delays must fit in its window and the term), cohort restrictions, sub-group prices, tiered
-bands (the best band), sliding scales (the best point), indexation (the last anniversary in
+bands (the best band, each limited by its own cap; a tier counted within a sub-group pays no
+other sub-group), sliding scales (the best point), indexation (the last anniversary in
 the term), outcome caps and the per-participant cap (`then reject` makes it a knapsack).
 
 Exactness. Every amount is counted in whole "ticks" (the finest decimal place of any price
@@ -104,6 +105,7 @@ def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_
     tariff = outcome.tariff
     header = contract.header
     price: Decimal | None
+    band_cap: Decimal | None = None
     match tariff:
         case FixedTariff():
             price = tariff.price
@@ -112,8 +114,14 @@ def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_
                         default=None)
         case SubgroupTariff():
             price = next((p.price for p in tariff.subgroup_prices if p.subgroup == subgroup), tariff.otherwise)
+        case TieredTariff() if tariff.counted_within is not None and not any_subgroup \
+                and subgroup != tariff.counted_within:
+            return None  # counted within another sub-group: this participant's claims have no price
         case TieredTariff():
             price = max((b.price for b in tariff.bands), default=None)
+            paying = [b for b in tariff.bands if b.price > 0]
+            if paying and all(b.cap is not None for b in paying):  # no claim is priced above its band's cap
+                band_cap = max(b.cap for b in paying if b.cap is not None)
         case SlidingTariff():
             price = tariff.price * max((p.percent for p in tariff.points), default=ZERO) / HUNDRED
         case PerUnitTariff():
@@ -129,7 +137,15 @@ def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_
             outcome.indexation.start <= header.term_end else 0
         price = price * (ONE + outcome.indexation.rate / HUNDRED) ** max(years, 0)
     price = round_money(price, header.rounding_unit, header.rounding)
+    if band_cap is not None:  # settlement limits the indexed, rounded band price by the band's cap
+        price = min(price, band_cap)
     return price if price > 0 else None
+
+
+def _by_subgroup(outcome: Outcome) -> bool:
+    """Does the outcome's best price depend on the participant's sub-group?"""
+    tariff = outcome.tariff
+    return isinstance(tariff, SubgroupTariff) or (isinstance(tariff, TieredTariff) and tariff.counted_within is not None)
 
 
 def reachable(contract: Contract, cohort: str | None) -> set[str]:
@@ -204,7 +220,7 @@ def _for(contract: Contract, cohort: str | None, subgroup: str | None, ok: set[s
     candidates = [o for o in contract.outcomes if o.name in ok]
     prices: dict[str, Decimal | None] = {}
     for o in candidates:
-        at = (o.name, subgroup if o.tariff.kind == "subgroup" else None)
+        at = (o.name, subgroup if _by_subgroup(o) else None)
         if at not in memo.prices:
             memo.prices[at] = best_price(o, subgroup, contract)
         prices[o.name] = memo.prices[at]
@@ -495,6 +511,8 @@ def participant_maxima(contract: Contract, budget: Budget | None = None,
     specs = {c.name: c for c in contract.cohorts}
     priced = {p.subgroup for o in contract.outcomes if isinstance(o.tariff, SubgroupTariff)
               for p in o.tariff.subgroup_prices}  # others pay `otherwise`
+    priced |= {o.tariff.counted_within for o in contract.outcomes  # only it is paid a tier counted within it
+               if isinstance(o.tariff, TieredTariff) and o.tariff.counted_within is not None}
     alike: dict[tuple[object, ...], ParticipantMax] = {}
     out = []
     for cohort, subs in cohorts:

@@ -108,6 +108,12 @@ def _rule_words(rule: tuple[str | int, ...], contract: Any) -> str:
         text = f"outcome {outcome.name}"
         if len(rule) > 3 and rule[2] == "prerequisites" and isinstance(rule[3], int):
             return f"{text}: after {outcome.prerequisites[rule[3]].outcome}"
+        if len(rule) > 4 and rule[2:4] == ("tariff", "bands") and isinstance(rule[4], int):  # a tier band
+            band = outcome.tariff.bands[rule[4]]
+            return f"{text}: tariff band " + (f"{band.first} to {band.last}" if band.last is not None else
+                                              f"{band.first} onwards")
+        if len(rule) > 3 and rule[2:4] == ("tariff", "counted_within"):
+            return f"{text}: tariff counted within subgroup {outcome.tariff.counted_within}"
         return f"{text}: {_ASPECT.get(str(rule[2]), rule[2])}" if len(rule) > 2 else text
     if kind == "caps":
         cap = contract.caps[index]

@@ -36,7 +36,7 @@ def highest_price(tariff: AnyTariff) -> Decimal:
         case SubgroupTariff():
             return max([Decimal(0), tariff.otherwise or Decimal(0), *(p.price for p in tariff.subgroup_prices)])
         case TieredTariff():
-            return max([Decimal(0), *(b.price for b in tariff.bands)])
+            return max(Decimal(0), tariff.best_band_price() or Decimal(0))  # a band's cap limits its price
         case SlidingTariff():
             if not tariff.points:
                 return tariff.price
