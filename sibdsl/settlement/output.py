@@ -47,6 +47,7 @@ REASON_WORDS = {
     Reason.VALUE_MISSING: "a value the tariff or window needs is missing",
     Reason.COHORT_LEVEL_OUTCOME: "cohort-level outcome: paid from measurements, not claims",
     Reason.BELOW_THRESHOLD: "below the threshold, or a price of zero",
+    Reason.BAND_PAYS_NOTHING: "paid nothing: a tier band that pays nothing",
     Reason.CAP_REACHED: "a cap was full, or the claim did not fit a cap that says then reject",
     Reason.PAYER_CAP_REACHED: "a payer's part did not fit a payer cap that says then reject, or nothing was left to pay",
 }
@@ -313,8 +314,10 @@ def _counts(title: str, decisions: list[Decision], cur: str, money: Any, note: s
     by_status = Counter(d.status for d in decisions)
     paid = sum((d.amount for d in decisions if d.status is Status.PAID), ZERO)
     part = sum((d.amount for d in decisions if d.status is Status.PARTIAL), ZERO)
+    nothing = sum(1 for d in decisions if d.reason is Reason.BAND_PAYS_NOTHING)  # paid, and counted, at zero
     return [f"{title:<16}{len(decisions):>{25 - max(16, len(title))},}{note}",
             f"  paid in full   {by_status[Status.PAID]:>8,}   {cur} {money(paid)}",
+            *([f"    of them paid nothing in a tier band {nothing:,} (band_pays_nothing)"] if nothing else []),
             f"  paid in part   {by_status[Status.PARTIAL]:>8,}   {cur} {money(part)}",
             f"  rejected       {by_status[Status.REJECTED]:>8,}"]
 
