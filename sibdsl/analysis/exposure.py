@@ -375,6 +375,8 @@ def _unlimited_why(contract: Contract, maxima: list[ParticipantMax]) -> str:
     why = []
     if not contract.cohorts or any(c.size is None for c in contract.cohorts):
         why.append("a cohort has no size")
+    if len(contract.cohorts) > 1 and any(m.cohort is None and (m.amount > 0 or m.unbounded) for m in maxima):
+        why.append("participants whose claims name no cohort are in none, and no size limits them")
     if any(m.unbounded for m in maxima):
         why.append("an outcome can be paid any number of times")
     uncapped = [o.name for o in contract.outcomes if o.tariff.kind == "cohort_level" and not any(
@@ -409,6 +411,8 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
             sized = False
             break
         total += cohort.size * top.amount
+    if len(contract.cohorts) > 1 and any(m.amount > 0 or m.unbounded for m in of_cohort.get(None, [])):
+        sized = False  # participants whose claims name no cohort are in none: no size limits them
     cohort_level = [o for o in contract.outcomes if o.tariff.kind == "cohort_level"]
     for o in cohort_level:
         cap = next((c for c in contract.caps if c.scope == "outcome" and c.target == o.name and c.measure == "money"),
@@ -479,12 +483,13 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
     found.cut_by = capped_by
     # an outcome no cohort can reach is never paid; said only when every cohort was looked at
     # (the time limit can stop the analysis before the last cohorts)
-    names: list[str | None] = [c.name for c in contract.cohorts] or [None]
+    names: list[str | None] = [c.name for c in contract.cohorts] + ([None] if len(contract.cohorts) != 1 else [])
     if all(name in reached for name in names):
         everyone = set().union(*(reached[name] for name in names))
         found.never_paid = [o.name for o in contract.outcomes
                             if o.tariff.kind != "cohort_level" and o.name not in everyone]
-    _caps(contract, found, total if sized else None)
+    earned = [x for x in (total if sized else None, outcomes_total) if x is not None]  # each bounds the total paid
+    _caps(contract, found, min(earned) if earned else None)
     _tranches(contract, found)
     return found
 

@@ -497,13 +497,17 @@ def _feasible(x: list[int], upper: list[int], rows: list[tuple[dict[int, int], i
 
 def participant_maxima(contract: Contract, budget: Budget | None = None,
                        reach: dict[str | None, set[str]] | None = None) -> list[ParticipantMax]:
-    """The most for each cohort and each of its sub-groups (None: no sub-group given). Fills
+    """The most for each cohort and each of its sub-groups (None: no sub-group given), and, in a
+    contract of several cohorts, for a participant whose claims name none (cohort None: no size,
+    no referral window, any sub-group; it can be paid every outcome not `for cohort`). Fills
     `reach` with each cohort's reachable outcomes, for the cohorts looked at before the time
     limit; cohorts after it share one coarse upper bound."""
     budget = budget if budget is not None else Budget()
     reach = reach if reach is not None else {}
     cohorts: list[tuple[str | None, list[str | None]]] = [
         (c.name, [None, *(s.name for s in c.subgroups)]) for c in contract.cohorts] or [(None, [None])]
+    if len(contract.cohorts) > 1:  # claims that name no cohort, in a contract of several: in none (settlement.md, step 2)
+        cohorts.append((None, [None, *(s.name for c in contract.cohorts for s in c.subgroups)]))
     memo = _Memo()
     coarse: ParticipantMax | None = None
     shared: dict[tuple[object, ...], set[str]] = {}
