@@ -486,6 +486,9 @@ def ledgers(c: Contract, rng: random.Random, extra: int, unlimited: int, orders:
             people.append((f"{co.name}-{k}", co.name, groups[k % len(groups)]))
     if not c.cohorts:
         people += [(f"p{k}", None, None) for k in range(6)]
+    if len(c.cohorts) > 1:  # claims that name no cohort: in none, and no cohort's size limits them
+        subs = [s.name for co in c.cohorts for s in co.subgroups] + [None]
+        people += [(f"none-{k}", None, subs[k % len(subs)]) for k in range(sum((co.size or 5) + 1 for co in c.cohorts) + 2)]
     counts = {o.name: _limit(o, extra, unlimited) for o in c.outcomes if o.tariff.kind != "cohort_level"}
     meas = measurements(c, extra)
     out: list[tuple[list[Claim], list[Measurement]]] = []

@@ -522,9 +522,6 @@ def _r(reason: ReasonCode, status: StatusName, title: str, decides: Decides, exp
 
 
 _REASON_ENTRIES: tuple[ReasonInfo, ...] = (
-    _r("before_start", "rejected", "achieved before the participant started", "claims",
-       "The date achieved is before the participant's start date (the `start` of its first claim).",
-       RuleRef(_DECIDING, 3), RuleRef(_WINDOWS)),
     _r("band_pays_nothing", "paid", "paid nothing: a tier band that pays nothing", "claims",
        "The claim passed every rule and is paid zero: its outcome number falls in a band of a tiered tariff "
        "that pays zero (a threshold: `USD 0 for outcomes 1 to 92`), or in a band whose own cap (`at most` after "
@@ -532,6 +529,9 @@ _REASON_ENTRIES: tuple[ReasonInfo, ...] = (
        "counted (the next claim's outcome number, the repeat rule, prerequisites, exclusive groups, count and "
        "share caps, tranche conditions on outcomes and participants) and adds nothing to any money figure.",
        RuleRef(_DECIDING, 4), RuleRef(_TIERS)),
+    _r("before_start", "rejected", "achieved before the participant started", "claims",
+       "The date achieved is before the participant's start date (the `start` of its first claim).",
+       RuleRef(_DECIDING, 3), RuleRef(_WINDOWS)),
     _r("below_threshold", "rejected", "below the threshold, or a price of zero", "claims and measurements",
        "The payment works out at nothing. For a claim: its price rounds to zero by the contract's rounding "
        "rule, or a sliding scale pays 0% for the measured value. For a cohort-level result: the improvement "
