@@ -241,6 +241,21 @@ def test_an_outcome_open_to_participants_in_no_cohort_is_not_bounded_by_the_coho
     assert exposure(c).liability is None
 
 
+def test_a_participant_of_another_cohort_in_the_counted_sub_group_is_analysed_too() -> None:
+    """Nothing ties a claim's sub-group to the participant's cohort, so a participant of another
+    cohort who gives the counted sub-group is paid the tier: its cohort's figure must say so."""
+    head = HEAD + 'cohort other "Other" at most 5 participants separate from youth\n'
+    body = BONUS.replace("counted within subgroup women", "counted within subgroup women for cohorts youth, other")
+    c = _compile(body, head)
+    maxima = {(m.cohort, m.subgroup): m.amount for m in participant_maxima(c)}
+    assert maxima[("other", "women")] == Decimal(500)
+    claims = [Claim(f"c{i}", f"p{i}", "bonus", date(2020, 3, 1) + timedelta(days=i), cohort="other", subgroup="women")
+              for i in range(5)]
+    assert settle(c, claims).figures.total_money == Decimal(1000)  # the 4th and 5th women of cohort other
+    found = exposure(c)
+    assert found.liability is not None and found.liability >= Decimal(1000)
+
+
 def test_a_band_cap_joins_the_step_of_the_amounts() -> None:
     """A band pays what is left of its cap, so the cap is among the amounts whose greatest
     common divisor every payment is a multiple of (payers.py)."""

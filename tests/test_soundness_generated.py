@@ -489,6 +489,9 @@ def ledgers(c: Contract, rng: random.Random, extra: int, unlimited: int, orders:
     if len(c.cohorts) > 1:  # claims that name no cohort: in none, and no cohort's size limits them
         subs = [s.name for co in c.cohorts for s in co.subgroups] + [None]
         people += [(f"none-{k}", None, subs[k % len(subs)]) for k in range(sum((co.size or 5) + 1 for co in c.cohorts) + 2)]
+        for co in c.cohorts:  # and participants who give another cohort's sub-group (nothing ties the two)
+            foreign = [s.name for other in c.cohorts if other is not co for s in other.subgroups]
+            people += [(f"{co.name}-x{k}", co.name, foreign[k % len(foreign)]) for k in range(len(foreign))]
     counts = {o.name: _limit(o, extra, unlimited) for o in c.outcomes if o.tariff.kind != "cohort_level"}
     meas = measurements(c, extra)
     out: list[tuple[list[Claim], list[Measurement]]] = []

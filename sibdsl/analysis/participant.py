@@ -504,19 +504,25 @@ def participant_maxima(contract: Contract, budget: Budget | None = None,
     limit; cohorts after it share one coarse upper bound."""
     budget = budget if budget is not None else Budget()
     reach = reach if reach is not None else {}
+    priced = {p.subgroup for o in contract.outcomes if isinstance(o.tariff, SubgroupTariff)
+              for p in o.tariff.subgroup_prices}  # others pay `otherwise`
+    priced |= {o.tariff.counted_within for o in contract.outcomes  # only it is paid a tier counted within it
+               if isinstance(o.tariff, TieredTariff) and o.tariff.counted_within is not None}
+    every = [s.name for c in contract.cohorts for s in c.subgroups]
+    # a claim may give any declared sub-group, whatever the participant's cohort (the ledger and
+    # the engine do not tie a sub-group to its cohort): another cohort's sub-group that a price
+    # depends on is looked at too (one no price depends on is paid as no sub-group)
     cohorts: list[tuple[str | None, list[str | None]]] = [
-        (c.name, [None, *(s.name for s in c.subgroups)]) for c in contract.cohorts] or [(None, [None])]
+        (c.name, [None, *(s.name for s in c.subgroups),
+                  *(s for s in every if s in priced and s not in {x.name for x in c.subgroups})])
+        for c in contract.cohorts] or [(None, [None])]
     if len(contract.cohorts) > 1:  # claims that name no cohort, in a contract of several: in none (settlement.md, step 2)
-        cohorts.append((None, [None, *(s.name for c in contract.cohorts for s in c.subgroups)]))
+        cohorts.append((None, [None, *every]))
     memo = _Memo()
     coarse: ParticipantMax | None = None
     shared: dict[tuple[object, ...], set[str]] = {}
     restricted = [o for o in contract.outcomes if o.cohorts]
     specs = {c.name: c for c in contract.cohorts}
-    priced = {p.subgroup for o in contract.outcomes if isinstance(o.tariff, SubgroupTariff)
-              for p in o.tariff.subgroup_prices}  # others pay `otherwise`
-    priced |= {o.tariff.counted_within for o in contract.outcomes  # only it is paid a tier counted within it
-               if isinstance(o.tariff, TieredTariff) and o.tariff.counted_within is not None}
     alike: dict[tuple[object, ...], ParticipantMax] = {}
     out = []
     for cohort, subs in cohorts:
