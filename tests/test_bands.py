@@ -339,3 +339,30 @@ def test_reboot_west_pays_repeated_engagement_and_stays_within_the_award() -> No
     s = settle(c, claims)
     assert [d.reason for d in s.decisions] == [Reason.PAID] * 8 + [Reason.REPEAT_LIMIT]
     assert s.figures.total_money == Decimal(1_600)
+
+
+def test_payer_figures_count_participants_in_no_cohort() -> None:
+    """Found by the generated-contract harness: with several cohorts, participants whose claims
+    name none were left out of `payers.claims_bound` (every claim at its best price over the
+    cohorts' sizes), so a payer's and the total figure were below what settlement pays."""
+    src = """contract "Generated 47132" version 1
+currency GBP
+term 2020-01-01 to 2022-12-31
+rounding half down to GBP 0.01
+payer pa "PA" pays 50%
+payer pb "PB" pays 25%
+payer pc "PC" pays 25%, at most GBP 150
+cohort c0 "Cohort 0" at most 1 participants separate from c1
+cohort c1 "Cohort 1" at most 3 participants separate from c0
+outcome o0 "Outcome 0" pays GBP 12.50 per day, up to 30 days once per participant
+outcome o1 "Outcome 1" pays GBP 333 after o0 at least 1 month for cohort c1
+"""
+    c = compile_text(src).model
+    assert c is not None
+    claims = [Claim(f"n{i:02d}", f"n{i:02d}", "o0", date(2020, 2, 1), value=Decimal(30)) for i in range(20)]
+    settled = settle(c, claims)
+    assert settled.figures.total_money == Decimal(5775)  # 20 x 375, less what pc's cap cut
+    found = exposure(c)
+    assert found.liability is None or settled.figures.total_money <= found.liability
+    for name, (most, _why) in found.payers.items():
+        assert most is None or settled.figures.payer_money[name] <= most

@@ -24,7 +24,7 @@ from typing import assert_never
 
 from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS, Budget
 from sibdsl.analysis.outcome_totals import outcomes_limit
-from sibdsl.analysis.participant import ParticipantMax, participant_maxima
+from sibdsl.analysis.participant import ParticipantMax, outside_cohorts, participant_maxima
 from sibdsl.analysis.payers import PayerMax, payer_limits, payer_maxima
 from sibdsl.analysis.periods import PeriodMax, period_maximum
 from sibdsl.analysis.witness import Best, cohort_claims, filler_claims, mixed_cohort_claims, participant_claims
@@ -498,7 +498,8 @@ def _tranches(contract: Contract, found: Exposure) -> None:
     """Can each condition tranche's conditions ever hold within the term?"""
     cur = contract.header.currency
     sizes = [c.size for c in contract.cohorts]
-    enrolled = sum(s for s in sizes if s is not None) if sizes and all(s is not None for s in sizes) else None
+    enrolled = sum(s for s in sizes if s is not None) if sizes and all(s is not None for s in sizes) \
+        and not outside_cohorts(contract) else None  # participants in no cohort are counted by no size
     for i, t in enumerate(contract.tranches):
         if not t.conditions:
             continue

@@ -142,6 +142,14 @@ def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_
     return price if price > 0 else None
 
 
+def outside_cohorts(contract: Contract) -> bool:
+    """Can a participant in no cohort be paid? In a contract of several cohorts, claims that name
+    no cohort put the participant in none (docs/settlement.md, step 2): no cohort's size or
+    referral window applies, and it can be paid every outcome that is not `for cohort`."""
+    return len(contract.cohorts) > 1 and any(not o.cohorts and o.tariff.kind != "cohort_level"
+                                             for o in contract.outcomes)
+
+
 def _by_subgroup(outcome: Outcome) -> bool:
     """Does the outcome's best price depend on the participant's sub-group?"""
     tariff = outcome.tariff

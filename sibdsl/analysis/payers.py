@@ -36,7 +36,7 @@ from decimal import Decimal
 from math import gcd
 from typing import assert_never
 
-from sibdsl.analysis.participant import best_price, reachable
+from sibdsl.analysis.participant import best_price, outside_cohorts, reachable
 from sibdsl.core.money import HUNDRED, ZERO
 from sibdsl.model.contract import (
     CohortLevelTariff,
@@ -175,8 +175,8 @@ def claims_bound(contract: Contract) -> tuple[Decimal, int] | None:
     cohort, where each outcome a participant can claim has a count limit (repeat or count cap)
     and every cohort a size; None otherwise. Counts hold whatever is paid, so payer cuts (which
     let money caps pass more claims) cannot raise them."""
-    if not contract.cohorts or any(c.size is None for c in contract.cohorts):
-        return None
+    if not contract.cohorts or any(c.size is None for c in contract.cohorts) or outside_cohorts(contract):
+        return None  # (participants in no cohort: no size counts them)
     if any(o.tariff.kind == "cohort_level" for o in contract.outcomes):
         return None
     count_caps: dict[str, int] = {}
