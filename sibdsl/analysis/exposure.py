@@ -483,7 +483,8 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
     found.cut_by = capped_by
     # an outcome no cohort can reach is never paid; said only when every cohort was looked at
     # (the time limit can stop the analysis before the last cohorts)
-    names: list[str | None] = [c.name for c in contract.cohorts] + ([None] if len(contract.cohorts) != 1 else [])
+    names: list[str | None] = [c.name for c in contract.cohorts] + (
+        [None] if not contract.cohorts or outside_cohorts(contract) else [])
     if all(name in reached for name in names):
         everyone = set().union(*(reached[name] for name in names))
         found.never_paid = [o.name for o in contract.outcomes

@@ -524,7 +524,7 @@ def participant_maxima(contract: Contract, budget: Budget | None = None,
         (c.name, [None, *(s.name for s in c.subgroups),
                   *(s for s in every if s in priced and s not in {x.name for x in c.subgroups})])
         for c in contract.cohorts] or [(None, [None])]
-    if len(contract.cohorts) > 1:  # claims that name no cohort, in a contract of several: in none (settlement.md, step 2)
+    if outside_cohorts(contract):  # claims that name no cohort, in a contract of several: in none (settlement.md, step 2)
         cohorts.append((None, [None, *every]))
     memo = _Memo()
     coarse: ParticipantMax | None = None
