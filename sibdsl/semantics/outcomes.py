@@ -196,7 +196,7 @@ def _tiered(node: ast.TieredTariff, scope: Scope, spans: SpanTable, at: Path) ->
     for band in node.bands:
         price = scope.money(band.price, "a band price", positive=False)
         if price is not None and price < 0:
-            scope.sink.add("SIB206", f"a band price cannot be negative, not {scope_words(price, scope)}",
+            scope.sink.add("SIB206", f"a band price cannot be negative, not {_money_words(price, scope)}",
                            band.price.span, hint="write zero for a band that pays nothing, as in "
                                                  "`USD 0 for outcomes 1 to 92`")
             price = None
@@ -211,7 +211,7 @@ def _tiered(node: ast.TieredTariff, scope: Scope, spans: SpanTable, at: Path) ->
                 (band.cap is not None and cap is None):
             return None
         if band.cap is not None and cap is not None and price == 0:
-            scope.sink.add("SIB426", f"a cap of {scope_words(cap, scope)} on a band that pays nothing",
+            scope.sink.add("SIB426", f"a cap of {_money_words(cap, scope)} on a band that pays nothing",
                            band.cap.span, labels=[Label(band.price.span, "this band pays zero")],
                            hint="write `at most` after the band it limits, as in "
                                 "`USD 500 from 93 onwards, at most USD 25,000`")
@@ -234,7 +234,7 @@ def _tiered(node: ast.TieredTariff, scope: Scope, spans: SpanTable, at: Path) ->
     return TieredTariff(bands=tuple(bands), counted_within=within) if ok else None
 
 
-def scope_words(amount: Decimal, scope: Scope) -> str:
+def _money_words(amount: Decimal, scope: Scope) -> str:
     """Money in a message: the contract's currency and the amount as written."""
     currency = scope.evaluate.currency or ""
     return f"{currency} {amount:,f}".strip()
