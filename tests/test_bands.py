@@ -366,3 +366,19 @@ outcome o1 "Outcome 1" pays GBP 333 after o0 at least 1 month for cohort c1
     assert found.liability is None or settled.figures.total_money <= found.liability
     for name, (most, _why) in found.payers.items():
         assert most is None or settled.figures.payer_money[name] <= most
+
+
+def test_an_unlimited_tier_bounded_by_its_bands_caps_has_a_limit() -> None:
+    """A tier repeated without limit whose bands all pay zero, end or have a cap pays no one more
+    than its bands' total: the participant figure is that (exact, by a settled witness with the
+    fillers that reach the paid band), not "no limit", and SIB413 does not warn."""
+    src = HEAD.replace("at most 400", "at most 10") + \
+        'outcome b "B" pays tiered USD 0 for 1 to 2, USD 500 from 3 at most USD 1,200 unlimited\n'
+    result = compile_text(src)
+    assert result.model is not None and [d.code for d in result.diagnostics] == []
+    found = exposure(result.model)
+    top = max(found.participants, key=lambda m: m.amount)
+    assert not top.unbounded and top.amount == Decimal(1200) and top.exact
+    paid = sum((d.amount for d in settle(result.model, top.witness).decisions if d.participant == WITNESS), Decimal(0))
+    assert paid == Decimal(1200)
+    assert found.liability == Decimal(1200) and found.exact

@@ -25,7 +25,7 @@ from sibdsl.core.money import ZERO, round_money
 from sibdsl.model.contract import Contract, Outcome, TieredTariff
 
 
-def _tier_total(contract: Contract, o: Outcome, tariff: TieredTariff, ceiling: Decimal) -> Decimal | None:
+def tier_total(contract: Contract, o: Outcome, tariff: TieredTariff, ceiling: Decimal) -> Decimal | None:
     header = contract.header
     rising = o.indexation is not None and o.indexation.rate > 0
     total = ZERO
@@ -65,7 +65,7 @@ def outcome_total(contract: Contract, o: Outcome) -> Decimal | None:
     if counts:
         candidates.append(min(counts) * ceiling)
     if isinstance(o.tariff, TieredTariff):
-        tier = _tier_total(contract, o, o.tariff, ceiling)
+        tier = tier_total(contract, o, o.tariff, ceiling)
         if tier is not None:
             candidates.append(tier)
     return min(candidates, default=None)

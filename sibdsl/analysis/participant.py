@@ -150,6 +150,21 @@ def outside_cohorts(contract: Contract) -> bool:
                                              for o in contract.outcomes)
 
 
+def _band_total(contract: Contract, outcome: Outcome) -> Decimal | None:
+    """The most a tiered outcome with band caps pays in all, from its bands alone (a band of
+    zero nothing, a capped band its cap, a closed band its numbers times its price); None when
+    a band has no bound or no band has a cap."""
+    tariff = outcome.tariff
+    if not isinstance(tariff, TieredTariff) or not tariff.has_band_caps:
+        return None
+    from sibdsl.analysis.outcome_totals import tier_total  # (outcome_totals uses best_price from here)
+
+    ceiling = best_price(outcome, None, contract, any_subgroup=True)
+    if ceiling is None or not ceiling.is_finite():
+        return None
+    return tier_total(contract, outcome, tariff, ceiling)
+
+
 def _by_subgroup(outcome: Outcome) -> bool:
     """Does the outcome's best price depend on the participant's sub-group?"""
     tariff = outcome.tariff
@@ -263,6 +278,10 @@ def _maximum(contract: Contract, cohort: str | None, subgroup: str | None, candi
     for cap in contract.caps:
         if cap.scope == "outcome" and cap.target:
             caps_of.setdefault(cap.target, []).append(cap)
+    for o in outcomes:  # a tier whose bands' caps bound its total pays no one more: an outcome cap paying in part
+        band_total = _band_total(contract, o)
+        if band_total is not None:
+            caps_of.setdefault(o.name, []).append(Cap(scope="outcome", target=o.name, measure="money", limit=band_total))
     places = [prices[o.name] for o in outcomes] + [c.limit for o in outcomes for c in caps_of.get(o.name, [])
                                                   if c.measure == "money"]
     if participant_cap is not None:
