@@ -175,7 +175,7 @@ def _confirmed(contract: Contract, maxima: list[ParticipantMax]) -> list[Partici
         out.append(replace(m, exact=False, reached=paid,
                            note="no witness ledger settled by the engine reaches it: its best selection, claimed "
                                 "by one participant, is paid less (a tier band reached only after other "
-                                "participants' outcomes, a sub-group's share cap, a payer's cap)"))
+                                "participants' outcomes or used up by them, a sub-group's share cap, a payer's cap)"))
     return out
 
 
