@@ -145,7 +145,8 @@ def test_reason_titles_are_the_summary_words_and_statuses_are_right() -> None:
     for reason in Reason:
         entry = REASONS[reason.value]
         assert entry.title == REASON_WORDS[reason], reason
-        expected = {"paid": "paid", "cap_partial": "paid in part", "reset": "recorded",  # reset rows (issue 10.1)
+        expected = {"paid": "paid", "band_pays_nothing": "paid", "cap_partial": "paid in part",
+                    "reset": "recorded",  # reset rows (issue 10.1)
                     "reset_unknown_participant": "recorded", "reset_all_paid": "ignored",
                     "reset_before_entry": "ignored"}.get(reason.value, "rejected")
         assert entry.status == expected, reason

@@ -2,7 +2,8 @@
 
 A seeded generator writes contracts that use every construct of the grammar that bears on
 payment: every tariff shape (fixed, per sub-group with and without `otherwise`, tiered
-bands closed and open, sliding scales, cohort-level), every repeat form (`once`,
+bands closed and open, with bands of zero, bands with their own caps and tiers counted within
+a sub-group, sliding scales, cohort-level), every repeat form (`once`,
 `once per participant`, `up to N times`, `unlimited`), ladders (`after X at least D by E`),
 windows (of start, of referral), `only k of` groups, `for cohort`, indexation, every cap
 scope and measure with both behaviours, payer `at most` and `cap payer`, one to three payers
@@ -49,7 +50,7 @@ from sibdsl.analysis.verdicts import Verdict, verdicts
 from sibdsl.analysis.witness import participant_claims
 from sibdsl.compiler import compile_text
 from sibdsl.core.calendar import DurationLike, add_duration
-from sibdsl.model.contract import Contract, Outcome, PerUnitTariff, SlidingTariff, best_value
+from sibdsl.model.contract import Contract, Outcome, PerUnitTariff, SlidingTariff, TieredTariff, best_value
 from sibdsl.model.pastterm import last_day, last_day_for
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.records import Claim, Measurement, Status
@@ -125,9 +126,17 @@ def generate(rng: random.Random) -> str:
             other = f" otherwise {_money(rng, ['80', '200'])}" if rng.random() < 0.6 else ""
             parts.append(f"pays {prices}{other}")
         elif kind == "tiered":
-            parts.append(rng.choice(["pays tiered GBP 300 for outcomes 1 to 2, GBP 100 from outcome 3 onwards",
-                                     "pays tiered GBP 100 for 1 to 1, GBP 250 for 2 to 3",
-                                     "pays tiered GBP 50 for 1 to 3, GBP 500 from 4"]))
+            tier = rng.choice(["pays tiered GBP 300 for outcomes 1 to 2, GBP 100 from outcome 3 onwards",
+                               "pays tiered GBP 100 for 1 to 1, GBP 250 for 2 to 3",
+                               "pays tiered GBP 50 for 1 to 3, GBP 500 from 4",
+                               # issue 10.4: thresholds (a band of zero), a band's own cap
+                               "pays tiered GBP 0 for outcomes 1 to 2, GBP 300 from outcome 3 onwards",
+                               "pays tiered GBP 0 for 1 to 1, GBP 250 from 2, at most GBP 400",
+                               "pays tiered GBP 300 for 1 to 2, at most GBP 450, GBP 100 from 3",
+                               "pays tiered GBP 0 for 1 to 1, GBP 333 for 2 to 3 at most GBP 500, GBP 99.99 from 4"])
+            if all_subs and rng.random() < 0.4:  # a tier counted within one sub-group
+                tier += f", counted within subgroup {rng.choice(all_subs)}"
+            parts.append(tier)
         elif kind == "sliding":
             parts.append(rng.choice(['pays GBP 400 scaled by "score": 0% at 1, 100% at 3',
                                      'pays GBP 333 on a sliding scale of "rate": 20% at 50%, 50% at 70%, 100% at 90%']))
@@ -251,6 +260,7 @@ def generate(rng: random.Random) -> str:
 
 CONSTRUCTS = [
     "tariff fixed", "tariff subgroup", "tariff subgroup otherwise", "tariff tiered", "tariff tiered open band",
+    "tariff tiered zero band", "tariff tiered band cap", "tariff tiered counted within",
     "tariff sliding", "tariff per_unit", "tariff cohort_level",
     "repeat once", "repeat up_to", "repeat unlimited",
     "ladder", "ladder at least", "ladder by", "window of start", "window of referral", "only 1 of", "only k>1 of",
@@ -276,6 +286,13 @@ def constructs(c: Contract) -> set[str]:
             got.add("tariff subgroup otherwise")
         if o.tariff.kind == "tiered" and o.tariff.bands[-1].last is None:
             got.add("tariff tiered open band")
+        if o.tariff.kind == "tiered":
+            if any(b.price == 0 for b in o.tariff.bands):
+                got.add("tariff tiered zero band")
+            if o.tariff.has_band_caps:
+                got.add("tariff tiered band cap")
+            if o.tariff.counted_within is not None:
+                got.add("tariff tiered counted within")
         got.add(f"repeat {o.repeat}")
         for p in o.prerequisites:
             got.add("ladder")
@@ -551,6 +568,12 @@ def ledgers(c: Contract, rng: random.Random, extra: int, unlimited: int, orders:
             people.append((f"{co.name}-{k}", co.name, groups[k % len(groups)]))
     if not c.cohorts:
         people += [(f"p{k}", None, None) for k in range(6)]
+    if len(c.cohorts) > 1:  # claims that name no cohort: in none, and no cohort's size limits them
+        subs = [s.name for co in c.cohorts for s in co.subgroups] + [None]
+        people += [(f"none-{k}", None, subs[k % len(subs)]) for k in range(sum((co.size or 5) + 1 for co in c.cohorts) + 2)]
+        for co in c.cohorts:  # and participants who give another cohort's sub-group (nothing ties the two)
+            foreign = [s.name for other in c.cohorts if other is not co for s in other.subgroups]
+            people += [(f"{co.name}-x{k}", co.name, foreign[k % len(foreign)]) for k in range(len(foreign))]
     counts = {o.name: _limit(o, extra, unlimited) for o in c.outcomes if o.tariff.kind != "cohort_level"}
     meas = measurements(c, extra)
     out: list[tuple[list[Claim], list[Measurement]]] = []
@@ -571,6 +594,17 @@ def ledgers(c: Contract, rng: random.Random, extra: int, unlimited: int, orders:
             claims += person_claims(c, pid, cohort, sub, start, counts, rng, jitter, serial, referral=referral,
                                     late=order % 4 * 45)
         out.append((claims, meas if order % 2 == 0 else meas[::-1]))
+        if order == 0:  # every participant in the sub-group a tier is counted within: its bands are passed
+            for o in c.outcomes:
+                within = o.tariff.counted_within if isinstance(o.tariff, TieredTariff) else None
+                owner = next((co for co in c.cohorts for sg in co.subgroups if sg.name == within), None)
+                if owner is None:
+                    continue
+                serial, claims = [0], []
+                for k in range((owner.size or 5) + 2):
+                    claims += person_claims(c, f"{within}-{k}", owner.name, within, TERM_START + timedelta(days=k),
+                                            counts, rng, 0, serial)
+                out.append((claims, []))
         if order == 0:  # one participant at a time: only the most expensive outcome, many times
             for o in c.outcomes:
                 if o.tariff.kind == "cohort_level" or not people:

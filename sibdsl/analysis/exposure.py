@@ -23,7 +23,8 @@ from decimal import ROUND_CEILING, Decimal
 from typing import assert_never
 
 from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS, Budget
-from sibdsl.analysis.participant import ParticipantMax, participant_maxima
+from sibdsl.analysis.outcome_totals import outcomes_limit
+from sibdsl.analysis.participant import ParticipantMax, outside_cohorts, participant_maxima
 from sibdsl.analysis.payers import PayerMax, payer_limits, payer_maxima
 from sibdsl.analysis.periods import PeriodMax, period_maximum
 from sibdsl.analysis.witness import Best, cohort_claims, filler_claims, mixed_cohort_claims, participant_claims
@@ -68,6 +69,7 @@ class Exposure:
 
 
 WITNESS = "w-participant"  # the participant of a participant maximum's witness ledger
+OUTCOMES_LIMIT = "the outcomes (each at most its own total: its caps, its bands' caps)"
 
 # The largest witness ledger `sibc check` settles to confirm the maximum liability (about
 # 0.2 s of settlement); `--facts` and `sibc report` go to WITNESS_CLAIMS. Beyond it the
@@ -174,7 +176,7 @@ def _confirmed(contract: Contract, maxima: list[ParticipantMax]) -> list[Partici
         out.append(replace(m, exact=False, reached=paid,
                            note="no witness ledger settled by the engine reaches it: its best selection, claimed "
                                 "by one participant, is paid less (a tier band reached only after other "
-                                "participants' outcomes, a sub-group's share cap, a payer's cap)"))
+                                "participants' outcomes or used up by them, a sub-group's share cap, a payer's cap)"))
     return out
 
 
@@ -217,13 +219,19 @@ def _witness_liability(contract: Contract, found: Exposure, witness_claims: int)
         found.witness_participants = 0
         return
     cur = contract.header.currency
-    if not (found.set_by.startswith(("the participants", "the payers' maxima")) or found.set_by == "the contract cap"):
+    if not (found.set_by.startswith(("the participants", "the payers' maxima", OUTCOMES_LIMIT))
+            or found.set_by == "the contract cap"):
         _payers_bound(found, found.bound_reason or "the maximum liability it is built on is an upper bound")
         return
-    target = None if found.set_by.startswith("the participants") else found.liability
+    # every participant at its best first where the participants or the outcomes' own totals set it
+    # (a tier band with its own cap is reached only once the earlier outcomes are paid)
+    everyone = found.set_by.startswith(("the participants", OUTCOMES_LIMIT))
+    target = None if everyone else found.liability
     built = cohort_claims(contract, _best_of(contract, found), target, witness_claims,
                           WITNESS_PARTICIPANTS)
     result = settle(contract, built[0]) if built is not None else None
+    if found.set_by.startswith(OUTCOMES_LIMIT):
+        target = found.liability
     if target is not None and (result is None or result.figures.total_money != found.liability):
         mixed = _mixed_witness(contract, found, target, witness_claims)  # sub-groups in turn, grown until the cap is reached
         if mixed is not None:
@@ -368,6 +376,8 @@ def _unlimited_why(contract: Contract, maxima: list[ParticipantMax]) -> str:
     why = []
     if not contract.cohorts or any(c.size is None for c in contract.cohorts):
         why.append("a cohort has no size")
+    if len(contract.cohorts) > 1 and any(m.cohort is None and (m.amount > 0 or m.unbounded) for m in maxima):
+        why.append("participants whose claims name no cohort are in none, and no size limits them")
     if any(m.unbounded for m in maxima):
         why.append("an outcome can be paid any number of times")
     uncapped = [o.name for o in contract.outcomes if o.tariff.kind == "cohort_level" and not any(
@@ -402,6 +412,8 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
             sized = False
             break
         total += cohort.size * top.amount
+    if len(contract.cohorts) > 1 and any(m.amount > 0 or m.unbounded for m in of_cohort.get(None, [])):
+        sized = False  # participants whose claims name no cohort are in none: no size limits them
     cohort_level = [o for o in contract.outcomes if o.tariff.kind == "cohort_level"]
     for o in cohort_level:
         cap = next((c for c in contract.caps if c.scope == "outcome" and c.target == o.name and c.measure == "money"),
@@ -416,6 +428,9 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
             if cap.scope == "outcome" and cap.measure == "money":
                 exact_participants = False
         bounds.append((label, total))
+    outcomes_total = outcomes_limit(contract)  # tier bands with their own caps (Istanbul Kodluyor)
+    if outcomes_total is not None:
+        bounds.append((OUTCOMES_LIMIT, outcomes_total))
     by_kind = {c.scope: c for c in contract.caps}
     if "contract" in by_kind:
         bounds.append(("the contract cap", by_kind["contract"].limit))
@@ -469,12 +484,14 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
     found.cut_by = capped_by
     # an outcome no cohort can reach is never paid; said only when every cohort was looked at
     # (the time limit can stop the analysis before the last cohorts)
-    names: list[str | None] = [c.name for c in contract.cohorts] or [None]
+    names: list[str | None] = [c.name for c in contract.cohorts] + (
+        [None] if not contract.cohorts or outside_cohorts(contract) else [])
     if all(name in reached for name in names):
         everyone = set().union(*(reached[name] for name in names))
         found.never_paid = [o.name for o in contract.outcomes
                             if o.tariff.kind != "cohort_level" and o.name not in everyone]
-    _caps(contract, found, total if sized else None)
+    earned = [x for x in (total if sized else None, outcomes_total) if x is not None]  # each bounds the total paid
+    _caps(contract, found, min(earned) if earned else None)
     _tranches(contract, found)
     return found
 
@@ -483,7 +500,8 @@ def _tranches(contract: Contract, found: Exposure) -> None:
     """Can each condition tranche's conditions ever hold within the term?"""
     cur = contract.header.currency
     sizes = [c.size for c in contract.cohorts]
-    enrolled = sum(s for s in sizes if s is not None) if sizes and all(s is not None for s in sizes) else None
+    enrolled = sum(s for s in sizes if s is not None) if sizes and all(s is not None for s in sizes) \
+        and not outside_cohorts(contract) else None  # participants in no cohort are counted by no size
     for i, t in enumerate(contract.tranches):
         if not t.conditions:
             continue

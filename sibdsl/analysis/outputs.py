@@ -92,7 +92,8 @@ def _participant_lines(model: Contract, found: Exposure) -> list[str]:
     """One line per cohort and sub-group: the most, and the outcomes that reach it."""
     lines = []
     for m in found.participants:
-        who = (m.cohort or "any participant") + (f", sub-group {m.subgroup}" if m.subgroup else "")
+        nobody = "in no cohort (claims that name none)" if len(model.cohorts) > 1 else "any participant"
+        who = (m.cohort or nobody) + (f", sub-group {m.subgroup}" if m.subgroup else "")
         cut = f" (outcomes worth {_m(model, m.uncapped)}, cut by the cap per participant)" \
             if m.uncapped > m.amount else ""
         reach = ", ".join(name + (f" x{times}" if times > 1 else "") for name, times in m.selection)

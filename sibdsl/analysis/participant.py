@@ -7,7 +7,8 @@ amount before it, the outcomes (with how many times each) that reach it, and whe
 amount is exact or only an upper bound (and why). The rules respected: repeat limits,
 exclusive groups, ladders (a step needs its prerequisites), timing (a ladder step's minimum
 delays must fit in its window and the term), cohort restrictions, sub-group prices, tiered
-bands (the best band), sliding scales (the best point), indexation (the last anniversary in
+bands (the best band, each limited by its own cap; a tier counted within a sub-group pays no
+other sub-group), sliding scales (the best point), indexation (the last anniversary in
 the term), outcome caps and the per-participant cap (`then reject` makes it a knapsack).
 
 Exactness. Every amount is counted in whole "ticks" (the finest decimal place of any price
@@ -106,6 +107,7 @@ def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_
     tariff = outcome.tariff
     header = contract.header
     price: Decimal | None
+    band_cap: Decimal | None = None
     match tariff:
         case FixedTariff():
             price = tariff.price
@@ -114,8 +116,14 @@ def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_
                         default=None)
         case SubgroupTariff():
             price = next((p.price for p in tariff.subgroup_prices if p.subgroup == subgroup), tariff.otherwise)
+        case TieredTariff() if tariff.counted_within is not None and not any_subgroup \
+                and subgroup != tariff.counted_within:
+            return None  # counted within another sub-group: this participant's claims have no price
         case TieredTariff():
             price = max((b.price for b in tariff.bands), default=None)
+            paying = [b for b in tariff.bands if b.price > 0]
+            if paying and all(b.cap is not None for b in paying):  # no claim is priced above its band's cap
+                band_cap = max(b.cap for b in paying if b.cap is not None)
         case SlidingTariff():
             price = tariff.price * max((p.percent for p in tariff.points), default=ZERO) / HUNDRED
         case PerUnitTariff():
@@ -132,7 +140,38 @@ def _best_price(outcome: Outcome, subgroup: str | None, contract: Contract, any_
             outcome.indexation.start <= until else 0
         price = price * (ONE + outcome.indexation.rate / HUNDRED) ** max(years, 0)
     price = round_money(price, header.rounding_unit, header.rounding)
+    if band_cap is not None:  # settlement limits the indexed, rounded band price by the band's cap
+        price = min(price, band_cap)
     return price if price > 0 else None
+
+
+def outside_cohorts(contract: Contract) -> bool:
+    """Can a participant in no cohort be paid? In a contract of several cohorts, claims that name
+    no cohort put the participant in none (docs/settlement.md, step 2): no cohort's size or
+    referral window applies, and it can be paid every outcome that is not `for cohort`."""
+    return len(contract.cohorts) > 1 and any(not o.cohorts and o.tariff.kind != "cohort_level"
+                                             for o in contract.outcomes)
+
+
+def _band_total(contract: Contract, outcome: Outcome) -> Decimal | None:
+    """The most a tiered outcome with band caps pays in all, from its bands alone (a band of
+    zero nothing, a capped band its cap, a closed band its numbers times its price); None when
+    a band has no bound or no band has a cap."""
+    tariff = outcome.tariff
+    if not isinstance(tariff, TieredTariff) or not tariff.has_band_caps:
+        return None
+    from sibdsl.analysis.outcome_totals import tier_total  # (outcome_totals uses best_price from here)
+
+    ceiling = best_price(outcome, None, contract, any_subgroup=True)
+    if ceiling is None or not ceiling.is_finite():
+        return None
+    return tier_total(contract, outcome, tariff, ceiling)
+
+
+def _by_subgroup(outcome: Outcome) -> bool:
+    """Does the outcome's best price depend on the participant's sub-group?"""
+    tariff = outcome.tariff
+    return isinstance(tariff, SubgroupTariff) or (isinstance(tariff, TieredTariff) and tariff.counted_within is not None)
 
 
 def reachable(contract: Contract, cohort: str | None) -> set[str]:
@@ -240,7 +279,7 @@ def _for(contract: Contract, cohort: str | None, subgroup: str | None, ok: set[s
     candidates = [o for o in contract.outcomes if o.name in ok]
     prices: dict[str, Decimal | None] = {}
     for o in candidates:
-        at = (o.name, subgroup if o.tariff.kind == "subgroup" else None)
+        at = (o.name, subgroup if _by_subgroup(o) else None)
         if at not in memo.prices:
             memo.prices[at] = best_price(o, subgroup, contract)
         prices[o.name] = memo.prices[at]
@@ -275,6 +314,10 @@ def _maximum(contract: Contract, cohort: str | None, subgroup: str | None, candi
     for cap in contract.caps:
         if cap.scope == "outcome" and cap.target:
             caps_of.setdefault(cap.target, []).append(cap)
+    for o in outcomes:  # a tier whose bands' caps bound its total pays no one more: an outcome cap paying in part
+        band_total = _band_total(contract, o)
+        if band_total is not None:
+            caps_of.setdefault(o.name, []).append(Cap(scope="outcome", target=o.name, measure="money", limit=band_total))
     places = [prices[o.name] for o in outcomes] + [c.limit for o in outcomes for c in caps_of.get(o.name, [])
                                                   if c.measure == "money"]
     if participant_cap is not None:
@@ -527,20 +570,32 @@ def _feasible(x: list[int], upper: list[int], rows: list[tuple[dict[int, int], i
 
 def participant_maxima(contract: Contract, budget: Budget | None = None,
                        reach: dict[str | None, set[str]] | None = None) -> list[ParticipantMax]:
-    """The most for each cohort and each of its sub-groups (None: no sub-group given). Fills
+    """The most for each cohort and each of its sub-groups (None: no sub-group given), and, in a
+    contract of several cohorts, for a participant whose claims name none (cohort None: no size,
+    no referral window, any sub-group; it can be paid every outcome not `for cohort`). Fills
     `reach` with each cohort's reachable outcomes, for the cohorts looked at before the time
     limit; cohorts after it share one coarse upper bound."""
     budget = budget if budget is not None else Budget()
     reach = reach if reach is not None else {}
+    priced = {p.subgroup for o in contract.outcomes if isinstance(o.tariff, SubgroupTariff)
+              for p in o.tariff.subgroup_prices}  # others pay `otherwise`
+    priced |= {o.tariff.counted_within for o in contract.outcomes  # only it is paid a tier counted within it
+               if isinstance(o.tariff, TieredTariff) and o.tariff.counted_within is not None}
+    every = [s.name for c in contract.cohorts for s in c.subgroups]
+    # a claim may give any declared sub-group, whatever the participant's cohort (the ledger and
+    # the engine do not tie a sub-group to its cohort): another cohort's sub-group that a price
+    # depends on is looked at too (one no price depends on is paid as no sub-group)
     cohorts: list[tuple[str | None, list[str | None]]] = [
-        (c.name, [None, *(s.name for s in c.subgroups)]) for c in contract.cohorts] or [(None, [None])]
+        (c.name, [None, *(s.name for s in c.subgroups),
+                  *(s for s in every if s in priced and s not in {x.name for x in c.subgroups})])
+        for c in contract.cohorts] or [(None, [None])]
+    if outside_cohorts(contract):  # claims that name no cohort, in a contract of several: in none (settlement.md, step 2)
+        cohorts.append((None, [None, *every]))
     memo = _Memo()
     coarse: ParticipantMax | None = None
     shared: dict[tuple[object, ...], set[str]] = {}
     restricted = [o for o in contract.outcomes if o.cohorts]
     specs = {c.name: c for c in contract.cohorts}
-    priced = {p.subgroup for o in contract.outcomes if isinstance(o.tariff, SubgroupTariff)
-              for p in o.tariff.subgroup_prices}  # others pay `otherwise`
     alike: dict[tuple[object, ...], ParticipantMax] = {}
     out = []
     for cohort, subs in cohorts:

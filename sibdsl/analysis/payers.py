@@ -15,7 +15,7 @@ So a payer's share of the maximum liability bounds it only when
   payer's cap stops its part the others keep paying their shares of payments that the
   contract cap no longer stops (its own cap only stops it, at that cap), and
 - every part is exact: every amount the caps allow is a multiple of `G` (the greatest common
-  divisor of every price and money cap limit; any amount at all with a sliding scale,
+  divisor of every price and money cap limit, a tier band's own cap included; any amount at all with a sliding scale,
   indexation or a cohort-level outcome) and every share of `G` is a whole number of rounding
   units. Otherwise a non-remainder payer's part can exceed its share of a payment by up to one
   unit, and the remainder payer's by one unit per other payer.
@@ -36,7 +36,7 @@ from decimal import Decimal
 from math import gcd
 from typing import assert_never
 
-from sibdsl.analysis.participant import best_price, reachable
+from sibdsl.analysis.participant import best_price, outside_cohorts, reachable
 from sibdsl.core.money import HUNDRED, ZERO
 from sibdsl.model.contract import (
     CohortLevelTariff,
@@ -46,6 +46,7 @@ from sibdsl.model.contract import (
     SlidingTariff,
     SubgroupTariff,
     TieredTariff,
+    band_caps,
 )
 
 
@@ -134,6 +135,7 @@ def amount_step(contract: Contract) -> Decimal | None:
                 assert_never(t)
     values = [round_money(v, unit, rule) for v in prices]  # settlement rounds each price
     values += [c.limit for c in contract.caps if c.measure == "money" and c.scope != "payer"]
+    values += [cap for o in contract.outcomes for cap in band_caps(o.tariff)]  # a band pays what is left of its cap
     values = [v for v in values if v > 0]
     if not values:
         return None
@@ -173,8 +175,8 @@ def claims_bound(contract: Contract) -> tuple[Decimal, int] | None:
     cohort, where each outcome a participant can claim has a count limit (repeat or count cap)
     and every cohort a size; None otherwise. Counts hold whatever is paid, so payer cuts (which
     let money caps pass more claims) cannot raise them."""
-    if not contract.cohorts or any(c.size is None for c in contract.cohorts):
-        return None
+    if not contract.cohorts or any(c.size is None for c in contract.cohorts) or outside_cohorts(contract):
+        return None  # (participants in no cohort: no size counts them)
     if any(o.tariff.kind == "cohort_level" for o in contract.outcomes):
         return None
     count_caps: dict[str, int] = {}

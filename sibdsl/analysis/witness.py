@@ -167,15 +167,20 @@ def filler_claims(contract: Contract, cohort: str | None, subgroup: str | None, 
     selection to reach its best-priced band, and, under a share cap on the witness's sub-group,
     enough paid outcomes outside it to keep the share. The fillers are in the witness's cohort,
     in no sub-group, each claiming a tiered outcome (with its prerequisites) or the cheapest
-    outcome that needs none. Empty when no filler is needed or the cohort has no room for them."""
+    outcome that needs none; for a tier `counted within` a sub-group, in that sub-group (so the
+    fillers a share cap needs are in it too, and the witness may fall short: its figure is then a
+    bound). Empty when no filler is needed, the tiers are counted within different sub-groups, or
+    the cohort has no room for them."""
     by_name = {o.name: o for o in contract.outcomes}
     fills: dict[str, int] = {}  # tiered outcome -> claims needed before the witness's first
+    counted: dict[str, str | None] = {}  # tiered outcome -> the sub-group its fillers must be in
     for name, _ in selection:
         tariff = by_name[name].tariff
         if isinstance(tariff, TieredTariff) and tariff.bands:
-            best = max(tariff.bands, key=lambda b: (b.price, -b.first))
+            best = max(tariff.bands, key=lambda b: (b.price if b.cap is None else min(b.price, b.cap), -b.first))
             if best.first > 1:
                 fills[name] = best.first - 1
+                counted[name] = tariff.counted_within  # a tier counted within a sub-group counts only its claims
     claimed = sum(times for _, times in selection)
     share = min((c.limit for c in contract.caps if c.scope == "subgroup" and c.measure == "share"
                  and subgroup is not None and c.target == subgroup and c.limit > 0), default=None)
@@ -189,6 +194,11 @@ def filler_claims(contract: Contract, cohort: str | None, subgroup: str | None, 
     plain = min((o for o in contract.outcomes if not o.prerequisites and not needs(o)
                  and not isinstance(o.tariff, CohortLevelTariff)),
                 key=lambda o: (min(listed_prices(o.tariff), default=Decimal(0)), o.name), default=None)
+    # fillers of tiers counted within different sub-groups are different participants
+    kinds = {counted[name] for name in fills}
+    if len(kinds) > 1:
+        return []  # not attempted: the witness stays unconfirmed (a bound)
+    filler_group = next(iter(kinds), None)
     claims: list[Claim] = []
     for k in range(people):
         chosen: dict[str, int] = {}
@@ -198,7 +208,8 @@ def filler_claims(contract: Contract, cohort: str | None, subgroup: str | None, 
                     chosen[step] = 1
         if not chosen and plain is not None:
             chosen[plain.name] = 1
-        claims += participant_claims(contract, f"filler{k + 1}", cohort, None, list(chosen.items()), len(claims))
+        claims += participant_claims(contract, f"filler{k + 1}", cohort, filler_group, list(chosen.items()),
+                                     len(claims))
     return claims
 
 

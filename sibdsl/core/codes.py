@@ -54,6 +54,7 @@ Code = Literal[
     "SIB401", "SIB402", "SIB403", "SIB404", "SIB405", "SIB406", "SIB407", "SIB408", "SIB409", "SIB410",
     "SIB411", "SIB412", "SIB413", "SIB414", "SIB415", "SIB416", "SIB417", "SIB418", "SIB419",
     "SIB420", "SIB421", "SIB422", "SIB423", "SIB424",
+    "SIB425", "SIB426", "SIB427", "SIB428",
     "SIB439", "SIB440", "SIB441", "SIB442",
     "SIB501", "SIB502", "SIB503", "SIB504", "SIB505", "SIB506",
     "SIB601",
@@ -388,6 +389,24 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "measurements, which have no participant, so the clause cannot apply.",
        'outcome fewer "Fewer reconvictions" pays GBP 100 per 1% reduction in "reconvictions" against baseline '
        'not if held at referral'),
+    _c("SIB425", "payments", "error", "tiered tariff that pays nothing",
+       "Every band of a tiered tariff pays zero, so no claim of the outcome is ever paid. A band of zero is "
+       "a threshold (`USD 0 for outcomes 1 to 92`): at least one band above it needs a price.",
+       "pays tiered USD 0 for outcomes 1 to 92, USD 0 from 93 onwards"),
+    _c("SIB426", "payments", "error", "cap on a band that pays nothing",
+       "A band that pays zero has `at most` after it. It pays nothing anyway, so the cap is probably meant "
+       "for the band after it: write `at most` after the band it limits.",
+       "pays tiered USD 0 for outcomes 1 to 92 at most USD 25,000, USD 500 from 93 onwards"),
+    _c("SIB427", "payments", "warning", "band cap below the band's price",
+       "A band's cap (`at most` after a band) is the most that band's claims are paid together. Below the "
+       "band's price, the band's first claim is paid in part and every later claim in it nothing.",
+       "pays tiered USD 0 for outcomes 1 to 92, USD 500 from 93 onwards at most USD 250"),
+    _c("SIB428", "payments", "warning", "tiered tariff counted within a sub-group it cannot pay",
+       "A tiered tariff `counted within` a sub-group prices only that sub-group's claims, but the outcome is "
+       "`for cohort` a cohort that does not have that sub-group, so no claim can be priced.",
+       'outcome bonus "B" pays tiered USD 0 for 1 to 92, USD 500 from 93 counted within subgroup women '
+       "for cohort men_only"),
+    # ---- SIB5xx investment
     _c("SIB439", "payments", "error", "pooled or net result on an outcome paid per participant",
        "`pooled over` (a result computed from several cohorts' results) and `net of` (a payment less "
        "what other results already paid) apply to cohort-level outcomes only, those paid per unit of "
@@ -407,7 +426,6 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "nothing is ever deducted for it: the name is likely wrong.",
        'outcome one "One" pays GBP 1 per 1% reduction in "e" against baseline for cohort c1\n'
        'outcome two "Two" pays GBP 1 per 1% reduction in "e" against baseline for cohort c2 net of one'),
-    # ---- SIB5xx investment
     _c("SIB501", "investment", "error", "unknown figure in a tranche condition",
        "A tranche condition names a figure the contract does not have. Figures: payments, "
        "outcomes, participants (optionally `of` an outcome, cohort or payer).",
@@ -498,6 +516,7 @@ CATALOGUE: dict[str, CodeInfo] = {entry.code: entry for entry in _ENTRIES}
 # ------------------------------------------------------------------ settlement reasons
 
 ReasonCode = Literal[
+    "band_pays_nothing",
     "below_threshold", "before_start", "cap_partial", "cap_reached", "claim_late", "cohort_full",
     "cohort_level_outcome", "duplicate_claim", "exclusive_sibling_paid", "net_nothing_due", "no_price",
     "not_in_cohort", "outside_term", "outside_window", "paid", "participant_conflict", "payer_cap_reached",
@@ -552,6 +571,7 @@ _CHOICES = "Prerequisites with options, held at referral and deadweight"
 _RESETS = "Resets: sustainment clocks that restart"
 _PAST_TERM = "Payments past the term: claims deadline and run-off"
 _POOLED = "Pooled results and payments net of earlier ones"
+_TIERS = "Tiered tariffs: thresholds, band caps and counting within a sub-group"
 
 
 def _r(reason: ReasonCode, status: StatusName, title: str, decides: Decides, explanation: str,
@@ -560,6 +580,13 @@ def _r(reason: ReasonCode, status: StatusName, title: str, decides: Decides, exp
 
 
 _REASON_ENTRIES: tuple[ReasonInfo, ...] = (
+    _r("band_pays_nothing", "paid", "paid nothing: a tier band that pays nothing", "claims",
+       "The claim passed every rule and is paid zero: its outcome number falls in a band of a tiered tariff "
+       "that pays zero (a threshold: `USD 0 for outcomes 1 to 92`), or in a band whose own cap (`at most` after "
+       "the band) is used up. It is not a rejection: the claim counts as a paid outcome everywhere outcomes are "
+       "counted (the next claim's outcome number, the repeat rule, prerequisites, exclusive groups, count and "
+       "share caps, tranche conditions on outcomes and participants) and adds nothing to any money figure.",
+       RuleRef(_DECIDING, 4), RuleRef(_TIERS)),
     _r("before_start", "rejected", "achieved before the participant started", "claims",
        "The date achieved is before the participant's start date (the `start` of its first claim).",
        RuleRef(_DECIDING, 3), RuleRef(_WINDOWS)),
@@ -625,8 +652,9 @@ _REASON_ENTRIES: tuple[ReasonInfo, ...] = (
     _r("no_price", "rejected", "the tariff gives no price", "claims",
        "The tariff prices no such claim: a tariff priced per sub-group has no price for the participant's "
        "sub-group (or none was given) and no `otherwise` price (SIB409 warns of this), or a tiered tariff has "
-       "no band for this outcome number (the n-th paid claim of the outcome across the contract).",
-       RuleRef(_DECIDING, 4)),
+       "no band for this outcome number (the n-th paid claim of the outcome across the contract), or a tiered "
+       "tariff `counted within` a sub-group and the participant is not in it.",
+       RuleRef(_DECIDING, 4), RuleRef(_TIERS)),
     _r("not_in_cohort", "rejected", "outcome not payable for this cohort", "claims and measurements",
        "The outcome is `for cohort X` and the participant is in another cohort, or in no cohort (its claims "
        "name none, in a contract with several cohorts); for a cohort-level result, the result is for a cohort "

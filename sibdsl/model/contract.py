@@ -119,9 +119,13 @@ class SubgroupPrice(_Model):
 
 
 class Band(_Model):
+    """Outcome numbers `first` to `last` (None: onwards) at `price`, which may be zero (a
+    threshold); `cap`: the most this band's claims are paid together (`at most USD 25,000`)."""
+
     first: int = Field(ge=1)
     last: int | None = Field(default=None, ge=1)
     price: Money
+    cap: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)] | None = None
 
 
 class ScalePoint(_Model):
@@ -149,6 +153,20 @@ class TieredTariff(_Model):
 
     kind: Literal["tiered"] = "tiered"
     bands: tuple[Band, ...]
+    # `counted within subgroup S`: only S's claims are numbered and priced; others have no price
+    counted_within: Name | None = None
+
+    @property
+    def has_band_caps(self) -> bool:
+        return any(b.cap is not None for b in self.bands)
+
+    def band_index(self, n: int) -> int | None:
+        """The band that prices outcome number `n` (counted from 1), or None."""
+        return next((i for i, b in enumerate(self.bands) if b.first <= n and (b.last is None or n <= b.last)), None)
+
+    def best_band_price(self) -> Decimal | None:
+        """The most one claim can be priced at: each band's price, limited by its cap."""
+        return max((b.price if b.cap is None else min(b.price, b.cap) for b in self.bands), default=None)
 
 
 class SlidingTariff(_Model):
@@ -236,6 +254,11 @@ def listed_prices(tariff: AnyTariff) -> list[Decimal]:
             return [b.price for b in tariff.bands]
         case _:
             assert_never(tariff)
+
+
+def band_caps(tariff: AnyTariff) -> list[Decimal]:
+    """The money caps on single bands of a tiered tariff (`at most USD 25,000`), none otherwise."""
+    return [b.cap for b in tariff.bands if b.cap is not None] if isinstance(tariff, TieredTariff) else []
 
 
 class Prerequisite(_Model):

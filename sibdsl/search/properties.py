@@ -4,7 +4,8 @@ Input: a `Settlement` (and for order/extension, the ability to settle again). Ou
 of violations in plain words; empty when every guarantee holds:
 
 1. no cap of any scope exceeded (participant, outcome, sub-group incl. share, cohort, period,
-   year, payer, contract);
+   year, payer, contract, a tier band's own cap), no band of zero paid, no tier counted within a
+   sub-group paid outside it;
 2. a claim id pays once; no outcome above its repeat limit per participant; at most k of an
    exclusive group per participant; no ladder step before its prerequisite;
 3. payer shares add up to each payment and payments to the invoices (no cent created or lost);
@@ -22,7 +23,7 @@ from decimal import Decimal
 
 from sibdsl.core.calendar import add_duration
 from sibdsl.core.money import ZERO
-from sibdsl.model.contract import Contract
+from sibdsl.model.contract import Contract, TieredTariff
 from sibdsl.settlement.engine import Settlement, share_allowance
 from sibdsl.settlement.records import Claim, Decision, Status
 from sibdsl.settlement.tranches import Release
@@ -77,6 +78,39 @@ def cap_violations(s: Settlement) -> list[str]:
     for payer in c.payers:
         if payer.cap is not None and money[("payer", payer.name)] > payer.cap:
             out.append(f"payer {payer.name} paid {money[('payer', payer.name)]}, above its cap {payer.cap}")
+    return out + band_violations(s)
+
+
+def band_violations(s: Settlement) -> list[str]:
+    """Tier bands, renumbered from the paid decisions (each paid claim of an outcome, in the order
+    of settlement, is the next outcome number): a band of zero pays nothing, a band's own cap is
+    never exceeded, and a tier counted within a sub-group pays no one outside it."""
+    out: list[str] = []
+    who = s.figures.participants
+    for o in s.plan.contract.outcomes:
+        tariff = o.tariff
+        if not isinstance(tariff, TieredTariff):
+            continue
+        paid_in: dict[int, Decimal] = defaultdict(Decimal)
+        n = 0
+        for d in s.decisions:
+            if d.outcome != o.name or d.status is Status.REJECTED or d.cohort_level:
+                continue
+            n += 1
+            p = who.get(d.participant)
+            if tariff.counted_within is not None and (p is None or p.subgroup != tariff.counted_within):
+                out.append(f"{o.name} is counted within {tariff.counted_within} but paid {d.claim_id} outside it")
+            band = tariff.band_index(n)
+            if band is None:
+                out.append(f"{o.name}: claim {d.claim_id} is outcome number {n}, which no band prices")
+                continue
+            paid_in[band] += d.amount
+            if tariff.bands[band].price == 0 and d.amount != 0:
+                out.append(f"{o.name}: claim {d.claim_id} is paid {d.amount} in a band of zero")
+        for band, total in paid_in.items():
+            cap = tariff.bands[band].cap
+            if cap is not None and total > cap:
+                out.append(f"{o.name}: band {band + 1} paid {total}, above its cap {cap}")
     return out
 
 

@@ -12,10 +12,12 @@ resubmitted claim ids, conflicting participant data, missing or extreme measured
 participants each claim this outcome k times", with n up to and past the cohorts' size, k up
 to and past the repeat limit (for an outcome paid any number of times: past the count at which
 it reaches the largest assertion or cap), measured values at and beside the sliding scale's
-points, claims enough to pass tiered band edges and to exhaust payer caps, in date orders that
-interleave the blocks; every participant of a ledger may be in one sub-group. Both kinds give
-statuses held at referral where the contract reads them (`or held at referral`, `not if held
-at referral`), and the small ones reset rows and referral dates before and after the start. `seeded_claims_for` draws ledgers around an analysis's candidate witnesses: a part of one,
+points, claims enough to pass tiered band edges (where a band's own cap runs out too) and to
+exhaust payer caps, in date orders that interleave the blocks; every participant of a ledger
+may be in one sub-group (often the one a tier is counted within). Both kinds give statuses
+held at referral where the contract reads them (`or held at referral`, `not if held at
+referral`), and the small ones reset rows and referral dates before and after the start.
+`seeded_claims_for` draws ledgers around an analysis's candidate witnesses: a part of one,
 or copies of it for fresh participants. `ledgers_for` mixes them (the search uses it).
 
 Past the term (`run-off`, `claims until`): dates achieved run to the end of the run-off and a
@@ -44,6 +46,7 @@ from sibdsl.model.contract import (
     PerUnitTariff,
     SlidingTariff,
     TieredTariff,
+    band_caps,
     listed_prices,
 )
 from sibdsl.model.pastterm import last_day
@@ -176,10 +179,23 @@ def _top_price(o: Outcome) -> Decimal:
     return max(listed_prices(o.tariff), default=Decimal(0))
 
 
+def _band_edges(tariff: TieredTariff) -> list[int]:
+    """The outcome numbers where a tier's price changes: each band's first and last, and where
+    a band's own cap runs out (its first claim paid in part, the next paid nothing)."""
+    edges: list[int] = []
+    for b in tariff.bands:
+        edges += [b.first, b.last or b.first]
+        if b.cap is not None and b.price > 0:
+            edges.append(b.first + math.ceil(b.cap / b.price))
+    return edges
+
+
 def _limits(contract: Contract) -> list[Decimal]:
-    """The money figures the search tries to pass: assertion limits, caps, payer caps."""
+    """The money figures the search tries to pass: assertion limits, caps, payer caps, tier
+    bands' own caps."""
     found = [a.value for a in contract.assertions if a.value is not None and a.kind != "subgroup_share"]
     found += [cap.limit for cap in contract.caps if cap.measure == "money"]
+    found += [cap for o in contract.outcomes for cap in band_caps(o.tariff)]
     found += [p.cap for p in contract.payers if p.cap is not None]
     return [x for x in found if x > 0]
 
@@ -232,8 +248,8 @@ def bulk_claims_for(contract: Contract) -> st.SearchStrategy[list[Claim]]:
     span = max(1, (last_day(header) - referral_start).days)  # through the run-off, if any
     people_max = _people_max(contract)
     limits = _limits(contract)
-    band_edges = sorted({e for o in claimable if isinstance(o.tariff, TieredTariff) for b in o.tariff.bands
-                         for e in (b.first, b.last or b.first) if e <= BULK_CLAIMS})
+    band_edges = sorted({e for o in claimable if isinstance(o.tariff, TieredTariff) for e in _band_edges(o.tariff)
+                         if e <= BULK_CLAIMS})
 
     def block(o: Outcome) -> st.SearchStrategy[Block]:
         most = _repeats(o, limits)
@@ -248,6 +264,9 @@ def bulk_claims_for(contract: Contract) -> st.SearchStrategy[list[Claim]]:
 
     asserted = [subgroups.index(a.subject) + 2 for a in contract.assertions
                 if a.kind == "subgroup_share" and a.subject in subgroups]
+    # a tier counted within a sub-group passes its band edges only with claims all from it
+    asserted += [subgroups.index(o.tariff.counted_within) + 2 for o in claimable
+                 if isinstance(o.tariff, TieredTariff) and o.tariff.counted_within in subgroups]
     sub_modes = st.integers(0, len(subgroups) + 1)
     if asserted:  # a share is broken by a ledger all from its sub-group
         sub_modes = st.one_of(sub_modes, st.sampled_from(asserted))

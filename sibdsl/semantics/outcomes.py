@@ -229,6 +229,59 @@ def _unit_limit(decl: ast.OutcomeDecl, node: ast.Node, limits: list[ast.Node], u
     return amount
 
 
+def _tiered(node: ast.TieredTariff, scope: Scope, spans: SpanTable, at: Path) -> TieredTariff | None:
+    """Tiered bands: a band may pay zero (a threshold) but not less, and may have its own cap
+    (more than zero); `counted within` names a sub-group. SIB425: every band pays zero; SIB426:
+    a cap on a band that pays zero. (Gaps, overlaps and order: `checks/tariffs.py`.)"""
+    bands: list[Band] = []
+    ok = True
+    for band in node.bands:
+        price = scope.money(band.price, "a band price", positive=False)
+        if price is not None and price < 0:
+            scope.sink.add("SIB206", f"a band price cannot be negative, not {_money_words(price, scope)}",
+                           band.price.span, hint="write zero for a band that pays nothing, as in "
+                                                 "`USD 0 for outcomes 1 to 92`")
+            price = None
+        cap = scope.money(band.cap.limit, "a band's cap") if band.cap is not None else None
+        first_n = parse_number(band.first, band.span, scope.sink)
+        last_n = parse_number(band.last, band.span, scope.sink) if band.last is not None else None
+        if first_n is None or (band.last is not None and last_n is None):
+            return None
+        first = scope.whole_amount(first_n, band.span, "a band's first outcome")
+        last = scope.whole_amount(last_n, band.span, "a band's last outcome") if last_n is not None else None
+        if price is None or first is None or (band.last is not None and last is None) or \
+                (band.cap is not None and cap is None):
+            return None
+        if band.cap is not None and cap is not None and price == 0:
+            scope.sink.add("SIB426", f"a cap of {_money_words(cap, scope)} on a band that pays nothing",
+                           band.cap.span, labels=[Label(band.price.span, "this band pays zero")],
+                           hint="write `at most` after the band it limits, as in "
+                                "`USD 500 from 93 onwards, at most USD 25,000`")
+            ok = False
+        spans[(*at, "bands", len(bands))] = band.span
+        if band.cap is not None:
+            spans[(*at, "bands", len(bands), "cap")] = band.cap.span
+        bands.append(Band(first=first, last=last, price=price, cap=cap))
+    if bands and all(b.price == 0 for b in bands):
+        scope.sink.add("SIB425", "every band of this tiered tariff pays nothing", node.span,
+                       hint="give the bands above the threshold a price, as in "
+                            "`pays tiered USD 0 for outcomes 1 to 92, USD 500 from 93 onwards`")
+        ok = False
+    within: str | None = None
+    if node.counted_within is not None:
+        within = scope.refer(node.counted_within.subgroup, "subgroup")
+        if within is None:
+            return None
+        spans[(*at, "counted_within")] = node.counted_within.span
+    return TieredTariff(bands=tuple(bands), counted_within=within) if ok else None
+
+
+def _money_words(amount: Decimal, scope: Scope) -> str:
+    """Money in a message: the contract's currency and the amount as written."""
+    currency = scope.evaluate.currency or ""
+    return f"{currency} {amount:,f}".strip()
+
+
 def _tariff(node: ast.Node, scope: Scope, spans: SpanTable, at: Path, decl: ast.OutcomeDecl,
             unit_limits: list[ast.Node]) -> AnyTariff | None:
     """The tariff of one shape at path `at` (its parts' spans recorded below it); a price per
@@ -256,20 +309,7 @@ def _tariff(node: ast.Node, scope: Scope, spans: SpanTable, at: Path, decl: ast.
         otherwise = scope.money(node.otherwise, "the `otherwise` price") if node.otherwise is not None else None
         return SubgroupTariff(subgroup_prices=tuple(prices), otherwise=otherwise)
     if isinstance(node, ast.TieredTariff):
-        bands: list[Band] = []
-        for band in node.bands:
-            price = scope.money(band.price, "a band price")
-            first_n = parse_number(band.first, band.span, scope.sink)
-            last_n = parse_number(band.last, band.span, scope.sink) if band.last is not None else None
-            if first_n is None or (band.last is not None and last_n is None):
-                return None
-            first = scope.whole_amount(first_n, band.span, "a band's first outcome")
-            last = scope.whole_amount(last_n, band.span, "a band's last outcome") if last_n is not None else None
-            if price is None or first is None or (band.last is not None and last is None):
-                return None
-            spans[(*at, "bands", len(bands))] = band.span
-            bands.append(Band(first=first, last=last, price=price))
-        return TieredTariff(bands=tuple(bands))
+        return _tiered(node, scope, spans, at)
     if isinstance(node, ast.SlidingTariff):
         full = scope.money(node.price, "the full price on a sliding scale")
         points: list[ScalePoint] = []

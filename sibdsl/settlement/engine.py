@@ -26,7 +26,7 @@ from sibdsl.core.currency import MINOR_UNITS
 from sibdsl.core.money import ZERO, round_money, split, wide
 from sibdsl.core.moneytext import money_text
 from sibdsl.core.source import Span
-from sibdsl.model.contract import Cap, Contract, Outcome
+from sibdsl.model.contract import Cap, Contract, Outcome, TieredTariff
 from sibdsl.settlement.cohort_level import price_measurement
 from sibdsl.settlement.plan import PayerPlan, Plan, make_plan
 from sibdsl.settlement.pooled import PoolBook
@@ -177,6 +177,7 @@ class _Engine:
         self.pending: dict[str, dict[str, list[tuple[date, str]]]] = {}  # resets of participants not yet seen
         self.last_day = plan.last_day or plan.term_end  # the term end, or the end of the run-off
         self.pools = PoolBook()  # cohorts' latest results and paid results, for pooled and net outcomes
+        self._note = ""  # why a band's cap lowered the price of the claim being decided (its detail)
 
     # ------------------------------------------------------------------ words for details
     def _m(self, amount: Decimal) -> str:
@@ -243,8 +244,11 @@ class _Engine:
         if why is not None:
             return self._no(claim, period, why, who=who)
         price_ = self._price(claim, index, outcome, who)
+        nothing: _Rejected | None = None  # a tier band that pays nothing: paid zero, and counted
         if isinstance(price_, _Rejected):
-            return self._no(claim, period, price_)
+            if price_.reason is not Reason.BAND_PAYS_NOTHING:
+                return self._no(claim, period, price_)
+            nothing, price_ = price_, ZERO
         capped = self._caps(claim, outcome, who, period, price_, ())
         if isinstance(capped, _Rejected):
             return self._no(claim, period, capped, price_, who)
@@ -253,6 +257,10 @@ class _Engine:
             return self._no(claim, period, paid, price_, who)
         shares, amount, rule, detail, cut = paid
         self._commit(claim, outcome, who, period, amount, shares)
+        if nothing is not None:
+            rule = self._rules.setdefault(nothing.rule, nothing.rule)
+            return Decision(claim.claim_id, claim.participant, claim.outcome, claim.achieved, Status.PAID,
+                            Reason.BAND_PAYS_NOTHING, ZERO, ZERO, period, rule, nothing.detail, shares, claim.row)
         if amount < price_:
             self._count_bound(cut)
             rule = self._rules.setdefault(rule, rule)
@@ -260,7 +268,8 @@ class _Engine:
                             Reason.CAP_PARTIAL, price_, amount, period, rule, detail, shares, claim.row,
                             root_cause=self._key(rule))
         return Decision(claim.claim_id, claim.participant, claim.outcome, claim.achieved, Status.PAID, Reason.PAID,
-                        price_, amount, period, self._paid_rules[index], "", shares, claim.row)
+                        price_, amount, period, self._paid_rules[index], self._note,
+                        shares, claim.row)
 
     def _no(self, claim: Claim, period: int, why: _Rejected, price_: Decimal = ZERO,
             who: Participant | None = None) -> Decision:
@@ -421,14 +430,37 @@ class _Engine:
         return None
 
     def _price(self, claim: Claim, index: int, outcome: Outcome, who: Participant) -> Decimal | _Rejected:
+        self._note = ""
         fixed = self._fixed.get(claim.outcome)
         if fixed is not None and fixed > 0:
             return fixed
         plan = self.plan
+        if outcome.tariff.kind == "tiered":
+            return self._tier_price(claim, index, outcome, who)
         amount, why, detail = price(outcome, who.subgroup, claim.value, claim.achieved,
                                     self.figures.outcome_count[claim.outcome], plan.unit, plan.rounding)
         if why is not None:
             return _Rejected(why, detail, ("outcomes", index, "tariff"))
+        return amount
+
+    def _tier_price(self, claim: Claim, index: int, outcome: Outcome, who: Participant) -> Decimal | _Rejected:
+        """A tiered price: the n-th paid claim of the outcome (only the counted sub-group's claims
+        are priced, so the count is within it), limited by what is left of its band's cap. A
+        band that pays nothing gives `band_pays_nothing` (the caller pays zero and counts it)."""
+        plan, figures = self.plan, self.figures
+        name = claim.outcome
+        amount, why, detail = price(outcome, who.subgroup, claim.value, claim.achieved, figures.outcome_count[name],
+                                    plan.unit, plan.rounding, lambda band: figures.band_money[(name, band)], self._m)
+        n = figures.outcome_count[name] + 1
+        band = outcome.tariff.band_index(n) if isinstance(outcome.tariff, TieredTariff) else None
+        tariff = outcome.tariff
+        where: Rule = ("outcomes", index, "tariff") if band is None else ("outcomes", index, "tariff", "bands", band)
+        if isinstance(tariff, TieredTariff) and tariff.counted_within is not None \
+                and who.subgroup != tariff.counted_within:
+            where = ("outcomes", index, "tariff", "counted_within")
+        if why is not None:
+            return _Rejected(why, detail, where)
+        self._note = detail
         return amount
 
     def _caps(self, claim: Claim, outcome: Outcome, who: Participant, period: int, amount: Decimal,
@@ -455,6 +487,8 @@ class _Engine:
                 if sub_after > share_allowance(cap.limit, figures.total_count + 1):
                     return _Rejected(Reason.CAP_REACHED, f"{what}: sub-group {cap.target} would be "
                                     f"{sub_after} of {figures.total_count + 1} paid outcomes", rule_here, rule_here)
+                continue
+            if amount <= 0:  # nothing to pay (a tier band of zero) exceeds no money cap
                 continue
             headroom = cap.limit - used
             if headroom <= 0:
@@ -582,6 +616,11 @@ class _Engine:
     def _commit(self, claim: Claim, outcome: Outcome, who: Participant, period: int, amount: Decimal,
                 shares: dict[str, Decimal]) -> None:
         f = self.figures
+        tariff = outcome.tariff
+        if isinstance(tariff, TieredTariff) and tariff.has_band_caps:  # what each capped band has paid
+            band = tariff.band_index(f.outcome_count[claim.outcome] + 1)
+            if band is not None and tariff.bands[band].cap is not None:
+                f.band_money[(claim.outcome, band)] += amount
         who.paid += amount
         who.paid_dates.setdefault(claim.outcome, []).append(claim.achieved)
         for gi, _k, _members in self.plan.groups_of.get(claim.outcome, ()):

@@ -47,6 +47,7 @@ REASON_WORDS = {
     Reason.VALUE_MISSING: "a value the tariff or window needs is missing",
     Reason.COHORT_LEVEL_OUTCOME: "cohort-level outcome: paid from measurements, not claims",
     Reason.BELOW_THRESHOLD: "below the threshold, or a price of zero",
+    Reason.BAND_PAYS_NOTHING: "paid nothing: a tier band that pays nothing",
     Reason.CAP_REACHED: "a cap was full, or the claim did not fit a cap that says then reject",
     Reason.PAYER_CAP_REACHED: "a payer's part did not fit a payer cap that says then reject, or nothing was left to pay",
     Reason.HELD_AT_REFERRAL: "held at referral: a status held before referral is not an outcome",
@@ -126,6 +127,12 @@ def _rule_words(rule: tuple[str | int, ...], contract: Any) -> str:
             return f"{text}: after {' or '.join(o.outcome for o in choice.options)}{tail}"
         if len(rule) > 2 and rule[2] == "not_if_held":
             return f"{text}: not if held at referral"
+        if len(rule) > 4 and rule[2:4] == ("tariff", "bands") and isinstance(rule[4], int):  # a tier band
+            band = outcome.tariff.bands[rule[4]]
+            return f"{text}: tariff band " + (f"{band.first} to {band.last}" if band.last is not None else
+                                              f"{band.first} onwards")
+        if len(rule) > 3 and rule[2:4] == ("tariff", "counted_within"):
+            return f"{text}: tariff counted within subgroup {outcome.tariff.counted_within}"
         return f"{text}: {_ASPECT.get(str(rule[2]), rule[2])}" if len(rule) > 2 else text
     if kind == "caps":
         cap = contract.caps[index]
@@ -331,8 +338,10 @@ def _counts(title: str, decisions: list[Decision], cur: str, money: Any, note: s
     by_status = Counter(d.status for d in decisions)
     paid = sum((d.amount for d in decisions if d.status is Status.PAID), ZERO)
     part = sum((d.amount for d in decisions if d.status is Status.PARTIAL), ZERO)
+    nothing = sum(1 for d in decisions if d.reason is Reason.BAND_PAYS_NOTHING)  # paid, and counted, at zero
     return [f"{title:<16}{len(decisions):>{25 - max(16, len(title))},}{note}",
             f"  paid in full   {by_status[Status.PAID]:>8,}   {cur} {money(paid)}",
+            *([f"    of them paid nothing in a tier band {nothing:,} (band_pays_nothing)"] if nothing else []),
             f"  paid in part   {by_status[Status.PARTIAL]:>8,}   {cur} {money(part)}",
             f"  rejected       {by_status[Status.REJECTED]:>8,}"]
 

@@ -1,8 +1,9 @@
 """Settlement: what one claim is worth before caps, by its outcome's tariff.
 
 Input: the outcome, the claim (sub-group, measured value, date), how many of this outcome
-were paid before it (for tiered bands). Output: the price rounded by the contract's rule, or
-a reason why there is none. Cohort-level tariffs are priced in `cohort_level.py`.
+were paid before it and what each band has paid (for tiered bands). Output: the price rounded
+by the contract's rule (a band's cap may lower it), or a reason why there is none, or
+`band_pays_nothing` (a band of zero, or a band whose cap is used up). Cohort-level tariffs are priced in `cohort_level.py`.
 
 The price is exact until it is rounded, once, by the contract's rule: indexation is computed
 in a decimal context as wide as its result (price digits + years x digits of the yearly
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import decimal
 import itertools
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import assert_never
 
 from sibdsl.core.money import HUNDRED, ONE, ZERO, digits, exact, round_money
 from sibdsl.model.contract import (
+    Band,
     CohortLevelTariff,
     FixedTariff,
     Outcome,
@@ -50,8 +53,13 @@ def full_years(start: date, day: date) -> int:
 
 
 def price(outcome: Outcome, subgroup: str | None, value: Decimal | None, achieved: date, paid_before: int,
-          unit: Decimal, rule: str) -> tuple[Decimal, Reason | None, str]:
-    """(price, None, "") or (0, reason, detail)."""
+          unit: Decimal, rule: str, band_paid: Callable[[int], Decimal] = lambda _band: ZERO,
+          words: Callable[[Decimal], str] = lambda amount: f"{amount:,f}") -> tuple[Decimal, Reason | None, str]:
+    """(price, None, detail) or (0, reason, detail). `paid_before`: the claims of this outcome
+    paid before (in full, in part, or nothing in a band that pays nothing), counted within the
+    tariff's sub-group where it says so; `band_paid(i)`: what band i of a tiered tariff has paid
+    so far (for its cap). Reason `band_pays_nothing` is not a rejection: the claim is paid zero
+    and counts (docs/settlement.md); the detail of a price a band's cap lowered says so."""
     tariff = outcome.tariff
     match tariff:
         case FixedTariff():
@@ -64,10 +72,18 @@ def price(outcome: Outcome, subgroup: str | None, value: Decimal | None, achieve
                 return ZERO, Reason.NO_PRICE, f"no price for sub-group {subgroup or '(none given)'}"
             amount = found
         case TieredTariff():
+            within = tariff.counted_within
+            if within is not None and subgroup != within:
+                return ZERO, Reason.NO_PRICE, (f"the tiered price counts only sub-group {within}'s outcomes; this "
+                                               f"participant is in {'sub-group ' + subgroup if subgroup else 'no sub-group'}")
             n = paid_before + 1
-            band = next((b for b in tariff.bands if b.first <= n and (b.last is None or n <= b.last)), None)
-            if band is None:
+            index = tariff.band_index(n)
+            if index is None:
                 return ZERO, Reason.NO_PRICE, f"no band prices outcome number {n}"
+            band = tariff.bands[index]
+            if band.price == 0:
+                return ZERO, Reason.BAND_PAYS_NOTHING, f"outcome number {n}{_counted(tariff)} is in the band " \
+                    f"{band_words(band)}, which pays nothing"
             amount = band.price
         case SlidingTariff():
             if value is None:
@@ -100,4 +116,34 @@ def price(outcome: Outcome, subgroup: str | None, value: Decimal | None, achieve
     rounded = round_money(amount, unit, rule)
     if rounded <= 0:
         return ZERO, Reason.BELOW_THRESHOLD, f"the price {amount} rounds to {rounded}"
+    if isinstance(tariff, TieredTariff):
+        return _band_cap(tariff, rounded, paid_before + 1, band_paid, words)
     return rounded, None, ""
+
+
+def band_words(band: Band) -> str:
+    """`for outcomes 1 to 92`, `from outcome 93 onwards`."""
+    return f"for outcomes {band.first} to {band.last}" if band.last is not None else \
+        f"from outcome {band.first} onwards"
+
+
+def _counted(tariff: TieredTariff) -> str:
+    return f" of sub-group {tariff.counted_within}" if tariff.counted_within is not None else ""
+
+
+def _band_cap(tariff: TieredTariff, price: Decimal, n: int, band_paid: Callable[[int], Decimal],
+              words: Callable[[Decimal], str]) -> tuple[Decimal, Reason | None, str]:
+    """A band's cap limits the price to what is left of it: the band pays in part, then nothing."""
+    index = tariff.band_index(n)
+    assert index is not None  # priced above
+    band = tariff.bands[index]
+    if band.cap is None:
+        return price, None, ""
+    left = band.cap - band_paid(index)
+    if left >= price:
+        return price, None, ""
+    if left <= 0:
+        return ZERO, Reason.BAND_PAYS_NOTHING, (f"outcome number {n}{_counted(tariff)} is in the band "
+                                                f"{band_words(band)}, whose cap of {words(band.cap)} is used up")
+    return left, None, (f"priced {words(left)}, not {words(price)}: the band {band_words(band)} has {words(left)} "
+                        f"left of its cap of {words(band.cap)}")

@@ -49,6 +49,7 @@ class Reason(enum.Enum):
     VALUE_MISSING = "value_missing"
     COHORT_LEVEL_OUTCOME = "cohort_level_outcome"  # claimed per participant, paid from measurements
     BELOW_THRESHOLD = "below_threshold"
+    BAND_PAYS_NOTHING = "band_pays_nothing"  # paid zero in a band of zero or a used-up band cap: counts as paid
     CAP_REACHED = "cap_reached"
     PAYER_CAP_REACHED = "payer_cap_reached"
     HELD_AT_REFERRAL = "held_at_referral"  # `not if held at referral`: the participant already had it

@@ -3,7 +3,7 @@
 Input: each decision as it is made. Output: per participant history (enrolment, outcomes
 paid and when, exclusive groups used, money paid, outcomes a cap stopped), the same history per
 cohort for cohort-level results, and the counters every cap is checked against (by outcome,
-sub-group, cohort, period, year, payer, contract).
+sub-group, cohort, period, year, payer, contract), and what each capped tier band has paid.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class Figures:
     period_money: dict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     year_money: dict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     payer_money: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    band_money: dict[tuple[str, int], Decimal] = field(default_factory=lambda: defaultdict(Decimal))  # capped bands
     total_money: Decimal = ZERO
     total_count: int = 0
     cap_bound: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # cap index -> claims limited

@@ -188,14 +188,28 @@ class SubgroupTariff(Node):
     otherwise: Expr | None = None
 
 
+class BandCap(Node):
+    """`at most USD 25,000` after a band: the most the band's claims are paid together."""
+
+    limit: Expr
+
+
 class Band(Node):
     price: Expr
     first: str  # number text
     last: str | None  # None: open-ended ("from 411 onwards")
+    cap: BandCap | None = None
+
+
+class CountedWithin(Node):
+    """`counted within subgroup women`: only that sub-group's claims are numbered and priced."""
+
+    subgroup: Name
 
 
 class TieredTariff(Node):
     bands: tuple[Band, ...]
+    counted_within: CountedWithin | None = None
 
 
 class ScalePoint(Node):

@@ -308,14 +308,23 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
         otherwise = next((p for p in parts if not isinstance(p, ast.SubgroupPrice)), None)
         return ast.SubgroupTariff(prices, otherwise, span=span)
 
-    def band_range(self, span: Span, price: ast.Expr, first: Token, last: Token) -> ast.Band:
-        return ast.Band(price, str(first), str(last), span=span)
+    def band_range(self, span: Span, price: ast.Expr, first: Token, last: Token,
+                   cap: ast.BandCap | None = None) -> ast.Band:
+        return ast.Band(price, str(first), str(last), cap, span=span)
 
-    def band_open(self, span: Span, price: ast.Expr, first: Token) -> ast.Band:
-        return ast.Band(price, str(first), None, span=span)
+    def band_open(self, span: Span, price: ast.Expr, first: Token, cap: ast.BandCap | None = None) -> ast.Band:
+        return ast.Band(price, str(first), None, cap, span=span)
 
-    def tiered_tariff(self, span: Span, *bands: ast.Band) -> ast.TieredTariff:
-        return ast.TieredTariff(bands, span=span)
+    def band_cap(self, span: Span, limit: ast.Expr) -> ast.BandCap:
+        return ast.BandCap(limit, span=span)
+
+    def counted_within(self, span: Span, subgroup: Token) -> ast.CountedWithin:
+        return ast.CountedWithin(_name(subgroup), span=span)
+
+    def tiered_tariff(self, span: Span, *parts: ast.Band | ast.CountedWithin) -> ast.TieredTariff:
+        bands = tuple(p for p in parts if isinstance(p, ast.Band))
+        within = next((p for p in parts if isinstance(p, ast.CountedWithin)), None)
+        return ast.TieredTariff(bands, within, span=span)
 
     def scale_point(self, span: Span, percent: ast.Expr, at: ast.Expr) -> ast.ScalePoint:
         return ast.ScalePoint(percent, at, span=span)

@@ -36,7 +36,7 @@ def highest_price(tariff: AnyTariff) -> Decimal:
         case SubgroupTariff():
             return max([Decimal(0), tariff.otherwise or Decimal(0), *(p.price for p in tariff.subgroup_prices)])
         case TieredTariff():
-            return max([Decimal(0), *(b.price for b in tariff.bands)])
+            return max(Decimal(0), tariff.best_band_price() or Decimal(0))  # a band's cap limits its price
         case SlidingTariff():
             if not tariff.points:
                 return tariff.price
@@ -117,7 +117,9 @@ def check_reach(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> N
                          labels=[Label(spans.of("caps", cap_index), "per-participant cap")],
                          hint="the outcome can never be paid in full; raise the cap or lower the price")
         if outcome.repeat == "unlimited":
-            capped = any(c.scope == "outcome" and c.target == outcome.name for c in contract.caps)
+            capped = any(c.scope == "outcome" and c.target == outcome.name for c in contract.caps) or (
+                isinstance(outcome.tariff, TieredTariff) and outcome.tariff.has_band_caps and all(
+                    b.price == 0 or b.cap is not None or b.last is not None for b in outcome.tariff.bands))  # bands bound it
             if not capped:
                 sink.add("SIB413", f"'{outcome.name}' can be paid any number of times and has no cap of its own",
                          spans.of("outcomes", index),

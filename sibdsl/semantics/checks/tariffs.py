@@ -1,7 +1,9 @@
 """Phase 2 check: tiered bands and sliding-scale points are complete and in order;
 sub-group tariffs price every sub-group.
 
-Input: `model.Contract` and its spans. Output: SIB405 (gap), SIB406 (overlap), SIB407 (order), SIB409.
+Input: `model.Contract` and its spans. Output: SIB405 (gap), SIB406 (overlap), SIB407 (order), SIB409,
+SIB427 (a band's cap below its price), SIB428 (`counted within` a sub-group the outcome is not
+payable for).
 """
 
 from __future__ import annotations
@@ -94,6 +96,28 @@ def _subgroups(outcome: Outcome, tariff: SubgroupTariff, at: Path, contract: Con
                  spans.of(*at), hint="add a price for each, or `otherwise GBP ...` for everyone else")
 
 
+def _band_limits(outcome: Outcome, tariff: TieredTariff, at: Path, contract: Contract, spans: SpanTable,
+                 sink: DiagnosticSink) -> None:
+    """A band's cap below the band's price pays one claim in part and then nothing (SIB427); a
+    tariff counted within a sub-group of a cohort the outcome is not for prices nothing (SIB428)."""
+    currency = contract.header.currency
+    for index, band in enumerate(tariff.bands):
+        if band.cap is not None and band.cap < band.price:
+            sink.add("SIB427", f"the band's cap of {currency} {band.cap:,f} is less than its price of "
+                     f"{currency} {band.price:,f}: one claim is paid in part, then the band pays nothing",
+                     spans.of(*at, "bands", index, "cap"), labels=[Label(spans.of(*at, "bands", index), "the band")],
+                     hint=f"a cap on a band is the most its claims are paid together, as in `{currency} 500 from 93 "
+                          f"onwards, at most {currency} 25,000`")
+    within = tariff.counted_within
+    if within is None:
+        return
+    owner = next((c.name for c in contract.cohorts for s in c.subgroups if s.name == within), None)
+    if outcome.cohorts and owner is not None and owner not in outcome.cohorts:
+        sink.add("SIB428", f"'{outcome.name}' is counted within sub-group '{within}' of cohort '{owner}', but is "
+                 f"payable only for {', '.join(outcome.cohorts)}: no claim can be priced",
+                 spans.of(*at, "counted_within"), hint="count within a sub-group of the outcome's own cohorts")
+
+
 def check_tariffs(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> None:
     for i, outcome in enumerate(contract.outcomes):
         tariff = outcome.tariff
@@ -101,6 +125,7 @@ def check_tariffs(contract: Contract, spans: SpanTable, sink: DiagnosticSink) ->
         match tariff:
             case TieredTariff():
                 _bands(tariff, at, spans, sink)
+                _band_limits(outcome, tariff, at, contract, spans, sink)
             case SlidingTariff():
                 _points(tariff, at, spans, sink)
             case SubgroupTariff():
