@@ -18,6 +18,7 @@ from sibdsl.semantics.checks.investment import check_investment
 from sibdsl.semantics.checks.ladders import check_ladders
 from sibdsl.semantics.checks.payers import check_payers
 from sibdsl.semantics.checks.reach import check_reach
+from sibdsl.semantics.checks.share_caps import check_share_caps
 from sibdsl.semantics.checks.tariffs import check_tariffs
 
 Pass = Callable[[Contract, SpanTable, DiagnosticSink], None]
@@ -30,6 +31,7 @@ PASSES: tuple[Pass, ...] = (
     check_investment,
     check_reach,
     check_double_counting,
+    check_share_caps,
 )
 
 
