@@ -547,6 +547,12 @@ def _caps(contract: Contract, found: Exposure, participants_total: Decimal | Non
                         f"{cur} {_money(bound.alone)}" if not binds and bound.alone is not None else
                         f"can bind once total payments reach about {cur} {_money(reach)}" if reach is not None
                         else "can bind once the payer's parts reach it")
+        elif cap.measure == "share" and cap.measured_share:
+            what = f"sub-group {cap.target}" if cap.scope == "subgroup" else f"outcome {cap.target}"
+            where = "in a settlement period" if cap.measured == "period" else "over the contract"
+            when = f"can bind once {what} has more than {cap.limit.normalize():f}% of the " + (
+                "achievements" if cap.share_base == "achievements" else "paid outcomes") + (
+                f" of {', '.join(cap.share_of)}" if cap.share_of else "") + f" {where}"
         elif cap.scope == "outcome" and cap.target and any(
                 o.name == cap.target and o.tariff.kind == "cohort_level" for o in contract.outcomes):
             when = f"binds once cohort-level payments for {cap.target} reach it"

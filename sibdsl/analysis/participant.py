@@ -237,7 +237,7 @@ def _maximum(contract: Contract, cohort: str | None, subgroup: str | None, candi
     reject = participant_cap is not None and participant_cap.behaviour == "reject"
     caps_of: dict[str, list[Cap]] = {}
     for cap in contract.caps:
-        if cap.scope == "outcome" and cap.target:
+        if cap.scope == "outcome" and cap.target and cap.measure != "share":  # a share only refuses claims
             caps_of.setdefault(cap.target, []).append(cap)
     places = [prices[o.name] for o in outcomes] + [c.limit for o in outcomes for c in caps_of.get(o.name, [])
                                                   if c.measure == "money"]

@@ -117,7 +117,8 @@ def check_reach(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> N
                          labels=[Label(spans.of("caps", cap_index), "per-participant cap")],
                          hint="the outcome can never be paid in full; raise the cap or lower the price")
         if outcome.repeat == "unlimited":
-            capped = any(c.scope == "outcome" and c.target == outcome.name for c in contract.caps)
+            capped = any(c.scope == "outcome" and c.target == outcome.name and c.measure != "share"
+                         for c in contract.caps)  # a share of achievements grows with them: no limit
             if not capped:
                 sink.add("SIB413", f"'{outcome.name}' can be paid any number of times and has no cap of its own",
                          spans.of("outcomes", index),
