@@ -26,6 +26,7 @@ from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, WITNESS_CLAIMS, WI
 from sibdsl.analysis.participant import ParticipantMax, participant_maxima
 from sibdsl.analysis.payers import PayerMax, payer_limits, payer_maxima
 from sibdsl.analysis.periods import PeriodMax, period_maximum
+from sibdsl.analysis.share_witness import clone_ledgers
 from sibdsl.analysis.witness import Best, cohort_claims, filler_claims, mixed_cohort_claims, participant_claims
 from sibdsl.core.money import HUNDRED, ZERO
 from sibdsl.model.contract import Contract
@@ -128,6 +129,12 @@ def _witness_paid(contract: Contract, m: ParticipantMax) -> tuple[Decimal, list[
     if best[0] >= m.amount:
         return best
     size = next((c.size for c in contract.cohorts if c.name == m.cohort), None)
+    for ledger in clone_ledgers(contract, WITNESS, m.cohort, m.subgroup, m.selection, size, WITNESS_CLAIMS):
+        paid = witness_pay(contract, ledger)  # under a measured share: others claim alike beside it
+        if paid > best[0]:
+            best = (paid, ledger)
+        if paid >= m.amount:
+            return best
     fillers = filler_claims(contract, m.cohort, m.subgroup, m.selection, size, WITNESS_PARTICIPANTS)
     if not fillers or len(fillers) + len(best[1]) > WITNESS_CLAIMS:
         return best
@@ -173,7 +180,7 @@ def _confirmed(contract: Contract, maxima: list[ParticipantMax]) -> list[Partici
         out.append(replace(m, exact=False, reached=paid,
                            note="no witness ledger settled by the engine reaches it: its best selection, claimed "
                                 "by one participant, is paid less (a tier band reached only after other "
-                                "participants' outcomes, a sub-group's share cap, a payer's cap)"))
+                                "participants' outcomes, a share cap, a payer's cap)"))
     return out
 
 
