@@ -179,7 +179,11 @@ def _share_enforced(contract: Contract, subgroup: str | None, value: Decimal) ->
     are paid, each paid claim of the sub-group kept it within its share (rounded up) of the paid
     outcomes then, which the later paid outcomes only raise. Either way the sub-group has at
     most that share of all paid outcomes, rounded up, in the end (a share of achievements does
-    not prove it: achievements can outnumber paid outcomes)."""
+    not prove it: achievements can outnumber paid outcomes). Not proven where a cohort-level
+    outcome can be paid: its results count among the paid outcomes of the cap, and a reader may
+    count only participants' outcomes."""
+    if any(o.tariff.kind == "cohort_level" for o in contract.outcomes):
+        return None
     for i, cap in enumerate(contract.caps):
         if (cap.scope == "subgroup" and cap.measure == "share" and cap.target == subgroup and cap.share_base == "paid"
                 and not cap.share_of and cap.limit <= value):
