@@ -303,3 +303,43 @@ def test_buenos_aires_settles_both_share_rules_exactly() -> None:
     assert [d.claim_id for d in access] == ["a00", "a01", "a02", "a03"]  # the greatest ids refused
     assert s.figures.total_money == Decimal(20000 * 4 + 30000 * 2)
     assert not all_violations(s)
+
+
+# ---------------------------------------------------------------- search
+
+
+def test_the_search_draws_ledgers_where_measured_shares_bind() -> None:
+    from hypothesis import HealthCheck, given, settings
+
+    from sibdsl.search.share_strategies import share_claims_for
+
+    model = _model(HEAD + "cap subgroup vulnerable 70% of paid outcomes, measured each period\n"
+                   "cap outcome job_access 40% of achievements of job_access, measured over the contract\n")
+    assert share_claims_for(_model(HEAD)) is None
+    strategy = share_claims_for(model)
+    assert strategy is not None
+    seen = {"caps.0": 0, "caps.1": 0, "ledgers": 0}
+
+    @settings(max_examples=80, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def draw(claims: list[Claim]) -> None:
+        s = settle(model, claims)
+        assert all_violations(s) == []
+        seen["ledgers"] += 1
+        for d in s.decisions:
+            if d.root_cause in seen:
+                seen[d.root_cause] += 1
+
+    draw()
+    assert seen["caps.0"] > 0 and seen["caps.1"] > 0, seen
+
+
+def test_the_search_refutes_a_share_assertion_a_looser_cap_allows() -> None:
+    """80% measured each period allows 8 of 10 paid outcomes; 70%, rounded up, only 7."""
+    from sibdsl.search.runner import search
+
+    model = _model(HEAD + "cap subgroup vulnerable 80% of paid outcomes, measured each period\n"
+                   "assert subgroup vulnerable is at most 70% of paid outcomes\n")
+    assert verdicts(model, exposure(model, 5.0))[0].status == "unknown"
+    found = search(model, seed=1, examples=200)
+    assert found.violations and "8 of 10 paid outcomes" in found.violations[0]
