@@ -343,3 +343,16 @@ def test_the_search_refutes_a_share_assertion_a_looser_cap_allows() -> None:
     assert verdicts(model, exposure(model, 5.0))[0].status == "unknown"
     found = search(model, seed=1, examples=200)
     assert found.violations and "8 of 10 paid outcomes" in found.violations[0]
+
+
+def test_the_buenos_aires_sample_ledger_settles_as_the_rule_book_says(tmp_path: Path) -> None:
+    """docs/settlement.md walks through this ledger: two shares meeting in one half-year."""
+    ledger = ROOT / "contracts" / "ledgers" / "buenos-aires-youth-employment-claims.csv"
+    out = CliRunner().invoke(cli, ["settle", str(BUENOS_AIRES), str(ledger), "-o", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    rows = (tmp_path / "decisions.csv").read_text().splitlines()
+    paid = [r.split(",")[0] for r in rows[1:] if ",paid," in r]
+    assert paid == ["a01", "a02", "e01", "e02", "e03", "e04", "s01", "s02", "s05", "s09", "s10"]
+    assert "total paid                  ARS 360,000.00" in out.output
+    assert "highest 66.7% (P1: 4 of 6), 3 refused" in out.output
+    assert "highest 20.0% (P1: 2 of 10), 5 refused" in out.output
