@@ -105,6 +105,14 @@ def test_each_mistake_has_its_code(line: str, code: str) -> None:
     assert code in _codes(HEAD + line + "\n")
 
 
+def test_one_share_cap_per_sub_group_or_outcome() -> None:
+    assert "SIB414" in _codes(HEAD + "cap subgroup vulnerable 70% of paid outcomes\n"
+                              "cap subgroup vulnerable 60% of paid outcomes, measured each period\n")
+    assert _codes(HEAD + "cap subgroup vulnerable 70% of paid outcomes, measured each period\n"
+                  "cap outcome job_access 40% of achievements of job_access, measured each period\n"
+                  "cap outcome job_access 600 outcomes\n") == set()
+
+
 def test_per_period_share_on_a_contract_settled_once_warns() -> None:
     text = HEAD.replace("term 2020-01-01 to 2021-12-31", "term 2020-01-01 to 2020-12-31\nsettled yearly")
     assert _codes(text + "cap subgroup vulnerable 70% of paid outcomes, measured each period\n") == {"SIB431"}

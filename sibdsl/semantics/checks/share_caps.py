@@ -46,6 +46,8 @@ def check_share_caps(contract: Contract, spans: SpanTable, sink: DiagnosticSink)
                      hint="write 'measured over the contract', or settle more often (settled quarterly)")
         if cap.limit in (0, 100):
             what = f"sub-group {cap.target}" if cap.scope == "subgroup" else f"outcome {cap.target}"
+            if cap.scope == "subgroup" and cap.share_of:
+                what += f" of {', '.join(cap.share_of)}"
             sink.add("SIB432", f"a share of {cap.limit.normalize():f}% " + (
                 f"refuses every claim of {what}, which is then never paid" if cap.limit == 0 else
                 "never refuses a claim"), at,
