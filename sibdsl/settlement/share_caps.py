@@ -6,7 +6,8 @@ state after the ledger. The rule is docs/settlement.md, "Share caps measured eac
 over the contract": the claims of one measurement (a settlement period, or the whole ledger)
 are decided together. They are settled in order with the measured share caps left out; where
 a share is then above its limit, the fewest claims of what it caps are refused that bring it
-back (the lowest price first, then the greatest claim id), and the measurement is settled again
+back (the lowest price first, then a claim another share caps too, then the greatest claim id),
+and the measurement is settled again
 with those claims refused, until every share holds. Refused claims count towards nothing, so
 the result is what the other rules make of the claims left, and it never depends on which of
 the refused claims came first.
@@ -101,8 +102,11 @@ def _settle_batch(engine: _Engine, events: list[Event], best: dict[int, tuple[De
             tally.first = (capped, base)
         candidates = [i for i, d in enumerate(decided)
                       if periods_match(cap, periods[i], group) and _counts(cap, trial, events[i], d)[0]]
-        candidates.sort(key=lambda i: decided[i].claim_id, reverse=True)
-        candidates.sort(key=lambda i: decided[i].price)  # the lowest price first; ties: the greatest claim id
+        others = [other for cj, other in engine.measured if cj != ci]
+        ranks = {i: _rank(others, trial, events[i], decided[i]) for i in candidates}
+        candidates.sort(key=lambda i: decided[i].claim_id, reverse=True)  # ties last: the greatest claim id
+        candidates.sort(key=ranks.__getitem__)
+        candidates.sort(key=lambda i: decided[i].price)  # the lowest price first
         for i in candidates[:need]:
             claim = events[i]
             assert isinstance(claim, Claim)
@@ -127,6 +131,17 @@ def _settle_batch(engine: _Engine, events: list[Event], best: dict[int, tuple[De
     for claim_id, cohort_level in first:
         (engine.figures.achieved_measurements if cohort_level else engine.figures.achieved_ids).add(claim_id)
     return decided
+
+
+def _rank(others: list[Cap], trial: _Engine, e: Event, d: Decision) -> int:
+    """Among claims priced alike, which a share refuses first: 0, one another share caps too
+    (refusing it helps that share); 1, one in no other share's base of paid outcomes; 2, one in
+    such a base (refusing it lowers that share's base)."""
+    counted = [_counts(other, trial, e, d) for other in others]
+    if any(mine for mine, _ in counted):
+        return 0
+    return 2 if any(in_base for other, (_, in_base) in zip(others, counted, strict=True)
+                    if other.share_base == "paid") else 1
 
 
 def _trial(engine: _Engine, events: list[Event], touched: set[str],
