@@ -365,3 +365,18 @@ def test_the_buenos_aires_sample_ledger_settles_as_the_rule_book_says(tmp_path: 
     assert "total paid                  ARS 400,000.00" in out.output
     assert "highest 60.0% (P2: 3 of 5), 1 refused" in out.output
     assert "highest 40.0% (P1: 4 of 10), 5 refused" in out.output
+
+
+def test_cohort_level_results_count_in_the_base_and_are_never_refused() -> None:
+    from sibdsl.settlement.records import Measurement
+
+    model = _model(HEAD + 'outcome fewer_neet "Fewer young people out of work" pays ARS 1,000 per 1% reduction in '
+                   '"rate" against baseline\ncap outcome fewer_neet ARS 100,000\n'
+                   "cap subgroup vulnerable 70% of paid outcomes, measured each period\n")
+    claims = [Claim(f"v{i}", f"p{i}", "education", date(2020, 1, 10 + i), subgroup="vulnerable") for i in range(2)]
+    alone = settle(model, claims)
+    assert [d.status for d in alone.decisions] == [Status.REJECTED, Status.REJECTED]  # 2 of 2, above 70%
+    result = Measurement("m1", "fewer_neet", None, date(2020, 2, 1), Decimal(50), Decimal(40))
+    beside = settle(model, claims, [result])
+    assert [d.status for d in beside.decisions] == [Status.PAID] * 3  # 2 of 3 paid outcomes: 66.7%
+    assert beside.figures.achieved_measurements == {"m1"}
