@@ -39,7 +39,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 import pytest
 
@@ -212,8 +212,13 @@ def generate(rng: random.Random) -> str:
             lines.append(f"cap subgroup {s} {_money(rng, ['300', '800'])}{behaviour()}")
         if rng.random() < 0.2:
             lines.append(f"cap subgroup {s} {rng.choice(['2', '3'])} outcomes{behaviour()}")
-        if rng.random() < 0.3:
-            lines.append(f"cap subgroup {s} {rng.choice(['50', '70'])}% of paid outcomes{behaviour()}")
+        if rng.random() < 0.3:  # a share: running, or measured (issue 10.5) of each base and timing
+            lines.append(f"cap subgroup {s} {rng.choice(['50', '70'])}% of {_share_base(rng, names)}{behaviour()}")
+    for name in rng.sample(names, min(len(names), rng.choice([0, 0, 1]))):
+        declared = next(line for line in lines if line.startswith(f"outcome {name} "))
+        if " against " not in declared:  # an outcome's share: of a base that holds it, never cohort-level
+            base = _share_base(rng, names, measured=True, holding=name)
+            lines.append(f"cap outcome {name} {rng.choice(['25', '40', '60'])}% of {base}")
     for c in cohorts:
         if rng.random() < 0.25:
             lines.append(f"cap cohort {c} {_money(rng, ['500', '1,500'])}{behaviour()}")
@@ -256,6 +261,20 @@ def generate(rng: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _share_base(rng: random.Random, names: list[str], measured: bool = False, holding: str | None = None) -> str:
+    """The base and timing of a share cap: `paid outcomes` alone (the running form, for a
+    sub-group) or measured each period / over the contract, of paid outcomes or achievements,
+    of every outcome or of some."""
+    if not measured and rng.random() < 0.4:
+        return "paid outcomes"
+    kind = rng.choice(["paid outcomes", "achievements"])
+    some = rng.sample(names, rng.randint(1, len(names))) if names and rng.random() < 0.4 else []
+    if some and holding is not None and holding not in some:
+        some.insert(0, holding)
+    when = rng.choice(["measured each period", "measured over the contract"])
+    return f"{kind}{' of ' + ', '.join(some) if some else ''}, {when}"
+
+
 # ---------------------------------------------------------------- coverage, read from the model
 
 CONSTRUCTS = [
@@ -266,7 +285,9 @@ CONSTRUCTS = [
     "ladder", "ladder at least", "ladder by", "window of start", "window of referral", "only 1 of", "only k>1 of",
     "for cohort", "indexation",
     "cap participant", "cap outcome money", "cap outcome count", "cap subgroup money", "cap subgroup count",
-    "cap subgroup share", "cap cohort money", "cap cohort count", "cap period", "cap year", "cap payer",
+    "cap subgroup share", "share running", "share measured period", "share measured contract",
+    "share of achievements", "share of some outcomes", "cap outcome share", "same claims reordered, compared",
+    "cap cohort money", "cap cohort count", "cap period", "cap year", "cap payer",
     "cap contract", "cap then reject", "cap pay in part",
     "payer at most", "payers 2", "payers 3", "shares that round", "rounding unit > 0.01", "rounding not half up",
     "remainder to", "cohort size", "cohort no size", "cohorts 2", "referral window", "subgroups",
@@ -326,6 +347,12 @@ def constructs(c: Contract) -> set[str]:
         else:
             got.add(f"cap {cap.scope}")
         got.add("cap then reject" if cap.behaviour == "reject" else "cap pay in part")
+        if cap.measure == "share":
+            got.add(f"share measured {cap.measured}" if cap.measured_share else "share running")
+            if cap.share_base == "achievements":
+                got.add("share of achievements")
+            if cap.share_of:
+                got.add("share of some outcomes")
     if any(p.cap is not None for p in c.payers):
         got.add("payer at most")
     if len(c.payers) > 1:
@@ -686,7 +713,9 @@ def broken(c: Contract, v: Verdict, settled: Settlement) -> bool:
         paid = [d for d in settled.decisions if d.status is not Status.REJECTED and not d.cohort_level]
         groups = {pid: p.subgroup for pid, p in figures.participants.items()}
         mine = sum(1 for d in paid if groups.get(d.participant) == a.subject)
-        allowed = -(-(value * len(paid)) // 100)
+        # the share rounded up to a whole outcome (docs/language.md); Decimal // truncates towards
+        # zero, so -(-x // 100) would round 2.1 down to 2
+        allowed = (value * len(paid) / 100).to_integral_value(ROUND_CEILING)
         return mine > allowed
     if a.kind == "tranche_order":  # holds when the second is not released, or not before the first
         from sibdsl.settlement.tranches import release_tranches
@@ -804,7 +833,78 @@ def check_contract(src: str, run: Run, extra: int, unlimited: int, orders: int) 
             assert broken(c, v, settled), f"refuted {v.assertion.text} but its witness does not break it\n{src}"
             _check(src, c, found, found_verdicts, settled, "the verdict's witness")
     _reaches(c, found, found_verdicts, run, src, best_total, best_payer)
+    if any(cap.measured_share for cap in c.caps):
+        _same_claims_reordered(c, src, rng, run, found, found_verdicts)
     return True
+
+
+_ORDER_FREE_REASONS = {"paid", "not_in_cohort", "outside_term", "no_price", "value_missing", "below_threshold",
+                       "cohort_level_outcome", "referral_outside_window"}
+
+
+def _same_claims_reordered(c: Contract, src: str, rng: random.Random, run: Run, found: Exposure,
+                           found_verdicts: list[Verdict]) -> None:
+    """A measured share never depends on the order of the claims within a period (issue 10.5):
+    one claim per participant, of outcomes whose price and rules do not depend on dates or on
+    other claims (no ladder, window, tier or indexation), the dates shuffled within each
+    settlement period, give every claim id the same decision, wherever no other rule that
+    depends on order (a money or count cap, a payer's cap, a cohort's size, a running share)
+    stopped or cut a claim, even settled without the measured shares (their achievements). The
+    shares hold exactly in each settlement, and no figure is exceeded."""
+    if any(cap.measure == "share" and not cap.measured_share for cap in c.caps):
+        return
+    plan = settle(c, []).plan
+    usable = [o for o in c.outcomes if not o.prerequisites and o.window is None and o.indexation is None
+              and o.tariff.kind not in ("tiered", "cohort_level")]
+    if not usable:
+        return
+    people: list[tuple[str, str | None, str | None]] = []
+    for co in c.cohorts or [None]:  # type: ignore[list-item]
+        subs: list[str | None] = [s.name for s in co.subgroups] + [None] if co is not None else [None]
+        for k in range(min(12, co.size or 12) if co is not None else 12):  # within its size: no cohort_full
+            people.append((f"r-{co.name if co else 'x'}-{k}", co.name if co else None, subs[k % len(subs)]))
+    claims: list[Claim] = []
+    for k, (pid, cohort, sub) in enumerate(people):
+        o = rng.choice(usable)
+        value = rng.choice(_values(o, rng))
+        day = TERM_START + timedelta(days=rng.randrange(400))
+        claims.append(Claim(f"r{k:04d}", pid, o.name, day, cohort=cohort, subgroup=sub, value=value))
+    first = settle(c, claims)
+    run.ledgers += 1
+    _check(src, c, found, found_verdicts, first, "same claims, first dates")
+    by_period: dict[int, list[int]] = defaultdict(list)
+    for i, cl in enumerate(claims):
+        by_period[plan.period_of(cl.achieved)].append(i)
+    moved = list(claims)
+    for idx in by_period.values():
+        days = [claims[i].achieved for i in idx]
+        rng.shuffle(days)
+        for i, d in zip(idx, days, strict=True):
+            cl = claims[i]
+            moved[i] = Claim(cl.claim_id, cl.participant, cl.outcome, d, cohort=cl.cohort, subgroup=cl.subgroup,
+                             value=cl.value)
+    again = settle(c, moved)
+    run.ledgers += 1
+    _check(src, c, found, found_verdicts, again, "same claims, dates shuffled within each period")
+    measured = {f"caps.{i}" for i, cap in enumerate(c.caps) if cap.measured_share}
+
+    def order_free(s: Settlement) -> bool:
+        return all(d.reason.value in _ORDER_FREE_REASONS or (d.reason.value == "cap_reached" and d.root_cause in measured)
+                   for d in s.decisions)
+
+    from sibdsl.search.properties import measured_share_violations
+
+    assert not measured_share_violations(first) and not measured_share_violations(again), src
+    # the achievements are the claims paid without the measured shares: where a cap that depends on
+    # order (a payer's cap paying the first claims) binds there, they depend on the order too. Every
+    # settlement of a measurement pays some of the claims, so if all of them together bind no such
+    # cap, no settlement does
+    plain = settle(c.model_copy(update={"caps": tuple(cap for cap in c.caps if not cap.measured_share)}), claims)
+    if order_free(plain) and order_free(first) and order_free(again):
+        run.coverage["same claims reordered, compared"] += 1
+        key = sorted((d.claim_id, d.status.value, d.amount, d.reason.value) for d in first.decisions)
+        assert key == sorted((d.claim_id, d.status.value, d.amount, d.reason.value) for d in again.decisions), \
+            f"the same claims on other dates within their periods were decided differently\n{src}"
 
 
 def _print(run: Run, label: str) -> None:

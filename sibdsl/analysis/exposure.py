@@ -27,6 +27,7 @@ from sibdsl.analysis.outcome_totals import outcomes_limit
 from sibdsl.analysis.participant import ParticipantMax, outside_cohorts, participant_maxima
 from sibdsl.analysis.payers import PayerMax, payer_limits, payer_maxima
 from sibdsl.analysis.periods import PeriodMax, period_maximum
+from sibdsl.analysis.share_witness import clone_ledgers
 from sibdsl.analysis.witness import Best, cohort_claims, filler_claims, mixed_cohort_claims, participant_claims
 from sibdsl.core.money import HUNDRED, ZERO
 from sibdsl.model.contract import Contract
@@ -131,6 +132,12 @@ def _witness_paid(contract: Contract, m: ParticipantMax) -> tuple[Decimal, list[
     if best[0] >= m.amount:
         return best
     size = next((c.size for c in contract.cohorts if c.name == m.cohort), None)
+    for ledger in clone_ledgers(contract, WITNESS, m.cohort, m.subgroup, m.selection, size, WITNESS_CLAIMS):
+        paid = witness_pay(contract, ledger)  # under a measured share: others claim alike beside it
+        if paid > best[0]:
+            best = (paid, ledger)
+        if paid >= m.amount:
+            return best
     fillers = filler_claims(contract, m.cohort, m.subgroup, m.selection, size, WITNESS_PARTICIPANTS)
     if not fillers or len(fillers) + len(best[1]) > WITNESS_CLAIMS:
         return best
@@ -176,7 +183,7 @@ def _confirmed(contract: Contract, maxima: list[ParticipantMax]) -> list[Partici
         out.append(replace(m, exact=False, reached=paid,
                            note="no witness ledger settled by the engine reaches it: its best selection, claimed "
                                 "by one participant, is paid less (a tier band reached only after other "
-                                "participants' outcomes or used up by them, a sub-group's share cap, a payer's cap)"))
+                                "participants' outcomes or used up by them, a share cap, a payer's cap)"))
     return out
 
 
@@ -566,6 +573,12 @@ def _caps(contract: Contract, found: Exposure, participants_total: Decimal | Non
                         f"{cur} {_money(bound.alone)}" if not binds and bound.alone is not None else
                         f"can bind once total payments reach about {cur} {_money(reach)}" if reach is not None
                         else "can bind once the payer's parts reach it")
+        elif cap.measure == "share" and cap.measured_share:
+            what = f"sub-group {cap.target}" if cap.scope == "subgroup" else f"outcome {cap.target}"
+            where = "in a settlement period" if cap.measured == "period" else "over the contract"
+            when = f"can bind once {what} has more than {cap.limit.normalize():f}% of the " + (
+                "achievements" if cap.share_base == "achievements" else "paid outcomes") + (
+                f" of {', '.join(cap.share_of)}" if cap.share_of else "") + f" {where}"
         elif cap.scope == "outcome" and cap.target and any(
                 o.name == cap.target and o.tariff.kind == "cohort_level" for o in contract.outcomes):
             when = f"binds once cohort-level payments for {cap.target} reach it"

@@ -84,7 +84,10 @@ def _limit(model: Contract, cap: Cap) -> str:
     if cap.measure == "money":
         return _m(model, cap.limit)
     if cap.measure == "share":
-        return f"{cap.limit.normalize():f}% of paid outcomes"
+        base = ("achievements" if cap.share_base == "achievements" else "paid outcomes") + (
+            f" of {', '.join(cap.share_of)}" if cap.share_of else "")
+        when = {"running": "", "period": ", measured each period", "contract": ", measured over the contract"}
+        return f"{cap.limit.normalize():f}% of {base}{when[cap.measured]}"
     return f"{cap.limit.normalize():,f} outcomes"
 
 

@@ -312,7 +312,7 @@ def _maximum(contract: Contract, cohort: str | None, subgroup: str | None, candi
     reject = participant_cap is not None and participant_cap.behaviour == "reject"
     caps_of: dict[str, list[Cap]] = {}
     for cap in contract.caps:
-        if cap.scope == "outcome" and cap.target:
+        if cap.scope == "outcome" and cap.target and cap.measure != "share":  # a share only refuses claims
             caps_of.setdefault(cap.target, []).append(cap)
     for o in outcomes:  # a tier whose bands' caps bound its total pays no one more: an outcome cap paying in part
         band_total = _band_total(contract, o)

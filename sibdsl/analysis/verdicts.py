@@ -91,7 +91,7 @@ def _repeated(contract: Contract, m: ParticipantMax, target: Decimal) -> list[tu
     """A selection for a participant whose maximum has no limit: its best selection, with an
     outcome that repeats without limit (and no cap of its own) claimed as often as alone pays
     more than `target` (its prerequisites once each)."""
-    capped = {c.target for c in contract.caps if c.scope == "outcome"}
+    capped = {c.target for c in contract.caps if c.scope == "outcome" and c.measure != "share"}
     chosen = dict(m.selection)
     free = [o for o in contract.outcomes if o.repeat == "unlimited" and o.name not in capped
             and o.tariff.kind != "cohort_level" and (not o.cohorts or m.cohort in o.cohorts)]
@@ -167,7 +167,31 @@ def _one(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdi
         return _order(contract, index, a)
     if a.kind == "period_max":
         return _period(contract, found, index, a)
+    enforced = _share_enforced(contract, a.subject, value)
+    if enforced is not None:
+        return Verdict(index, a, "proven", enforced)
     return Verdict(index, a, "unknown", "a sub-group's share depends on when claims come")
+
+
+def _share_enforced(contract: Contract, subgroup: str | None, value: Decimal) -> str | None:
+    """Why a sub-group share assertion holds for every ledger, or None: a share cap on that
+    sub-group of all paid outcomes, at most the asserted share. Measured each period or over the
+    contract, the share holds exactly in every measurement, so in their sum; measured as claims
+    are paid, each paid claim of the sub-group kept it within its share (rounded up) of the paid
+    outcomes then, which the later paid outcomes only raise. Either way the sub-group has at
+    most that share of all paid outcomes, rounded up, in the end (a share of achievements does
+    not prove it: achievements can outnumber paid outcomes). Not proven where a cohort-level
+    outcome can be paid: its results count among the paid outcomes of the cap, and a reader may
+    count only participants' outcomes."""
+    if any(o.tariff.kind == "cohort_level" for o in contract.outcomes):
+        return None
+    for i, cap in enumerate(contract.caps):
+        if (cap.scope == "subgroup" and cap.measure == "share" and cap.target == subgroup and cap.share_base == "paid"
+                and not cap.share_of and cap.limit <= value):
+            when = {"running": "as claims are paid", "period": "each period", "contract": "over the contract"}
+            return (f"the share cap caps.{i} keeps sub-group {subgroup} at most {cap.limit.normalize():f}% of the paid "
+                    f"outcomes, measured {when[cap.measured]}")
+    return None
 
 
 def _period(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdict:

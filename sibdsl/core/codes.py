@@ -55,6 +55,7 @@ Code = Literal[
     "SIB411", "SIB412", "SIB413", "SIB414", "SIB415", "SIB416", "SIB417", "SIB418", "SIB419",
     "SIB420", "SIB421", "SIB422", "SIB423", "SIB424",
     "SIB425", "SIB426", "SIB427", "SIB428",
+    "SIB429", "SIB430", "SIB431", "SIB432",
     "SIB439", "SIB440", "SIB441", "SIB442",
     "SIB501", "SIB502", "SIB503", "SIB504", "SIB505", "SIB506",
     "SIB601",
@@ -343,8 +344,9 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "Every outcome needs a `pays` clause.",
        "outcome a \"A\" within 12 months of start"),
     _c("SIB416", "payments", "error", "cap of the wrong kind",
-       "The limit does not fit the scope: a sub-group share must be a percentage of paid "
-       "outcomes, an outcome cap a number of outcomes or money.",
+       "The limit does not fit the scope: a share (`70% of paid outcomes`, `40% of achievements of "
+       "job_access`) caps only a sub-group or an outcome; an outcome cap is otherwise a number of outcomes or "
+       "money.",
        "cap contract 70% of paid outcomes"),
     _c("SIB417", "payments", "warning", "one event can be paid twice",
        "Two outcomes are triggered by the same event and nothing stops both being paid for one "
@@ -406,6 +408,27 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "`for cohort` a cohort that does not have that sub-group, so no claim can be priced.",
        'outcome bonus "B" pays tiered USD 0 for 1 to 92, USD 500 from 93 counted within subgroup women '
        "for cohort men_only"),
+    _c("SIB429", "payments", "error", "a share cap's base never holds what it caps",
+       "A share cap limits what it caps (a sub-group's claims, or an outcome's) to a share of a base: "
+       "paid outcomes or achievements, of every outcome or of the outcomes listed. An outcome's share of "
+       "outcomes that do not include it is always 0 of them, and a share cap refuses claims, so it cannot "
+       "cap a cohort-level outcome, which is paid from measurements. List the capped outcome in its base.",
+       "cap outcome job_access 40% of achievements of education, measured each period"),
+    _c("SIB430", "payments", "error", "a share cap that does not say when it is measured",
+       "A share of achievements, of some outcomes' paid outcomes, or an outcome's share, is measured over a "
+       "set of claims decided together: each settlement period (`measured each period`) or the whole "
+       "ledger (`measured over the contract`). Only a sub-group's share of all paid outcomes may be measured "
+       "as claims are paid (the running form, without `measured`).",
+       "cap outcome job_access 40% of achievements of job_access"),
+    _c("SIB431", "payments", "warning", "a share measured each period of a contract settled once",
+       "The term is one settlement period, so `measured each period` measures the share once, over the "
+       "whole ledger: say `measured over the contract`, or settle more often.",
+       "term 2020-01-01 to 2020-12-31\nsettled yearly\n"
+       "cap subgroup vulnerable 70% of paid outcomes, measured each period"),
+    _c("SIB432", "payments", "warning", "a share cap that refuses nothing or everything",
+       "A share of 100% never refuses a claim, and a share of 0% refuses every claim of what it caps, so "
+       "that is never paid: remove the cap, or give the share the contract states.",
+       "cap subgroup vulnerable 0% of paid outcomes, measured each period"),
     # ---- SIB5xx investment
     _c("SIB439", "payments", "error", "pooled or net result on an outcome paid per participant",
        "`pooled over` (a result computed from several cohorts' results) and `net of` (a payment less "

@@ -31,6 +31,8 @@ Baseline = Literal["baseline", "comparison group"]
 CapScope = Literal["participant", "outcome", "subgroup", "cohort", "period", "year", "payer", "contract"]
 CapMeasure = Literal["money", "count", "share"]
 CapBehaviour = Literal["pay in part", "reject"]
+ShareBaseKind = Literal["paid", "achievements"]  # a share of paid outcomes, or of achievements
+ShareTiming = Literal["running", "period", "contract"]  # as claims are paid; each period; the whole ledger
 Figure = Literal["payments", "outcomes", "participants"]
 Comparator = Literal[">=", ">"]
 AssertionKind = Literal["participant_max", "payer_max", "period_max", "total_max", "never_twice",
@@ -346,6 +348,16 @@ class Cap(_Model):
     limit: Money
     behaviour: CapBehaviour = "pay in part"
     clause: str | None = None
+    # a share cap (measure "share"): what it is a share of, of which outcomes (none: every
+    # outcome), and when it is measured (docs/settlement.md, "Share caps measured each period")
+    share_base: ShareBaseKind = "paid"
+    share_of: tuple[Name, ...] = ()
+    measured: ShareTiming = "running"
+
+    @property
+    def measured_share(self) -> bool:
+        """A share cap decided over a whole period or ledger (not as claims are paid)."""
+        return self.measure == "share" and self.measured != "running"
 
 
 class ExclusiveGroup(_Model):

@@ -25,7 +25,8 @@ from sibdsl.core.calendar import add_duration
 from sibdsl.core.money import ZERO
 from sibdsl.model.contract import Contract, TieredTariff
 from sibdsl.settlement.engine import Settlement, share_allowance
-from sibdsl.settlement.records import Claim, Decision, Status
+from sibdsl.settlement.plan import Plan
+from sibdsl.settlement.records import Claim, Decision, Reason, Status
 from sibdsl.settlement.tranches import Release
 
 Settle = Callable[[Contract, list[Claim]], Settlement]
@@ -44,7 +45,7 @@ def cap_violations(s: Settlement) -> list[str]:
     money: dict[tuple[str, object], Decimal] = defaultdict(Decimal)
     count: dict[tuple[str, object], int] = defaultdict(int)
     running_sub: dict[object, int] = defaultdict(int)
-    share_caps = [cap for cap in c.caps if cap.measure == "share"]
+    share_caps = [cap for cap in c.caps if cap.measure == "share" and not cap.measured_share]
     for running_total, d in enumerate(claims_paid, start=1):
         p = None if d.cohort_level else who.get(d.participant)
         sub = p.subgroup if p else None
@@ -62,6 +63,7 @@ def cap_violations(s: Settlement) -> list[str]:
             if sub == cap.target and running_sub[sub] > share_allowance(cap.limit, running_total):
                 out.append(f"sub-group {sub} reached {running_sub[sub]} of {running_total} paid outcomes, above "
                            f"{cap.limit}% (claim {d.claim_id})")
+    out += measured_share_violations(s)
     for cap in c.caps:
         if cap.measure == "share":
             continue
@@ -111,6 +113,36 @@ def band_violations(s: Settlement) -> list[str]:
             cap = tariff.bands[band].cap
             if cap is not None and total > cap:
                 out.append(f"{o.name}: band {band + 1} paid {total}, above its cap {cap}")
+    return out
+
+
+def measured_share_violations(s: Settlement) -> list[str]:
+    """Every share cap measured each period (or over the contract) holds exactly where it is
+    measured: what it caps, counted from the decisions, at most its share of the base (the
+    paid outcomes, or the achievements: paid, or paid when first settled without the shares)."""
+    c = s.plan.contract
+    who = s.figures.participants
+    out: list[str] = []
+    for ci, cap in enumerate(c.caps):
+        if not cap.measured_share:
+            continue
+        counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for d in s.decisions:
+            if d.period < 0 or d.reason is Reason.DUPLICATE_CLAIM or (cap.share_of and d.outcome not in cap.share_of):
+                continue
+            group = -2 if cap.measured == "contract" else d.period
+            paid = d.status is not Status.REJECTED
+            achieved = (d.claim_id in (s.figures.achieved_measurements if d.cohort_level else s.figures.achieved_ids))
+            if paid or (cap.share_base == "achievements" and achieved):
+                counts[group][1] += 1
+            if paid and not d.cohort_level:
+                p = who.get(d.participant)
+                mine = (p is not None and p.subgroup == cap.target) if cap.scope == "subgroup" else d.outcome == cap.target
+                counts[group][0] += mine
+        for group, (capped, base) in sorted(counts.items()):
+            if capped * 100 > cap.limit * base:
+                where = "over the contract" if group == -2 else f"in P{group + 1}"
+                out.append(f"share cap caps.{ci} ({cap.limit}%) exceeded {where}: {capped} of {base}")
     return out
 
 
@@ -283,12 +315,28 @@ def settle_again_checks(contract: Contract, claims: list[Claim], first: Settleme
     if [_key(d) for d in again.in_file_order()] != [_key(d) for d in every]:
         out.append("shuffling the ledger changed a decision")
     ordered = sorted(claims, key=lambda c: c.order_key())
+    cuts = prefix_cuts(contract, first.plan, ordered)
     if ordered:
-        cut = rng.randrange(len(ordered) + 1)
+        cut = rng.choice(cuts)
         prefix = settle(contract, ordered[:cut])
         if [_key(d) for d in prefix.in_file_order()] != [_key(d) for d in every[:cut]]:
             out.append(f"settling the first {cut} claims decided them differently from the whole ledger")
     return out
+
+
+def prefix_cuts(contract: Contract, plan: Plan, ordered: list[Claim]) -> list[int]:
+    """Where a ledger (in settlement order) can be cut so that the prefix is decided as in the
+    whole ledger: anywhere; with a share measured each period, only between two periods (a
+    period's claims are decided together); with a share over the contract, nowhere but the ends."""
+    measured = {cap.measured for cap in contract.caps if cap.measured_share}
+    if not measured:
+        return list(range(len(ordered) + 1))
+    if "contract" in measured:
+        return [0, len(ordered)]
+    def period(c: Claim) -> int:
+        return plan.period_of(c.achieved) if plan.term_start <= c.achieved <= plan.term_end else -1
+    return [0] + [k for k in range(1, len(ordered)) if period(ordered[k - 1]) != period(ordered[k])
+                  or period(ordered[k]) < 0] + [len(ordered)]
 
 
 def released_in_order(contract: Contract, releases: list[Release]) -> list[str]:

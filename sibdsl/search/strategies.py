@@ -335,9 +335,12 @@ def ledgers_for(contract: Contract, max_claims: int = 24,
     """The search's ledgers: small noisy ones and large ones aimed at the limits, half each; with
     candidate witnesses, a third kind built from copies of them."""
     around = seeded_claims_for(seeds)
-    if around is None:
-        return st.one_of(claims_for(contract, max_claims), bulk_claims_for(contract))
-    return st.one_of(claims_for(contract, max_claims), bulk_claims_for(contract), around)
+    from sibdsl.search.share_strategies import share_claims_for
+
+    shared = share_claims_for(contract)  # share caps measured each period: crowded periods, mixes, id orders
+    kinds = [claims_for(contract, max_claims), bulk_claims_for(contract)]
+    kinds += [s for s in (around, shared) if s is not None]
+    return st.one_of(kinds)
 
 
 MEASUREMENTS = 16  # the most rows in one drawn measurements ledger

@@ -41,6 +41,8 @@ from sibdsl.model.contract import (
     Role,
     Rounding,
     SettlementMonths,
+    ShareBaseKind,
+    ShareTiming,
     Subgroup,
     Timing,
     Tranche,
@@ -162,6 +164,10 @@ def _declaration(decl: ast.Node, at: Path, scope: Scope, header: Header, parts: 
         cap = _cap(decl, scope)
         if cap is not None:
             spans[at] = decl.span
+            if decl.share is not None:  # where the base and its outcomes are written (share_caps checks)
+                spans[(*at, "share")] = decl.share.span
+                for k, name in enumerate(decl.share.outcomes):
+                    spans[(*at, "share_of", k)] = name.span
             parts.caps.append(cap)
     elif isinstance(decl, ast.ExclusiveDecl):
         group = _exclusive(decl, scope, len(parts.exclusive_groups) + 1)
@@ -391,12 +397,19 @@ def _cap(decl: ast.CapDecl, scope: Scope) -> Cap | None:
         if target is None:
             return None
     what = f"the {decl.scope} cap" if decl.scope not in ("period", "year") else f"the cap per {decl.scope}"
-    if decl.scope == "subgroup" and decl.of_paid_outcomes:
-        value = scope.percent(decl.limit, "a sub-group share cap", Decimal(0), Decimal(100))
-        measure = "share"
+    share = decl.share
+    if share is not None and (decl.scope == "subgroup" or (decl.scope == "outcome" and share.timing is not None)):
+        return _share_cap(decl, share, target, scope)
+    elif share is not None and decl.scope == "outcome":
+        scope.sink.add("SIB430", "an outcome's share cap must say when it is measured", share.span,
+                       hint="add ', measured each period' (each settlement period's claims decided together) or "
+                            "', measured over the contract'")
+        return None
     elif decl.of_paid_outcomes:
-        scope.sink.add("SIB416", f"'of paid outcomes' applies only to a sub-group cap, not {what}",
-                       decl.span, hint="cap subgroup NAME 70% of paid outcomes")
+        base = "of achievements" if share is not None and share.kind == "achievements" else "of paid outcomes"
+        scope.sink.add("SIB416", f"'{base}' applies only to a sub-group or outcome cap, not {what}",
+                       decl.span, hint="cap subgroup NAME 70% of paid outcomes, or cap outcome NAME 40% of "
+                                       "achievements of NAME, measured each period")
         return None
     elif decl.scope in ("outcome", "cohort", "subgroup"):
         val = scope.value(decl.limit, (MONEY, COUNT), what)
@@ -422,6 +435,31 @@ def _cap(decl: ast.CapDecl, scope: Scope) -> Cap | None:
         return None
     return Cap(scope=cast(CapScope, decl.scope), target=target, measure=cast(CapMeasure, measure), limit=value,
                behaviour=cast(CapBehaviour, decl.behaviour or "pay in part"), clause=decl.clause.text.value if decl.clause else None)
+
+
+def _share_cap(decl: ast.CapDecl, share: ast.ShareBase, target: str | None, scope: Scope) -> Cap | None:
+    """A share cap (issue 10.5): a sub-group's or an outcome's share of paid outcomes or of
+    achievements, of every outcome or of some, measured as claims are paid (the running form:
+    a sub-group's share of all paid outcomes only), each period, or over the contract."""
+    who = "a sub-group share cap" if decl.scope == "subgroup" else "an outcome share cap"
+    value = scope.percent(decl.limit, who, Decimal(0), Decimal(100))
+    names = [scope.refer(n, "outcome") for n in share.outcomes]
+    if value is None or any(n is None for n in names) or scope.evaluate(decl.limit) is None:
+        return None
+    if share.timing is None and (share.kind == "achievements" or share.outcomes):
+        base = "achievements" if share.kind == "achievements" else "paid outcomes of " + ", ".join(
+            n.text for n in share.outcomes)
+        scope.sink.add("SIB430", f"a share of {base} must say when it is measured", share.span,
+                       hint="add ', measured each period' (each settlement period's claims decided together) or "
+                            "', measured over the contract'; only a share of all paid outcomes may be measured as "
+                            "claims are paid")
+        return None
+    base_of = tuple(dict.fromkeys(n for n in names if n is not None))  # listed twice: counted once
+    timing = cast(ShareTiming, share.timing or "running")
+    return Cap(scope=cast(CapScope, decl.scope), target=target, measure="share", limit=value,
+               behaviour=cast(CapBehaviour, decl.behaviour or "pay in part"),
+               clause=decl.clause.text.value if decl.clause else None,
+               share_base=cast(ShareBaseKind, share.kind), share_of=base_of, measured=timing)
 
 
 def _exclusive(decl: ast.ExclusiveDecl, scope: Scope, number: int) -> ExclusiveGroup | None:

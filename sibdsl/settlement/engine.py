@@ -11,6 +11,7 @@ docs/settlement.md.
 
 from __future__ import annotations
 
+import copy
 import decimal
 import gc
 from collections import defaultdict
@@ -130,7 +131,12 @@ def _settle(contract: Contract, claims: Iterable[Claim], measurements: Iterable[
     try:
         events = in_order(claims, measurements)
         decide, measure = engine.decide, engine.measure
-        if progress is None and not any(isinstance(e, Measurement) for e in events):
+        if engine.measured:  # share caps measured each period or over the contract: share_caps.py
+            from sibdsl.settlement.share_caps import settle_measured
+            decisions = settle_measured(engine, events)
+            if progress is not None:
+                progress(len(events))
+        elif progress is None and not any(isinstance(e, Measurement) for e in events):
             decisions = [decide(event) for event in events]  # type: ignore[arg-type]
         else:
             decisions = []
@@ -158,7 +164,12 @@ class _Engine:
         self.plan = plan
         self.figures = Figures()
         self.shares = [(p.name, p.share) for p in plan.payers]
-        self.caps = [(ci, cap, _cap_words(cap)) for ci, cap in plan.caps]
+        # the caps checked claim by claim; a share cap measured each period or over the contract
+        # is decided over a set of claims instead (`measured`, settlement/share_caps.py), and
+        # `refused` holds the claims it refuses (claim id -> (cap index, the detail's words))
+        self.caps = [(ci, cap, _cap_words(cap)) for ci, cap in plan.caps if not cap.measured_share]
+        self.measured = [(ci, cap) for ci, cap in plan.caps if cap.measured_share]
+        self.refused: dict[str, tuple[int, str]] = {}
         self.capped_payers = [p for p in plan.payers if p.cap is not None]
         self.spans, self.file = spans, file
         self._places = MINOR_UNITS.get(plan.contract.header.currency, 2)
@@ -178,6 +189,15 @@ class _Engine:
         self.last_day = plan.last_day or plan.term_end  # the term end, or the end of the run-off
         self.pools = PoolBook()  # cohorts' latest results and paid results, for pooled and net outcomes
         self._note = ""  # why a band's cap lowered the price of the claim being decided (its detail)
+
+    def fork(self, touched: Iterable[str]) -> _Engine:
+        """An engine in the same state, to settle a trial on (settlement/share_caps.py): the
+        figures and invoices copied (the participants in `touched` cloned), the caches shared."""
+        other = copy.copy(self)
+        other.figures = self.figures.fork(touched)
+        other.invoices = defaultdict(Decimal, self.invoices)
+        other.refused = {}
+        return other
 
     # ------------------------------------------------------------------ words for details
     def _m(self, amount: Decimal) -> str:
@@ -471,6 +491,11 @@ class _Engine:
         `then reject` among them rejects. Returns (the amount allowed, the cap that cut it to
         that, or `rule` if none did, that cap in words, or "" if none did)."""
         figures = self.figures
+        if self.refused and not rule:  # a claim (not a cohort-level result) a measured share cap refuses
+            hit = self.refused.get(claim.claim_id)
+            if hit is not None:
+                refused_by: Rule = ("caps", hit[0])
+                return _Rejected(Reason.CAP_REACHED, hit[1], refused_by, refused_by)
         binding: list[tuple[Decimal, int, Cap, str]] | None = None
         for ci, cap, what in self.caps:
             used = self._cap_use(cap, claim, who, period)

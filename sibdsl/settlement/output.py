@@ -440,6 +440,8 @@ def _cap_used(settlement: Settlement, ci: int, money: Any) -> str:
         return f"highest {money(top_y[1])} (year {top_y[0] + 1})" if top_y else "unused"
     if cap.scope == "payer":
         return f"used {money(f.payer_money[cap.target or ''])}"
+    if cap.measured_share:  # measured each period or over the contract: settlement/share_caps.py
+        return f.share_used.get(ci, "unused")
     tables: dict[Any, Any] = {
         ("outcome", "money"): f.outcome_money, ("outcome", "count"): f.outcome_count,
         ("subgroup", "money"): f.subgroup_money, ("subgroup", "count"): f.subgroup_count,

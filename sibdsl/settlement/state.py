@@ -9,6 +9,7 @@ sub-group, cohort, period, year, payer, contract), and what each capped tier ban
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -33,6 +34,14 @@ class Participant:
     # restarted step -> the resets recorded for it, (date, reset name), in date order (issue 10.1)
     restart: dict[str, list[tuple[date, str]]] | None = None
 
+    def clone(self) -> Participant:
+        """A copy whose history can change without changing this one (a trial settlement of a
+        period under a measured share cap: settlement/share_caps.py)."""
+        return Participant(self.cohort, self.start, self.subgroup, self.enrolled, self.referral, self.paid,
+                           {k: list(v) for k, v in self.paid_dates.items()},
+                           {k: set(v) for k, v in self.groups.items()},
+                           None if self.stopped is None else dict(self.stopped))
+
 
 @dataclass
 class Figures:
@@ -56,3 +65,28 @@ class Figures:
     # cohort-level results: each cohort (None: the contract has no cohorts) in a participant's
     # place, for the repeat rule and exclusive groups
     cohort_results: dict[str | None, Participant] = field(default_factory=dict)
+    # a share cap measured each period or over the contract: cap index -> how much of it was
+    # used where it was measured, in words, for the summary (settlement/share_caps.py)
+    share_used: dict[int, str] = field(default_factory=dict)
+    # the achievements of a measured share: claim ids (and, apart, measurement ids) paid when
+    # their measurement was first settled without the measured share caps
+    achieved_ids: set[str] = field(default_factory=set)
+    achieved_measurements: set[str] = field(default_factory=set)
+
+    def fork(self, touched: Iterable[str]) -> Figures:
+        """A copy to settle a trial on: every counter copied, the participants shared except
+        those in `touched` (the only ones the trial's claims can change), which are cloned."""
+        out = Figures()
+        for name, value in vars(self).items():
+            if isinstance(value, defaultdict):
+                value = defaultdict(value.default_factory, value)
+            elif isinstance(value, dict | set):
+                value = type(value)(value)
+            setattr(out, name, value)
+        people = out.participants
+        for name in touched:
+            who = people.get(name)
+            if who is not None:
+                people[name] = who.clone()
+        out.cohort_results = {k: v.clone() for k, v in self.cohort_results.items()}
+        return out

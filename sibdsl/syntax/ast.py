@@ -335,13 +335,25 @@ class ResetDecl(Node):
 
 
 # ------------------------------------------------------------------ caps and groups
+class ShareBase(Node):
+    """`of paid outcomes`, `of achievements of job_access, measured each period`: what a share
+    cap is a share of (`kind`: "paid" or "achievements"; `outcomes`: only those outcomes, none:
+    every outcome) and when it is measured (`timing`: None = as claims are paid, "period",
+    "contract")."""
+
+    kind: str
+    outcomes: tuple[Name, ...] = ()
+    timing: str | None = None
+
+
 class CapDecl(Node):
     scope: str  # participant, outcome, subgroup, cohort, period, year, payer, contract
     target: Name | None
     limit: Expr
-    of_paid_outcomes: bool = False
+    of_paid_outcomes: bool = False  # a share base is written (any kind: see `share`)
     behaviour: str | None = None  # "reject" | "pay in part"
     clause: ClauseRef | None = None
+    share: ShareBase | None = None
 
 
 class ExclusiveDecl(Node):

@@ -454,19 +454,35 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
     def scope_contract(self, span: Span) -> Scope:
         return Scope("contract", span=span)
 
-    def share_base(self, span: Span) -> Token:
-        return _word_at(span, "of paid outcomes")
+    def share_base(self, span: Span, kind: Token, *rest: tuple[ast.Name, ...] | Token) -> ast.ShareBase:
+        outcomes = next((r for r in rest if isinstance(r, tuple)), ())
+        timing = next((str(r) for r in rest if isinstance(r, Token)), None)
+        return ast.ShareBase(str(kind), outcomes, timing, span=span)
+
+    @_words
+    def share_kind(self, first: Token, *more: Token) -> Token:
+        return _word(first, *more, text="achievements" if str(first) == "achievements" else "paid")
+
+    def share_of(self, span: Span, names: tuple[ast.Name, ...]) -> tuple[ast.Name, ...]:
+        return names
+
+    @_words
+    def share_timing(self, word: Token) -> Token:
+        return _word(word, text="period" if "period" in str(word) else "contract")
 
     @_words
     def cap_behaviour(self, first: Token, *more: Token) -> Token:
         reject = any(str(t) == "reject" for t in (first, *more))
         return _word(first, *more, text="reject" if reject else "pay in part")
 
-    def cap_decl(self, span: Span, scope: Scope, limit: ast.Expr, *rest: Token | ast.ClauseRef) -> ast.CapDecl:
+    def cap_decl(self, span: Span, scope: Scope, limit: ast.Expr,
+                 *rest: Token | ast.ClauseRef | ast.ShareBase) -> ast.CapDecl:
         words = [str(r) for r in rest if isinstance(r, Token)]
         behaviour = next((w for w in words if w in ("reject", "pay in part")), None)
         clause = next((r for r in rest if isinstance(r, ast.ClauseRef)), None)
-        return ast.CapDecl(scope.kind, scope.target, limit, "of paid outcomes" in words, behaviour, clause, span=span)
+        share = next((r for r in rest if isinstance(r, ast.ShareBase)), None)
+        return ast.CapDecl(scope.kind, scope.target, limit, share is not None, behaviour, clause, span=span,
+                           share=share)
 
     def exclusive_decl(self, span: Span, k: Token, members: tuple[ast.Name, ...],
                        clause: ast.ClauseRef | None = None) -> ast.ExclusiveDecl:

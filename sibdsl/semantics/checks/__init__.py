@@ -19,6 +19,7 @@ from sibdsl.semantics.checks.ladders import check_ladders
 from sibdsl.semantics.checks.payers import check_payers
 from sibdsl.semantics.checks.pooled import check_pooled
 from sibdsl.semantics.checks.reach import check_reach
+from sibdsl.semantics.checks.share_caps import check_share_caps
 from sibdsl.semantics.checks.tariffs import check_tariffs
 
 Pass = Callable[[Contract, SpanTable, DiagnosticSink], None]
@@ -32,6 +33,7 @@ PASSES: tuple[Pass, ...] = (
     check_reach,
     check_double_counting,
     check_pooled,
+    check_share_caps,
 )
 
 

@@ -117,7 +117,8 @@ def check_reach(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> N
                          labels=[Label(spans.of("caps", cap_index), "per-participant cap")],
                          hint="the outcome can never be paid in full; raise the cap or lower the price")
         if outcome.repeat == "unlimited":
-            capped = any(c.scope == "outcome" and c.target == outcome.name for c in contract.caps) or (
+            capped = any(c.scope == "outcome" and c.target == outcome.name and c.measure != "share"
+                         for c in contract.caps) or (  # a share of achievements grows with them: no limit
                 isinstance(outcome.tariff, TieredTariff) and outcome.tariff.has_band_caps and all(
                     b.price == 0 or b.cap is not None or b.last is not None for b in outcome.tariff.bands))  # bands bound it
             if not capped:
