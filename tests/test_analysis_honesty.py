@@ -245,8 +245,12 @@ outcome o "O" pays GBP 1,000 indexed 10% a year from 2020-01-01
 
 def test_a_liability_under_share_caps_and_tiers_is_exact_by_a_mixed_witness() -> None:
     """Was: 'a witness of 396 participants ... is paid USD 2,600.00 only' (all in one sub-group,
-    which its 70% share cap rejects): participants of every sub-group in turn reach the cap."""
-    contract = compile_file(CONTRACTS / "tiered-and-cohort-outcomes.sib").model
+    which its 70% share cap rejects): participants of every sub-group in turn reach the cap. The
+    contract's shares are measured each period; here they run claim by claim, as they used to."""
+    text = (CONTRACTS / "tiered-and-cohort-outcomes.sib").read_text(encoding="utf-8")
+    assert text.count("70% of paid outcomes, measured each period") == 2
+    contract = compile_text(text.replace("70% of paid outcomes, measured each period",
+                                         "70% of paid outcomes then reject"), "running.sib").model
     assert contract is not None
     found = exposure(contract)
     assert found.exact and found.liability == Decimal(1_500_000)
@@ -270,3 +274,13 @@ def test_the_figures_shown_settle_a_larger_liability_witness_than_check(tmp_path
     assert "(an upper bound: no witness ledger of at most 20,000 claims" in checked
     report = CliRunner().invoke(cli, ["report", "--markdown", str(path)]).output
     assert "binds once 3,077 participants reach their maximum of GBP 7,150.00" in report
+
+
+def test_the_liability_under_shares_measured_each_period_is_exact_by_a_settled_witness() -> None:
+    """tiered-and-cohort-outcomes measures its 70% shares each period: the contract cap is
+    still reached, by a witness that settlement pays in full."""
+    contract = compile_file(CONTRACTS / "tiered-and-cohort-outcomes.sib").model
+    assert contract is not None and all(c.measured_share for c in contract.caps if c.measure == "share")
+    found = exposure(contract)
+    assert found.exact and found.liability == Decimal(1_500_000)
+    assert settle(contract, found.witness).figures.total_money == Decimal(1_500_000)
