@@ -380,3 +380,36 @@ def test_cohort_level_results_count_in_the_base_and_are_never_refused() -> None:
     beside = settle(model, claims, [result])
     assert [d.status for d in beside.decisions] == [Status.PAID] * 3  # 2 of 3 paid outcomes: 66.7%
     assert beside.figures.achieved_measurements == {"m1"}
+
+
+def test_a_share_measured_each_period_holds_in_the_run_off_periods_too() -> None:
+    """Settlement periods go on past the term during the run-off (docs/settlement.md): a share
+    measured each period is measured there as well (it was not: run-off claims were decided
+    one by one, outside any period, and all paid)."""
+    from sibdsl.settlement.engine import settle
+
+    model = _model("""contract "Run-off shares" version 1
+currency ARS
+term 2020-01-01 to 2020-12-31
+run-off 6 months
+settled quarterly
+payer city "City" pays 100%
+cohort youth "Young people"
+  subgroup vulnerable "Vulnerable"
+outcome job_access "Access" pays ARS 100
+outcome sustained "Sustained" pays ARS 100 after job_access
+cap subgroup vulnerable 50% of paid outcomes, measured each period
+""")
+    claims = []
+    for n in range(5):
+        sub = "vulnerable" if n < 4 else None
+        claims.append(Claim(f"a{n}", f"p{n}", "job_access", date(2020, 2, 1), evidence="e", cohort="youth",
+                            subgroup=sub, start=date(2020, 1, 1)))
+        claims.append(Claim(f"b{n}", f"p{n}", "sustained", date(2021, 2, 1), evidence="e", cohort="youth",
+                            subgroup=sub, start=date(2020, 1, 1)))
+    decided = {d.claim_id: d for d in settle(model, claims).decisions}
+    run_off = [decided[f"b{n}"] for n in range(5)]
+    paid_vulnerable = sum(1 for d in run_off[:4] if d.status is not Status.REJECTED)
+    paid = sum(1 for d in run_off if d.status is not Status.REJECTED)
+    assert paid_vulnerable * 2 <= paid, [(d.claim_id, d.status, d.reason) for d in run_off]
+    assert run_off[4].status is Status.PAID and paid_vulnerable == 1

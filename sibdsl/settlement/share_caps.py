@@ -61,7 +61,7 @@ def batches(engine: _Engine, events: Sequence[Event]) -> list[list[int]]:
 def _period(engine: _Engine, e: Event) -> int:
     plan = engine.plan
     day = e.achieved if isinstance(e, Claim) else e.measured
-    return plan.period_of(day) if plan.term_start <= day <= plan.term_end else -1
+    return plan.period_of(day) if plan.term_start <= day <= engine.last_day else -1  # run-off periods too
 
 
 def _decide(engine: _Engine, e: Event) -> Decision:
