@@ -401,13 +401,15 @@ outcome sustained "Sustained" pays ARS 100 after job_access
 cap subgroup vulnerable 50% of paid outcomes, measured each period
 """)
     claims = []
-    for n in range(5):
+    for n in range(8):  # in the term: 4 of 8 vulnerable, at the share; all paid
         sub = "vulnerable" if n < 4 else None
         claims.append(Claim(f"a{n}", f"p{n}", "job_access", date(2020, 2, 1), evidence="e", cohort="youth",
                             subgroup=sub, start=date(2020, 1, 1)))
-        claims.append(Claim(f"b{n}", f"p{n}", "sustained", date(2021, 2, 1), evidence="e", cohort="youth",
-                            subgroup=sub, start=date(2020, 1, 1)))
+        if n < 5:  # in the run-off: 4 of 5 vulnerable, above it
+            claims.append(Claim(f"b{n}", f"p{n}", "sustained", date(2021, 2, 1), evidence="e", cohort="youth",
+                                subgroup=sub, start=date(2020, 1, 1)))
     decided = {d.claim_id: d for d in settle(model, claims).decisions}
+    assert all(decided[f"a{n}"].status is Status.PAID for n in range(8))
     run_off = [decided[f"b{n}"] for n in range(5)]
     paid_vulnerable = sum(1 for d in run_off[:4] if d.status is not Status.REJECTED)
     paid = sum(1 for d in run_off if d.status is not Status.REJECTED)
