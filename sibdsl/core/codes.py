@@ -54,6 +54,7 @@ Code = Literal[
     "SIB401", "SIB402", "SIB403", "SIB404", "SIB405", "SIB406", "SIB407", "SIB408", "SIB409", "SIB410",
     "SIB411", "SIB412", "SIB413", "SIB414", "SIB415", "SIB416", "SIB417", "SIB418", "SIB419",
     "SIB420",
+    "SIB433", "SIB434",
     "SIB501", "SIB502", "SIB503", "SIB504", "SIB505", "SIB506",
     "SIB601",
     "SIB701", "SIB702", "SIB703", "SIB704", "SIB705", "SIB706", "SIB707",
@@ -355,6 +356,17 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "`value`), and needs a limit on that number in the same unit, written `up to 26 weeks`: "
        "without one, a single claim could be paid any amount.",
        'outcome sustained "Sustained employment" pays GBP 50 per week'),
+    _c("SIB433", "payments", "error", "share in proportion to a maximum that is not stated",
+       "A payer that pays `in proportion to its maximum` takes, of what the stated shares leave, its "
+       "maximum (its `at most`) over the maxima of all such payers; without an `at most` it has no "
+       "maximum to take a share by (docs/language.md 3.2).",
+       'payer lcf "Life Chances Fund" pays in proportion to its maximum\n'
+       'payer council "Council" pays in proportion to its maximum, at most GBP 2m'),
+    _c("SIB434", "payments", "error", "nothing left for the shares in proportion to the maxima",
+       "The payers with a stated share already take 100% (or more) of each payment, so the payers "
+       "that pay in proportion to their maxima would have nothing.",
+       'payer council "Council" pays 100%\n'
+       'payer lcf "Life Chances Fund" pays in proportion to its maximum, at most GBP 1.2m'),
     # ---- SIB5xx investment
     _c("SIB501", "investment", "error", "unknown figure in a tranche condition",
        "A tranche condition names a figure the contract does not have. Figures: payments, "

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
+from math import gcd
 from typing import Annotated, Literal, assert_never
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -23,6 +25,7 @@ TimeUnit = Literal["days", "weeks", "months", "years"]
 Rounding = Literal["half up", "half even", "half down", "down", "up"]
 SettlementMonths = Literal[1, 3, 6, 12]
 Timing = Literal["arrears", "advance"]
+Split = Literal["claim", "invoice"]  # where the payers' parts are rounded: each claim, or each invoice
 Role = Literal["provider", "intermediary", "validator"]
 WindowFrom = Literal["start", "referral"]
 RepeatRule = Literal["once", "up_to", "unlimited"]
@@ -35,6 +38,21 @@ Figure = Literal["payments", "outcomes", "participants"]
 Comparator = Literal[">=", ">"]
 AssertionKind = Literal["participant_max", "payer_max", "period_max", "total_max", "never_twice",
                         "subgroup_share", "tranche_order"]
+
+
+def shown_share(fraction: Fraction) -> Decimal:
+    """A share of each payment as the percentage a model shows: exact where it has at most 10
+    decimal places, else rounded half even to 10 (the exact value is the payer's `ratio`)."""
+    percent = fraction * 100
+    scaled = percent * 10**10
+    if scaled.denominator == 1:
+        return Decimal(format(Decimal(scaled.numerator).scaleb(-10).normalize(), "f"))
+    return Decimal(round(scaled)).scaleb(-10)
+
+
+def exact_ratio(fraction: Fraction) -> tuple[int, int] | None:
+    """The `ratio` a payer with this share needs: None where the percentage has at most 10 places."""
+    return None if (fraction * 100 * 10**10).denominator == 1 else (fraction.numerator, fraction.denominator)
 
 
 class _Model(BaseModel):
@@ -55,6 +73,7 @@ class Header(_Model):
     rounding: Rounding = "half up"
     rounding_unit: Money = Decimal("0.01")
     remainder_to: Name | None = None
+    split: Split = "claim"  # `rounding ... per invoice`: parts rounded per payer per settlement period
     settlement_months: SettlementMonths = 3
     settlement_timing: Timing = "arrears"
     clause_scheme: str | None = None
@@ -69,9 +88,29 @@ class Header(_Model):
 class Payer(_Model):
     name: Name
     title: str
-    share: Annotated[Decimal, Field(gt=0, le=100)]
+    share: Annotated[Decimal, Field(gt=0, le=100)]  # the percentage (rounded to 10 places where `ratio` is set)
     cap: Money | None = None
     clause: str | None = None
+    # The exact share of each payment as (numerator, denominator), where it is not a decimal of
+    # at most 10 places: `pays 100% / 3` is (1, 3), `in proportion to its maximum` 1.2m of 3.4m
+    # is (6, 17). None: the share is exactly `share`%. Settlement and the analysis use `fraction()`.
+    ratio: tuple[int, int] | None = None
+
+    @model_validator(mode="after")
+    def _ratio_matches(self) -> Payer:
+        if self.ratio is not None:
+            top, bottom = self.ratio
+            if bottom <= 0 or top <= 0 or top > bottom or gcd(top, bottom) != 1:
+                raise ValueError("a payer's ratio is a fraction in lowest terms, above 0 and at most 1")
+            if shown_share(Fraction(top, bottom)) != self.share:
+                raise ValueError("a payer's share is its ratio as a percentage, rounded to 10 places")
+        return self
+
+    def fraction(self) -> Fraction:
+        """The exact share of each payment (1/3, 0.67 as 67/100)."""
+        if self.ratio is not None:
+            return Fraction(*self.ratio)
+        return Fraction(self.share) / 100
 
 
 class Party(_Model):
@@ -342,6 +381,6 @@ class Contract(_Model):
 
     @model_validator(mode="after")
     def _shares_add_up(self) -> Contract:
-        if self.payers and sum(p.share for p in self.payers) != 100:
+        if self.payers and sum(p.fraction() for p in self.payers) != 1:
             raise ValueError("payer shares do not add up to 100%")
         return self

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import cast
 
 from pydantic import ValidationError
@@ -40,6 +41,7 @@ from sibdsl.model.contract import (
     Role,
     Rounding,
     SettlementMonths,
+    Split,
     Subgroup,
     Timing,
     Tranche,
@@ -51,7 +53,7 @@ from sibdsl.semantics.payers import PayerDraft, build_payers, shares_add_up
 from sibdsl.semantics.promises import build_assertion, build_tranche
 from sibdsl.semantics.rejected import rejected
 from sibdsl.semantics.scope import Scope
-from sibdsl.semantics.values import COUNT, MONEY, fmt, parse_number
+from sibdsl.semantics.values import COUNT, MONEY, PERCENT, fmt, parse_number
 from sibdsl.syntax import ast
 
 _PERIOD_MONTHS: dict[str, SettlementMonths] = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12, "annually": 12}
@@ -230,6 +232,7 @@ def _header(tree: ast.ContractFile, scope: Scope, spans: SpanTable) -> Header | 
     mode: Rounding = "half up"
     rounding_unit = Decimal(1).scaleb(-MINOR_UNITS[code])
     remainder_to: str | None = None
+    split: Split = "claim"
     months: SettlementMonths = 3
     timing: Timing = "arrears"
     if isinstance(rounding, ast.RoundingDecl):
@@ -240,12 +243,14 @@ def _header(tree: ast.ContractFile, scope: Scope, spans: SpanTable) -> Header | 
                 rounding_unit = unit
         if rounding.remainder_to is not None:
             remainder_to = rounding.remainder_to.text
+        split = cast(Split, rounding.split)
     if isinstance(settled, ast.SettlementDecl):
         months = _PERIOD_MONTHS[settled.period]
         timing = cast(Timing, settled.timing)
     try:
         return Header(title=title.title.value, version=title.version, currency=code, term_start=start,
                       term_end=end, rounding=mode, rounding_unit=rounding_unit, remainder_to=remainder_to,
+                      split=split,
                       settlement_months=months, settlement_timing=timing,
                       clause_scheme=clauses.scheme.value if isinstance(clauses, ast.ClausesDecl) else None)
     except ValidationError as exc:
@@ -293,27 +298,42 @@ def _check_defines(decls: tuple[ast.Node, ...], sink: DiagnosticSink) -> None:
 def _party(decl: ast.PartyDecl, at: Path, scope: Scope, parts: _Parts, spans: SpanTable) -> None:
     if decl.role != "payer":
         for c in decl.clauses:
-            if isinstance(c, ast.PayerShare | ast.PayerCap):
+            if isinstance(c, ast.PayerShare | ast.PayerProportional | ast.PayerCap):
                 scope.sink.add("SIB201", f"a {decl.role} does not pay outcomes; only a payer has a share "
                                "or a cap", c.span, hint=f"declare it as: payer {decl.name.text} ...")
         spans[at] = decl.name.span
         parts.parties.append(Party(name=decl.name.text, role=cast(Role, decl.role), title=decl.title.value,
                                    clause=clause_text(decl.clauses)))
         return
-    share: Decimal | None = None
+    share: Fraction | None = None
     cap: Decimal | None = None
-    for c in once(decl.clauses, ast.PayerShare, "the payer's share", scope.sink):
+    proportional: Span | None = None
+    stated = [c for c in decl.clauses if isinstance(c, ast.PayerShare | ast.PayerProportional)]
+    for extra in stated[1:]:
+        scope.sink.add("SIB106", "the payer's share is given twice", extra.span,
+                       labels=[Label(stated[0].span, "first given here")], hint="keep one")
+    for c in stated[:1]:
+        if isinstance(c, ast.PayerProportional):
+            proportional = c.span
+            continue
         assert isinstance(c, ast.PayerShare)
-        share = scope.percent(c.value, "a payer's share")
-        if share is not None and share == 0:
+        value = scope.value(c.value, (PERCENT,), "a payer's share")
+        if value is None:
+            continue
+        exact = value.fraction() / 100
+        if not 0 <= exact <= 1:
+            scope.sink.add("SIB206", f"a payer's share must be between 0% and 100%, not {value.describe()}",
+                           c.value.span, hint="write a percentage from 0% to 100%")
+        elif exact == 0:
             scope.sink.add("SIB206", "a payer's share must be more than 0%", c.value.span,
                            hint="remove the payer, or give it a share")
-            share = None
+        else:
+            share = exact
     for c in once(decl.clauses, ast.PayerCap, "the payer's cap", scope.sink):
         assert isinstance(c, ast.PayerCap)
         cap = scope.money(c.value, "a payer's cap")
     parts.payers.append(PayerDraft(decl.name.text, decl.title.value, share, cap, clause_text(decl.clauses),
-                                    decl.name.span))
+                                    decl.name.span, proportional is not None, proportional))
 
 
 def _investor(decl: ast.InvestorDecl, at: Path, scope: Scope, spans: SpanTable) -> Investor:

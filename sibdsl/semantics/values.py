@@ -10,6 +10,7 @@ from __future__ import annotations
 import decimal
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from sibdsl.core.currency import MINOR_UNITS, SYMBOLS
 from sibdsl.core.diagnostics import DiagnosticSink
@@ -40,6 +41,11 @@ class Value:
     kind: str
     amount: Decimal
     unit: str | None = None  # currency code for money; days/weeks/... or participants/... otherwise
+    exact: Fraction | None = None  # the exact value where `amount` is not (100% / 3): `amount` is it to 60 digits
+
+    def fraction(self) -> Fraction:
+        """The exact value: `exact`, or `amount` where that is exact."""
+        return self.exact if self.exact is not None else Fraction(self.amount)
 
     def describe(self) -> str:
         if self.kind == MONEY:
@@ -100,7 +106,7 @@ class Evaluator:
                                   hint="check the amount and its multipliers")
                     return None
                 if value is not None and value.amount.as_tuple().exponent != 0:
-                    value = Value(value.kind, Decimal(format(value.amount, "f")), value.unit)
+                    value = Value(value.kind, Decimal(format(value.amount, "f")), value.unit, value.exact)
                 return value
             except (decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero):
                 self.sink.add("SIB206", "this value is out of range", expr.span,
@@ -162,7 +168,8 @@ class Evaluator:
                                     if result.kind == value.kind == DURATION else ""))
                 return None
             amount = result.amount + value.amount if op == "+" else result.amount - value.amount
-            result = Value(result.kind, amount, result.unit)
+            exact = result.fraction() + value.fraction() if op == "+" else result.fraction() - value.fraction()
+            result = _exactly(Value(result.kind, amount, result.unit), exact)
         return result
 
     def _product(self, expr: ast.Product) -> Value | None:
@@ -176,7 +183,10 @@ class Evaluator:
             combined = self._combine(result, op, value, factor)
             if combined is None:
                 return None
-            result = combined
+            exact = result.fraction() / value.fraction() if op == "/" else result.fraction() * value.fraction()
+            if PERCENT in (result.kind, value.kind) and combined.kind != PERCENT and op != "/":
+                exact /= 100  # GBP 10 * 50%: the percentage as a fraction
+            result = _exactly(combined, exact)
         return result
 
     def _combine(self, left: Value, op: str, right: Value, factor: ast.Expr) -> Value | None:
@@ -195,6 +205,10 @@ class Evaluator:
             if left.kind == MONEY and right.kind == COUNT:  # GBP 1m / 100 participants: money each
                 return Value(MONEY, left.amount / right.amount, left.unit)
         else:
+            # a percentage times a plain number is a percentage (100% * 2 / 3); times money, a
+            # count or a duration it is that quantity (GBP 10 * 50% = GBP 5)
+            if PERCENT in (left.kind, right.kind) and NUMBER in (left.kind, right.kind):
+                return Value(PERCENT, left.amount * right.amount)
             if right.kind == PERCENT and left.kind != PERCENT:
                 return Value(left.kind, left.amount * right.amount / 100, left.unit)
             if left.kind == PERCENT and right.kind != PERCENT:
@@ -212,6 +226,11 @@ class Evaluator:
                       span, hint="money can be multiplied by a number, a count or a percentage, not by money "
                                  "or a duration")
         return None
+
+
+def _exactly(value: Value, exact: Fraction) -> Value:
+    """`value` with its exact value kept where its Decimal amount is not it."""
+    return value if Fraction(value.amount) == exact else Value(value.kind, value.amount, value.unit, exact)
 
 
 def _currency_hint(code: str) -> str:

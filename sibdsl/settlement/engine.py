@@ -23,7 +23,7 @@ from typing import Any, assert_never
 
 from sibdsl.core.calendar import add_duration
 from sibdsl.core.currency import MINOR_UNITS
-from sibdsl.core.money import ZERO, round_money, split, wide
+from sibdsl.core.money import ZERO, round_money, split, split_exact, split_running, wide
 from sibdsl.core.moneytext import money_text
 from sibdsl.core.source import Span
 from sibdsl.model.contract import Cap, Contract, Outcome
@@ -129,6 +129,14 @@ class _Engine:
         self.plan = plan
         self.figures = Figures()
         self.shares = [(p.name, p.share) for p in plan.payers]
+        self.fractions = [(p.name, p.fraction) for p in plan.payers]
+        self._exact_shares = any(p.ratio is not None for p in plan.contract.payers)  # a share such as 100% / 3
+        # per invoice (docs/settlement.md, "Splitting per invoice"): per period, the total split so
+        # far and what each payer was given of it (before payer caps); the split of the claim being
+        # decided waits in `_pending` until it is paid
+        self._run_total: dict[int, Decimal] = defaultdict(Decimal)
+        self._given: dict[int, dict[str, Decimal]] = defaultdict(dict)
+        self._pending: tuple[int, Decimal, dict[str, Decimal]] | None = None
         self.caps = [(ci, cap, _cap_words(cap)) for ci, cap in plan.caps]
         self.capped_payers = [p for p in plan.payers if p.cap is not None]
         self.spans, self.file = spans, file
@@ -209,7 +217,7 @@ class _Engine:
         capped = self._caps(claim, outcome, who, period, price_, ())
         if isinstance(capped, _Rejected):
             return self._no(claim, period, capped, price_, who)
-        paid = self._pay(capped, price_)
+        paid = self._pay(capped, price_, period)
         if isinstance(paid, _Rejected):
             return self._no(claim, period, paid, price_, who)
         shares, amount, rule, detail, cut = paid
@@ -441,17 +449,24 @@ class _Engine:
             case _:
                 assert_never(scope)
 
-    def _parts(self, amount: Decimal) -> dict[str, Decimal]:
-        """The payers' parts of an amount (shared, cached: never change the dict returned)."""
+    def _parts(self, amount: Decimal, period: int = -1) -> dict[str, Decimal]:
+        """The payers' parts of an amount (shared, cached: never change the dict returned); per
+        invoice, its parts in `period` after what that period has split so far."""
+        plan = self.plan
+        if plan.per_invoice:
+            return split_running(amount, self._run_total[period], self._given[period], self.fractions,
+                                 plan.remainder_to, plan.unit, plan.rounding)
         shares = self._splits.get(amount)
         if shares is None:
-            plan = self.plan
-            shares = split(amount, self.shares, plan.remainder_to, plan.unit, plan.rounding)
+            if self._exact_shares:
+                shares = split_exact(amount, self.fractions, plan.remainder_to, plan.unit, plan.rounding)
+            else:
+                shares = split(amount, self.shares, plan.remainder_to, plan.unit, plan.rounding)
             if len(self._splits) < 10_000:
                 self._splits[amount] = shares
         return shares
 
-    def _pay(self, capped: tuple[Decimal, Rule, str], price_: Decimal
+    def _pay(self, capped: tuple[Decimal, Rule, str], price_: Decimal, period: int = -1
              ) -> tuple[dict[str, Decimal], Decimal, Rule, str, list[Rule]] | _Rejected:
         """Split the amount the claim-level caps allow (`capped`, from `_caps`), then each
         payer's limit on its part: cut (pay in part) or reject the claim (`then reject`), the
@@ -459,9 +474,12 @@ class _Engine:
         (equal limits: reject). Returns (parts, payment, deciding rule, detail, caps that cut)."""
         f = self.figures
         amount, cap_rule, cut_words = capped
-        shares = self._splits.get(amount)
-        if shares is None:
-            shares = self._parts(amount)
+        if self.plan.per_invoice:
+            shares = self._parts(amount, period)
+            self._pending = (period, amount, shares)  # committed with the payment (`_commit_money`)
+        else:
+            cached = self._splits.get(amount)
+            shares = cached if cached is not None else self._parts(amount)
         cuts: list[tuple[PayerPlan, Decimal, Decimal]] | None = None
         for payer in self.capped_payers:
             headroom = payer.cap - f.payer_money[payer.name]  # type: ignore[operator]
@@ -471,7 +489,7 @@ class _Engine:
             if part < headroom:
                 continue
             if part == headroom:
-                if not (payer.reject_at_cap and cut_words and part < self._parts(price_)[payer.name]):
+                if not (payer.reject_at_cap and cut_words and part < self._parts(price_, period)[payer.name]):
                     continue
                 return _Rejected(Reason.PAYER_CAP_REACHED,
                                  f"{cut_words}, which cuts payer {payer.name}'s part to {self._m(part)}, the same as the "
@@ -534,6 +552,14 @@ class _Engine:
             invoices[(payer, period)] += part
         f.total_money += amount
         f.total_count += 1
+        pending = self._pending
+        if pending is not None:  # per invoice: the period's running split moves on by the parts before payer caps
+            at, split_amount, given = pending
+            self._run_total[at] += split_amount
+            so_far = self._given[at]
+            for payer, part in given.items():
+                so_far[payer] = so_far.get(payer, ZERO) + part
+            self._pending = None
 
     # ------------------------------------------------------------------ cohort-level results
     def _covered(self, m: Measurement, outcome: Outcome) -> tuple[str | None, ...]:
@@ -600,7 +626,7 @@ class _Engine:
         capped = self._caps(fake, outcome, who, period, amount, ("outcomes", index))
         if isinstance(capped, _Rejected):
             return self._reject(decision, capped)
-        paid = self._pay(capped, amount)
+        paid = self._pay(capped, amount, period)
         if isinstance(paid, _Rejected):
             return self._reject(decision, paid)
         shares, amount, rule, cut_detail, cut = paid

@@ -89,6 +89,7 @@ class RoundingDecl(Node):
     mode: str  # "half up", "half even", "half down", "down", "up"
     unit: Expr | None = None
     remainder_to: Name | None = None  # None: to the largest share
+    split: str = "claim"  # `per invoice`: parts rounded per payer per settlement period
 
 
 class SettlementDecl(Node):
@@ -112,6 +113,10 @@ class ClauseRef(Node):
 # ------------------------------------------------------------------ parties
 class PayerShare(Node):
     value: Expr
+
+
+class PayerProportional(Node):
+    """`pays in proportion to its maximum`: a share set by the payers' maxima."""
 
 
 class PayerCap(Node):
