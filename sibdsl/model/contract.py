@@ -95,6 +95,7 @@ class Payer(_Model):
     # at most 10 places: `pays 100% / 3` is (1, 3), `in proportion to its maximum` 1.2m of 3.4m
     # is (6, 17). None: the share is exactly `share`%. Settlement and the analysis use `fraction()`.
     ratio: tuple[int, int] | None = None
+    by_maximum: bool = False  # the share was set `in proportion to its maximum` (docs/language.md 3.2)
 
     @model_validator(mode="after")
     def _ratio_matches(self) -> Payer:

@@ -132,7 +132,7 @@ def build_payers(drafts: list[PayerDraft], caps: list[Cap], spans: SpanTable, si
         assert draft.share is not None
         try:
             payers.append(Payer(name=draft.name, title=draft.title, share=shown_share(draft.share), cap=cap,
-                                clause=draft.clause, ratio=exact_ratio(draft.share)))
+                                clause=draft.clause, ratio=exact_ratio(draft.share), by_maximum=draft.proportional))
         except ValidationError as exc:
             rejected(exc, at, spans, sink)
     return payers if len(payers) == len(drafts) else None
