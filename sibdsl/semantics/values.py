@@ -176,6 +176,9 @@ class Evaluator:
         values = [self._eval(f) for f in expr.factors]
         if any(v is None for v in values):
             return None
+        share = self._percent_of_ratio(expr, values)
+        if share is not None:
+            return share
         result = values[0]
         assert result is not None
         for op, factor, value in zip(expr.ops, expr.factors[1:], values[1:], strict=True):
@@ -188,6 +191,32 @@ class Evaluator:
                 exact /= 100  # GBP 10 * 50%: the percentage as a fraction
             result = _exactly(combined, exact)
         return result
+
+    def _percent_of_ratio(self, expr: ast.Product, values: list[Value | None]) -> Value | None:
+        """`100% * GBP 1.2m / GBP 3.6m`: one percentage multiplied by factors whose units cancel
+        (a ratio of two amounts, counts or durations) is a percentage, exactly (docs/language.md
+        2.7); None where the product is not of that shape (the pairwise rules then apply)."""
+        found = [i for i, v in enumerate(values) if v is not None and v.kind == PERCENT]
+        if len(found) != 1 or (found[0] > 0 and expr.ops[found[0] - 1] != "*"):
+            return None
+        k = found[0]
+        rest = [(("*" if i == 0 else expr.ops[i - 1]), v) for i, v in enumerate(values) if i != k]
+        if all(v is not None and v.kind == NUMBER for _, v in rest):
+            return None  # a percentage times plain numbers: the pairwise rules give a percentage
+        units: dict[tuple[str, str | None], int] = {}
+        exact = values[k].fraction() if values[k] is not None else Fraction(0)  # type: ignore[union-attr]
+        for op, v in rest:
+            assert v is not None
+            if v.kind != NUMBER:
+                key = (v.kind, v.unit)
+                units[key] = units.get(key, 0) + (1 if op == "*" else -1)
+            if op == "/" and v.amount == 0:
+                return None  # the pairwise rules report the division by zero
+            exact = exact * v.fraction() if op == "*" else exact / v.fraction()
+        if any(units.values()):
+            return None
+        amount = Decimal(exact.numerator) / Decimal(exact.denominator)
+        return _exactly(Value(PERCENT, amount), exact)
 
     def _combine(self, left: Value, op: str, right: Value, factor: ast.Expr) -> Value | None:
         span = factor.span
