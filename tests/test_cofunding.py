@@ -319,3 +319,46 @@ def test_ways_to_wellness_three_payers_share_each_payment_exactly() -> None:
     assert s.invoices[("sof", 2)] == round_money(Fraction(s.figures.total_money) / 9, Decimal("0.01"), "half up")
     assert s.invoices[("cbo", 2)] == round_money(Fraction(s.figures.total_money) * 2 / 9, Decimal("0.01"), "half up")
     assert sum(s.invoices.values()) == s.figures.total_money
+
+
+# ---------------------------------------------------------------- the search
+def test_the_search_draws_claims_in_every_period_of_a_contract_split_per_invoice() -> None:
+    from hypothesis import given, settings
+
+    from sibdsl.search.strategies import invoice_claims_for
+
+    c = model(THIRDS.format(split=" per invoice"))
+    assert invoice_claims_for(model(THIRDS.format(split=""))) is None
+    strategy = invoice_claims_for(c)
+    assert strategy is not None
+
+    @settings(max_examples=25, deadline=None, database=None)
+    @given(strategy)
+    def every_period(ledger: list[Claim]) -> None:
+        s = settle(c, ledger)
+        assert {d.period for d in s.decisions} == set(range(12))
+        from sibdsl.search.properties import all_violations
+        assert all_violations(s) == []
+
+    every_period()
+
+
+def test_the_invoice_property_catches_an_invoice_above_its_share() -> None:
+    from sibdsl.search.properties import invoice_violations
+
+    s = settle(model(THIRDS.format(split=" per invoice")), claims(10))
+    assert invoice_violations(s) == []
+    s.invoices[("b", 0)] += 1
+    assert any("invoice b P1" in v for v in invoice_violations(s))
+    per_claim = settle(model(THIRDS.format(split="")), claims(10))
+    assert invoice_violations(per_claim) == []  # the rule is for contracts split per invoice
+
+
+def test_the_search_finds_nothing_wrong_with_the_co_funded_contracts() -> None:
+    from sibdsl.search.runner import search
+
+    for name in ("kirklees-better-outcomes.sib", "ways-to-wellness.sib"):
+        c = compile_file(ROOT / "contracts" / name).model
+        assert c is not None
+        found = search(c, seed=1, examples=40)
+        assert found.ok, (name, found)

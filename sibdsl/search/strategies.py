@@ -14,7 +14,9 @@ to and past the repeat limit (for an outcome paid any number of times: past the 
 it reaches the largest assertion or cap), measured values at and beside the sliding scale's
 points, claims enough to pass tiered band edges and to exhaust payer caps, in date orders that
 interleave the blocks; every participant of a ledger may be in one sub-group. `seeded_claims_for` draws ledgers around an analysis's candidate witnesses: a part of one,
-or copies of it for fresh participants. `ledgers_for` mixes them (the search uses it).
+or copies of it for fresh participants. `invoice_claims_for` (a contract split per invoice)
+puts a few claims in every settlement period, so that every invoice rounds. `ledgers_for` mixes
+them (the search uses it).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from sibdsl.core.calendar import add_months
 from sibdsl.model.contract import Contract, Outcome, PerUnitTariff, SlidingTariff, TieredTariff, listed_prices
 from sibdsl.settlement.records import Claim
 
@@ -241,11 +244,48 @@ def seeded_claims_for(seeds: Sequence[list[Claim]]) -> st.SearchStrategy[list[Cl
                      st.integers(1, SEEDED_CLAIMS)).map(build)
 
 
+def invoice_claims_for(contract: Contract) -> st.SearchStrategy[list[Claim]] | None:
+    """For a contract split per invoice (issue 10.6a): a few claims in every settlement period
+    of the term, each for a fresh participant, so that every invoice rounds (the payers'
+    rounding counts once a period: the most periods, the most rounding); None for a contract
+    split per claim or with one payer."""
+    header = contract.header
+    claimable = [o for o in contract.outcomes if o.tariff.kind != "cohort_level"]
+    if header.split != "invoice" or len(contract.payers) < 2 or not claimable:
+        return None
+    cohorts, subgroups, referral_start, _referral_end = _frame(contract)
+    months = header.settlement_months
+
+    def build(drawn: tuple[list[int], int, int]) -> list[Claim]:
+        picks, per_period, day = drawn
+        out: list[Claim] = []
+        period_start, k = header.term_start, 0
+        while period_start <= header.term_end and len(out) < BULK_CLAIMS:
+            for _ in range(per_period):
+                o = claimable[picks[k % len(picks)] % len(claimable)]
+                achieved = min(period_start + timedelta(days=day), header.term_end)
+                start = min(referral_start, achieved)
+                out.append(Claim(claim_id=f"i{len(out)}", participant=f"i{len(out) + 1}", outcome=o.name,
+                                 achieved=achieved, evidence="e", cohort=cohorts[k % len(cohorts)] if cohorts else None,
+                                 start=start, subgroup=subgroups[k % len(subgroups)] if subgroups else None))
+                k += 1
+            period_start = add_months(period_start, months)
+        return out
+
+    return st.tuples(st.lists(st.integers(0, 50), min_size=1, max_size=4), st.integers(1, 3),
+                     st.integers(0, 27)).map(build)
+
+
 def ledgers_for(contract: Contract, max_claims: int = 24,
                 seeds: Sequence[list[Claim]] = ()) -> st.SearchStrategy[list[Claim]]:
     """The search's ledgers: small noisy ones and large ones aimed at the limits, half each; with
-    candidate witnesses, a third kind built from copies of them."""
+    candidate witnesses, a third kind built from copies of them; split per invoice, a fourth
+    with claims in every settlement period."""
     around = seeded_claims_for(seeds)
-    if around is None:
-        return st.one_of(claims_for(contract, max_claims), bulk_claims_for(contract))
-    return st.one_of(claims_for(contract, max_claims), bulk_claims_for(contract), around)
+    kinds = [claims_for(contract, max_claims), bulk_claims_for(contract)]
+    if around is not None:
+        kinds.append(around)
+    invoiced = invoice_claims_for(contract)
+    if invoiced is not None:
+        kinds.append(invoiced)
+    return st.one_of(kinds)
