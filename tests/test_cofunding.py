@@ -362,3 +362,77 @@ def test_the_search_finds_nothing_wrong_with_the_co_funded_contracts() -> None:
         assert c is not None
         found = search(c, seed=1, examples=40)
         assert found.ok, (name, found)
+
+
+# ---------------------------------------------------------------- shares per outcome or per phase (6c, 6d)
+PHASES = """rounding half up to GBP 0.01{split}
+payer council "Council" pays 30% until 2020-03-31, then 70%
+payer lcf "LCF" pays 70% until 2020-03-31, then 30%
+cohort people "People" at most 1,000 participants
+outcome x "X" pays GBP 333.33
+"""
+TOP_UP = """rounding half up to GBP 1{split}
+payer ccg "CCG" pays 100%, pays 70% of wellbeing payments
+payer cbo "CBO" pays 30% of wellbeing payments
+cohort people "People" at most 1,000 participants
+outcome job "Job" pays GBP 1,000
+outcome wellbeing "Wellbeing" pays GBP 333
+"""
+
+
+def test_a_share_per_phase_follows_the_date_achieved() -> None:
+    c = model(PHASES.format(split=""))
+    council = c.payers[0]
+    assert council.share_of("x", date(2020, 3, 31)) == Fraction(3, 10)
+    assert council.share_of("x", date(2020, 4, 1)) == Fraction(7, 10)
+    assert Contract.model_validate_json(c.model_dump_json()) == c
+    s = settle(c, [Claim("a", "p1", "x", date(2020, 3, 31)), Claim("b", "p2", "x", date(2020, 4, 1))])
+    assert [d.shares for d in s.decisions] == [{"council": Decimal("100.00"), "lcf": Decimal("233.33")},
+                                                {"council": Decimal("233.33"), "lcf": Decimal("100.00")}]
+
+
+def test_a_top_up_payer_pays_only_the_outcomes_it_names() -> None:
+    c = model(TOP_UP.format(split=""))
+    s = settle(c, [Claim("a", "p1", "job", date(2020, 2, 1)), Claim("b", "p1", "wellbeing", date(2020, 2, 2))])
+    assert [d.shares for d in s.decisions] == [{"ccg": 1000, "cbo": 0}, {"ccg": 233, "cbo": 100}]
+    assert c.payers[1].share == 0 and c.payers[1].max_fraction() == Fraction(3, 10)
+
+
+def test_per_invoice_with_shares_per_outcome_rounds_each_payer_once_a_period() -> None:
+    c = model(TOP_UP.format(split=" per invoice"))
+    ledger = [Claim(f"w{i}", f"p{i}", "wellbeing", date(2020, 1, 2) + timedelta(days=i % 80)) for i in range(50)]
+    ledger += [Claim(f"j{i}", f"p{i}", "job", date(2020, 1, 2)) for i in range(7)]
+    s = settle(c, ledger)
+    assert s.invoices[("cbo", 0)] == round_money(Fraction(50 * 333 * 3, 10), Decimal(1), "half up")  # 4,995
+    assert s.invoices[("ccg", 0)] == 50 * 333 + 7000 - s.invoices[("cbo", 0)]
+
+
+def test_shares_per_outcome_or_phase_are_checked_where_written() -> None:
+    assert codes(TOP_UP.format(split="").replace('pays 100%, pays 70% of wellbeing payments', 'pays 100%')) == [
+        ("SIB435", 6, 7)]
+    assert codes(PHASES.format(split="").replace("70% until 2020-03-31, then 30%",
+                                                   "70% until 2020-06-30, then 30%"))[0][0] == "SIB435"
+    assert codes(TOP_UP.format(split="").replace("30% of wellbeing payments",
+                                                   "30% of wellbeing payments, pays 5% of wellbeing payments")
+                 )[0][:2] == ("SIB436", 6)
+    assert codes(TOP_UP.format(split="").replace("of wellbeing payments\npayer cbo", "of wellbeng payments\npayer cbo")
+                 )[0][:2] == ("SIB101", 5)
+    assert codes(PHASES.format(split="").replace("30% until 2020-03-31, then 70%",
+                                                   "30% until 2020-03-31, then 50% until 2019-01-01, then 70%")
+                 )[0][:2] == ("SIB438", 5)
+
+
+@pytest.mark.parametrize("split", ["", " per invoice"])
+def test_payer_maxima_with_shares_per_outcome_and_phase_are_sound_bounds(split: str) -> None:
+    for text in (PHASES, TOP_UP):
+        c = model(text.format(split=split) + "cap contract GBP 40,000\n")
+        found = exposure(c)
+        rng = random.Random(3)
+        outcomes = [o.name for o in c.outcomes]
+        ledger = [Claim(f"c{i}", f"p{i}", rng.choice(outcomes), date(2020, 1, 1) + timedelta(days=rng.randrange(900)))
+                  for i in range(400)]
+        s = settle(c, ledger)
+        for p in c.payers:
+            most = found.payers[p.name][0]
+            assert most is not None and s.figures.payer_money[p.name] <= most
+            assert not found.payer_bounds[p.name].exact

@@ -649,14 +649,13 @@ def _check_parts(c: Contract, settled: Settlement, ctx: str) -> None:
     unit = c.header.rounding_unit
     if c.header.split != "invoice" or len(c.payers) < 2 or any(d.status is Status.PARTIAL for d in settled.decisions):
         return
-    period_total: dict[int, Decimal] = defaultdict(Decimal)
+    owed: dict[tuple[str, int], Fraction] = defaultdict(Fraction)  # exact shares, per outcome and phase
     for d in settled.decisions:
-        if d.amount > 0:
-            period_total[d.period] += d.amount
+        for p in c.payers:
+            owed[(p.name, d.period)] += Fraction(d.amount) * p.share_of(d.outcome, d.achieved)
     slack = {p.name: unit * (len(c.payers) - 1) for p in c.payers}
     for (payer, period), amount in settled.invoices.items():
-        share = next(p.fraction() for p in c.payers if p.name == payer)
-        exact = Fraction(period_total[period]) * share
+        exact = owed[(payer, period)]
         if payer != settled.plan.remainder_to:  # never above its share of the period, rounded once
             assert amount <= round_money(exact, unit, c.header.rounding), \
                 f"invoice {payer} P{period} {amount} is above its share {float(exact)}, rounded{ctx}"

@@ -441,7 +441,7 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
     liability, set_by = base, base_by
     owed = payer_maxima(contract, base, exact, base)
     # the payers whose caps are below their shares of the other limits: they cut payments short
-    shares = {p.name: p.fraction() for p in contract.payers}
+    shares = {p.name: p.max_fraction() for p in contract.payers}  # shares per outcome: the largest
     capped_by = [name for name, cap in payer_caps.items() if name in shares
                  and (base is None or Fraction(cap) < Fraction(base) * shares[name])]
     if capped_by:  # a payer's cap cuts payments short of the other limits: they become bounds

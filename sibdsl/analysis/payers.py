@@ -33,7 +33,10 @@ of an amount that is not a whole number of rounding units is rounded up to one (
 invoice (`rounding ... per invoice`, docs/settlement.md "Splitting per invoice"), a payer's
 total for a settlement period exceeds its share of what the period split by at most the
 rounding slack of one part, so the slack counts once per period that can be paid (never more
-than once per claim), not once per claim.
+than once per claim), not once per claim. With shares per outcome or per phase a payer's
+figure is its largest share of any payment (`Payer.max_fraction()`), a bound; per claim any
+payer can then take a payment's remainder (rounding slack of one unit per other payer), per
+invoice only the contract's remainder payer.
 """
 
 from __future__ import annotations
@@ -99,7 +102,7 @@ def after_cuts(contract: Contract, name: str, base: Decimal, caps: dict[str, Dec
     the two; None where parts are not exact (the second case then needs a count of claims)."""
     if not exact_parts(contract):
         return None
-    share = next(p.fraction() for p in contract.payers if p.name == name)
+    share = next(p.max_fraction() for p in contract.payers if p.name == name)
     cut = [caps[q] for q in caps if q != name and cuts_in_part(contract, q)]
     no_cut = share_of(contract, base, share)
     return max(no_cut, base - min(cut)) if cut else no_cut
@@ -144,7 +147,7 @@ def remainder_payer(contract: Contract) -> str | None:
     if not contract.payers:
         return None
     order = {p.name: i for i, p in enumerate(contract.payers)}
-    return max(contract.payers, key=lambda p: (p.fraction(), -order[p.name])).name
+    return max(contract.payers, key=lambda p: (p.max_fraction(), -order[p.name])).name
 
 
 def _places(values: list[Decimal]) -> int:
@@ -196,7 +199,7 @@ def exact_parts(contract: Contract) -> bool:
     step = amount_step(contract)
     if step is None:
         return False
-    return all((Fraction(step) * p.fraction() / Fraction(unit)).denominator == 1 for p in contract.payers)
+    return all((Fraction(step) * f / Fraction(unit)).denominator == 1 for p in contract.payers for f in p.fractions())
 
 
 def rounding_slack(contract: Contract, payer: str) -> Decimal:
@@ -205,7 +208,8 @@ def rounding_slack(contract: Contract, payer: str) -> Decimal:
     if exact_parts(contract):
         return ZERO
     unit = contract.header.rounding_unit
-    if payer == remainder_payer(contract):
+    varies = any(p.clauses for p in contract.payers) and not per_invoice(contract)  # a remainder per payment
+    if varies or payer == remainder_payer(contract):
         return unit * (len(contract.payers) - 1)
     return unit
 
@@ -255,15 +259,16 @@ def payer_maxima(contract: Contract, base: Decimal | None, base_exact: bool, lia
     out: dict[str, PayerMax] = {}
     invoices = periods(contract) if per_invoice(contract) else None
     for p in contract.payers:
-        share = p.fraction()
-        pct = shown(share)
+        share = p.max_fraction()  # shares per outcome or phase: its largest share of any payment
+        pct = shown(share) if not p.clauses else f"largest {shown(share)}"
+        constant = not p.clauses
         own = caps.get(p.name)
         others = [q.name for q in contract.payers if q.name != p.name and q.name in caps]
         candidates: list[tuple[Decimal, str, bool]] = []  # (bound, why, exact)
         if not others and exact and base is not None:
             part = share_of(contract, base, share)
             candidates.append((part, f"its {pct} share of the maximum liability",
-                               base_exact and Fraction(part) == Fraction(base) * share))
+                               base_exact and constant and Fraction(part) == Fraction(base) * share))
         else:
             if not others and base is not None and invoices is not None:  # per invoice: slack once a period
                 slack = invoices * rounding_slack(contract, p.name)

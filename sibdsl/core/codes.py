@@ -54,7 +54,7 @@ Code = Literal[
     "SIB401", "SIB402", "SIB403", "SIB404", "SIB405", "SIB406", "SIB407", "SIB408", "SIB409", "SIB410",
     "SIB411", "SIB412", "SIB413", "SIB414", "SIB415", "SIB416", "SIB417", "SIB418", "SIB419",
     "SIB420",
-    "SIB433", "SIB434",
+    "SIB433", "SIB434", "SIB435", "SIB436", "SIB437", "SIB438",
     "SIB501", "SIB502", "SIB503", "SIB504", "SIB505", "SIB506",
     "SIB601",
     "SIB701", "SIB702", "SIB703", "SIB704", "SIB705", "SIB706", "SIB707",
@@ -367,6 +367,25 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "that pay in proportion to their maxima would have nothing.",
        'payer council "Council" pays 100%\n'
        'payer lcf "Life Chances Fund" pays in proportion to its maximum, at most GBP 1.2m'),
+    _c("SIB435", "payments", "error", "shares of an outcome or phase do not add up to 100%",
+       "With shares per outcome (`pays 30% of wellbeing payments`) or per phase (`pays 30% until "
+       "2020-03-31, then 70%`), every outcome's payments in every phase are split between the "
+       "payers by the shares that apply to them, which must add up to exactly 100%. A payer without "
+       "a share of an outcome pays none of it.",
+       'payer ccg "CCG" pays 100%\npayer cbo "CBO" pays 30% of wellbeing payments'),
+    _c("SIB436", "payments", "error", "an outcome given two shares by one payer",
+       "One payer's `pays ... of OUTCOME payments` clauses name the same outcome twice, so its "
+       "share of that outcome is not clear.",
+       'payer cbo "CBO" pays 30% of wellbeing payments pays 20% of wellbeing, jobs payments'),
+    _c("SIB437", "payments", "error", "in proportion to the maxima beside shares per outcome or phase",
+       "A share in proportion to the payers' maxima is what the stated shares leave of every payment; "
+       "beside shares that differ by outcome or phase it would differ too, so it must be stated.",
+       'payer lcf "LCF" pays in proportion to its maximum, at most GBP 1m\n'
+       'payer council "Council" pays 30% until 2020-03-31, then 70%'),
+    _c("SIB438", "payments", "error", "phases of a share out of date order",
+       "The phases of a payer's share (`pays 30% until DATE, then ...`) must end in date order: each "
+       "`until` date after the one before.",
+       'payer council "Council" pays 30% until 2021-03-31, then 50% until 2020-03-31, then 70%'),
     # ---- SIB5xx investment
     _c("SIB501", "investment", "error", "unknown figure in a tranche condition",
        "A tranche condition names a figure the contract does not have. Figures: payments, "

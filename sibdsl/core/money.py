@@ -165,15 +165,24 @@ def split_running(amount: Decimal, before: Decimal, given: dict[str, Decimal], s
     remainder payer is given the rest. Every part is at least zero and the parts add up to
     `amount`; where every payment was given in full, each payer's total for the period is its
     share of the period's total, rounded once."""
-    after = Fraction(before + amount)
+    owed = {name: Fraction(before) * share for name, share in shares}
+    return split_owed(amount, owed, given, shares, remainder_to, unit, rule)
+
+
+def split_owed(amount: Decimal, owed: dict[str, Fraction], given: dict[str, Decimal],
+               shares: list[tuple[str, Fraction]], remainder_to: str, unit: Decimal, rule: str) -> dict[str, Decimal]:
+    """`split_running` where the shares may differ from payment to payment (shares per outcome
+    or per phase): `owed[p]` is payer p's exact share of the payments split so far in the
+    period (the sum of each payment times p's share of it), `shares` this payment's shares."""
     left = amount
     parts: dict[str, Decimal] = {}
-    with decimal.localcontext(exact(digits(before + amount) + digits(unit) + 2 * len(shares) + 2)):
+    with decimal.localcontext(exact(digits(amount) + max((digits(g) for g in given.values()), default=1)
+                                    + digits(unit) + 2 * len(shares) + 2)):
         for name, share in shares:
             if name == remainder_to:
                 continue
-            owed = round_money(after * share, unit, rule) - given.get(name, ZERO)
-            part = min(max(owed, ZERO), left)
+            target = round_money(owed.get(name, Fraction(0)) + Fraction(amount) * share, unit, rule)
+            part = min(max(target - given.get(name, ZERO), ZERO), left)
             parts[name] = part
             left -= part
         parts[remainder_to] = left

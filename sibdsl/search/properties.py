@@ -238,29 +238,27 @@ def invoice_violations(s: Settlement) -> list[str]:
         return []
     out: list[str] = []
     parts: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
-    totals: dict[int, Decimal] = defaultdict(Decimal)
+    owed: dict[tuple[str, int], Fraction] = defaultdict(Fraction)  # exact shares (per outcome and phase)
     cut: set[int] = set()
     for d in s.decisions:
         if d.status is Status.REJECTED:
             continue
-        totals[d.period] += d.amount
         if d.status is Status.PARTIAL:
             cut.add(d.period)
         for payer, part in d.shares.items():
             parts[(payer, d.period)] += part
+        for p in plan.contract.payers:
+            owed[(p.name, d.period)] += Fraction(d.amount) * p.share_of(d.outcome, d.achieved)
     for key, amount in s.invoices.items():
         if parts.get(key, ZERO) != amount:
             out.append(f"invoice {key[0]} P{key[1] + 1} is {amount}, its parts add up to {parts.get(key, ZERO)}")
-    for p in plan.payers:
-        if p.name == plan.remainder_to:
+    for (name, period), exact in owed.items():
+        if name == plan.remainder_to or period in cut:
             continue
-        for period, total in totals.items():
-            if period in cut:
-                continue
-            most = round_money(Fraction(total) * p.fraction, plan.unit, plan.rounding)
-            got = s.invoices.get((p.name, period), ZERO)
-            if got > most:
-                out.append(f"invoice {p.name} P{period + 1} is {got}, above its share of {total} rounded ({most})")
+        most = round_money(exact, plan.unit, plan.rounding)
+        got = s.invoices.get((name, period), ZERO)
+        if got > most:
+            out.append(f"invoice {name} P{period + 1} is {got}, above its exact share {float(exact):.2f} rounded ({most})")
     return out
 
 

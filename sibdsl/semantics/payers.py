@@ -11,7 +11,8 @@ fractions of each payment throughout (100% / 3 is 1/3, not 33.33...%).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
@@ -19,8 +20,9 @@ from pydantic import ValidationError
 
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.core.source import Span
-from sibdsl.model.contract import Cap, Payer, exact_ratio, shown_share
+from sibdsl.model.contract import Cap, Payer, ShareClause, exact_ratio, shown_share
 from sibdsl.model.spans import Path, SpanTable
+from sibdsl.semantics.cofunding import DraftClause, clauses_add_up, model_phases
 from sibdsl.semantics.rejected import rejected
 
 HUNDRED = Decimal(100)
@@ -48,6 +50,8 @@ class PayerDraft:
     span: Span
     proportional: bool = False
     share_span: Span | None = None
+    clauses: list[DraftClause] = field(default_factory=list)  # shares per outcome or per phase
+    ok: bool = True  # False: a share clause was wrong (reported where it is written)
 
 
 def percent_text(share: Fraction) -> str:
@@ -87,12 +91,25 @@ def _proportional(drafts: list[PayerDraft], sink: DiagnosticSink) -> bool:
 
 
 
-def shares_add_up(drafts: list[PayerDraft], sink: DiagnosticSink) -> bool:
+def shares_add_up(drafts: list[PayerDraft], sink: DiagnosticSink, outcomes: list[str] | None = None,
+                  start: date | None = None) -> bool:
     """Settle the payers' shares: a lone payer without a stated share pays 100%; SIB408 for a
     share not stated, the shares in proportion to the maxima (SIB433, SIB434), SIB401 for shares
-    that do not add up to 100%."""
+    that do not add up to 100%; with shares per outcome or per phase, SIB435 for an outcome or
+    phase whose shares do not add up (`outcomes`, `start`: the contract's outcomes and term)."""
     if not drafts:
         return True
+    if not all(p.ok for p in drafts):
+        return False  # reported where written
+    if any(p.clauses for p in drafts):
+        missing = [p for p in drafts if p.share is None and not p.clauses and not p.proportional]
+        for payer in missing:
+            sink.add("SIB408", f"payer '{payer.name}' does not say its share of each payment", payer.span,
+                     hint="add: pays NN% of each outcome payment, or pays NN% of OUTCOME payments")
+        if missing:
+            return False
+        return clauses_add_up([(p.name, p.span, p.share, p.clauses, p.proportional) for p in drafts],
+                              outcomes or [], start or date.min, sink)
     if len(drafts) == 1 and drafts[0].share is None and not drafts[0].proportional:
         drafts[0].share = Fraction(1)
     missing = [p for p in drafts if p.share is None and not p.proportional]
@@ -129,10 +146,14 @@ def build_payers(drafts: list[PayerDraft], caps: list[Cap], spans: SpanTable, si
                 cap = extra.limit
         at: Path = ("payers", index)
         spans[at] = draft.span
-        assert draft.share is not None
+        clauses = tuple(ShareClause(outcomes=c.outcomes, phases=model_phases(c.phases)) for c in draft.clauses)
+        share = draft.share
+        if share is None:  # shares per outcome or phase: `share` is the first phase's for every outcome
+            share = next((c.phases[0][1] for c in draft.clauses if not c.outcomes), Fraction(0))
         try:
-            payers.append(Payer(name=draft.name, title=draft.title, share=shown_share(draft.share), cap=cap,
-                                clause=draft.clause, ratio=exact_ratio(draft.share), by_maximum=draft.proportional))
+            payers.append(Payer(name=draft.name, title=draft.title, share=shown_share(share), cap=cap,
+                                clause=draft.clause, ratio=exact_ratio(share), by_maximum=draft.proportional,
+                                clauses=clauses))
         except ValidationError as exc:
             rejected(exc, at, spans, sink)
     return payers if len(payers) == len(drafts) else None

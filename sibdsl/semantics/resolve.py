@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 from typing import cast
 
 from pydantic import ValidationError
@@ -48,12 +47,13 @@ from sibdsl.model.contract import (
 )
 from sibdsl.model.spans import Path, SpanTable
 from sibdsl.semantics.clauses import clause_text, once
+from sibdsl.semantics.cofunding import payer_shares
 from sibdsl.semantics.outcomes import build_outcome
 from sibdsl.semantics.payers import PayerDraft, build_payers, shares_add_up
 from sibdsl.semantics.promises import build_assertion, build_tranche
 from sibdsl.semantics.rejected import rejected
 from sibdsl.semantics.scope import Scope
-from sibdsl.semantics.values import COUNT, MONEY, PERCENT, fmt, parse_number
+from sibdsl.semantics.values import COUNT, MONEY, fmt, parse_number
 from sibdsl.syntax import ast
 
 _PERIOD_MONTHS: dict[str, SettlementMonths] = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12, "annually": 12}
@@ -107,7 +107,8 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
                  hint='declare the rate card: outcome move_in "Move into accommodation" pays GBP 500')
     if sink.has_errors:
         return None
-    payers = build_payers(parts.payers, parts.caps, spans, sink) if shares_add_up(parts.payers, sink) else []
+    added_up = shares_add_up(parts.payers, sink, [o.name for o in parts.outcomes], header.term_start)
+    payers = build_payers(parts.payers, parts.caps, spans, sink) if added_up else []
     if payers is None:
         return None
     try:
@@ -305,35 +306,14 @@ def _party(decl: ast.PartyDecl, at: Path, scope: Scope, parts: _Parts, spans: Sp
         parts.parties.append(Party(name=decl.name.text, role=cast(Role, decl.role), title=decl.title.value,
                                    clause=clause_text(decl.clauses)))
         return
-    share: Fraction | None = None
     cap: Decimal | None = None
-    proportional: Span | None = None
-    stated = [c for c in decl.clauses if isinstance(c, ast.PayerShare | ast.PayerProportional)]
-    for extra in stated[1:]:
-        scope.sink.add("SIB106", "the payer's share is given twice", extra.span,
-                       labels=[Label(stated[0].span, "first given here")], hint="keep one")
-    for c in stated[:1]:
-        if isinstance(c, ast.PayerProportional):
-            proportional = c.span
-            continue
-        assert isinstance(c, ast.PayerShare)
-        value = scope.value(c.value, (PERCENT,), "a payer's share")
-        if value is None:
-            continue
-        exact = value.fraction() / 100
-        if not 0 <= exact <= 1:
-            scope.sink.add("SIB206", f"a payer's share must be between 0% and 100%, not {value.describe()}",
-                           c.value.span, hint="write a percentage from 0% to 100%")
-        elif exact == 0:
-            scope.sink.add("SIB206", "a payer's share must be more than 0%", c.value.span,
-                           hint="remove the payer, or give it a share")
-        else:
-            share = exact
+    shares = payer_shares(decl, scope)  # sibdsl/semantics/cofunding.py
     for c in once(decl.clauses, ast.PayerCap, "the payer's cap", scope.sink):
         assert isinstance(c, ast.PayerCap)
         cap = scope.money(c.value, "a payer's cap")
-    parts.payers.append(PayerDraft(decl.name.text, decl.title.value, share, cap, clause_text(decl.clauses),
-                                    decl.name.span, proportional is not None, proportional))
+    parts.payers.append(PayerDraft(decl.name.text, decl.title.value, shares.share, cap, clause_text(decl.clauses),
+                                    decl.name.span, shares.proportional is not None, shares.proportional,
+                                    shares.clauses, shares.ok))
 
 
 def _investor(decl: ast.InvestorDecl, at: Path, scope: Scope, spans: SpanTable) -> Investor:

@@ -25,6 +25,7 @@ class PayerPlan:
     cap_rule: tuple[str | int, ...]  # where that limit is written: ("payers", i) or ("caps", ci)
     reject_at_cap: bool = False  # that limit says `then reject`
     fraction: Fraction = Fraction(0)  # the exact share of each payment (the share / 100, or its ratio)
+    largest: Fraction = Fraction(0)  # its largest share of any payment (shares per outcome or phase)
 
 
 @dataclass
@@ -79,7 +80,8 @@ def make_plan(contract: Contract) -> Plan:
             groups_of.setdefault(member, []).append((gi, group.at_most, group.members))
     payers = []
     for i, payer in enumerate(contract.payers):
-        payers.append(PayerPlan(payer.name, i, payer.share, payer.cap, ("payers", i), fraction=payer.fraction()))
+        payers.append(PayerPlan(payer.name, i, payer.share, payer.cap, ("payers", i), fraction=payer.fraction(),
+                                largest=payer.max_fraction()))
     by_name = {p.name: p for p in payers}
     caps = []
     for ci, cap in enumerate(contract.caps):
@@ -95,7 +97,7 @@ def make_plan(contract: Contract) -> Plan:
             caps.append((ci, cap))
     remainder = header.remainder_to
     if remainder is None and payers:
-        remainder = max(payers, key=lambda p: (p.fraction, -p.index)).name
+        remainder = max(payers, key=lambda p: (p.largest, -p.index)).name  # shares per outcome: the largest of any
     cohorts = {c.name: i for i, c in enumerate(contract.cohorts)}
     subgroups = {s.name: c.name for c in contract.cohorts for s in c.subgroups}
     needs_start = any(o.window is not None for o in contract.outcomes) or any(

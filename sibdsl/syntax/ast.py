@@ -111,8 +111,17 @@ class ClauseRef(Node):
 
 
 # ------------------------------------------------------------------ parties
+class SharePhase(Node):
+    """`until DATE then SHARE`: the share before it applies up to that date."""
+
+    until: DateLit
+    value: Expr
+
+
 class PayerShare(Node):
     value: Expr
+    phases: tuple[SharePhase, ...] = ()  # `until ... then ...`, in the order written
+    outcomes: tuple[Name, ...] = ()  # `of a, b payments`: the share of these outcomes' payments only
 
 
 class PayerProportional(Node):

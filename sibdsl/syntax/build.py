@@ -274,8 +274,15 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
         party = _name(name)
         return ast.PartyDecl(str(role), party, _text(title), clauses, span=party.span.to(span))
 
-    def payer_share(self, span: Span, value: ast.Expr) -> ast.PayerShare:
-        return ast.PayerShare(value, span=span)
+    def payer_share(self, span: Span, value: ast.Expr, *phases: ast.SharePhase) -> ast.PayerShare:
+        return ast.PayerShare(value, phases, span=span)
+
+    def payer_outcome_share(self, span: Span, value: ast.Expr, names: tuple[ast.Name, ...],
+                            *phases: ast.SharePhase) -> ast.PayerShare:
+        return ast.PayerShare(value, phases, names, span=span)
+
+    def share_phase(self, span: Span, until: Token, value: ast.Expr) -> ast.SharePhase:
+        return ast.SharePhase(_date(until), value, span=span)
 
     def payer_proportional(self, span: Span) -> ast.PayerProportional:
         return ast.PayerProportional(span=span)

@@ -51,7 +51,7 @@ def _check_payers(contract: Contract, spans: SpanTable, sink: DiagnosticSink) ->
                           "not bind")
             return
     for i, payer in enumerate(payers):
-        if payer.cap is None:
+        if payer.cap is None or payer.clauses:  # shares per outcome or phase: no one share of the cap
             continue
         exact_share = payer.fraction()
         if Fraction(payer.cap) < Fraction(cap.limit) * exact_share:
