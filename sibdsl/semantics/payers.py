@@ -91,12 +91,21 @@ def _proportional(drafts: list[PayerDraft], sink: DiagnosticSink) -> bool:
 
 
 
-def shares_add_up(drafts: list[PayerDraft], sink: DiagnosticSink, outcomes: list[str] | None = None,
-                  start: date | None = None) -> bool:
+def outcome_shares_add_up(drafts: list[PayerDraft], sink: DiagnosticSink, outcomes: list[str], start: date) -> bool:
+    """With shares per outcome or per phase (after `shares_add_up`), SIB435 for an outcome or
+    phase whose shares do not add up to 100%, SIB437 beside shares in proportion to the maxima
+    (`outcomes`, `start`: the contract's outcomes and the start of its term)."""
+    if not any(p.clauses for p in drafts):
+        return True
+    return clauses_add_up([(p.name, p.span, p.share, p.clauses, p.proportional) for p in drafts], outcomes,
+                          start, sink)
+
+
+def shares_add_up(drafts: list[PayerDraft], sink: DiagnosticSink) -> bool:
     """Settle the payers' shares: a lone payer without a stated share pays 100%; SIB408 for a
     share not stated, the shares in proportion to the maxima (SIB433, SIB434), SIB401 for shares
-    that do not add up to 100%; with shares per outcome or per phase, SIB435 for an outcome or
-    phase whose shares do not add up (`outcomes`, `start`: the contract's outcomes and term)."""
+    that do not add up to 100% (with shares per outcome or per phase, `outcome_shares_add_up`
+    checks them instead)."""
     if not drafts:
         return True
     if not all(p.ok for p in drafts):
@@ -106,10 +115,7 @@ def shares_add_up(drafts: list[PayerDraft], sink: DiagnosticSink, outcomes: list
         for payer in missing:
             sink.add("SIB408", f"payer '{payer.name}' does not say its share of each payment", payer.span,
                      hint="add: pays NN% of each outcome payment, or pays NN% of OUTCOME payments")
-        if missing:
-            return False
-        return clauses_add_up([(p.name, p.span, p.share, p.clauses, p.proportional) for p in drafts],
-                              outcomes or [], start or date.min, sink)
+        return not missing
     if len(drafts) == 1 and drafts[0].share is None and not drafts[0].proportional:
         drafts[0].share = Fraction(1)
     missing = [p for p in drafts if p.share is None and not p.proportional]

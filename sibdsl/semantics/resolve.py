@@ -49,7 +49,7 @@ from sibdsl.model.spans import Path, SpanTable
 from sibdsl.semantics.clauses import clause_text, once
 from sibdsl.semantics.cofunding import payer_shares
 from sibdsl.semantics.outcomes import build_outcome
-from sibdsl.semantics.payers import PayerDraft, build_payers, shares_add_up
+from sibdsl.semantics.payers import PayerDraft, build_payers, outcome_shares_add_up, shares_add_up
 from sibdsl.semantics.promises import build_assertion, build_tranche
 from sibdsl.semantics.rejected import rejected
 from sibdsl.semantics.scope import Scope
@@ -107,7 +107,8 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
                  hint='declare the rate card: outcome move_in "Move into accommodation" pays GBP 500')
     if sink.has_errors:
         return None
-    added_up = shares_add_up(parts.payers, sink, [o.name for o in parts.outcomes], header.term_start)
+    added_up = shares_add_up(parts.payers, sink) and outcome_shares_add_up(
+        parts.payers, sink, [o.name for o in parts.outcomes], header.term_start)
     payers = build_payers(parts.payers, parts.caps, spans, sink) if added_up else []
     if payers is None:
         return None
