@@ -79,9 +79,16 @@ def generate(rng: random.Random) -> str:
     # exact ratio shares (100% / 3, 100% * 2 / 3) and shares in proportion to the payers'
     # maxima (issue 10.6b): "max" pays in proportion to its maximum, which it must state
     shares = {1: [["100%"]], 2: [["50%", "50%"], ["70%", "30%"], ["66.67%", "33.33%"], ["60%", "40%"],
-                                 ["100% * 2 / 3", "100% / 3"], ["max", "max"], ["40%", "max"]],
+                                 ["100% * 2 / 3", "100% / 3"], ["max", "max"], ["40%", "max"],
+                                 # shares per phase and per outcome, a top-up payer of one outcome (10.6c/d)
+                                 ["30% until 2020-12-31, then 70%", "70% until 2020-12-31, then 30%"],
+                                 ["100%, pays 60% of o0 payments", "40% of o0 payments"]],
               3: [["40%", "30%", "30%"], ["33.34%", "33.33%", "33.33%"], ["50%", "25%", "25%"],
-                  ["100% / 3", "100% / 3", "100% / 3"], ["max", "max", "max"], ["50%", "max", "max"]]}[n_payers]
+                  ["100% / 3", "100% / 3", "100% / 3"], ["max", "max", "max"], ["50%", "max", "max"],
+                  ["40% until 2021-06-30, then 100% / 3", "30% until 2021-06-30, then 100% / 3",
+                   "30% until 2021-06-30, then 100% / 3"],
+                  ["50%, pays 100% / 3 of o0 payments", "50%, pays 100% / 3 of o0 payments",
+                   "100% / 3 of o0 payments until 2021-01-01, then 0%"]]}[n_payers]
     for name, share in zip(payers, rng.choice(shares), strict=True):
         cap = rng.choice(["", "", "", ", at most GBP 150", ", at most GBP 400", ", at most GBP 1,000"])
         if share == "max":
@@ -235,7 +242,7 @@ CONSTRUCTS = [
     "cap subgroup share", "cap cohort money", "cap cohort count", "cap period", "cap year", "cap payer",
     "cap contract", "cap then reject", "cap pay in part",
     "payer at most", "payers 2", "payers 3", "shares that round", "rounding unit > 0.01", "rounding not half up",
-    "split per invoice", "exact ratio shares", "shares in proportion",
+    "split per invoice", "exact ratio shares", "shares in proportion", "shares per phase", "shares per outcome",
     "remainder to", "cohort size", "cohort no size", "cohorts 2", "referral window", "subgroups",
     "settlement not quarterly", "tranche on", "tranche when", "tranche discretion",
     "assert participant_max", "assert payer_max", "assert total_max", "assert period_max", "assert never_twice",
@@ -284,6 +291,10 @@ def constructs(c: Contract) -> set[str]:
         got.add("exact ratio shares")
     if any(p.by_maximum for p in c.payers) and len(c.payers) > 1:
         got.add("shares in proportion")
+    if any(len(cl.phases) > 1 for p in c.payers for cl in p.clauses):
+        got.add("shares per phase")
+    if any(cl.outcomes for p in c.payers for cl in p.clauses):
+        got.add("shares per outcome")
     if c.header.rounding_unit > Decimal("0.01"):
         got.add("rounding unit > 0.01")
     if c.header.rounding != "half up":
