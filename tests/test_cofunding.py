@@ -436,3 +436,54 @@ def test_payer_maxima_with_shares_per_outcome_and_phase_are_sound_bounds(split: 
             most = found.payers[p.name][0]
             assert most is not None and s.figures.payer_money[p.name] <= most
             assert not found.payer_bounds[p.name].exact
+
+
+# ---------------------------------------------------------------- amounts on top of a price (6d)
+LOCAL = """payer dwp "Central payer" pays 100%
+payer council "Council"
+cohort people "People" at most 100 participants
+outcome job "Job entry" pays GBP 1,000 plus GBP 200 from council
+outcome sustained "Job sustained" pays GBP 500
+"""
+
+
+def test_a_local_price_on_top_leaves_the_central_price_alone() -> None:
+    c = model(LOCAL)
+    job = c.outcomes[0]
+    assert job.tariff.price == Decimal(1200) and [(t.payer, t.amount) for t in job.top_ups] == [("council", 200)]
+    dwp, council = c.payers
+    assert dwp.share_of("job", date(2020, 1, 1)) == Fraction(5, 6)
+    assert council.share_of("job", date(2020, 1, 1)) == Fraction(1, 6)
+    assert council.share_of("sustained", date(2020, 1, 1)) == 0
+    assert Contract.model_validate_json(c.model_dump_json()) == c
+    s = settle(c, [Claim("a", "p1", "job", date(2020, 2, 1)), Claim("b", "p1", "sustained", date(2020, 3, 1))])
+    assert [d.shares for d in s.decisions] == [{"dwp": 1000, "council": 200}, {"dwp": 500, "council": 0}]
+
+
+def test_a_top_up_beside_phased_shares_keeps_each_phase() -> None:
+    c = model('payer council "Council" pays 30% until 2020-12-31, then 70%\n'
+              'payer lcf "LCF" pays 70% until 2020-12-31, then 30%\n'
+              'cohort people "P" at most 10 participants\n'
+              'outcome job "Job" pays GBP 1,000 plus GBP 250 from lcf\noutcome other "Other" pays GBP 100\n')
+    council, lcf = c.payers
+    assert lcf.share_of("job", date(2020, 6, 1)) == Fraction(700 + 250, 1250)
+    assert lcf.share_of("job", date(2021, 6, 1)) == Fraction(300 + 250, 1250)
+    assert council.share_of("job", date(2021, 6, 1)) == Fraction(700, 1250)
+    assert lcf.share_of("other", date(2021, 6, 1)) == Fraction(3, 10)
+
+
+def test_top_ups_are_refused_where_they_cannot_apply() -> None:
+    assert codes(LOCAL.replace("pays GBP 1,000 plus", "pays GBP 1,000 indexed 2% a year plus"))[0][:2] == ("SIB209", 7)
+    assert codes(LOCAL.replace("from council", "from counsel"))[0][:2] == ("SIB101", 7)
+
+
+def test_payer_maxima_with_a_top_up_are_sound() -> None:
+    c = model(LOCAL + "cap contract GBP 50,000\n")
+    found = exposure(c)
+    rng = random.Random(5)
+    ledger = [Claim(f"c{i}", f"p{i % 100}", rng.choice(["job", "sustained"]),
+                    date(2020, 1, 1) + timedelta(days=rng.randrange(900))) for i in range(300)]
+    s = settle(c, ledger)
+    for p in ("dwp", "council"):
+        most = found.payers[p][0]
+        assert most is not None and s.figures.payer_money[p] <= most

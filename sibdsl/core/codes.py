@@ -50,6 +50,7 @@ Code = Literal[
     "SIB010", "SIB011", "SIB012", "SIB013", "SIB014", "SIB015", "SIB016", "SIB017",
     "SIB101", "SIB102", "SIB103", "SIB104", "SIB105", "SIB106",
     "SIB201", "SIB202", "SIB203", "SIB204", "SIB205", "SIB206", "SIB207", "SIB208",
+    "SIB209", "SIB210",
     "SIB301", "SIB302", "SIB303", "SIB304",
     "SIB401", "SIB402", "SIB403", "SIB404", "SIB405", "SIB406", "SIB407", "SIB408", "SIB409", "SIB410",
     "SIB411", "SIB412", "SIB413", "SIB414", "SIB415", "SIB416", "SIB417", "SIB418", "SIB419",
@@ -264,6 +265,16 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "An amount has more decimal places than the currency's minor unit (GBP 0.001); it "
        "can never be paid exactly.",
        "outcome a \"A\" pays GBP 10.005"),
+    _c("SIB209", "units", "error", "a top-up on a price that is not one fixed amount",
+       "`plus GBP 200 from council` adds a second payer's fixed amount on top of an outcome's fixed "
+       "price; a tiered, sliding, per-unit, per-sub-group, cohort-level or indexed price has no one "
+       "amount to go on top of. Give the second payer a share of the outcome instead.",
+       'payer a "A" pays 100%\npayer b "B" pays 0% of x payments\n'
+       'outcome x "X" pays GBP 50 per week up to 26 weeks plus GBP 10 from b'),
+    _c("SIB210", "units", "error", "one payer's top-up given twice",
+       "An outcome names the same payer in two `plus ... from` clauses.",
+       'payer a "A" pays 100%\npayer b "B" pays 0% of x payments\n'
+       'outcome x "X" pays GBP 500 plus GBP 10 from b plus GBP 20 from b'),
     # ---- SIB3xx dates
     _c("SIB301", "dates", "error", "impossible date",
        "A date that does not exist in the calendar (2015-02-30, month 13).",

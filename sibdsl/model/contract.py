@@ -360,6 +360,13 @@ class Definition(_Model):
     meaning: str
 
 
+class TopUpAmount(_Model):
+    """A payer's amount on top of an outcome's own price (docs/language.md 3.2)."""
+
+    payer: Name
+    amount: Money
+
+
 class Outcome(_Model):
     name: Name
     title: str
@@ -377,6 +384,9 @@ class Outcome(_Model):
     cohorts: tuple[Name, ...] = ()
     indexation: Indexation | None = None
     clause: str | None = None
+    # `plus GBP 200 from council`: amounts other payers add on top of the price; the tariff's
+    # price includes them, and the payers' shares of this outcome pay each its amount
+    top_ups: tuple[TopUpAmount, ...] = ()
 
     @property
     def times_limit(self) -> int | None:

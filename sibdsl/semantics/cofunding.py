@@ -8,18 +8,23 @@ outcome), SIB206 (a share out of range), SIB436 (an outcome given two shares by 
 SIB438 (phases out of date order), SIB101/SIB103 (not an outcome). `clauses_add_up` then checks
 that, for every outcome and every phase, the payers' shares add up to 100% (SIB435), and that
 `in proportion to its maximum` is not mixed with shares per outcome or phase (SIB437).
-docs/language.md 3.2 gives the meaning.
+`plus GBP 200 from council` on an outcome (a top-up, a local price on top of a central one)
+raises its price and becomes shares of that outcome (`collect_top_ups`, `apply_top_ups`;
+SIB209, SIB210). docs/language.md 3.2 gives the meaning.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from fractions import Fraction
+from typing import Protocol
 
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.core.source import Span
-from sibdsl.model.contract import SharePhase, exact_ratio, shown_share
+from sibdsl.model.contract import FixedTariff, Outcome, SharePhase, TopUpAmount, exact_ratio, shown_share
 from sibdsl.semantics.scope import Scope
 from sibdsl.semantics.values import PERCENT
 from sibdsl.syntax import ast
@@ -33,6 +38,16 @@ class DraftClause:
     outcomes: tuple[str, ...]
     phases: list[tuple[date | None, Fraction]]
     span: Span
+
+
+class PayerDraftLike(Protocol):
+    """What `apply_top_ups` reads and changes of a payer draft (semantics/payers.PayerDraft)."""
+
+    name: str
+    share: Fraction | None
+    clauses: list[DraftClause]
+    span: Span
+    proportional: bool
 
 
 @dataclass
@@ -153,7 +168,7 @@ def clauses_add_up(payers: list[tuple[str, Span, Fraction | None, list[DraftClau
     with_clauses = [p for p in payers if p[3]]
     if not with_clauses:
         return True
-    proportional = [p for p in payers if p[4]]
+    proportional = [p for p in payers if p[4] and p[2] is None]  # (a top-up's clauses come after its share)
     if proportional:
         sink.add("SIB437", f"payer '{proportional[0][0]}' pays in proportion to its maximum, but "
                  f"'{with_clauses[0][0]}' has shares per outcome or per phase", proportional[0][1],
@@ -186,3 +201,102 @@ def clauses_add_up(payers: list[tuple[str, Span, Fraction | None, list[DraftClau
             ok = False
             break  # one diagnostic per outcome
     return ok
+
+
+# ---------------------------------------------------------------- amounts on top of a price
+@dataclass
+class TopUps:
+    """The top-ups of one outcome: its own price (`base`) and (payer, amount) pairs."""
+
+    outcome: str
+    base: Fraction
+    amounts: list[tuple[str, Fraction]]
+    span: Span
+
+
+def collect_top_ups(tree: ast.ContractFile, outcomes: list[Outcome], scope: Scope) -> tuple[list[Outcome], list[TopUps]]:
+    """`plus GBP 200 from council` on an outcome: the outcomes with each price raised by its
+    top-ups (and the amounts recorded), and the top-ups, for `apply_top_ups`. SIB209: a top-up
+    on a price that is not one fixed amount; SIB210: one payer's top-up given twice."""
+    by_name = {o.name: i for i, o in enumerate(outcomes)}
+    out = list(outcomes)
+    found: list[TopUps] = []
+    for decl in tree.declarations:
+        if not isinstance(decl, ast.OutcomeDecl):
+            continue
+        clauses = [c for c in decl.clauses if isinstance(c, ast.TopUp)]
+        if not clauses or decl.name.text not in by_name:
+            continue
+        index = by_name[decl.name.text]
+        outcome = out[index]
+        tariff = outcome.tariff
+        if not isinstance(tariff, FixedTariff) or outcome.indexation is not None:
+            scope.sink.add("SIB209", f"a top-up on '{outcome.name}' needs one fixed price to go on top of",
+                           clauses[0].span, hint="a top-up adds a fixed amount to a fixed price (not indexed); "
+                           "for other tariffs give the second payer a share: pays 20% of "
+                           f"{outcome.name} payments")
+            continue
+        amounts: list[tuple[str, Fraction]] = []
+        seen: dict[str, Span] = {}
+        for c in clauses:
+            payer = scope.refer(c.payer, "payer")
+            amount = scope.money(c.amount, "a top-up")
+            if payer is None or amount is None:
+                continue
+            if payer in seen:
+                scope.sink.add("SIB210", f"payer '{payer}' tops up '{outcome.name}' twice", c.span,
+                               labels=[Label(seen[payer], "first top-up")], hint="give one amount: add them up")
+                continue
+            seen[payer] = c.span
+            amounts.append((payer, Fraction(amount)))
+        if not amounts:
+            continue
+        total = tariff.price + sum((Decimal(a.numerator) / Decimal(a.denominator) for _p, a in amounts), Decimal(0))
+        out[index] = outcome.model_copy(update={
+            "tariff": tariff.model_copy(update={"price": total}),
+            "top_ups": tuple(TopUpAmount(payer=p, amount=Decimal(a.numerator) / Decimal(a.denominator))
+                             for p, a in amounts)})
+        found.append(TopUps(outcome.name, Fraction(tariff.price), amounts, clauses[0].span))
+    return out, found
+
+
+def top_up_only(drafts: Sequence[PayerDraftLike], top_ups: list[TopUps]) -> None:
+    """A payer that states no share but tops up an outcome pays 0% of every payment besides
+    its top-ups."""
+    named = {p for top in top_ups for p, _a in top.amounts}
+    for d in drafts:
+        if d.name in named and d.share is None and not d.clauses and not d.proportional:
+            d.share = Fraction(0)
+
+
+def apply_top_ups(drafts: Sequence[PayerDraftLike], top_ups: list[TopUps]) -> None:
+    """Each topped-up outcome's shares: payer p pays (price x its share of the outcome + its
+    top-up) / (price + every top-up), in every phase of the payers' shares (so the shares
+    still add up to 100% where the payers' own shares do)."""
+    for top in top_ups:
+        total = top.base + sum((a for _p, a in top.amounts), Fraction(0))
+        extra = dict(top.amounts)
+        days = sorted({until for p in drafts for c in p.clauses for until, _s in c.phases if until is not None})
+        for p in drafts:
+            own = (p.clauses, p.share)
+            phases: list[tuple[date | None, Fraction]] = []
+            for i in range(len(days) + 1):
+                day = days[i] if i < len(days) else (days[-1] + timedelta(days=1) if days else date.min)
+                share = _share_on(own[0], own[1], top.outcome, day)
+                phases.append((days[i] if i < len(days) else None, (top.base * share + extra.get(p.name, Fraction(0)))
+                               / total))
+            while len(phases) > 1 and phases[-2][1] == phases[-1][1]:  # merge equal neighbours
+                phases[-2:] = [(phases[-1][0], phases[-1][1])]
+            kept = []
+            for c in p.clauses:  # the outcome leaves its earlier clause
+                if top.outcome in c.outcomes:
+                    rest = tuple(o for o in c.outcomes if o != top.outcome)
+                    if rest:
+                        kept.append(DraftClause(rest, c.phases, c.span))
+                else:
+                    kept.append(c)
+            if not kept and p.share is not None:  # its single share stays the share of every other outcome
+                kept.append(DraftClause((), [(None, p.share)], p.span))
+                p.share = None
+            kept.append(DraftClause((top.outcome,), phases, top.span))
+            p.clauses = kept

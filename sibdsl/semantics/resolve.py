@@ -47,7 +47,7 @@ from sibdsl.model.contract import (
 )
 from sibdsl.model.spans import Path, SpanTable
 from sibdsl.semantics.clauses import clause_text, once
-from sibdsl.semantics.cofunding import payer_shares
+from sibdsl.semantics.cofunding import apply_top_ups, collect_top_ups, payer_shares, top_up_only
 from sibdsl.semantics.outcomes import build_outcome
 from sibdsl.semantics.payers import PayerDraft, build_payers, outcome_shares_add_up, shares_add_up
 from sibdsl.semantics.promises import build_assertion, build_tranche
@@ -97,6 +97,7 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
             _declaration(decl, at, scope, header, parts, spans, lone_investor)
         except ValidationError as exc:
             rejected(exc, at, spans, sink)
+    parts.outcomes, top_ups = collect_top_ups(tree, parts.outcomes, scope)  # `plus GBP 200 from council`
     if header.remainder_to is not None and header.remainder_to not in {p.name for p in parts.payers}:
         scope.refer(ast.Name(header.remainder_to, span=_remainder_span(tree)), "payer")  # an error: no model
     if not parts.payers:
@@ -107,8 +108,11 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
                  hint='declare the rate card: outcome move_in "Move into accommodation" pays GBP 500')
     if sink.has_errors:
         return None
-    added_up = shares_add_up(parts.payers, sink) and outcome_shares_add_up(
-        parts.payers, sink, [o.name for o in parts.outcomes], header.term_start)
+    top_up_only(parts.payers, top_ups)
+    added_up = shares_add_up(parts.payers, sink)
+    if added_up:
+        apply_top_ups(parts.payers, top_ups)
+        added_up = outcome_shares_add_up(parts.payers, sink, [o.name for o in parts.outcomes], header.term_start)
     payers = build_payers(parts.payers, parts.caps, spans, sink) if added_up else []
     if payers is None:
         return None

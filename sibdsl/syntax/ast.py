@@ -124,6 +124,13 @@ class PayerShare(Node):
     outcomes: tuple[Name, ...] = ()  # `of a, b payments`: the share of these outcomes' payments only
 
 
+class TopUp(Node):
+    """`plus GBP 200 from council` on an outcome: a second payer's amount on top of its price."""
+
+    amount: Expr
+    payer: Name
+
+
 class PayerProportional(Node):
     """`pays in proportion to its maximum`: a share set by the payers' maxima."""
 

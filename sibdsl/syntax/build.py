@@ -284,6 +284,9 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
     def share_phase(self, span: Span, until: Token, value: ast.Expr) -> ast.SharePhase:
         return ast.SharePhase(_date(until), value, span=span)
 
+    def top_up(self, span: Span, amount: ast.Expr, payer: Token) -> ast.TopUp:
+        return ast.TopUp(amount, _name(payer), span=span)
+
     def payer_proportional(self, span: Span) -> ast.PayerProportional:
         return ast.PayerProportional(span=span)
 
