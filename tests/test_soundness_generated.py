@@ -127,6 +127,8 @@ def generate(rng: random.Random) -> str:
         parts = [f'outcome {name} "Outcome {i}"']
         if kind == "fixed":
             parts.append(f"pays {_money(rng, ['100', '250', '333', '7', '99.99', '1,000'])}")
+            if n_payers > 1 and rng.random() < 0.2:  # a top-up on the price (issue 10.6d)
+                parts.append(f"plus {_money(rng, ['50', '33.33', '200'])} from {rng.choice(payers)}")
         elif kind == "subgroup":
             chosen = rng.sample(all_subs, rng.randint(1, len(all_subs)))
             prices = ", ".join(f"{_money(rng, ['120', '300', '450.50'])} for {s}" for s in chosen)
@@ -243,6 +245,7 @@ CONSTRUCTS = [
     "cap contract", "cap then reject", "cap pay in part",
     "payer at most", "payers 2", "payers 3", "shares that round", "rounding unit > 0.01", "rounding not half up",
     "split per invoice", "exact ratio shares", "shares in proportion", "shares per phase", "shares per outcome",
+    "top-up",
     "remainder to", "cohort size", "cohort no size", "cohorts 2", "referral window", "subgroups",
     "settlement not quarterly", "tranche on", "tranche when", "tranche discretion",
     "assert participant_max", "assert payer_max", "assert total_max", "assert period_max", "assert never_twice",
@@ -295,6 +298,8 @@ def constructs(c: Contract) -> set[str]:
         got.add("shares per phase")
     if any(cl.outcomes for p in c.payers for cl in p.clauses):
         got.add("shares per outcome")
+    if any(o.top_ups for o in c.outcomes):
+        got.add("top-up")
     if c.header.rounding_unit > Decimal("0.01"):
         got.add("rounding unit > 0.01")
     if c.header.rounding != "half up":
