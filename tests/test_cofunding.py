@@ -487,3 +487,9 @@ def test_payer_maxima_with_a_top_up_are_sound() -> None:
     for p in ("dwp", "council"):
         most = found.payers[p][0]
         assert most is not None and s.figures.payer_money[p] <= most
+
+
+def test_an_outcome_weight_is_written_as_its_share_of_the_budget() -> None:
+    c = model('payer fund "Fund"\ncohort people "P" at most 400 participants\n'
+              'outcome a "A" pays 30% * GBP 2m / 400 participants\noutcome b "B" pays 70% * GBP 2m / 400 participants\n')
+    assert [o.tariff.price for o in c.outcomes] == [Decimal(1500), Decimal(3500)]
