@@ -168,6 +168,9 @@ class Evaluator:
                                     if result.kind == value.kind == DURATION else ""))
                 return None
             amount = result.amount + value.amount if op == "+" else result.amount - value.amount
+            if result.exact is None and value.exact is None:  # decimals add exactly: nothing to keep
+                result = Value(result.kind, amount, result.unit)
+                continue
             exact = result.fraction() + value.fraction() if op == "+" else result.fraction() - value.fraction()
             result = _exactly(Value(result.kind, amount, result.unit), exact)
         return result
@@ -186,6 +189,9 @@ class Evaluator:
             combined = self._combine(result, op, value, factor)
             if combined is None:
                 return None
+            if (op != "/" and result.exact is None and value.exact is None) or not _small(combined.amount):
+                result = combined  # only a quotient is inexact in decimals (and an absurd value is refused)
+                continue
             exact = result.fraction() / value.fraction() if op == "/" else result.fraction() * value.fraction()
             if PERCENT in (result.kind, value.kind) and combined.kind != PERCENT and op != "/":
                 exact /= 100  # GBP 10 * 50%: the percentage as a fraction
@@ -204,17 +210,19 @@ class Evaluator:
         if all(v is not None and v.kind == NUMBER for _, v in rest):
             return None  # a percentage times plain numbers: the pairwise rules give a percentage
         units: dict[tuple[str, str | None], int] = {}
-        exact = values[k].fraction() if values[k] is not None else Fraction(0)  # type: ignore[union-attr]
         for op, v in rest:
             assert v is not None
             if v.kind != NUMBER:
                 key = (v.kind, v.unit)
                 units[key] = units.get(key, 0) + (1 if op == "*" else -1)
-            if op == "/" and v.amount == 0:
-                return None  # the pairwise rules report the division by zero
-            exact = exact * v.fraction() if op == "*" else exact / v.fraction()
-        if any(units.values()):
+            if (op == "/" and v.amount == 0) or not _small(v.amount):
+                return None  # the pairwise rules report the division by zero, or the value out of range
+        if any(units.values()) or len(rest) > 8:
             return None
+        exact = values[k].fraction() if values[k] is not None else Fraction(0)  # type: ignore[union-attr]
+        for op, v in rest:
+            assert v is not None
+            exact = exact * v.fraction() if op == "*" else exact / v.fraction()
         amount = Decimal(exact.numerator) / Decimal(exact.denominator)
         return _exactly(Value(PERCENT, amount), exact)
 
@@ -255,6 +263,11 @@ class Evaluator:
                       span, hint="money can be multiplied by a number, a count or a percentage, not by money "
                                  "or a duration")
         return None
+
+
+def _small(amount: Decimal) -> bool:
+    """A value a contract can write (the evaluator refuses larger ones, SIB206): worth keeping exactly."""
+    return amount.is_finite() and (not amount or amount.adjusted() <= 40)
 
 
 def _exactly(value: Value, exact: Fraction) -> Value:
