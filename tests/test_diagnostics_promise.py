@@ -221,11 +221,13 @@ def _hint(snippet: str, code: str) -> str:
 
 
 def test_percent_times_number_hint_is_true() -> None:
-    hint = _hint('payer fund "Fund" pays 50% * 1', "SIB201")
-    assert "0.5%" not in hint  # 50% * 1 is 0.5, which is 50%, not 0.5%
+    """A percentage times a plain number is a percentage (issue 10.9); a percentage over a
+    percentage is a plain number, and the hint says which percentage that number is."""
+    hint = _hint('payer fund "Fund" pays 60% / 120%', "SIB201")
+    assert "0.5%" not in hint  # 60% / 120% is 0.5, which is 50%, not 0.5%
     assert "plain number 0.5" in hint and "50%" in hint
     assert _hint('payer fund "Fund" pays 60', "SIB201") == "write it as a percentage: 60%"
-    assert "GBP 1" in _hint('outcome a "A" pays 50% * 2', "SIB201")
+    assert "GBP 1,000 * 50%" in _hint('outcome a "A" pays 50% * 2', "SIB201")
 
 
 @pytest.mark.parametrize("snippet", ['outcome a "A" pays GBP 10\ncap per person GBP 100',

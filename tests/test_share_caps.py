@@ -415,3 +415,20 @@ cap subgroup vulnerable 50% of paid outcomes, measured each period
     paid = sum(1 for d in run_off if d.status is not Status.REJECTED)
     assert paid_vulnerable * 2 <= paid, [(d.claim_id, d.status, d.reason) for d in run_off]
     assert run_off[4].status is Status.PAID and paid_vulnerable == 1
+
+
+def test_a_reset_row_is_no_paid_outcome_of_a_measured_share() -> None:
+    """A reset row (issue 10.1) is `recorded`, not paid: it was counted as a paid outcome of its
+    participant's sub-group, and as it can never be refused, the share stayed over and
+    settlement looped for ever."""
+    from sibdsl.settlement.engine import settle
+
+    model = _model(HEAD + "outcome housed_3m \"Housed 3 months\" pays ARS 100 after job_access at least 3 months\n"
+                   "reset lost \"Lost\" restarts housed_3m\n"
+                   "cap subgroup vulnerable 50% of paid outcomes, measured each period\n")
+    claims = [Claim("a1", "p1", "job_access", date(2020, 2, 1), evidence="e", cohort="youth", subgroup="vulnerable"),
+              Claim("a2", "p2", "job_access", date(2020, 2, 1), evidence="e", cohort="youth"),
+              Claim("r1", "p1", "lost", date(2020, 2, 3), evidence="e", cohort="youth", subgroup="vulnerable"),
+              Claim("r2", "p1", "lost", date(2020, 2, 4), evidence="e", cohort="youth", subgroup="vulnerable")]
+    decided = {d.claim_id: d for d in settle(model, claims).decisions}
+    assert decided["a1"].status is Status.PAID and decided["a2"].status is Status.PAID  # 1 of 2: at the share

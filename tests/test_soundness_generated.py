@@ -74,7 +74,8 @@ def generate(rng: random.Random) -> str:
         mode = rng.choice(["half up", "half even", "half down", "down", "up"])
         unit = rng.choice(["0.01", "0.01", "1", "5", "0.05"])
         rem = rng.choice(["", "", f" remainder to {rng.choice(payers)}", " remainder to the largest share"])
-        lines.append(f"rounding {mode} to GBP {unit}{rem}")
+        split = rng.choice(["", "", " per invoice", " per invoice", " per claim"])  # issue 10.6a
+        lines.append(f"rounding {mode} to GBP {unit}{split}{rem}")
     if rng.random() < 0.5:
         lines.append(f"settled {rng.choice(['monthly', 'quarterly', 'half-yearly', 'yearly', 'annually'])}")
     run_off = rng.choice([None, None, "3 months", "6 months", "1 year", "45 days"])
@@ -82,11 +83,26 @@ def generate(rng: random.Random) -> str:
         lines.append(f"run-off {run_off}")
     if rng.random() < 0.3:  # a deadline on or after the last day an outcome can be achieved
         lines.append(f"claims until {rng.choice(['2024-06-30', '2024-01-15'] if run_off else ['2023-01-31', '2022-12-31'])}")
-    shares = {1: [["100"]], 2: [["50", "50"], ["70", "30"], ["66.67", "33.33"], ["60", "40"]],
-              3: [["40", "30", "30"], ["33.34", "33.33", "33.33"], ["50", "25", "25"]]}[n_payers]
+    # exact ratio shares (100% / 3, 100% * 2 / 3) and shares in proportion to the payers'
+    # maxima (issue 10.6b): "max" pays in proportion to its maximum, which it must state
+    shares = {1: [["100%"]], 2: [["50%", "50%"], ["70%", "30%"], ["66.67%", "33.33%"], ["60%", "40%"],
+                                 ["100% * 2 / 3", "100% / 3"], ["max", "max"], ["40%", "max"],
+                                 # shares per phase and per outcome, a top-up payer of one outcome (10.6c/d)
+                                 ["30% until 2020-12-31, then 70%", "70% until 2020-12-31, then 30%"],
+                                 ["100%, pays 60% of o0 payments", "40% of o0 payments"]],
+              3: [["40%", "30%", "30%"], ["33.34%", "33.33%", "33.33%"], ["50%", "25%", "25%"],
+                  ["100% / 3", "100% / 3", "100% / 3"], ["max", "max", "max"], ["50%", "max", "max"],
+                  ["40% until 2021-06-30, then 100% / 3", "30% until 2021-06-30, then 100% / 3",
+                   "30% until 2021-06-30, then 100% / 3"],
+                  ["50%, pays 100% / 3 of o0 payments", "50%, pays 100% / 3 of o0 payments",
+                   "100% / 3 of o0 payments until 2021-01-01, then 0%"]]}[n_payers]
     for name, share in zip(payers, rng.choice(shares), strict=True):
         cap = rng.choice(["", "", "", ", at most GBP 150", ", at most GBP 400", ", at most GBP 1,000"])
-        pays = f" pays {share}%" if n_payers > 1 or rng.random() < 0.5 else ""
+        if share == "max":
+            cap = cap or rng.choice([", at most GBP 150", ", at most GBP 400", ", at most GBP 1,000"])
+            pays = " pays in proportion to its maximum"
+        else:
+            pays = f" pays {share}" if n_payers > 1 or rng.random() < 0.5 else ""
         lines.append(f'payer {name} "{name.upper()}"{pays}{cap}')
     # cohorts: sizes, referral windows, sub-groups
     n_cohorts = rng.choice([1, 1, 2])
@@ -120,6 +136,8 @@ def generate(rng: random.Random) -> str:
         parts = [f'outcome {name} "Outcome {i}"']
         if kind == "fixed":
             parts.append(f"pays {_money(rng, ['100', '250', '333', '7', '99.99', '1,000'])}")
+            if n_payers > 1 and rng.random() < 0.2:  # a top-up on the price (issue 10.6d)
+                parts.append(f"plus {_money(rng, ['50', '33.33', '200'])} from {rng.choice(payers)}")
         elif kind == "subgroup":
             chosen = rng.sample(all_subs, rng.randint(1, len(all_subs)))
             prices = ", ".join(f"{_money(rng, ['120', '300', '450.50'])} for {s}" for s in chosen)
@@ -290,6 +308,8 @@ CONSTRUCTS = [
     "cap cohort money", "cap cohort count", "cap period", "cap year", "cap payer",
     "cap contract", "cap then reject", "cap pay in part",
     "payer at most", "payers 2", "payers 3", "shares that round", "rounding unit > 0.01", "rounding not half up",
+    "split per invoice", "exact ratio shares", "shares in proportion", "shares per phase", "shares per outcome",
+    "top-up",
     "remainder to", "cohort size", "cohort no size", "cohorts 2", "referral window", "subgroups",
     "settlement not quarterly", "tranche on", "tranche when", "tranche discretion",
     "assert participant_max", "assert payer_max", "assert total_max", "assert period_max", "assert never_twice",
@@ -359,6 +379,18 @@ def constructs(c: Contract) -> set[str]:
         got.add(f"payers {len(c.payers)}")
     if any(p.share != p.share.to_integral_value() for p in c.payers):
         got.add("shares that round")
+    if c.header.split == "invoice" and len(c.payers) > 1:
+        got.add("split per invoice")
+    if any(p.ratio is not None for p in c.payers):
+        got.add("exact ratio shares")
+    if any(p.by_maximum for p in c.payers) and len(c.payers) > 1:
+        got.add("shares in proportion")
+    if any(len(cl.phases) > 1 for p in c.payers for cl in p.clauses):
+        got.add("shares per phase")
+    if any(cl.outcomes for p in c.payers for cl in p.clauses):
+        got.add("shares per outcome")
+    if any(o.top_ups for o in c.outcomes):
+        got.add("top-up")
     if c.header.rounding_unit > Decimal("0.01"):
         got.add("rounding unit > 0.01")
     if c.header.rounding != "half up":
@@ -756,6 +788,41 @@ def _check(src: str, c: Contract, found: Exposure, found_verdicts: list[Verdict]
     for v in found_verdicts:
         if v.status == "proven":
             assert not broken(c, v, settled), f"proven assertion broken: {v.assertion.text} ({v.reason}){ctx}"
+    _check_parts(c, settled, ctx)
+
+
+def _check_parts(c: Contract, settled: Settlement, ctx: str) -> None:
+    """The payers' parts (issue 10.6a): never negative, adding up to each payment; the invoices
+    add up to each payer's parts; per invoice, with no payer cap cutting a part, each payer's
+    invoice is within the rounding of its exact share of its period's total."""
+    from fractions import Fraction
+
+    from sibdsl.core.money import round_money
+
+    invoiced: dict[str, Decimal] = defaultdict(Decimal)
+    for (payer, _period), amount in settled.invoices.items():
+        invoiced[payer] += amount
+    for p in c.payers:
+        assert invoiced[p.name] == settled.figures.payer_money.get(p.name, Decimal(0)), \
+            f"invoices of {p.name} add up to {invoiced[p.name]}, not its parts{ctx}"
+    for d in settled.decisions:
+        assert all(part >= 0 for part in d.shares.values()), f"negative part {d.shares}{ctx}"
+        assert sum(d.shares.values(), Decimal(0)) == d.amount, f"parts {d.shares} do not add up to {d.amount}{ctx}"
+    unit = c.header.rounding_unit
+    if c.header.split != "invoice" or len(c.payers) < 2 or any(d.status is Status.PARTIAL for d in settled.decisions):
+        return
+    owed: dict[tuple[str, int], Fraction] = defaultdict(Fraction)  # exact shares, per outcome and phase
+    for d in settled.decisions:
+        for p in c.payers:
+            owed[(p.name, d.period)] += Fraction(d.amount) * p.share_of(d.outcome, d.achieved)
+    slack = {p.name: unit * (len(c.payers) - 1) for p in c.payers}
+    for (payer, period), amount in settled.invoices.items():
+        exact = owed[(payer, period)]
+        if payer != settled.plan.remainder_to:  # never above its share of the period, rounded once
+            assert amount <= round_money(exact, unit, c.header.rounding), \
+                f"invoice {payer} P{period} {amount} is above its share {float(exact)}, rounded{ctx}"
+        assert Fraction(amount) <= exact + Fraction(slack[payer]), \
+            f"invoice {payer} P{period} {amount} is above its share {float(exact)} by more than the rounding{ctx}"
 
 
 def _reaches(c: Contract, found: Exposure, found_verdicts: list[Verdict], run: Run, src: str,

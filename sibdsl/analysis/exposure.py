@@ -20,6 +20,7 @@ from __future__ import annotations
 import decimal
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
+from fractions import Fraction
 from typing import assert_never
 
 from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS, Budget
@@ -463,9 +464,9 @@ def _exposure(contract: Contract, maxima: list[ParticipantMax], reached: dict[st
     liability, set_by = base, base_by
     owed = payer_maxima(contract, base, exact, base)
     # the payers whose caps are below their shares of the other limits: they cut payments short
-    shares = {p.name: p.share for p in contract.payers}
+    shares = {p.name: p.max_fraction() for p in contract.payers}  # shares per outcome: the largest
     capped_by = [name for name, cap in payer_caps.items() if name in shares
-                 and (base is None or cap < base * shares[name] / HUNDRED)]
+                 and (base is None or Fraction(cap) < Fraction(base) * shares[name])]
     if capped_by:  # a payer's cap cuts payments short of the other limits: they become bounds
         exact = False
         reason = reason or (f"{', '.join(capped_by)}'s cap{'s' if len(capped_by) > 1 else ''} can cut payments "

@@ -267,7 +267,7 @@ def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdi
         bound = _payer_why(found, p.name)
         shown = _m(model, most) if bound is None else f"at most {_m(model, most)}"
         why = why if bound is None else why + " (an upper bound)" if bound == why else f"{why} (an upper bound: {bound})"
-        lines.append(f"| {p.title} ({p.name}) | {p.share.normalize():f}% | {shown} | {why} |")
+        lines.append(f"| {p.title} ({p.name}) | {p.share.normalize():f}{'...' if p.ratio else ''}% | {shown} | {why} |")
     lines += ["", "## Caps", "", "| cap | limit | binds? |", "|---|---:|---|"]
     for c in found.caps:
         lines.append(f"| {c.scope}{' ' + c.target if c.target else ''} | {_limit(model, model.caps[c.index])} | "

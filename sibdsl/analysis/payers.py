@@ -27,17 +27,29 @@ or no part was ever cut), and (where every outcome a participant can claim has a
 and every cohort a size) its share of every claim at its best price plus the rounding slack
 of every claim. A figure is
 exact only where it is its share of an exact liability with exact parts.
+
+Shares are exact fractions (`Payer.fraction()`: 100% / 3 is 1/3, never 33.3333333333%); a share
+of an amount that is not a whole number of rounding units is rounded up to one (a bound). Per
+invoice (`rounding ... per invoice`, docs/settlement.md "Splitting per invoice"), a payer's
+total for a settlement period exceeds its share of what the period split by at most the
+rounding slack of one part, so the slack counts once per period that can be paid (never more
+than once per claim), not once per claim. With shares per outcome or per phase a payer's
+figure is its largest share of any payment (`Payer.max_fraction()`), a bound; per claim any
+payer can then take a payment's remainder (rounding slack of one unit per other payer), per
+invoice only the contract's remainder payer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from math import gcd
 from typing import assert_never
 
 from sibdsl.analysis.participant import best_price, outside_cohorts, reachable
-from sibdsl.core.money import HUNDRED, ZERO
+from sibdsl.core.calendar import add_months
+from sibdsl.core.money import ZERO, round_money
 from sibdsl.model.contract import (
     CohortLevelTariff,
     Contract,
@@ -91,10 +103,43 @@ def after_cuts(contract: Contract, name: str, base: Decimal, caps: dict[str, Dec
     the two; None where parts are not exact (the second case then needs a count of claims)."""
     if not exact_parts(contract):
         return None
-    share = next(p.share for p in contract.payers if p.name == name) / HUNDRED
+    share = next(p.max_fraction() for p in contract.payers if p.name == name)
     cut = [caps[q] for q in caps if q != name and cuts_in_part(contract, q)]
-    no_cut = base * share
+    no_cut = share_of(contract, base, share)
     return max(no_cut, base - min(cut)) if cut else no_cut
+
+
+def share_of(contract: Contract, amount: Decimal, share: Fraction) -> Decimal:
+    """`share` of `amount`, exact where that is a decimal, else rounded up to the rounding unit
+    (a bound: never below the exact share)."""
+    value = Fraction(amount) * share
+    for places in range(41):
+        scaled = value * 10**places
+        if scaled.denominator == 1:
+            return Decimal((0 if scaled >= 0 else 1, tuple(int(d) for d in str(abs(scaled.numerator))), -places))
+    unit = contract.header.rounding_unit
+    return round_money(value, unit if unit > 0 else Decimal("0.01"), "up")
+
+
+def shown(share: Fraction) -> str:
+    """A share in the words of a figure's reason: 67%, 33.33...% (an exact third)."""
+    from sibdsl.model.contract import exact_ratio, shown_share
+
+    return f"{shown_share(share):f}%" if exact_ratio(share) is None else f"{shown_share(share):f}...%"
+
+
+def periods(contract: Contract) -> int:
+    """How many settlement periods can be paid: those the term touches."""
+    header = contract.header
+    months = (header.term_end.year - header.term_start.year) * 12 + header.term_end.month - header.term_start.month
+    if add_months(header.term_start, months) > header.term_end:
+        months -= 1
+    return months // header.settlement_months + 1
+
+
+def per_invoice(contract: Contract) -> bool:
+    """Are the payers' parts rounded per invoice (per payer per settlement period)?"""
+    return contract.header.split == "invoice" and contract.header.rounding_unit > 0 and len(contract.payers) > 1
 
 
 def remainder_payer(contract: Contract) -> str | None:
@@ -103,7 +148,7 @@ def remainder_payer(contract: Contract) -> str | None:
     if not contract.payers:
         return None
     order = {p.name: i for i, p in enumerate(contract.payers)}
-    return max(contract.payers, key=lambda p: (p.share, -order[p.name])).name
+    return max(contract.payers, key=lambda p: (p.max_fraction(), -order[p.name])).name
 
 
 def _places(values: list[Decimal]) -> int:
@@ -156,16 +201,17 @@ def exact_parts(contract: Contract) -> bool:
     step = amount_step(contract)
     if step is None:
         return False
-    return all((step * p.share / HUNDRED / unit) == (step * p.share / HUNDRED / unit).to_integral_value()
-               for p in contract.payers)
+    return all((Fraction(step) * f / Fraction(unit)).denominator == 1 for p in contract.payers for f in p.fractions())
 
 
 def rounding_slack(contract: Contract, payer: str) -> Decimal:
-    """The most one part of `payer` can exceed its share of one payment (0 when parts are exact)."""
+    """The most one part of `payer` can exceed its share of one payment (0 when parts are exact);
+    per invoice, the most its invoice for one period can exceed its share of the period's total."""
     if exact_parts(contract):
         return ZERO
     unit = contract.header.rounding_unit
-    if payer == remainder_payer(contract):
+    varies = any(p.clauses for p in contract.payers) and not per_invoice(contract)  # a remainder per payment
+    if varies or payer == remainder_payer(contract):
         return unit * (len(contract.payers) - 1)
     return unit
 
@@ -213,15 +259,24 @@ def payer_maxima(contract: Contract, base: Decimal | None, base_exact: bool, lia
     exact = exact_parts(contract)
     claimed = claims_bound(contract)
     out: dict[str, PayerMax] = {}
+    invoices = periods(contract) if per_invoice(contract) else None
     for p in contract.payers:
-        share = p.share / HUNDRED
+        share = p.max_fraction()  # shares per outcome or phase: its largest share of any payment
+        pct = shown(share) if not p.clauses else f"largest {shown(share)}"
+        constant = not p.clauses
         own = caps.get(p.name)
         others = [q.name for q in contract.payers if q.name != p.name and q.name in caps]
         candidates: list[tuple[Decimal, str, bool]] = []  # (bound, why, exact)
         if not others and exact and base is not None:
-            candidates.append((base * share, f"its {p.share.normalize():f}% share of the maximum liability",
-                               base_exact))
+            part = share_of(contract, base, share)
+            candidates.append((part, f"its {pct} share of the maximum liability",
+                               base_exact and constant and Fraction(part) == Fraction(base) * share))
         else:
+            if not others and base is not None and invoices is not None:  # per invoice: slack once a period
+                slack = invoices * rounding_slack(contract, p.name)
+                candidates.append((share_of(contract, base, share) + slack,
+                                   f"its {pct} share of the maximum liability, with the rounding of each of its "
+                                   f"{invoices} invoices", False))
             if liability is not None:
                 why = (f"the maximum liability: {', '.join(others)}'s cap can stop {'its' if len(others) == 1 else 'their'}"
                        f" part while {p.name} keeps paying" if others else
@@ -231,16 +286,18 @@ def payer_maxima(contract: Contract, base: Decimal | None, base_exact: bool, lia
                 cutting = sorted((q for q in others if cuts_in_part(contract, q)), key=lambda q: caps[q])
                 candidates.append((found, (
                     f"the maximum liability less {cutting[0]}'s cap, once that cap cuts its part"
-                    if cutting and found > base * share else
-                    f"its {p.share.normalize():f}% share of the maximum liability (no more than the liability "
+                    if cutting and Fraction(found) > Fraction(base) * share else
+                    f"its {pct} share of the maximum liability (no more than the liability "
                     f"less {cutting[0]}'s cap)" if cutting else
-                    f"its {p.share.normalize():f}% share of the maximum liability (the other payers' caps reject, "
+                    f"its {pct} share of the maximum liability (the other payers' caps reject, "
                     "never cut a part)"), False))
             if claimed is not None:
                 money, n = claimed
-                candidates.append((money * share + n * rounding_slack(contract, p.name),
-                                   f"its {p.share.normalize():f}% share of every claim that can be paid, at its best "
-                                   "price" + (", with the rounding of each part" if not exact else ""), False))
+                times = min(n, invoices) if invoices is not None else n  # per invoice: once a period
+                candidates.append((share_of(contract, money, share) + times * rounding_slack(contract, p.name),
+                                   f"its {pct} share of every claim that can be paid, at its best "
+                                   "price" + ((", with the rounding of each invoice" if invoices is not None else
+                                               ", with the rounding of each part") if not exact else ""), False))
         alone = min(candidates, key=lambda c: c[0]) if candidates else None
         if own is not None and (alone is None or own < alone[0]):
             out[p.name] = PayerMax(own, f"its own cap of {cur} {own:,.2f}", False, alone[0] if alone else None)

@@ -50,12 +50,14 @@ Code = Literal[
     "SIB010", "SIB011", "SIB012", "SIB013", "SIB014", "SIB015", "SIB016", "SIB017",
     "SIB101", "SIB102", "SIB103", "SIB104", "SIB105", "SIB106",
     "SIB201", "SIB202", "SIB203", "SIB204", "SIB205", "SIB206", "SIB207", "SIB208",
+    "SIB209", "SIB210",
     "SIB301", "SIB302", "SIB303", "SIB304", "SIB305", "SIB306",
     "SIB401", "SIB402", "SIB403", "SIB404", "SIB405", "SIB406", "SIB407", "SIB408", "SIB409", "SIB410",
     "SIB411", "SIB412", "SIB413", "SIB414", "SIB415", "SIB416", "SIB417", "SIB418", "SIB419",
     "SIB420", "SIB421", "SIB422", "SIB423", "SIB424",
     "SIB425", "SIB426", "SIB427", "SIB428",
     "SIB429", "SIB430", "SIB431", "SIB432",
+    "SIB433", "SIB434", "SIB435", "SIB436", "SIB437", "SIB438",
     "SIB439", "SIB440", "SIB441", "SIB442",
     "SIB501", "SIB502", "SIB503", "SIB504", "SIB505", "SIB506",
     "SIB601",
@@ -266,6 +268,16 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "An amount has more decimal places than the currency's minor unit (GBP 0.001); it "
        "can never be paid exactly.",
        "outcome a \"A\" pays GBP 10.005"),
+    _c("SIB209", "units", "error", "a top-up on a price that is not one fixed amount",
+       "`plus GBP 200 from council` adds a second payer's fixed amount on top of an outcome's fixed "
+       "price; a tiered, sliding, per-unit, per-sub-group, cohort-level or indexed price has no one "
+       "amount to go on top of. Give the second payer a share of the outcome instead.",
+       'payer a "A" pays 100%\npayer b "B" pays 0% of x payments\n'
+       'outcome x "X" pays GBP 50 per week up to 26 weeks plus GBP 10 from b'),
+    _c("SIB210", "units", "error", "one payer's top-up given twice",
+       "An outcome names the same payer in two `plus ... from` clauses.",
+       'payer a "A" pays 100%\npayer b "B" pays 0% of x payments\n'
+       'outcome x "X" pays GBP 500 plus GBP 10 from b plus GBP 20 from b'),
     # ---- SIB3xx dates
     _c("SIB301", "dates", "error", "impossible date",
        "A date that does not exist in the calendar (2015-02-30, month 13).",
@@ -429,6 +441,36 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "A share of 100% never refuses a claim, and a share of 0% refuses every claim of what it caps, so "
        "that is never paid: remove the cap, or give the share the contract states.",
        "cap subgroup vulnerable 0% of paid outcomes, measured each period"),
+    _c("SIB433", "payments", "error", "share in proportion to a maximum that is not stated",
+       "A payer that pays `in proportion to its maximum` takes, of what the stated shares leave, its "
+       "maximum (its `at most`) over the maxima of all such payers; without an `at most` it has no "
+       "maximum to take a share by (docs/language.md 3.2).",
+       'payer lcf "Life Chances Fund" pays in proportion to its maximum\n'
+       'payer council "Council" pays in proportion to its maximum, at most GBP 2m'),
+    _c("SIB434", "payments", "error", "nothing left for the shares in proportion to the maxima",
+       "The payers with a stated share already take 100% (or more) of each payment, so the payers "
+       "that pay in proportion to their maxima would have nothing.",
+       'payer council "Council" pays 100%\n'
+       'payer lcf "Life Chances Fund" pays in proportion to its maximum, at most GBP 1.2m'),
+    _c("SIB435", "payments", "error", "shares of an outcome or phase do not add up to 100%",
+       "With shares per outcome (`pays 30% of wellbeing payments`) or per phase (`pays 30% until "
+       "2020-03-31, then 70%`), every outcome's payments in every phase are split between the "
+       "payers by the shares that apply to them, which must add up to exactly 100%. A payer without "
+       "a share of an outcome pays none of it.",
+       'payer ccg "CCG" pays 100%\npayer cbo "CBO" pays 30% of wellbeing payments'),
+    _c("SIB436", "payments", "error", "an outcome given two shares by one payer",
+       "One payer's `pays ... of OUTCOME payments` clauses name the same outcome twice, so its "
+       "share of that outcome is not clear.",
+       'payer cbo "CBO" pays 30% of wellbeing payments pays 20% of wellbeing, jobs payments'),
+    _c("SIB437", "payments", "error", "in proportion to the maxima beside shares per outcome or phase",
+       "A share in proportion to the payers' maxima is what the stated shares leave of every payment; "
+       "beside shares that differ by outcome or phase it would differ too, so it must be stated.",
+       'payer lcf "LCF" pays in proportion to its maximum, at most GBP 1m\n'
+       'payer council "Council" pays 30% until 2020-03-31, then 70%'),
+    _c("SIB438", "payments", "error", "phases of a share out of date order",
+       "The phases of a payer's share (`pays 30% until DATE, then ...`) must end in date order: each "
+       "`until` date after the one before.",
+       'payer council "Council" pays 30% until 2021-03-31, then 50% until 2020-03-31, then 70%'),
     # ---- SIB5xx investment
     _c("SIB439", "payments", "error", "pooled or net result on an outcome paid per participant",
        "`pooled over` (a result computed from several cohorts' results) and `net of` (a payment less "

@@ -3,7 +3,9 @@
 Input: amounts, the contract's rounding rule and unit, payer shares. Output: exact Decimals.
 The shares of a payment always add up to it: each share is rounded by the rule and the
 difference goes to the remainder payer (the one the contract names, else the largest share,
-first declared on a tie).
+first declared on a tie). A share is a percentage (a Decimal) or, where it is not a whole
+decimal (100% / 3), an exact Fraction of the payment (`split_exact`); `split_running` is the
+per-invoice rule (docs/settlement.md, "Splitting per invoice").
 
 Exactness: every operation runs in a local decimal context wide enough for its operands
 (`exact`), never in the default 28 digits (a GBP 10^18 price indexed for a century has 60
@@ -133,3 +135,55 @@ def split(amount: Decimal, shares: list[tuple[str, Decimal]], remainder_to: str,
             parts = {name: round_down(value, unit) for name, value in wanted.items()}
             parts[remainder_to] += amount - sum(parts.values(), ZERO)
     return parts
+
+
+def split_exact(amount: Decimal, shares: list[tuple[str, Fraction]], remainder_to: str, unit: Decimal,
+                rule: str) -> dict[str, Decimal]:
+    """`split` with each share an exact Fraction of the payment (1/3, 6/17): the same rule
+    (each part rounded, the difference to the remainder payer, all rounded down where the
+    remainder part would be negative); the parts add up to `amount` exactly."""
+    if len(shares) == 1:
+        return {shares[0][0]: amount}
+    exact_amount = Fraction(amount)
+    wanted = {name: exact_amount * share for name, share in shares}
+    parts = {name: round_money(value, unit, rule) for name, value in wanted.items()}
+    with decimal.localcontext(exact(digits(amount) + digits(unit) + 2 * len(shares) + 2)):
+        parts[remainder_to] += amount - sum(parts.values(), ZERO)
+        if parts[remainder_to] < 0:
+            parts = {name: round_money(value, unit, "down") for name, value in wanted.items()}
+            parts[remainder_to] += amount - sum(parts.values(), ZERO)
+    return parts
+
+
+def split_running(amount: Decimal, before: Decimal, given: dict[str, Decimal], shares: list[tuple[str, Fraction]],
+                  remainder_to: str, unit: Decimal, rule: str) -> dict[str, Decimal]:
+    """The per-invoice split of one payment of `amount` (docs/settlement.md, "Splitting per
+    invoice"): `before` is the total already split in this settlement period and `given[p]`
+    what payer p was given of it. Each payer but the remainder payer, in declaration order, is
+    owed its share of the new running total (`before + amount`) rounded by the rule, less what
+    it was given (never below zero), and is given that as far as the payment goes; the
+    remainder payer is given the rest. Every part is at least zero and the parts add up to
+    `amount`; where every payment was given in full, each payer's total for the period is its
+    share of the period's total, rounded once."""
+    owed = {name: Fraction(before) * share for name, share in shares}
+    return split_owed(amount, owed, given, shares, remainder_to, unit, rule)
+
+
+def split_owed(amount: Decimal, owed: dict[str, Fraction], given: dict[str, Decimal],
+               shares: list[tuple[str, Fraction]], remainder_to: str, unit: Decimal, rule: str) -> dict[str, Decimal]:
+    """`split_running` where the shares may differ from payment to payment (shares per outcome
+    or per phase): `owed[p]` is payer p's exact share of the payments split so far in the
+    period (the sum of each payment times p's share of it), `shares` this payment's shares."""
+    left = amount
+    parts: dict[str, Decimal] = {}
+    with decimal.localcontext(exact(digits(amount) + max((digits(g) for g in given.values()), default=1)
+                                    + digits(unit) + 2 * len(shares) + 2)):
+        for name, share in shares:
+            if name == remainder_to:
+                continue
+            target = round_money(owed.get(name, Fraction(0)) + Fraction(amount) * share, unit, rule)
+            part = min(max(target - given.get(name, ZERO), ZERO), left)
+            parts[name] = part
+            left -= part
+        parts[remainder_to] = left
+    return {name: parts[name] for name, _share in shares}

@@ -9,8 +9,11 @@ its line.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
+from itertools import pairwise
+from math import gcd
 from typing import Annotated, Literal, assert_never
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -23,6 +26,7 @@ TimeUnit = Literal["days", "weeks", "months", "years"]
 Rounding = Literal["half up", "half even", "half down", "down", "up"]
 SettlementMonths = Literal[1, 3, 6, 12]
 Timing = Literal["arrears", "advance"]
+Split = Literal["claim", "invoice"]  # where the payers' parts are rounded: each claim, or each invoice
 Role = Literal["provider", "intermediary", "validator"]
 WindowFrom = Literal["start", "referral"]
 RepeatRule = Literal["once", "up_to", "unlimited"]
@@ -37,6 +41,21 @@ Figure = Literal["payments", "outcomes", "participants"]
 Comparator = Literal[">=", ">"]
 AssertionKind = Literal["participant_max", "payer_max", "period_max", "total_max", "never_twice",
                         "subgroup_share", "tranche_order"]
+
+
+def shown_share(fraction: Fraction) -> Decimal:
+    """A share of each payment as the percentage a model shows: exact where it has at most 10
+    decimal places, else rounded half even to 10 (the exact value is the payer's `ratio`)."""
+    percent = fraction * 100
+    scaled = percent * 10**10
+    if scaled.denominator == 1:
+        return Decimal(format(Decimal(scaled.numerator).scaleb(-10).normalize(), "f"))
+    return Decimal(round(scaled)).scaleb(-10)
+
+
+def exact_ratio(fraction: Fraction) -> tuple[int, int] | None:
+    """The `ratio` a payer with this share needs: None where the percentage has at most 10 places."""
+    return None if (fraction * 100 * 10**10).denominator == 1 else (fraction.numerator, fraction.denominator)
 
 
 class _Model(BaseModel):
@@ -57,6 +76,7 @@ class Header(_Model):
     rounding: Rounding = "half up"
     rounding_unit: Money = Decimal("0.01")
     remainder_to: Name | None = None
+    split: Split = "claim"  # `rounding ... per invoice`: parts rounded per payer per settlement period
     settlement_months: SettlementMonths = 3
     settlement_timing: Timing = "arrears"
     clause_scheme: str | None = None
@@ -75,12 +95,105 @@ class Header(_Model):
         return self
 
 
+class SharePhase(_Model):
+    """A payer's share of the payments for outcomes achieved up to `until` (inclusive; None: to
+    the end), after the phase before it."""
+
+    until: date | None = None
+    share: Annotated[Decimal, Field(ge=0, le=100)]  # the percentage (rounded to 10 places where `ratio` is set)
+    ratio: tuple[int, int] | None = None  # the exact share where it is not a decimal of 10 places
+
+    def fraction(self) -> Fraction:
+        return Fraction(*self.ratio) if self.ratio is not None else Fraction(self.share) / 100
+
+
+class ShareClause(_Model):
+    """One `pays` clause of a payer: `pays 50% of a, b payments` (`outcomes`), or its share of
+    every other outcome's payments (no `outcomes`); one phase, or several (`until ... then`)."""
+
+    outcomes: tuple[Name, ...] = ()
+    phases: tuple[SharePhase, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _phases_in_order(self) -> ShareClause:
+        dates = [p.until for p in self.phases]
+        if dates[-1] is not None or any(d is None for d in dates[:-1]):
+            raise ValueError("every phase of a share but the last ends on a date")
+        ends = [d for d in dates if d is not None]
+        if any(a >= b for a, b in pairwise(ends)):
+            raise ValueError("the phases of a share are in date order")
+        return self
+
+
 class Payer(_Model):
     name: Name
     title: str
-    share: Annotated[Decimal, Field(gt=0, le=100)]
+    # the percentage (rounded to 10 places where `ratio` is set); with `clauses`, the share of
+    # the first phase of the clause for every outcome (0 where the payer pays some outcomes only)
+    share: Annotated[Decimal, Field(ge=0, le=100)]
     cap: Money | None = None
     clause: str | None = None
+    # The exact share of each payment as (numerator, denominator), where it is not a decimal of
+    # at most 10 places: `pays 100% / 3` is (1, 3), `in proportion to its maximum` 1.2m of 3.4m
+    # is (6, 17). None: the share is exactly `share`%. Settlement and the analysis use `fraction()`.
+    ratio: tuple[int, int] | None = None
+    by_maximum: bool = False  # the share was set `in proportion to its maximum` (docs/language.md 3.2)
+    # shares per outcome or per phase (docs/language.md 3.2); empty: `share` of every payment
+    clauses: tuple[ShareClause, ...] = ()
+
+    @model_validator(mode="after")
+    def _ratio_matches(self) -> Payer:
+        if self.ratio is not None:
+            top, bottom = self.ratio
+            if bottom <= 0 or top <= 0 or top > bottom or gcd(top, bottom) != 1:
+                raise ValueError("a payer's ratio is a fraction in lowest terms, above 0 and at most 1")
+            if shown_share(Fraction(top, bottom)) != self.share:
+                raise ValueError("a payer's share is its ratio as a percentage, rounded to 10 places")
+        if not self.clauses and self.share == 0:
+            raise ValueError("a payer's share is more than 0%")
+        return self
+
+    def fraction(self) -> Fraction:
+        """The exact share of each payment (1/3, 0.67 as 67/100); with `clauses`, of the first
+        phase of the clause for every outcome."""
+        if self.ratio is not None:
+            return Fraction(*self.ratio)
+        return Fraction(self.share) / 100
+
+    def share_of(self, outcome: str, day: date) -> Fraction:
+        """The exact share of a payment for `outcome` achieved on `day`: the clause that names
+        the outcome, else the clause for every outcome (else nothing), in the phase of `day`."""
+        if not self.clauses:
+            return self.fraction()
+        clause = next((c for c in self.clauses if outcome in c.outcomes), None) or next(
+            (c for c in self.clauses if not c.outcomes), None)
+        if clause is None:
+            return Fraction(0)
+        return next(p for p in clause.phases if p.until is None or day <= p.until).fraction()
+
+    def fractions(self) -> list[Fraction]:
+        """Every share this payer can have of a payment."""
+        if not self.clauses:
+            return [self.fraction()]
+        found = [p.fraction() for c in self.clauses for p in c.phases]
+        if all(c.outcomes for c in self.clauses):
+            found.append(Fraction(0))
+        return found
+
+    def max_fraction(self) -> Fraction:
+        return max(self.fractions())
+
+
+def share_days(payers: tuple[Payer, ...] | list[Payer], start: date) -> list[date]:
+    """The days on which the payers' shares can change, and `start`: shares are the same from
+    each of these days up to the next (so checking them checks every day)."""
+    days = {start}
+    for p in payers:
+        for c in p.clauses:
+            for phase in c.phases:
+                if phase.until is not None:
+                    days.add(phase.until + timedelta(days=1))
+    return sorted(days)
 
 
 class Party(_Model):
@@ -303,6 +416,13 @@ class Definition(_Model):
     meaning: str
 
 
+class TopUpAmount(_Model):
+    """A payer's amount on top of an outcome's own price (docs/language.md 3.2)."""
+
+    payer: Name
+    amount: Money
+
+
 class Outcome(_Model):
     name: Name
     title: str
@@ -326,6 +446,9 @@ class Outcome(_Model):
     # latest results of these cohorts; paid net of what the `net_of` outcomes paid for them.
     pooled: tuple[Name, ...] = ()
     net_of: tuple[Name, ...] = ()
+    # `plus GBP 200 from council`: amounts other payers add on top of the price; the tariff's
+    # price includes them, and the payers' shares of this outcome pay each its amount
+    top_ups: tuple[TopUpAmount, ...] = ()
 
     @property
     def times_limit(self) -> int | None:
@@ -415,6 +538,15 @@ class Contract(_Model):
 
     @model_validator(mode="after")
     def _shares_add_up(self) -> Contract:
-        if self.payers and sum(p.share for p in self.payers) != 100:
-            raise ValueError("payer shares do not add up to 100%")
+        exact = any(p.ratio is not None or p.clauses for p in self.payers)
+        if exact and self.header.rounding_unit <= 0 and len(self.payers) > 1:
+            raise ValueError("exact shares (a ratio, or shares per outcome or phase) need a rounding unit")
+        if self.payers and not any(p.clauses for p in self.payers):
+            if sum(p.fraction() for p in self.payers) != 1:
+                raise ValueError("payer shares do not add up to 100%")
+        elif self.payers:
+            for day in share_days(self.payers, self.header.term_start):
+                for o in self.outcomes:
+                    if sum(p.share_of(o.name, day) for p in self.payers) != 1:
+                        raise ValueError(f"payer shares of {o.name} from {day} do not add up to 100%")
         return self

@@ -9,6 +9,8 @@ of violations in plain words; empty when every guarantee holds:
 2. a claim id pays once; no outcome above its repeat limit per participant; at most k of an
    exclusive group per participant; no ladder step before its prerequisite;
 3. payer shares add up to each payment and payments to the invoices (no cent created or lost);
+   split per invoice, no payer but the remainder payer is invoiced more than its exact share
+   of its period, rounded once (docs/settlement.md, "Splitting per invoice");
 4. the contract's own `assert` clauses.
 Order independence and extension are checked by `settle_again_checks`.
 """
@@ -296,8 +298,46 @@ def assertion_scores(s: Settlement) -> dict[str, float]:
     return out
 
 
+def invoice_violations(s: Settlement) -> list[str]:
+    """Split per invoice: each payer's parts in a period add up to its invoice, and (in a period
+    where no part was cut) no payer but the remainder payer is invoiced above its exact share of
+    the period's payments, rounded by the contract's rule."""
+    from fractions import Fraction
+
+    from sibdsl.core.money import round_money
+
+    plan = s.plan
+    if not plan.per_invoice:
+        return []
+    out: list[str] = []
+    parts: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    owed: dict[tuple[str, int], Fraction] = defaultdict(Fraction)  # exact shares (per outcome and phase)
+    cut: set[int] = set()
+    for d in s.decisions:
+        if d.status is Status.REJECTED:
+            continue
+        if d.status is Status.PARTIAL:
+            cut.add(d.period)
+        for payer, part in d.shares.items():
+            parts[(payer, d.period)] += part
+        for p in plan.contract.payers:
+            owed[(p.name, d.period)] += Fraction(d.amount) * p.share_of(d.outcome, d.achieved)
+    for key, amount in s.invoices.items():
+        if parts.get(key, ZERO) != amount:
+            out.append(f"invoice {key[0]} P{key[1] + 1} is {amount}, its parts add up to {parts.get(key, ZERO)}")
+    for (name, period), exact in owed.items():
+        if name == plan.remainder_to or period in cut:
+            continue
+        most = round_money(exact, plan.unit, plan.rounding)
+        got = s.invoices.get((name, period), ZERO)
+        if got > most:
+            out.append(f"invoice {name} P{period + 1} is {got}, above its exact share {float(exact):.2f} rounded ({most})")
+    return out
+
+
 def all_violations(s: Settlement) -> list[str]:
-    return cap_violations(s) + double_payment_violations(s) + conservation_violations(s) + assertion_violations(s)
+    return (cap_violations(s) + double_payment_violations(s) + conservation_violations(s) + invoice_violations(s)
+            + assertion_violations(s))
 
 
 def _key(d: Decision) -> tuple[object, ...]:

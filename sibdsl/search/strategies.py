@@ -18,7 +18,9 @@ may be in one sub-group (often the one a tier is counted within). Both kinds giv
 held at referral where the contract reads them (`or held at referral`, `not if held at
 referral`), and the small ones reset rows and referral dates before and after the start.
 `seeded_claims_for` draws ledgers around an analysis's candidate witnesses: a part of one,
-or copies of it for fresh participants. `ledgers_for` mixes them (the search uses it).
+or copies of it for fresh participants. `invoice_claims_for` (a contract split per invoice)
+puts a few claims in every settlement period, so that every invoice rounds. `ledgers_for` mixes
+them (the search uses it).
 
 Past the term (`run-off`, `claims until`): dates achieved run to the end of the run-off and a
 day past it, the term end and the day after it are edges, and where the contract has a claims
@@ -39,6 +41,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from sibdsl.core.calendar import add_months
 from sibdsl.model.contract import (
     CohortLevelTariff,
     Contract,
@@ -330,16 +333,49 @@ def seeded_claims_for(seeds: Sequence[list[Claim]]) -> st.SearchStrategy[list[Cl
                      st.integers(1, SEEDED_CLAIMS)).map(build)
 
 
+def invoice_claims_for(contract: Contract) -> st.SearchStrategy[list[Claim]] | None:
+    """For a contract split per invoice (issue 10.6a): a few claims in every settlement period
+    of the term, each for a fresh participant, so that every invoice rounds (the payers'
+    rounding counts once a period: the most periods, the most rounding); None for a contract
+    split per claim or with one payer."""
+    header = contract.header
+    claimable = [o for o in contract.outcomes if o.tariff.kind != "cohort_level"]
+    if header.split != "invoice" or len(contract.payers) < 2 or not claimable:
+        return None
+    cohorts, subgroups, referral_start, _referral_end = _frame(contract)
+    months = header.settlement_months
+
+    def build(drawn: tuple[list[int], int, int]) -> list[Claim]:
+        picks, per_period, day = drawn
+        out: list[Claim] = []
+        period_start, k = header.term_start, 0
+        while period_start <= header.term_end and len(out) < BULK_CLAIMS:
+            for _ in range(per_period):
+                o = claimable[picks[k % len(picks)] % len(claimable)]
+                achieved = min(period_start + timedelta(days=day), header.term_end)
+                start = min(referral_start, achieved)
+                out.append(Claim(claim_id=f"i{len(out)}", participant=f"i{len(out) + 1}", outcome=o.name,
+                                 achieved=achieved, evidence="e", cohort=cohorts[k % len(cohorts)] if cohorts else None,
+                                 start=start, subgroup=subgroups[k % len(subgroups)] if subgroups else None))
+                k += 1
+            period_start = add_months(period_start, months)
+        return out
+
+    return st.tuples(st.lists(st.integers(0, 50), min_size=1, max_size=4), st.integers(1, 3),
+                     st.integers(0, 27)).map(build)
+
+
 def ledgers_for(contract: Contract, max_claims: int = 24,
                 seeds: Sequence[list[Claim]] = ()) -> st.SearchStrategy[list[Claim]]:
     """The search's ledgers: small noisy ones and large ones aimed at the limits, half each; with
-    candidate witnesses, a third kind built from copies of them."""
+    candidate witnesses, a third kind built from copies of them; split per invoice, a fourth
+    with claims in every settlement period."""
     around = seeded_claims_for(seeds)
     from sibdsl.search.share_strategies import share_claims_for
 
     shared = share_claims_for(contract)  # share caps measured each period: crowded periods, mixes, id orders
     kinds = [claims_for(contract, max_claims), bulk_claims_for(contract)]
-    kinds += [s for s in (around, shared) if s is not None]
+    kinds += [s for s in (around, shared, invoice_claims_for(contract)) if s is not None]
     return st.one_of(kinds)
 
 

@@ -43,14 +43,16 @@ from sibdsl.model.contract import (
     SettlementMonths,
     ShareBaseKind,
     ShareTiming,
+    Split,
     Subgroup,
     Timing,
     Tranche,
 )
 from sibdsl.model.spans import Path, SpanTable
 from sibdsl.semantics.clauses import clause_text, once
+from sibdsl.semantics.cofunding import apply_top_ups, collect_top_ups, payer_shares, top_up_only
 from sibdsl.semantics.outcomes import build_outcome
-from sibdsl.semantics.payers import PayerDraft, build_payers, shares_add_up
+from sibdsl.semantics.payers import PayerDraft, build_payers, outcome_shares_add_up, shares_add_up
 from sibdsl.semantics.promises import build_assertion, build_tranche
 from sibdsl.semantics.rejected import rejected
 from sibdsl.semantics.resets import build_reset, check_resets, written_timed
@@ -101,6 +103,7 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
             _declaration(decl, at, scope, header, parts, spans, lone_investor)
         except ValidationError as exc:
             rejected(exc, at, spans, sink)
+    parts.outcomes, top_ups = collect_top_ups(tree, parts.outcomes, scope)  # `plus GBP 200 from council`
     if header.remainder_to is not None and header.remainder_to not in {p.name for p in parts.payers}:
         scope.refer(ast.Name(header.remainder_to, span=_remainder_span(tree)), "payer")  # an error: no model
     if not parts.payers:
@@ -113,7 +116,12 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
         check_resets(parts.resets, parts.outcomes, spans, sink, written_timed(tree.declarations))
     if sink.has_errors:
         return None
-    payers = build_payers(parts.payers, parts.caps, spans, sink) if shares_add_up(parts.payers, sink) else []
+    top_up_only(parts.payers, top_ups)
+    added_up = shares_add_up(parts.payers, sink)
+    if added_up:
+        apply_top_ups(parts.payers, top_ups)
+        added_up = outcome_shares_add_up(parts.payers, sink, [o.name for o in parts.outcomes], header.term_start)
+    payers = build_payers(parts.payers, parts.caps, spans, sink) if added_up else []
     if payers is None:
         return None
     try:
@@ -247,6 +255,7 @@ def _header(tree: ast.ContractFile, scope: Scope, spans: SpanTable) -> Header | 
     mode: Rounding = "half up"
     rounding_unit = Decimal(1).scaleb(-MINOR_UNITS[code])
     remainder_to: str | None = None
+    split: Split = "claim"
     months: SettlementMonths = 3
     timing: Timing = "arrears"
     if isinstance(rounding, ast.RoundingDecl):
@@ -257,6 +266,7 @@ def _header(tree: ast.ContractFile, scope: Scope, spans: SpanTable) -> Header | 
                 rounding_unit = unit
         if rounding.remainder_to is not None:
             remainder_to = rounding.remainder_to.text
+        split = cast(Split, rounding.split)
     if isinstance(settled, ast.SettlementDecl):
         months = _PERIOD_MONTHS[settled.period]
         timing = cast(Timing, settled.timing)
@@ -264,6 +274,7 @@ def _header(tree: ast.ContractFile, scope: Scope, spans: SpanTable) -> Header | 
     try:
         return Header(title=title.title.value, version=title.version, currency=code, term_start=start,
                       term_end=end, rounding=mode, rounding_unit=rounding_unit, remainder_to=remainder_to,
+                      split=split,
                       settlement_months=months, settlement_timing=timing,
                       clause_scheme=clauses.scheme.value if isinstance(clauses, ast.ClausesDecl) else None,
                       claims_until=claims_until, run_off=run_off)
@@ -314,27 +325,21 @@ def _check_defines(decls: tuple[ast.Node, ...], sink: DiagnosticSink) -> None:
 def _party(decl: ast.PartyDecl, at: Path, scope: Scope, parts: _Parts, spans: SpanTable) -> None:
     if decl.role != "payer":
         for c in decl.clauses:
-            if isinstance(c, ast.PayerShare | ast.PayerCap):
+            if isinstance(c, ast.PayerShare | ast.PayerProportional | ast.PayerCap):
                 scope.sink.add("SIB201", f"a {decl.role} does not pay outcomes; only a payer has a share "
                                "or a cap", c.span, hint=f"declare it as: payer {decl.name.text} ...")
         spans[at] = decl.name.span
         parts.parties.append(Party(name=decl.name.text, role=cast(Role, decl.role), title=decl.title.value,
                                    clause=clause_text(decl.clauses)))
         return
-    share: Decimal | None = None
     cap: Decimal | None = None
-    for c in once(decl.clauses, ast.PayerShare, "the payer's share", scope.sink):
-        assert isinstance(c, ast.PayerShare)
-        share = scope.percent(c.value, "a payer's share")
-        if share is not None and share == 0:
-            scope.sink.add("SIB206", "a payer's share must be more than 0%", c.value.span,
-                           hint="remove the payer, or give it a share")
-            share = None
+    shares = payer_shares(decl, scope)  # sibdsl/semantics/cofunding.py
     for c in once(decl.clauses, ast.PayerCap, "the payer's cap", scope.sink):
         assert isinstance(c, ast.PayerCap)
         cap = scope.money(c.value, "a payer's cap")
-    parts.payers.append(PayerDraft(decl.name.text, decl.title.value, share, cap, clause_text(decl.clauses),
-                                    decl.name.span))
+    parts.payers.append(PayerDraft(decl.name.text, decl.title.value, shares.share, cap, clause_text(decl.clauses),
+                                    decl.name.span, shares.proportional is not None, shares.proportional,
+                                    shares.clauses, shares.ok))
 
 
 def _investor(decl: ast.InvestorDecl, at: Path, scope: Scope, spans: SpanTable) -> Investor:

@@ -189,7 +189,7 @@ def _unit_hint(value: Value, kinds: tuple[str, ...], unit: str | None, currency:
         # a computed plain number: say what it works out at before suggesting a form
         worked = f"this works out at the plain number {fmt(value.amount)}"
         if _has_percent(expr):
-            worked += " (a percentage times a plain number is a plain number)"
+            worked += " (a percentage divided by a percentage is a plain number)"
             if PERCENT in kinds:
                 return f"{worked}; as a percentage that is {fmt(value.amount * 100)}%"
         if MONEY in kinds:
@@ -200,6 +200,9 @@ def _unit_hint(value: Value, kinds: tuple[str, ...], unit: str | None, currency:
             return f"{worked}; write the number with its unit, as in {fmt(value.amount)} {unit or 'participants'}"
         if DURATION in kinds:
             return f"{worked}; write the duration with its unit, as in {fmt(value.amount)} months"
+    if value.kind == PERCENT and MONEY in kinds and _has_percent(expr) and not isinstance(expr, ast.PercentLit):
+        return ("a percentage times a plain number is a percentage; for a share of an amount, multiply the "
+                f"amount: {currency or 'GBP'} 1,000 * 50%")
     if value.kind == NUMBER:
         if MONEY in kinds:
             return f"write the amount with its currency: {currency or 'GBP'} {value.amount:,}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import decimal
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from sibdsl.core.currency import MINOR_UNITS, SYMBOLS
 from sibdsl.core.diagnostics import DiagnosticSink
@@ -40,6 +41,11 @@ class Value:
     kind: str
     amount: Decimal
     unit: str | None = None  # currency code for money; days/weeks/... or participants/... otherwise
+    exact: Fraction | None = None  # the exact value where `amount` is not (100% / 3): `amount` is it to 60 digits
+
+    def fraction(self) -> Fraction:
+        """The exact value: `exact`, or `amount` where that is exact."""
+        return self.exact if self.exact is not None else Fraction(self.amount)
 
     def describe(self) -> str:
         if self.kind == MONEY:
@@ -100,7 +106,7 @@ class Evaluator:
                                   hint="check the amount and its multipliers")
                     return None
                 if value is not None and value.amount.as_tuple().exponent != 0:
-                    value = Value(value.kind, Decimal(format(value.amount, "f")), value.unit)
+                    value = Value(value.kind, Decimal(format(value.amount, "f")), value.unit, value.exact)
                 return value
             except (decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero):
                 self.sink.add("SIB206", "this value is out of range", expr.span,
@@ -162,13 +168,20 @@ class Evaluator:
                                     if result.kind == value.kind == DURATION else ""))
                 return None
             amount = result.amount + value.amount if op == "+" else result.amount - value.amount
-            result = Value(result.kind, amount, result.unit)
+            if result.exact is None and value.exact is None:  # decimals add exactly: nothing to keep
+                result = Value(result.kind, amount, result.unit)
+                continue
+            exact = result.fraction() + value.fraction() if op == "+" else result.fraction() - value.fraction()
+            result = _exactly(Value(result.kind, amount, result.unit), exact)
         return result
 
     def _product(self, expr: ast.Product) -> Value | None:
         values = [self._eval(f) for f in expr.factors]
         if any(v is None for v in values):
             return None
+        share = self._percent_of_ratio(expr, values)
+        if share is not None:
+            return share
         result = values[0]
         assert result is not None
         for op, factor, value in zip(expr.ops, expr.factors[1:], values[1:], strict=True):
@@ -176,8 +189,42 @@ class Evaluator:
             combined = self._combine(result, op, value, factor)
             if combined is None:
                 return None
-            result = combined
+            if (op != "/" and result.exact is None and value.exact is None) or not _small(combined.amount):
+                result = combined  # only a quotient is inexact in decimals (and an absurd value is refused)
+                continue
+            exact = result.fraction() / value.fraction() if op == "/" else result.fraction() * value.fraction()
+            if PERCENT in (result.kind, value.kind) and combined.kind != PERCENT and op != "/":
+                exact /= 100  # GBP 10 * 50%: the percentage as a fraction
+            result = _exactly(combined, exact)
         return result
+
+    def _percent_of_ratio(self, expr: ast.Product, values: list[Value | None]) -> Value | None:
+        """`100% * GBP 1.2m / GBP 3.6m`: one percentage multiplied by factors whose units cancel
+        (a ratio of two amounts, counts or durations) is a percentage, exactly (docs/language.md
+        2.7); None where the product is not of that shape (the pairwise rules then apply)."""
+        found = [i for i, v in enumerate(values) if v is not None and v.kind == PERCENT]
+        if len(found) != 1 or (found[0] > 0 and expr.ops[found[0] - 1] != "*"):
+            return None
+        k = found[0]
+        rest = [(("*" if i == 0 else expr.ops[i - 1]), v) for i, v in enumerate(values) if i != k]
+        if all(v is not None and v.kind == NUMBER for _, v in rest):
+            return None  # a percentage times plain numbers: the pairwise rules give a percentage
+        units: dict[tuple[str, str | None], int] = {}
+        for op, v in rest:
+            assert v is not None
+            if v.kind != NUMBER:
+                key = (v.kind, v.unit)
+                units[key] = units.get(key, 0) + (1 if op == "*" else -1)
+            if (op == "/" and v.amount == 0) or not _small(v.amount):
+                return None  # the pairwise rules report the division by zero, or the value out of range
+        if any(units.values()) or len(rest) > 8:
+            return None
+        exact = values[k].fraction() if values[k] is not None else Fraction(0)  # type: ignore[union-attr]
+        for op, v in rest:
+            assert v is not None
+            exact = exact * v.fraction() if op == "*" else exact / v.fraction()
+        amount = Decimal(exact.numerator) / Decimal(exact.denominator)
+        return _exactly(Value(PERCENT, amount), exact)
 
     def _combine(self, left: Value, op: str, right: Value, factor: ast.Expr) -> Value | None:
         span = factor.span
@@ -195,6 +242,10 @@ class Evaluator:
             if left.kind == MONEY and right.kind == COUNT:  # GBP 1m / 100 participants: money each
                 return Value(MONEY, left.amount / right.amount, left.unit)
         else:
+            # a percentage times a plain number is a percentage (100% * 2 / 3); times money, a
+            # count or a duration it is that quantity (GBP 10 * 50% = GBP 5)
+            if PERCENT in (left.kind, right.kind) and NUMBER in (left.kind, right.kind):
+                return Value(PERCENT, left.amount * right.amount)
             if right.kind == PERCENT and left.kind != PERCENT:
                 return Value(left.kind, left.amount * right.amount / 100, left.unit)
             if left.kind == PERCENT and right.kind != PERCENT:
@@ -212,6 +263,16 @@ class Evaluator:
                       span, hint="money can be multiplied by a number, a count or a percentage, not by money "
                                  "or a duration")
         return None
+
+
+def _small(amount: Decimal) -> bool:
+    """A value a contract can write (the evaluator refuses larger ones, SIB206): worth keeping exactly."""
+    return amount.is_finite() and (not amount or amount.adjusted() <= 40)
+
+
+def _exactly(value: Value, exact: Fraction) -> Value:
+    """`value` with its exact value kept where its Decimal amount is not it."""
+    return value if Fraction(value.amount) == exact else Value(value.kind, value.amount, value.unit, exact)
 
 
 def _currency_hint(code: str) -> str:

@@ -19,12 +19,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, assert_never
 
 from sibdsl.core.calendar import add_duration
 from sibdsl.core.currency import MINOR_UNITS
-from sibdsl.core.money import ZERO, round_money, split, wide
+from sibdsl.core.money import ZERO, round_money, split, split_exact, split_owed, wide
 from sibdsl.core.moneytext import money_text
 from sibdsl.core.source import Span
 from sibdsl.model.contract import Cap, Contract, Outcome, TieredTariff
@@ -164,6 +165,17 @@ class _Engine:
         self.plan = plan
         self.figures = Figures()
         self.shares = [(p.name, p.share) for p in plan.payers]
+        self.fractions = [(p.name, p.fraction) for p in plan.payers]
+        self._exact_shares = any(p.ratio is not None for p in plan.contract.payers)  # a share such as 100% / 3
+        # per invoice (docs/settlement.md, "Splitting per invoice"): per period, the total split so
+        # far and what each payer was given of it (before payer caps); the split of the claim being
+        # decided waits in `_pending` until it is paid
+        self._owed: dict[int, dict[str, Fraction]] = defaultdict(dict)  # period -> payer -> exact share so far
+        self._given: dict[int, dict[str, Decimal]] = defaultdict(dict)
+        self._pending: tuple[int, Decimal, dict[str, Decimal], list[tuple[str, Fraction]]] | None = None
+        # shares per outcome or per phase (docs/language.md 3.2): each payment's own shares
+        self._varies = any(p.clauses for p in plan.contract.payers)
+        self._vectors: dict[tuple[str, date], tuple[list[tuple[str, Fraction]], str]] = {}
         # the caps checked claim by claim; a share cap measured each period or over the contract
         # is decided over a set of claims instead (`measured`, settlement/share_caps.py), and
         # `refused` holds the claims it refuses (claim id -> (cap index, the detail's words))
@@ -272,7 +284,7 @@ class _Engine:
         capped = self._caps(claim, outcome, who, period, price_, ())
         if isinstance(capped, _Rejected):
             return self._no(claim, period, capped, price_, who)
-        paid = self._pay(capped, price_)
+        paid = self._pay(capped, price_, period, claim.outcome, claim.achieved)
         if isinstance(paid, _Rejected):
             return self._no(claim, period, paid, price_, who)
         shares, amount, rule, detail, cut = paid
@@ -570,27 +582,68 @@ class _Engine:
             case _:
                 assert_never(scope)
 
-    def _parts(self, amount: Decimal) -> dict[str, Decimal]:
-        """The payers' parts of an amount (shared, cached: never change the dict returned)."""
+    def _vector(self, outcome: str, day: date | None) -> tuple[list[tuple[str, Fraction]], str]:
+        """The payers' shares of a payment for `outcome` achieved on `day`, and its remainder
+        payer: per invoice, the contract's; per claim, the one `remainder to` names if it has a
+        share of this payment, else the largest share of it, the first declared on a tie
+        (docs/settlement.md, "Shares per outcome or per phase")."""
+        if not self._varies or day is None:
+            return self.fractions, self.plan.remainder_to
+        key = (outcome, day)
+        found = self._vectors.get(key)
+        if found is None:
+            payers = self.plan.contract.payers
+            shares = [(p.name, p.share_of(outcome, day)) for p in payers]
+            named = self.plan.contract.header.remainder_to
+            if self.plan.per_invoice:  # one remainder payer for every invoice of the contract
+                rest = self.plan.remainder_to
+            elif named is not None and dict(shares).get(named, 0) > 0:
+                rest = named
+            else:
+                rest = max(enumerate(shares), key=lambda item: (item[1][1], -item[0]))[1][0]
+            found = (shares, rest)
+            if len(self._vectors) < 10_000:
+                self._vectors[key] = found
+        return found
+
+    def _parts(self, amount: Decimal, period: int = -1, outcome: str = "", day: date | None = None
+               ) -> dict[str, Decimal]:
+        """The payers' parts of an amount (shared, cached: never change the dict returned); per
+        invoice, its parts in `period` after what that period has split so far; with shares per
+        outcome or phase, by the shares of `outcome` on `day`."""
+        plan = self.plan
+        fractions, remainder = self._vector(outcome, day)
+        if plan.per_invoice:
+            return split_owed(amount, self._owed[period], self._given[period], fractions, remainder, plan.unit,
+                              plan.rounding)
+        if self._varies:
+            return split_exact(amount, fractions, remainder, plan.unit, plan.rounding)
         shares = self._splits.get(amount)
         if shares is None:
-            plan = self.plan
-            shares = split(amount, self.shares, plan.remainder_to, plan.unit, plan.rounding)
+            if self._exact_shares:
+                shares = split_exact(amount, self.fractions, plan.remainder_to, plan.unit, plan.rounding)
+            else:
+                shares = split(amount, self.shares, plan.remainder_to, plan.unit, plan.rounding)
             if len(self._splits) < 10_000:
                 self._splits[amount] = shares
         return shares
 
-    def _pay(self, capped: tuple[Decimal, Rule, str], price_: Decimal
-             ) -> tuple[dict[str, Decimal], Decimal, Rule, str, list[Rule]] | _Rejected:
+    def _pay(self, capped: tuple[Decimal, Rule, str], price_: Decimal, period: int = -1, outcome: str = "",
+             day: date | None = None) -> tuple[dict[str, Decimal], Decimal, Rule, str, list[Rule]] | _Rejected:
         """Split the amount the claim-level caps allow (`capped`, from `_caps`), then each
         payer's limit on its part: cut (pay in part) or reject the claim (`then reject`), the
         part exactly at the limit counting as over it where a claim-level cap cut that part
         (equal limits: reject). Returns (parts, payment, deciding rule, detail, caps that cut)."""
         f = self.figures
         amount, cap_rule, cut_words = capped
-        shares = self._splits.get(amount)
-        if shares is None:
-            shares = self._parts(amount)
+        if self.plan.per_invoice:
+            shares = self._parts(amount, period, outcome, day)
+            self._pending = (period, amount, shares, self._vector(outcome, day)[0])  # committed with the payment
+        elif self._varies:
+            shares = self._parts(amount, period, outcome, day)
+        else:
+            cached = self._splits.get(amount)
+            shares = cached if cached is not None else self._parts(amount)
         cuts: list[tuple[PayerPlan, Decimal, Decimal]] | None = None
         for payer in self.capped_payers:
             headroom = payer.cap - f.payer_money[payer.name]  # type: ignore[operator]
@@ -600,7 +653,7 @@ class _Engine:
             if part < headroom:
                 continue
             if part == headroom:
-                if not (payer.reject_at_cap and cut_words and part < self._parts(price_)[payer.name]):
+                if not (payer.reject_at_cap and cut_words and part < self._parts(price_, period, outcome, day)[payer.name]):
                     continue
                 return _Rejected(Reason.PAYER_CAP_REACHED,
                                  f"{cut_words}, which cuts payer {payer.name}'s part to {self._m(part)}, the same as the "
@@ -668,6 +721,15 @@ class _Engine:
             invoices[(payer, period)] += part
         f.total_money += amount
         f.total_count += 1
+        pending = self._pending
+        if pending is not None:  # per invoice: the period's running split moves on by the parts before payer caps
+            at, split_amount, given, fractions = pending
+            owed, so_far = self._owed[at], self._given[at]
+            for name, fraction in fractions:
+                owed[name] = owed.get(name, Fraction(0)) + Fraction(split_amount) * fraction
+            for payer, part in given.items():
+                so_far[payer] = so_far.get(payer, ZERO) + part
+            self._pending = None
 
     # ------------------------------------------------------------------ cohort-level results
     def _covered(self, m: Measurement, outcome: Outcome) -> tuple[str | None, ...]:
@@ -785,7 +847,7 @@ class _Engine:
         capped = self._caps(fake, outcome, who, period, amount, ("outcomes", index))
         if isinstance(capped, _Rejected):
             return self._reject(decision, capped)
-        paid = self._pay(capped, amount)
+        paid = self._pay(capped, amount, period, m.outcome, m.measured)
         if isinstance(paid, _Rejected):
             return self._reject(decision, paid)
         shares, amount, rule, cut_detail, cut = paid

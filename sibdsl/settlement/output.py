@@ -324,7 +324,7 @@ def summary(settlement: Settlement, releases: list[Release], spans: dict[tuple[A
     lines += ["", "payers:"]
     for p in plan.payers:
         limit = f"of {cur} {money(p.cap)}" if p.cap is not None else "(no cap)"
-        lines.append(f"  {p.name:<20} {p.share:f}%   paid {cur} {money(f.payer_money[p.name]):>16} {limit}")
+        lines.append(f"  {p.name:<20} {p.share:f}{'...' if c.payers[p.index].ratio else ''}%{' (varies)' if c.payers[p.index].clauses else ''}   paid {cur} {money(f.payer_money[p.name]):>16} {limit}")
     if releases:
         lines += ["", "tranches:"]
         for r in releases:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from sibdsl.core.calendar import add_duration, add_months
 from sibdsl.model.contract import Cap, Contract, Outcome
@@ -23,6 +24,8 @@ class PayerPlan:
     cap: Decimal | None  # the smaller of `at most` and `cap payer NAME`
     cap_rule: tuple[str | int, ...]  # where that limit is written: ("payers", i) or ("caps", ci)
     reject_at_cap: bool = False  # that limit says `then reject`
+    fraction: Fraction = Fraction(0)  # the exact share of each payment (the share / 100, or its ratio)
+    largest: Fraction = Fraction(0)  # its largest share of any payment (shares per outcome or phase)
 
 
 @dataclass
@@ -41,6 +44,7 @@ class Plan:
     term_end: date
     unit: Decimal
     rounding: str
+    per_invoice: bool = False  # `rounding ... per invoice` (and a rounding unit): docs/settlement.md
     needs_start: bool = False
     notes: list[str] = field(default_factory=list)
     # payments past the term (docs/settlement.md "Payments past the term"): the last day an
@@ -80,7 +84,8 @@ def make_plan(contract: Contract) -> Plan:
             groups_of.setdefault(member, []).append((gi, group.at_most, group.members))
     payers = []
     for i, payer in enumerate(contract.payers):
-        payers.append(PayerPlan(payer.name, i, payer.share, payer.cap, ("payers", i)))
+        payers.append(PayerPlan(payer.name, i, payer.share, payer.cap, ("payers", i), fraction=payer.fraction(),
+                                largest=payer.max_fraction()))
     by_name = {p.name: p for p in payers}
     caps = []
     for ci, cap in enumerate(contract.caps):
@@ -96,7 +101,7 @@ def make_plan(contract: Contract) -> Plan:
             caps.append((ci, cap))
     remainder = header.remainder_to
     if remainder is None and payers:
-        remainder = max(payers, key=lambda p: (p.share, -p.index)).name
+        remainder = max(payers, key=lambda p: (p.largest, -p.index)).name  # shares per outcome: the largest of any
     cohorts = {c.name: i for i, c in enumerate(contract.cohorts)}
     subgroups = {s.name: c.name for c in contract.cohorts for s in c.subgroups}
     needs_start = any(o.window is not None for o in contract.outcomes) or any(
@@ -119,5 +124,6 @@ def make_plan(contract: Contract) -> Plan:
         needs_start=needs_start,
         last_day=add_duration(header.term_end, header.run_off) if header.run_off is not None else header.term_end,
         claims_until=header.claims_until,
+        per_invoice=header.split == "invoice" and header.rounding_unit > 0 and len(payers) > 1,
     )
     return plan

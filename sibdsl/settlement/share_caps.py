@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 Event = Claim | Measurement
 HUNDRED = Decimal(100)
+# paid or paid in part; a reset row (recorded or ignored) is no paid outcome and cannot be refused
+_PAID = (Status.PAID, Status.PARTIAL)
 
 
 @dataclass
@@ -89,7 +91,7 @@ def _settle_batch(engine: _Engine, events: list[Event], best: dict[int, tuple[De
     periods = [_period(engine, e) for e in events]
     refused: dict[str, tuple[int, str]] = {}
     trial, decided = _trial(engine, events, touched, refused)
-    achieved = [d.status is not Status.REJECTED for d in decided]  # achievements: paid without the shares
+    achieved = [d.status in _PAID for d in decided]  # achievements: paid without the shares
     first = [(d.claim_id, d.cohort_level) for d, yes in zip(decided, achieved, strict=True) if yes]
     tallies: dict[tuple[int, int], _Tally] = {}
     while True:
@@ -107,11 +109,14 @@ def _settle_batch(engine: _Engine, events: list[Event], best: dict[int, tuple[De
         candidates.sort(key=lambda i: decided[i].claim_id, reverse=True)  # ties last: the greatest claim id
         candidates.sort(key=ranks.__getitem__)
         candidates.sort(key=lambda i: decided[i].price)  # the lowest price first
+        before = len(refused)
         for i in candidates[:need]:
             claim = events[i]
             assert isinstance(claim, Claim)
             refused[claim.claim_id] = (ci, "")
             tally.refused += 1
+        if len(refused) == before:  # nothing left to refuse: never loop (an internal error, SIB999)
+            raise AssertionError(f"share cap caps.{ci} is over its share with no claim left to refuse")
         trial, decided = _trial(engine, events, touched, refused)
     for (ci, group), tally in tallies.items():
         cap = engine.plan.contract.caps[ci]
@@ -168,7 +173,7 @@ def _counts(cap: Cap, trial: _Engine, e: Event, d: Decision) -> tuple[bool, bool
     in_base = not cap.share_of or d.outcome in cap.share_of
     if not in_base or d.reason is Reason.DUPLICATE_CLAIM:
         return False, in_base
-    paid = d.status is not Status.REJECTED
+    paid = d.status in _PAID
     if not paid or not isinstance(e, Claim):
         return False, in_base
     if cap.scope == "subgroup":
@@ -188,7 +193,7 @@ def _measure(cap: Cap, trial: _Engine, events: list[Event], decided: list[Decisi
         if not in_base:
             continue
         capped += mine
-        paid = d.status is not Status.REJECTED
+        paid = d.status in _PAID
         if paid or (cap.share_base == "achievements" and achieved[i]):
             base += 1
     return capped, base

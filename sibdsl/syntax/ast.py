@@ -101,6 +101,7 @@ class RoundingDecl(Node):
     mode: str  # "half up", "half even", "half down", "down", "up"
     unit: Expr | None = None
     remainder_to: Name | None = None  # None: to the largest share
+    split: str = "claim"  # `per invoice`: parts rounded per payer per settlement period
 
 
 class SettlementDecl(Node):
@@ -122,8 +123,28 @@ class ClauseRef(Node):
 
 
 # ------------------------------------------------------------------ parties
+class SharePhase(Node):
+    """`until DATE then SHARE`: the share before it applies up to that date."""
+
+    until: DateLit
+    value: Expr
+
+
 class PayerShare(Node):
     value: Expr
+    phases: tuple[SharePhase, ...] = ()  # `until ... then ...`, in the order written
+    outcomes: tuple[Name, ...] = ()  # `of a, b payments`: the share of these outcomes' payments only
+
+
+class TopUp(Node):
+    """`plus GBP 200 from council` on an outcome: a second payer's amount on top of its price."""
+
+    amount: Expr
+    payer: Name
+
+
+class PayerProportional(Node):
+    """`pays in proportion to its maximum`: a share set by the payers' maxima."""
 
 
 class PayerCap(Node):

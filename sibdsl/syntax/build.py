@@ -162,6 +162,12 @@ class Remainder(ast.Node):
     to: ast.Name | None = None
 
 
+class SplitRule(ast.Node):
+    """`per invoice` or `per claim` after the rounding rule."""
+
+    per: str
+
+
 @v_args(wrapper=_spanned)
 class AstBuilder(Transformer[Token, ast.ContractFile]):
     """One method per grammar rule or alias; each returns an AST node (or a part of one)."""
@@ -226,18 +232,27 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
     def remainder(self, span: Span, to: Token | None = None) -> Remainder:
         return Remainder(_name(to) if to is not None else None, span=span)
 
-    def rounding_decl(self, span: Span, *parts: Token | ast.Expr | Remainder) -> ast.RoundingDecl:
+    def rounding_decl(self, span: Span, *parts: Token | ast.Expr | Remainder | SplitRule) -> ast.RoundingDecl:
         mode = "up"  # `rounding up to GBP 0.01`
         unit: ast.Expr | None = None
         remainder: ast.Name | None = None
+        split = "claim"
         for part in parts:
-            if isinstance(part, Token):  # ROUND_MODE
+            if isinstance(part, SplitRule):
+                split = part.per
+            elif isinstance(part, Token):  # ROUND_MODE
                 mode = " ".join(str(part).replace("-", " ").split())
             elif isinstance(part, Remainder):
                 remainder = part.to
             else:
                 unit = part
-        return ast.RoundingDecl(mode, unit, remainder, span=span)
+        return ast.RoundingDecl(mode, unit, remainder, split, span=span)
+
+    def split_per_invoice(self, span: Span) -> SplitRule:
+        return SplitRule("invoice", span=span)
+
+    def split_per_claim(self, span: Span) -> SplitRule:
+        return SplitRule("claim", span=span)
 
     @_words
     def period_word(self, word: Token) -> Token:
@@ -265,8 +280,21 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
         party = _name(name)
         return ast.PartyDecl(str(role), party, _text(title), clauses, span=party.span.to(span))
 
-    def payer_share(self, span: Span, value: ast.Expr) -> ast.PayerShare:
-        return ast.PayerShare(value, span=span)
+    def payer_share(self, span: Span, value: ast.Expr, *phases: ast.SharePhase) -> ast.PayerShare:
+        return ast.PayerShare(value, phases, span=span)
+
+    def payer_outcome_share(self, span: Span, value: ast.Expr, names: tuple[ast.Name, ...],
+                            *phases: ast.SharePhase) -> ast.PayerShare:
+        return ast.PayerShare(value, phases, names, span=span)
+
+    def share_phase(self, span: Span, until: Token, value: ast.Expr) -> ast.SharePhase:
+        return ast.SharePhase(_date(until), value, span=span)
+
+    def top_up(self, span: Span, amount: ast.Expr, payer: Token) -> ast.TopUp:
+        return ast.TopUp(amount, _name(payer), span=span)
+
+    def payer_proportional(self, span: Span) -> ast.PayerProportional:
+        return ast.PayerProportional(span=span)
 
     def payer_cap(self, span: Span, value: ast.Expr) -> ast.PayerCap:
         return ast.PayerCap(value, span=span)

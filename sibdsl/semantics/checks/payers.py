@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import decimal
 from decimal import Decimal
+from fractions import Fraction
 
 from sibdsl.core.diagnostics import DiagnosticSink, Label
 from sibdsl.model.contract import Cap, Contract
@@ -50,13 +51,16 @@ def _check_payers(contract: Contract, spans: SpanTable, sink: DiagnosticSink) ->
                           "not bind")
             return
     for i, payer in enumerate(payers):
-        if payer.cap is None:
+        if payer.cap is None or payer.clauses:  # shares per outcome or phase: no one share of the cap
             continue
-        share_of_cap = cap.limit * payer.share / HUNDRED
-        if payer.cap < share_of_cap:
-            reached = (payer.cap * HUNDRED / payer.share).quantize(Decimal("1"))
+        exact_share = payer.fraction()
+        if Fraction(payer.cap) < Fraction(cap.limit) * exact_share:
+            share_of_cap = cap.limit * payer.share / HUNDRED
+            if payer.ratio is not None:  # a share such as 100% / 3: "about", to the penny
+                share_of_cap = share_of_cap.quantize(Decimal("0.01"))
+            reached = Decimal(round(Fraction(payer.cap) / exact_share))
             sink.add("SIB403", f"payer '{payer.name}' reaches its cap of {fmt(payer.cap)} when total payments reach "
                      f"about {fmt(reached)}, before the contract cap of {fmt(cap.limit)}", spans.of("payers", i),
                      labels=[Label(cap_span, "contract cap")],
-                     hint=f"its {payer.share.normalize():f}% share of the contract cap is {fmt(share_of_cap)}; "
+                     hint=f"its {payer.share.normalize():f}{'...' if payer.ratio else ''}% share of the contract cap is {fmt(share_of_cap)}; "
                           "after that, claims are paid only in part")
