@@ -40,7 +40,7 @@ ShareTiming = Literal["running", "period", "contract"]  # as claims are paid; ea
 Figure = Literal["payments", "outcomes", "participants"]
 Comparator = Literal[">=", ">"]
 AssertionKind = Literal["participant_max", "payer_max", "period_max", "total_max", "never_twice",
-                        "subgroup_share", "tranche_order"]
+                        "subgroup_share", "tranche_order", "investor_loss", "investor_return"]
 
 
 def shown_share(fraction: Fraction) -> Decimal:
@@ -203,12 +203,104 @@ class Party(_Model):
     clause: str | None = None
 
 
+class Interest(_Model):
+    """A fixed coupon (`interest 5% a year until 2016-06-30, guaranteed by nsw`): owed on the
+    investor's outstanding principal, simple, actual/365, for days up to `until` (None: to
+    maturity); unpaid interest is carried forward, and at maturity paid by `guaranteed_by`
+    (None: it is a loss). docs/settlement.md, "The investment waterfall"."""
+
+    rate: Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)]  # percent a year
+    until: date | None = None
+    guaranteed_by: Name | None = None
+
+
+ProtectionKind = Literal["floor", "first_loss"]
+
+
+class Protection(_Model):
+    """A guarantee called at maturity. `floor` (`principal protected 50% by nsw`): the investor
+    gets back at least that part of its principal; the guarantor pays the shortfall below it.
+    `first_loss` (`first loss GBP 500,000 by foundation`): the guarantor pays the first losses of
+    principal, up to that much. The limit is a percentage of the principal drawn (`share`) or
+    money (`amount`): exactly one of the two."""
+
+    kind: ProtectionKind
+    share: Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    amount: Money | None = None
+    by: Name
+    clause: str | None = None
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> Protection:
+        if (self.share is None) == (self.amount is None):
+            raise ValueError("a protection is a percentage of principal or an amount of money, not both")
+        return self
+
+
 class Investor(_Model):
     name: Name
     title: str
     commitment_min: Money | None = None
     commitment_max: Money | None = None
     clause: str | None = None
+    # Investment terms (docs/language.md 3.3): seniority (1 is the most senior; equal ranks are
+    # paid pro rata), a fixed coupon, the most it may earn a year (interest and performance
+    # returns together, simple on outstanding principal; None: no limit), and guarantees.
+    rank: int | None = Field(default=None, ge=1)
+    interest: Interest | None = None
+    return_cap: Annotated[Decimal, Field(ge=0, le=1000, allow_inf_nan=False)] | None = None  # percent a year
+    protections: tuple[Protection, ...] = ()
+
+    @property
+    def has_terms(self) -> bool:
+        """The investor states how it is repaid (so the contract has a waterfall)."""
+        return self.rank is not None or self.interest is not None or self.return_cap is not None \
+            or bool(self.protections)
+
+
+class Need(_Model):
+    """The service's spending in each settlement period from `start` to `until` (inclusive;
+    None: from the term start, to maturity): `needs GBP 250,000 each period until 2021-08-31`."""
+
+    amount: Money
+    start: date | None = None
+    until: date | None = None
+
+
+Distribution = Literal["period", "maturity", "from"]
+
+
+class SurplusShare(_Model):
+    """Where a share of the surplus goes: a payer, a provider, an investor, or `payers` (the
+    payers in proportion to what each paid over the contract)."""
+
+    to: str = Field(pattern=r"^([a-z_][A-Za-z0-9_]*|\*payers)$")  # a name, or "*payers"
+    share: Annotated[Decimal, Field(gt=0, le=100, allow_inf_nan=False)]  # percent of the surplus
+
+
+class Waterfall(_Model):
+    """Where outcome payments go once received (docs/settlement.md, "The investment
+    waterfall"): distributed each period (or held until maturity, or from a date), recycled into
+    the service's needs up to a limit, and the surplus over every class's capped return."""
+
+    title: str | None = None
+    distributes: Distribution = "period"
+    distributes_from: date | None = None  # with distributes = "from"
+    recycles: bool = False
+    recycle_limit: Money | None = None  # None: no limit
+    needs: tuple[Need, ...] = ()
+    surplus: tuple[SurplusShare, ...] = ()
+    clause: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Waterfall:
+        if (self.distributes == "from") != (self.distributes_from is not None):
+            raise ValueError("a waterfall distributes from a date exactly when it names one")
+        if self.surplus and sum(s.share for s in self.surplus) != 100:
+            raise ValueError("the shares of the surplus add up to 100%")
+        if self.recycles and not self.needs:
+            raise ValueError("a waterfall recycles outcome payments only into stated needs")
+        return self
 
 
 class Subgroup(_Model):
@@ -516,6 +608,9 @@ class Assertion(_Model):
     subject: Name | None = None
     other: Name | None = None
     value: Decimal | None = None
+    # investor_loss: the value is money, or (`of_principal`) a percentage of the principal drawn;
+    # investor_return: the value is a percentage a year (docs/language.md 3.9)
+    of_principal: bool = False
     clause: str | None = None
     text: str = ""
 
@@ -535,6 +630,12 @@ class Contract(_Model):
     assertions: tuple[Assertion, ...] = ()
     definitions: tuple[Definition, ...] = ()
     resets: tuple[Reset, ...] = ()
+    waterfall: Waterfall | None = None  # None: no investor states terms (`Contract.invests`)
+
+    @property
+    def invests(self) -> bool:
+        """The contract has an investment waterfall: a `waterfall` or an investor's terms."""
+        return self.waterfall is not None or any(i.has_terms for i in self.investors)
 
     @model_validator(mode="after")
     def _shares_add_up(self) -> Contract:
