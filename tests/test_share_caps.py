@@ -432,3 +432,96 @@ def test_a_reset_row_is_no_paid_outcome_of_a_measured_share() -> None:
               Claim("r2", "p1", "lost", date(2020, 2, 4), evidence="e", cohort="youth", subgroup="vulnerable")]
     decided = {d.claim_id: d for d in settle(model, claims).decisions}
     assert decided["a1"].status is Status.PAID and decided["a2"].status is Status.PAID  # 1 of 2: at the share
+
+
+# ---------------------------------------------------------------- a trial's state is its own
+# A period under a measured share is settled on trial copies of the engine until every share
+# holds (settlement/share_caps.py); state a trial changes must not leak into the next trial.
+
+_PER_INVOICE_TRIAL = """contract "Trial split" version 1
+currency GBP
+term 2020-01-01 to 2022-12-31
+rounding down to GBP 5 per invoice
+payer pa "PA" pays 40%
+payer pb "PB" pays 30%
+payer pc "PC" pays 30%
+cohort c0 "Cohort 0" at most 10 participants
+outcome o0 "Outcome 0" pays GBP 1,000 plus GBP 200 from pc
+outcome o2 "Outcome 2" pays GBP 80 once
+cap outcome o0 25% of achievements of o0, o2, measured over the contract
+"""
+
+
+def test_a_trial_of_a_measured_share_leaves_no_running_split_behind() -> None:
+    """Found by the generated soundness run: the first trial paid p2's o0, and its running
+    per-invoice split stayed in the engine, so the final split of the period gave pa GBP 465
+    where its exact share, 464, rounded down to GBP 5 is 460."""
+    c = compile_text(_PER_INVOICE_TRIAL).model
+    assert c is not None
+    day = date(2020, 1, 1)
+    claims = [Claim("w1", "p1", "o0", day), Claim("w2", "p1", "o2", day), Claim("w3", "p2", "o0", day),
+              Claim("w4", "p2", "o2", day)]
+    s = settle(c, claims)
+    assert [d.reason for d in s.decisions] == [Reason.PAID, Reason.PAID, Reason.CAP_REACHED, Reason.PAID]
+    # pa: a third of 1,200 (its 40% of the price before the top-up) and 40% of each 80
+    assert s.invoices[("pa", 0)] == Decimal(460)
+    assert s.invoices[("pb", 0)] == Decimal(345)  # 300 + 24 + 24 = 348, down to 345
+    assert sum(s.invoices.values()) == Decimal(1360)
+
+
+_HELD_TRIAL = """contract "Trial held" version 1
+currency GBP
+term 2020-01-01 to 2022-12-31
+payer council "Council" pays 100%
+cohort people "People" at most 10 participants
+  subgroup young "Young"
+outcome housed "Housed" pays GBP 100 not if held at referral
+outcome job "Job" pays GBP 100
+cap subgroup young 50% of paid outcomes, measured each period
+"""
+
+
+def test_a_participant_in_a_trial_keeps_what_it_held_at_referral() -> None:
+    """A participant cloned for a period's trial kept its sub-group and history but lost its
+    `held_at_referral` statuses, so a status held before referral was paid in a later period."""
+    c = compile_text(_HELD_TRIAL).model
+    assert c is not None
+    claims = [Claim("a1", "p1", "job", date(2020, 1, 10), cohort="people", held=frozenset({"housed"})),
+              Claim("a2", "p1", "housed", date(2020, 5, 10), cohort="people")]
+    s = settle(c, claims)
+    assert [d.reason for d in s.decisions] == [Reason.PAID, Reason.HELD_AT_REFERRAL]
+
+
+_POOLED_TRIAL = """contract "Trial pooled" version 1
+currency GBP
+term 2020-01-01 to 2023-12-31
+payer fund "Fund"
+cohort a "A"
+cohort b "B" separate from a
+outcome a_result "A" pays GBP 1,000 per 1% reduction in "events" against baseline threshold 10% for cohort a
+outcome b_result "B" pays GBP 1,000 per 1% reduction in "events" against baseline threshold 10% for cohort b
+outcome pooled "A and B" pays GBP 3,000 per 1% reduction in "events" against baseline
+  pooled over a, b net of a_result, b_result
+outcome job "Job" pays GBP 100 for cohort a
+outcome visit "Visit" pays GBP 100 for cohort a
+cap outcome job 50% of paid outcomes, measured each period
+"""
+
+
+def test_a_trial_of_a_measured_share_records_each_paid_result_once() -> None:
+    """A result paid in a trial was added to the results a later `net of` deducts, and again in
+    the next trial: the pooled result was paid less the earlier result twice."""
+    from sibdsl.settlement.records import Measurement
+
+    c = compile_text(_POOLED_TRIAL).model
+    assert c is not None
+    day = date(2020, 2, 1)
+    claims = [Claim(f"j{k}", f"p{k}", "job", day, cohort="a") for k in range(3)]
+    measurements = [Measurement("a1", "a_result", "a", date(2020, 2, 2), Decimal(100), Decimal(50)),
+                    Measurement("b1", "b_result", "b", date(2020, 2, 3), Decimal(100), Decimal(99)),
+                    Measurement("p", "pooled", None, date(2020, 2, 4), Decimal(0), Decimal(0), given=False)]
+    s = settle(c, claims, measurements)
+    by = {d.claim_id: d for d in s.decisions}
+    assert sum(by[f"j{k}"].status is Status.REJECTED for k in range(3)) == 1  # 3 jobs of 5 paid outcomes: one refused
+    # 51 / 200 = 25.5% x 3,000 = 76,500, less the 50,000 a_result paid (once): 26,500
+    assert (by["a1"].amount, by["p"].amount) == (Decimal("50000.00"), Decimal("26500.00"))

@@ -209,6 +209,13 @@ class _Engine:
         other.figures = self.figures.fork(touched)
         other.invoices = defaultdict(Decimal, self.invoices)
         other.refused = {}
+        # every other piece of state a trial changes is its own: the running split per invoice,
+        # the resets waiting for their participant, and the cohorts' results for pooled outcomes
+        other._owed = defaultdict(dict, {k: dict(v) for k, v in self._owed.items()})
+        other._given = defaultdict(dict, {k: dict(v) for k, v in self._given.items()})
+        other._pending = None
+        other.pending = {k: {o: list(v) for o, v in d.items()} for k, d in self.pending.items()}
+        other.pools = self.pools.copy()
         return other
 
     # ------------------------------------------------------------------ words for details

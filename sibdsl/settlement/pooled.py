@@ -35,6 +35,10 @@ class PoolBook:
     latest: dict[tuple[MeasureKey, str], Measurement] = field(default_factory=dict)
     paid: list[tuple[str, frozenset[str | None], Decimal]] = field(default_factory=list)
 
+    def copy(self) -> PoolBook:
+        """The same results, in a book of its own (a trial of settlement/share_caps.py changes it)."""
+        return PoolBook(dict(self.latest), list(self.paid))
+
     def record(self, m: Measurement, outcome: Outcome) -> None:
         """A measurement for one cohort, whatever its decision (not a duplicate, not late): the latest
         result of that cohort for what its outcome measures."""

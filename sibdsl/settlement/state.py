@@ -40,7 +40,8 @@ class Participant:
         return Participant(self.cohort, self.start, self.subgroup, self.enrolled, self.referral, self.paid,
                            {k: list(v) for k, v in self.paid_dates.items()},
                            {k: set(v) for k, v in self.groups.items()},
-                           None if self.stopped is None else dict(self.stopped))
+                           None if self.stopped is None else dict(self.stopped), self.held,
+                           None if self.restart is None else {k: list(v) for k, v in self.restart.items()})
 
 
 @dataclass
