@@ -525,3 +525,56 @@ def test_a_trial_of_a_measured_share_records_each_paid_result_once() -> None:
     assert sum(by[f"j{k}"].status is Status.REJECTED for k in range(3)) == 1  # 3 jobs of 5 paid outcomes: one refused
     # 51 / 200 = 25.5% x 3,000 = 76,500, less the 50,000 a_result paid (once): 26,500
     assert (by["a1"].amount, by["p"].amount) == (Decimal("50000.00"), Decimal("26500.00"))
+
+
+_RESUMED = """contract "Resumed trials" version 1
+currency GBP
+term 2020-01-01 to 2022-12-31
+rounding half up to GBP 1 per invoice
+payer council "Council" pays 100% / 3
+payer fund "Fund" pays 200% / 3, at most GBP 40,000
+cohort people "People" at most 120 participants
+  subgroup young "Young"
+  subgroup old "Old"
+outcome enrol "Enrolled" pays GBP 90 for young, GBP 60 for old otherwise GBP 75
+outcome job "Job" pays GBP 500 after enrol at least 1 month, within 9 months of start
+outcome stay "Stay" pays GBP 300 up to 2 times per participant after job
+only one of job, stay per participant
+cap subgroup young 55% of paid outcomes, measured {when}
+cap outcome job 40% of achievements of job, stay, measured {when}
+cap per participant GBP 700
+cap contract GBP 90,000
+"""
+
+
+@pytest.mark.parametrize("when", ["each period", "over the contract"])
+@pytest.mark.parametrize("seed", range(4))
+def test_a_trial_resumed_part_way_decides_as_one_run_from_the_start(monkeypatch: pytest.MonkeyPatch,
+                                                                       when: str, seed: int) -> None:
+    """Trials resume from a copy of the engine before the first refused claim (`_Marks`, for
+    speed on long measurements): the decisions, amounts, details, invoices and figures are
+    those of trials that each settle the whole measurement again."""
+    from sibdsl.settlement import share_caps
+
+    c = compile_text(_RESUMED.format(when=when)).model
+    assert c is not None
+    rng = random.Random(seed)
+    claims: list[Claim] = []
+    for k in range(110):
+        start = date(2020, 1, 1) + timedelta(days=rng.randrange(500))
+        sub = rng.choice(["young", "old", None])
+        claims.append(Claim(f"s{k:03d}", f"p{k}", "enrol", start, cohort="people", start=start, subgroup=sub))
+        for n, outcome in enumerate(rng.sample(["job", "stay", "stay"], rng.randrange(3))):
+            claims.append(Claim(f"x{k:03d}{n}", f"p{k}", outcome, start + timedelta(days=rng.randrange(20, 300))))
+
+    def key(s: Settlement) -> tuple[object, ...]:
+        return ([(d.claim_id, d.status, d.reason, d.amount, d.detail, sorted(d.shares.items())) for d in s.decisions],
+                sorted(s.invoices.items()), sorted(s.figures.share_used.items()))
+
+    monkeypatch.setattr(share_caps._Marks, "FROM", 10**9)  # every trial from the start
+    whole = settle(c, claims)
+    monkeypatch.setattr(share_caps._Marks, "FROM", 8)
+    monkeypatch.setattr(share_caps._Marks, "SPACING", 40)
+    resumed = settle(c, claims)
+    assert sum(d.reason is Reason.CAP_REACHED for d in whole.decisions) >= 3  # the shares refused claims
+    assert key(resumed) == key(whole)
