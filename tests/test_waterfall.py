@@ -281,3 +281,17 @@ def test_files_and_summary_from_settled_claims() -> None:
     assert "investors (waterfall, distributes each period; maturity 2021-12-31):" in text
     assert "guarantors called: provider_x GBP 100.00" in text
     assert "conservation (holds)" in text
+
+
+def test_interest_never_takes_a_capped_class_past_its_cap() -> None:
+    # 0.24 at 1.23% interest, at most 1.37% a year, spending 0.01 a period (so the principal
+    # comes back a unit at a time): the allowance rounds to 0.01 by 30 September 2022 and
+    # pays a return of 0.01; the interest, rounding up to 0.01 later, finds no room left
+    model = contract([{"name": "i1", "rank": 1, "commits": "0.24", "interest": Interest(rate=D("1.23")),
+                       "return_cap": D("1.37")}],
+                     Waterfall(needs=(Need(amount=D("0.01")),)))
+    model = model.model_copy(update={"header": model.header.model_copy(update={"term_end": date(2022, 12, 31)})})
+    r = run(model, {("council", 1): "250.55"})
+    a = r.accounts["i1"]
+    assert a.return_paid == D("0.01") and a.interest_paid == 0
+    assert a.interest_paid + a.return_paid <= D("0.01") and a.interest_unpaid == 0
