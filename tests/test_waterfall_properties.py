@@ -7,6 +7,7 @@ asserts that the generated contracts cover every construct."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
@@ -322,7 +323,7 @@ def _check(contract: Contract, claims: list[Claim], as_of: date | None, used: se
     SEEN.update(seen)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("SIBDSL_WATERFALL_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def _properties(case: tuple[Contract, list[Claim], date | None, set[str]]) -> None:
     _check(*case)
