@@ -60,6 +60,8 @@ Code = Literal[
     "SIB433", "SIB434", "SIB435", "SIB436", "SIB437", "SIB438",
     "SIB439", "SIB440", "SIB441", "SIB442",
     "SIB501", "SIB502", "SIB503", "SIB504", "SIB505", "SIB506",
+    "SIB507", "SIB508", "SIB509", "SIB510", "SIB511", "SIB512", "SIB513", "SIB514", "SIB515",
+    "SIB516", "SIB517", "SIB518", "SIB519",
     "SIB601",
     "SIB701", "SIB702", "SIB703", "SIB704", "SIB705", "SIB706", "SIB707",
     "SIB710", "SIB711",
@@ -511,6 +513,61 @@ _ENTRIES: tuple[CodeInfo, ...] = (
     _c("SIB506", "investment", "error", "tranche amount missing or conflicting",
        "A tranche states its amount once: a fixed amount, or `up to` for a discretionary one.",
        "tranche t on 2015-01-01"),
+    # ---- investment terms and the waterfall (issue 11; docs/language.md 3.3, 3.9)
+    _c("SIB507", "investment", "error", "investor without a rank",
+       "Once the contract invests (a `waterfall`, or an investor that states terms), the waterfall "
+       "pays interest and principal by rank: every investor states `ranks N` (1 is the most senior; "
+       "equal ranks are paid pro rata).",
+       'investor senior "Senior" commits GBP 1m ranks 1, interest 5% a year\n'
+       'investor junior "Junior" commits GBP 1m'),
+    _c("SIB508", "investment", "error", "interest above the return cap",
+       "An investor's fixed interest is a floor on what it earns and `returns at most` the ceiling; "
+       "a floor above the ceiling cannot both hold.",
+       'investor i "I" commits GBP 1m ranks 1, interest 12% a year, returns at most 9% a year'),
+    _c("SIB509", "investment", "error", "guarantee above the principal",
+       "A principal protection or first-loss guarantee covers at most the principal drawn: 100% of "
+       "it, or no more money than the investor's maximum commitment.",
+       'investor i "I" commits GBP 1m ranks 1, principal protected 120% by council'),
+    _c("SIB510", "investment", "error", "investor guarantees itself",
+       "A guarantee of an investor's principal or interest is given by someone else (a payer, a "
+       "provider, a foundation investing beside it); an investor guaranteeing itself protects "
+       "nothing.",
+       'investor fund "Fund" commits GBP 1m ranks 1, first loss GBP 500,000 by fund'),
+    _c("SIB511", "investment", "error", "surplus shares do not add up to 100%",
+       "The `surplus` rule shares out what is left after every class is paid; its percentages add up "
+       "to exactly 100%.",
+       "waterfall surplus 50% to provider, 40% to payers"),
+    _c("SIB512", "investment", "error", "recycling without needs",
+       "`recycles outcome payments` spends outcome payments on the service's needs before "
+       "distributing them; without a `needs` clause there is nothing to spend them on.",
+       "waterfall recycles outcome payments up to GBP 1m"),
+    _c("SIB513", "investment", "error", "no place for the surplus",
+       "Every investor's return is capped (`returns at most`), so outcome payments beyond the caps "
+       "are left over; the waterfall needs a `surplus` rule saying where they go.",
+       'investor i "I" commits GBP 1m ranks 1, returns at most 9% a year   # no surplus rule'),
+    _c("SIB514", "investment", "warning", "surplus never reached",
+       "An investor without a return cap takes everything left after interest and principal, so "
+       "the `surplus` rule never receives anything.",
+       'investor i "I" commits GBP 1m ranks 1\nwaterfall surplus to payers'),
+    _c("SIB515", "investment", "error", "second waterfall",
+       "A contract has one order of distribution: one `waterfall` declaration holds all its clauses.",
+       "waterfall distributes each period\nwaterfall surplus to payers"),
+    _c("SIB516", "investment", "error", "investor assertion without investment terms",
+       "`assert investor ...` is about what an investor loses or earns in the waterfall, but the "
+       "contract states no investment terms (no `waterfall`, no investor with `ranks`, `interest`, "
+       "`returns at most` or a guarantee), so nothing says what an investor is paid.",
+       'investor i "I" commits GBP 1m\nassert investor i loses nothing'),
+    _c("SIB517", "investment", "error", "nothing is ever drawn",
+       "An investor states investment terms, but has no commitment and no tranche is drawn from it, "
+       "so it never invests anything.",
+       'investor i "I" ranks 1, interest 5% a year'),
+    _c("SIB518", "investment", "error", "surplus recipient named twice",
+       "Each recipient of the surplus is named once, with its whole share.",
+       "waterfall surplus 50% to payers, 50% to payers"),
+    _c("SIB519", "investment", "error", "surplus share without a percentage",
+       "One recipient alone takes the whole surplus (`surplus to payers`); with several, each "
+       "states its percentage.",
+       "waterfall surplus to provider, 50% to payers"),
     # ---- SIB6xx assertions
     _c("SIB601", "assertions", "error", "assertion of the wrong kind",
        "An assertion compares a figure with a value of another unit.",

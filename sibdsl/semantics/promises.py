@@ -18,6 +18,7 @@ from sibdsl.core.diagnostics import DiagnosticSink
 from sibdsl.model.contract import Assertion, AssertionKind, Comparator, Condition, Figure, Tranche
 from sibdsl.model.spans import Path, SpanTable
 from sibdsl.semantics.clauses import clause_text, once
+from sibdsl.semantics.investment import investor_assertion
 from sibdsl.semantics.scope import Scope
 from sibdsl.semantics.values import COUNT, MONEY, kind_words
 from sibdsl.syntax import ast
@@ -118,6 +119,8 @@ _ASSERT_KINDS = {"payer_max": ("payer",), "never_twice": ("outcome",), "subgroup
 
 
 def build_assertion(decl: ast.AssertDecl, scope: Scope) -> Assertion | None:
+    if decl.kind in ("investor_loss", "investor_return"):
+        return investor_assertion(decl, scope)  # sibdsl/semantics/investment.py
     kinds = _ASSERT_KINDS.get(decl.kind, ())
     subject = scope.refer(decl.subject, *kinds) if decl.subject is not None else None
     other = scope.refer(decl.other, *kinds) if decl.other is not None else None

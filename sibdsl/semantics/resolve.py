@@ -51,6 +51,7 @@ from sibdsl.model.contract import (
 from sibdsl.model.spans import Path, SpanTable
 from sibdsl.semantics.clauses import clause_text, once
 from sibdsl.semantics.cofunding import apply_top_ups, collect_top_ups, payer_shares, top_up_only
+from sibdsl.semantics.investment import build_waterfall, default_waterfall, investor_terms
 from sibdsl.semantics.outcomes import build_outcome
 from sibdsl.semantics.payers import PayerDraft, build_payers, outcome_shares_add_up, shares_add_up
 from sibdsl.semantics.promises import build_assertion, build_tranche
@@ -114,6 +115,7 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
                  hint='declare the rate card: outcome move_in "Move into accommodation" pays GBP 500')
     if parts.resets:
         check_resets(parts.resets, parts.outcomes, spans, sink, written_timed(tree.declarations))
+    waterfall = build_waterfall(tree, scope, spans)  # investment.py (issue 11)
     if sink.has_errors:
         return None
     top_up_only(parts.payers, top_ups)
@@ -130,7 +132,8 @@ def resolve(tree: ast.ContractFile, sink: DiagnosticSink) -> tuple[Contract, Spa
                             outcomes=tuple(parts.outcomes), caps=tuple(parts.caps),
                             exclusive_groups=tuple(parts.exclusive_groups), tranches=tuple(parts.tranches),
                             assertions=tuple(parts.assertions), definitions=tuple(parts.definitions),
-                            resets=tuple(parts.resets))
+                            resets=tuple(parts.resets),
+                            waterfall=default_waterfall(tree, waterfall, any(i.has_terms for i in parts.investors)))
     except ValidationError as exc:
         rejected(exc, (), spans, sink)
         return None
@@ -354,8 +357,10 @@ def _investor(decl: ast.InvestorDecl, at: Path, scope: Scope, spans: SpanTable) 
                            hint="write the smaller amount first: commits GBP 600,000 to GBP 900,000")
         else:
             commitment_min, commitment_max = low, high
+    terms = investor_terms(decl, scope, spans, at)  # ranks, interest, caps, guarantees: investment.py
     return Investor(name=decl.name.text, title=decl.title.value, commitment_min=commitment_min,
-                    commitment_max=commitment_max, clause=clause_text(decl.clauses))
+                    commitment_max=commitment_max, clause=clause_text(decl.clauses), rank=terms.rank,
+                    interest=terms.interest, return_cap=terms.return_cap, protections=terms.protections)
 
 
 def _cohort(decl: ast.CohortDecl, at: Path, scope: Scope, spans: SpanTable) -> Cohort:

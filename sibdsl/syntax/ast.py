@@ -169,6 +169,76 @@ class InvestorDecl(Node):
     clauses: tuple[Node, ...] = ()
 
 
+# ------------------------------------------------------------------ investment terms (issue 11)
+class Rank(Node):
+    """`ranks 1`: the class's seniority (number text as written)."""
+
+    value: str
+
+
+class InterestClause(Node):
+    """`interest 5% a year until DATE, guaranteed by NAME`: a fixed coupon."""
+
+    rate: Expr
+    until: DateLit | None = None
+    guarantor: Name | None = None
+
+
+class ReturnCap(Node):
+    """`returns at most 9% a year`: interest and performance return together."""
+
+    rate: Expr
+
+
+class ProtectionClause(Node):
+    """`principal protected 50% by nsw` (kind "floor") or `first loss USD 7.2m by bloomberg`
+    (kind "first_loss"); `of_principal`: the words `of principal` follow the limit."""
+
+    kind: str  # floor | first_loss
+    limit: Expr
+    by: Name
+    of_principal: bool = False
+
+
+class Distributes(Node):
+    """`distributes each period` ("period"), `at maturity` ("maturity"), `from DATE` ("from")."""
+
+    kind: str
+    start: DateLit | None = None
+
+
+class NeedClause(Node):
+    """`needs USD 250,000 each period from DATE until DATE`."""
+
+    amount: Expr
+    start: DateLit | None = None
+    until: DateLit | None = None
+
+
+class Recycles(Node):
+    """`recycles outcome payments up to USD 1m` (limit None: no limit)."""
+
+    limit: Expr | None = None
+
+
+class SurplusPart(Node):
+    """`50% to provider_x` (share None: no percentage written); `to` None: the word `payers`."""
+
+    share: Expr | None
+    to: Name | None
+
+
+class SurplusClause(Node):
+    parts: tuple[SurplusPart, ...]
+
+
+class WaterfallDecl(Node):
+    """`waterfall "Schedule 4" distributes ... needs ... recycles ... surplus ... clause "4.1"`."""
+
+    title: Text | None = None
+    clauses: tuple[Node, ...] = ()
+
+
 # ------------------------------------------------------------------ cohorts
 class CohortSize(Node):
     value: Expr
@@ -432,20 +502,22 @@ class TrancheDecl(Node):
 # ------------------------------------------------------------------ assertions
 class AssertDecl(Node):
     """kind: participant_max, payer_max, period_max, total_max, never_twice,
-    subgroup_share, tranche_order. `subject`/`other` are the names it is about."""
+    subgroup_share, tranche_order, investor_loss, investor_return. `subject`/`other` are the
+    names it is about."""
 
     kind: str
     subject: Name | None = None
     other: Name | None = None
     value: Expr | None = None
     clause: ClauseRef | None = None
+    of_principal: bool = False  # investor_loss: `of principal` written after the limit
 
 
 Declaration = (
     ContractDecl | CurrencyDecl | TermDecl | RoundingDecl | SettlementDecl | ClausesDecl
     | ClaimsDeadlineDecl | RunOffDecl
     | DefineDecl | PartyDecl | InvestorDecl | CohortDecl | OutcomeDecl | CapDecl
-    | ExclusiveDecl | TrancheDecl | AssertDecl | ResetDecl
+    | ExclusiveDecl | TrancheDecl | AssertDecl | ResetDecl | WaterfallDecl
 )
 
 

@@ -45,7 +45,8 @@ VALUE_TOKENS = frozenset(
 WORD = "WORD"
 #: Tokens a handler receives: values, the words of keyword-only rules, and the keywords that
 #: decide something (the rounding mode, the settlement timing, "the board's discretion").
-KEPT_TOKENS = VALUE_TOKENS | {WORD, "ROUND_MODE", "IN_ARREARS", "IN_ADVANCE", "POSSESSIVE"}
+KEPT_TOKENS = VALUE_TOKENS | {WORD, "ROUND_MODE", "IN_ARREARS", "IN_ADVANCE", "POSSESSIVE", "OF_PRINCIPAL",
+                              "PAYERS"}
 
 #: What a rule's children can be: tokens, built nodes, or a list of names.
 Child = Token | ast.Node | tuple[ast.Name, ...]
@@ -166,6 +167,13 @@ class SplitRule(ast.Node):
     """`per invoice` or `per claim` after the rounding rule."""
 
     per: str
+
+
+class Dated(ast.Node):
+    """`from DATE` or `until DATE` after a need."""
+
+    kind: str  # from | until
+    day: ast.DateLit
 
 
 @v_args(wrapper=_spanned)
@@ -304,6 +312,66 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
 
     def commitment(self, span: Span, low: ast.Expr, high: ast.Expr | None = None) -> ast.Commitment:
         return ast.Commitment(low, high, span=span)
+
+    # ---------------------------------------------------------- investment terms and the waterfall
+    def rank(self, span: Span, value: Token) -> ast.Rank:
+        return ast.Rank(str(value), span=span)
+
+    def interest(self, span: Span, rate: ast.Expr, *rest: Token) -> ast.InterestClause:
+        until = next((_date(t) for t in rest if t.type == "DATE"), None)
+        guarantor = next((_name(t) for t in rest if t.type == "NAME"), None)
+        return ast.InterestClause(rate, until, guarantor, span=span)
+
+    def return_cap(self, span: Span, rate: ast.Expr) -> ast.ReturnCap:
+        return ast.ReturnCap(rate, span=span)
+
+    def protection_floor(self, span: Span, limit: ast.Expr, *rest: Token) -> ast.ProtectionClause:
+        return self._protection("floor", span, limit, rest)
+
+    def protection_first_loss(self, span: Span, limit: ast.Expr, *rest: Token) -> ast.ProtectionClause:
+        return self._protection("first_loss", span, limit, rest)
+
+    @staticmethod
+    def _protection(kind: str, span: Span, limit: ast.Expr, rest: tuple[Token, ...]) -> ast.ProtectionClause:
+        of_principal = any(t.type == "OF_PRINCIPAL" for t in rest)
+        by = next(t for t in rest if t.type == "NAME")  # the grammar requires `by NAME`
+        return ast.ProtectionClause(kind, limit, _name(by), of_principal, span=span)
+
+    def waterfall_decl(self, span: Span, *parts: Token | ast.Node) -> ast.WaterfallDecl:
+        title = next((_text(p) for p in parts if isinstance(p, Token)), None)
+        clauses = tuple(p for p in parts if isinstance(p, ast.Node))
+        return ast.WaterfallDecl(title, clauses, span=span)
+
+    def distributes_period(self, span: Span) -> ast.Distributes:
+        return ast.Distributes("period", span=span)
+
+    def distributes_maturity(self, span: Span) -> ast.Distributes:
+        return ast.Distributes("maturity", span=span)
+
+    def distributes_from(self, span: Span, start: Token) -> ast.Distributes:
+        return ast.Distributes("from", _date(start), span=span)
+
+    def need_from(self, span: Span, day: Token) -> Dated:
+        return Dated("from", _date(day), span=span)
+
+    def need_until(self, span: Span, day: Token) -> Dated:
+        return Dated("until", _date(day), span=span)
+
+    def need(self, span: Span, amount: ast.Expr, *dates: Dated) -> ast.NeedClause:
+        start = next((d.day for d in dates if d.kind == "from"), None)
+        until = next((d.day for d in dates if d.kind == "until"), None)
+        return ast.NeedClause(amount, start, until, span=span)
+
+    def recycles(self, span: Span, limit: ast.Expr | None = None) -> ast.Recycles:
+        return ast.Recycles(limit, span=span)
+
+    def surplus_share(self, span: Span, *parts: Token | ast.Expr) -> ast.SurplusPart:
+        share = next((p for p in parts if not isinstance(p, Token)), None)
+        name = next((p for p in parts if isinstance(p, Token) and p.type == "NAME"), None)
+        return ast.SurplusPart(share, _name(name) if name is not None else None, span=span)
+
+    def surplus(self, span: Span, *parts: ast.SurplusPart) -> ast.SurplusClause:
+        return ast.SurplusClause(parts, span=span)
 
     # ---------------------------------------------------------- cohorts
     def cohort_decl(self, span: Span, name: Token, title: Token, *clauses: ast.Node) -> ast.CohortDecl:
@@ -573,7 +641,8 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
 
     # ---------------------------------------------------------- assertions
     def assert_decl(self, span: Span, node: ast.AssertDecl, clause: ast.ClauseRef | None = None) -> ast.AssertDecl:
-        return ast.AssertDecl(node.kind, node.subject, node.other, node.value, clause, span=span)
+        return ast.AssertDecl(node.kind, node.subject, node.other, node.value, clause, span=span,
+                              of_principal=node.of_principal)
 
     def assert_participant_max(self, span: Span, value: ast.Expr) -> ast.AssertDecl:
         return ast.AssertDecl("participant_max", value=value, span=span)
@@ -595,3 +664,14 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
 
     def assert_tranche_order(self, span: Span, first: Token, second: Token) -> ast.AssertDecl:
         return ast.AssertDecl("tranche_order", _name(first), _name(second), span=span)
+
+    def assert_investor_loss(self, span: Span, investor: Token, value: ast.Expr,
+                             of_principal: Token | None = None) -> ast.AssertDecl:
+        return ast.AssertDecl("investor_loss", _name(investor), value=value, span=span,
+                              of_principal=of_principal is not None)
+
+    def assert_investor_no_loss(self, span: Span, investor: Token) -> ast.AssertDecl:
+        return ast.AssertDecl("investor_loss", _name(investor), span=span)
+
+    def assert_investor_return(self, span: Span, investor: Token, value: ast.Expr) -> ast.AssertDecl:
+        return ast.AssertDecl("investor_return", _name(investor), value=value, span=span)

@@ -197,16 +197,20 @@ FORMS = {
     "provider": 'provider NAME "Title"',
     "intermediary": 'intermediary NAME "Title"',
     "validator": 'validator NAME "Title"',
-    "investor": 'investor NAME "Title" commits GBP 600,000 to GBP 900,000',
+    "investor": 'investor NAME "Title" commits GBP 600,000 to GBP 900,000, ranks 1, interest 5% a year, '
+                "returns at most 9% a year, principal protected 50% by PAYER, first loss GBP 1m by PAYER",
     "cohort": 'cohort NAME "Title" at most 150 participants, referred 2015-01-01 to 2015-12-31',
     "outcome": 'outcome NAME "Title" pays GBP 500, after OTHER, within 12 months of start',
     "cap": "cap per participant GBP 15,000 (or: cap contract / outcome NAME / payer NAME / per period ...)",
     "only": "only one of NAME, NAME per participant",
     "tranche": "tranche NAME GBP 300,000 on 2015-01-01 (or: when payments reach GBP 400,000, by DATE)",
-    "assert": "assert each participant is paid at most GBP 15,000",
+    "assert": "assert each participant is paid at most GBP 15,000 (or: assert investor NAME loses at most 50% "
+              "of principal / loses nothing / returns at most 9% a year)",
     "reset": 'reset NAME "Title" restarts STEP, STEP (the steps whose delays count again from the reset)',
     "claims until": "claims until 2018-06-30",
     "run-off": "run-off 12 months",
+    "waterfall": 'waterfall "Schedule 4" distributes each period, needs GBP 50,000 each period, '
+                 "recycles outcome payments up to GBP 1m, surplus 50% to provider, 50% to payers",
 }
 
 

@@ -21,6 +21,7 @@ from sibdsl.semantics.checks.pooled import check_pooled
 from sibdsl.semantics.checks.reach import check_reach
 from sibdsl.semantics.checks.share_caps import check_share_caps
 from sibdsl.semantics.checks.tariffs import check_tariffs
+from sibdsl.semantics.investment import check_investment_terms
 
 Pass = Callable[[Contract, SpanTable, DiagnosticSink], None]
 
@@ -34,6 +35,7 @@ PASSES: tuple[Pass, ...] = (
     check_double_counting,
     check_pooled,
     check_share_caps,
+    check_investment_terms,
 )
 
 
