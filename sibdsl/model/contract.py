@@ -609,7 +609,7 @@ class Assertion(_Model):
     other: Name | None = None
     value: Decimal | None = None
     # investor_loss: the value is money, or (`of_principal`) a percentage of the principal drawn;
-    # investor_return: the value is a percentage a year (docs/language.md 3.9)
+    # investor_return: the value is a percentage a year (docs/language.md 3.10)
     of_principal: bool = False
     clause: str | None = None
     text: str = ""
