@@ -22,14 +22,15 @@ Also here: the measures of the investor assertions on one waterfall run (`loss_e
 
 from __future__ import annotations
 
+import decimal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from sibdsl.analysis.budget import WITNESS_CLAIMS, WITNESS_PARTICIPANTS
+from sibdsl.analysis.budget import EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS
 from sibdsl.core.currency import MINOR_UNITS
 from sibdsl.core.money import HUNDRED, ZERO, round_money
 from sibdsl.model.contract import Assertion, Contract, Investor, Tranche
@@ -103,7 +104,9 @@ class InvestorReport:
 
 
 def _m(contract: Contract, x: Decimal) -> str:
-    return f"{contract.header.currency} {x:,.2f}"
+    """Money as shown, with every decimal place it has beyond the second (a request may be tiny)."""
+    shown = f"{x:,.2f}" if x == x.quantize(Decimal("0.01")) else f"{x:,f}"
+    return f"{contract.header.currency} {shown}"
 
 
 def unit(contract: Contract) -> Decimal:
@@ -292,6 +295,11 @@ def earned_bound(contract: Contract, inv: Investor, most: Decimal, liability: De
 
 def bounds(contract: Contract, found: Exposure) -> dict[str, InvestorFigures]:
     """Every investor's figures from the model alone: upper bounds, none exact yet."""
+    with decimal.localcontext(EXACT):
+        return _bounds(contract, found)
+
+
+def _bounds(contract: Contract, found: Exposure) -> dict[str, InvestorFigures]:
     out: dict[str, InvestorFigures] = {}
     u = unit(contract)
     for inv in contract.investors:
@@ -315,6 +323,23 @@ def full_requests(contract: Contract) -> list[Request]:
     start = contract.header.term_start
     return [Request(f"w-{t.name}", t.name, start, tranche_most(t), "witness") for t in contract.tranches
             if t.discretionary and tranche_most(t) > 0]
+
+
+def request_variants(contract: Contract, claims: list[Claim]) -> list[tuple[str, list[Request]]]:
+    """The discretionary requests a ledger is run with through the waterfall, each with the words
+    that say so: none; every discretionary tranche requested in full on the term's first day
+    (the most drawn, the longest accrual), or on the ledger's last date in the term (capital drawn
+    after returns were paid); and a request of one and a half units on the first day, which a
+    percentage protection rounds down to nothing."""
+    full = full_requests(contract)
+    if not full:
+        return [("", [])]
+    header = contract.header
+    last = max((c.achieved for c in claims if header.term_start <= c.achieved <= header.term_end), default=header.term_end)
+    tiny = [replace(r, amount=unit(contract) * Decimal("1.5")) for r in full]
+    return [("", []), (" (every discretionary tranche requested in full on the term's first day)", full),
+            (f" (every discretionary tranche requested in full on {last})", [replace(r, requested=last) for r in full]),
+            (" (each discretionary tranche requested for 1.5 units on the term's first day)", tiny)]
 
 
 def run(contract: Contract, claims: list[Claim], requests: list[Request],
@@ -348,6 +373,11 @@ def liability_ledger(contract: Contract, found: Exposure) -> tuple[list[Claim], 
 
 
 def confirm(contract: Contract, found: Exposure, figures: dict[str, InvestorFigures]) -> None:
+    with decimal.localcontext(EXACT):
+        _confirm(contract, found, figures)
+
+
+def _confirm(contract: Contract, found: Exposure, figures: dict[str, InvestorFigures]) -> None:
     """Make a figure exact where a witness reaches it: the empty ledger with every discretionary
     tranche requested in full on the term's first day (the worst case), and the maximum
     liability's witness with the same requests (the best case)."""
@@ -365,7 +395,8 @@ def confirm(contract: Contract, found: Exposure, figures: dict[str, InvestorFigu
                 ", every discretionary tranche requested in full on the term's first day" if requests else ""))
         elif f.loss.amount is not None:
             f.loss.why += f"; the empty ledger makes it lose {_m(contract, got)}"
-        if account.drawn > 0 and f.loss_share is not None and got * HUNDRED == f.loss_share * account.drawn:
+        if account.drawn > 0 and f.loss_share is not None and \
+                Fraction(got) * 100 == Fraction(f.loss_share) * Fraction(account.drawn):
             f.loss_share_exact = True
     claims, source = liability_ledger(contract, found)
     if not claims:
@@ -475,7 +506,7 @@ def loss_excess(contract: Contract, a: Assertion, w: WaterfallResult) -> str | N
         return None
     value = a.value or ZERO
     if a.of_principal:
-        if account.loss * HUNDRED > value * account.drawn:
+        if Fraction(account.loss) * 100 > Fraction(value) * Fraction(account.drawn):
             return f"it loses {_m(contract, account.loss)} of the {_m(contract, account.drawn)} it drew"
         return None
     return f"it loses {_m(contract, account.loss)}" if account.loss > value else None
@@ -487,6 +518,11 @@ def return_excess(contract: Contract, a: Assertion, w: WaterfallResult) -> str |
     than its allowance at R (R a year, simple, actual/365 on its outstanding principal, from the
     day after each draw, rounded once by the contract's rule), as its return cap is measured.
     Surplus shares and guaranteed interest are not counted (the cap does not count them)."""
+    with decimal.localcontext(EXACT):
+        return _return_excess(contract, a, w)
+
+
+def _return_excess(contract: Contract, a: Assertion, w: WaterfallResult) -> str | None:
     name = a.subject or ""
     account = w.accounts.get(name)
     if account is None:

@@ -319,15 +319,17 @@ def _investor(contract: Contract, found: Exposure, index: int, a: Assertion) -> 
         if not a.of_principal and f.loss.amount is not None and f.loss.amount <= value:
             return Verdict(index, a, "proven", f"{f.name} can lose at most {_m(contract, f.loss.amount)} of the "
                            f"{_m(contract, f.drawable)} it can draw" + bound)
-        settled, w = inv_mod.run(contract, [], requests)
-        why = inv_mod.loss_excess(contract, a, w)
-        what = "the empty ledger" + (", with every discretionary tranche requested in full on the term's first "
-                                     "day," if requests else "")
-        if why is not None:
-            return Verdict(index, a, "refuted", f"{what} run through the waterfall to maturity: {why}", [],
-                           settled.decisions, requests=requests, flows=_flows(contract, w, f.name))
-        return Verdict(index, a, "unknown", f"{what} makes it lose {_m(contract, w.loss(f.name))} only, and the "
-                       f"bound is {_m(contract, f.loss.amount or ZERO)}")
+        lost = ZERO
+        for words, asked in inv_mod.request_variants(contract, []):  # the empty ledger, with each kind of request
+            settled, w = inv_mod.run(contract, [], asked)
+            why = inv_mod.loss_excess(contract, a, w)
+            if why is not None:
+                return Verdict(index, a, "refuted", f"the empty ledger{words}, run through the waterfall to maturity: "
+                               f"{why}", [], settled.decisions, requests=asked, flows=_flows(contract, w, f.name))
+            lost = max(lost, w.loss(f.name))
+        return Verdict(index, a, "unknown", f"the empty ledger makes it lose {_m(contract, lost)} at most, and the "
+                       f"bound is {_m(contract, f.loss.amount or ZERO)}" + (
+                           f" ({f.loss_share:f}% of the principal drawn)" if a.of_principal else ""))
     proof = _return_proof(contract, investor, value)
     if proof is not None:
         return Verdict(index, a, "proven", proof)

@@ -25,7 +25,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from sibdsl.model.contract import Contract
-from sibdsl.search.properties import all_violations, assertion_scores, released_in_order, settle_again_checks
+from sibdsl.search.properties import (
+    all_violations,
+    assertion_scores,
+    investor_violations,
+    released_in_order,
+    settle_again_checks,
+)
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.records import Claim, Measurement
 from sibdsl.settlement.tranches import participant_groups, release_tranches
@@ -58,7 +64,7 @@ def check_ledger(contract: Contract, claims: list[Claim], rng: random.Random,
     """Settle and check every guarantee and assertion; `again`: also settle the ledger shuffled
     and a prefix of it (order independence, the two extra settlements)."""
     result = settle(contract, claims)
-    problems = all_violations(result)
+    problems = all_violations(result) + investor_violations(contract, result, claims)
     if again:
         problems += settle_again_checks(contract, claims, result, _settle, rng)
     if any(a.kind == "tranche_order" for a in contract.assertions):
