@@ -472,11 +472,11 @@ def _dates(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -> None:
 
     for i, inv in enumerate(contract.investors):
         if inv.interest is not None:
-            inside(inv.interest.until, f"the interest of '{inv.name}' ends", spans.of("investors", i, "interest"))
+            inside(inv.interest.until, f"the end of the interest of '{inv.name}'", spans.of("investors", i, "interest"))
     waterfall = contract.waterfall
     if waterfall is not None:
-        inside(waterfall.distributes_from, "distributions start", spans.of("waterfall", "distributes"))
+        inside(waterfall.distributes_from, "the start of distributions", spans.of("waterfall", "distributes"))
         for k, need in enumerate(waterfall.needs):
-            inside(need.start, "the need starts", spans.of("waterfall", "needs", k))
-            inside(need.until, "the need ends", spans.of("waterfall", "needs", k))
+            inside(need.start, "the start of the need", spans.of("waterfall", "needs", k))
+            inside(need.until, "the end of the need", spans.of("waterfall", "needs", k))
 
