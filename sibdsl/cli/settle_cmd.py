@@ -131,8 +131,18 @@ def _run_settle(contract_path: str, claims_path: str, measurements_path: str | N
     (out / name).write_text(decisions_csv(rows) if fmt == "csv" else decisions_json(rows), encoding="utf-8")
     (out / "invoices.csv").write_text(invoices_csv(result), encoding="utf-8")
     (out / "tranches.csv").write_text(tranches_csv(releases, contract.header.currency), encoding="utf-8")
-    text = summary(result, releases, compiled.spans, contract_path, skipped=invalid)
+    written = [out / name, out / "invoices.csv", out / "tranches.csv"]
+    waterfall = None
+    if contract.invests:  # the investment waterfall (docs/settlement.md, "The investment waterfall")
+        from sibdsl.settlement.output import investors_csv, waterfall_csv
+        from sibdsl.settlement.waterfall import run_waterfall
+
+        waterfall = run_waterfall(contract, result, releases, as_of)
+        (out / "investors.csv").write_text(investors_csv(waterfall, contract.header.currency), encoding="utf-8")
+        (out / "waterfall.csv").write_text(waterfall_csv(waterfall, contract), encoding="utf-8")
+        written += [out / "investors.csv", out / "waterfall.csv"]
+    text = summary(result, releases, compiled.spans, contract_path, skipped=invalid, waterfall=waterfall)
     (out / "summary.txt").write_text(text, encoding="utf-8")
     click.echo(text)
-    click.echo(f"written: {out / name}, {out / 'invoices.csv'}, {out / 'tranches.csv'}, {out / 'summary.txt'}")
+    click.echo("written: " + ", ".join(str(p) for p in [*written, out / "summary.txt"]))
     return report.done(EXIT_OK)

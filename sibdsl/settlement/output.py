@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sibdsl.core.calendar import add_months
 from sibdsl.core.csvsafe import RISKY_FIRST, escape_cell, escape_row
@@ -26,6 +26,9 @@ from sibdsl.settlement.engine import Settlement
 from sibdsl.settlement.plan import Plan
 from sibdsl.settlement.records import Claim, Decision, Measurement, Reason, Status
 from sibdsl.settlement.tranches import Release
+
+if TYPE_CHECKING:
+    from sibdsl.settlement.waterfall import WaterfallResult
 
 REASON_WORDS = {
     Reason.PAID: "paid in full",
@@ -275,7 +278,7 @@ def tranches_csv(releases: list[Release], currency: str = "") -> str:
 
 
 def summary(settlement: Settlement, releases: list[Release], spans: dict[tuple[Any, ...], Span],
-            file: str, skipped: int = 0) -> str:
+            file: str, skipped: int = 0, waterfall: WaterfallResult | None = None) -> str:
     plan, f = settlement.plan, settlement.figures
     c = plan.contract
     cur = c.header.currency
@@ -331,6 +334,8 @@ def summary(settlement: Settlement, releases: list[Release], spans: dict[tuple[A
             when = str(r.day) if r.day else ""
             req = f" request {r.request_id}" if r.request_id else ""
             lines.append(f"  {r.tranche:<12} {r.status:<17} {when:<10} {cur} {money(r.amount):>14}{req}  {r.detail}")
+    if waterfall is not None:
+        lines += investor_summary(waterfall, c)
     return "\n".join(lines) + "\n"
 
 
@@ -502,3 +507,123 @@ def write_measurements(path: Path, measurements: list[Measurement]) -> None:
             writer.writerow(escape_row([m.measurement_id, m.outcome, m.cohort or "", m.measured,
                                         m.baseline if m.given else "", m.observed if m.given else "",
                                         m.submitted or ""], numeric=(3, 4, 5, 6)))
+
+
+INVESTOR_FIELDS = ["period", "start", "end", "investor", "drawn", "interest", "principal", "return", "guarantee",
+                   "outstanding", "interest_unpaid", "surplus"]
+_INVESTOR_NUMBERS = {0, 4, 5, 6, 7, 8, 9, 10, 11}
+
+
+def investors_csv(result: WaterfallResult, currency: str = "") -> str:
+    """investors.csv: one row per investor per period run (rank, then name order), money with
+    the currency's places (docs/settlement.md, "investors.csv")."""
+    money = _MoneyCells(places_of(currency))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(INVESTOR_FIELDS)
+    for p in result.periods:
+        for name in result.accounts:
+            f = p.investors[name]
+            writer.writerow(escape_row([p.index + 1, p.start, p.end, name, money(f.drawn), money(f.interest),
+                                        money(f.principal), money(f.performance), money(f.guarantee),
+                                        money(f.outstanding), money(f.interest_unpaid), money(f.surplus)],
+                                       _INVESTOR_NUMBERS))
+    return out.getvalue()
+
+
+def surplus_recipients(result: WaterfallResult, contract: Contract) -> list[str]:
+    """The surplus columns: the recipients in the order the `surplus` rule lists them, `payers`
+    as every payer in name order."""
+    names: list[str] = []
+    shares = contract.waterfall.surplus if contract.waterfall is not None else ()
+    for s in shares:
+        for name in (sorted(p.name for p in contract.payers) if s.to == "*payers" else [s.to]):
+            if name not in names:
+                names.append(name)
+    for p in result.periods:
+        names += [name for name in p.surplus if name not in names]
+    return names
+
+
+def waterfall_csv(result: WaterfallResult, contract: Contract) -> str:
+    """waterfall.csv: one row per period run: the outcome payments received, recycled and held;
+    the capital drawn and spent; each step of the distribution; the surplus per recipient; the
+    unspent capital paid back and the guarantees called (docs/settlement.md, "waterfall.csv")."""
+    money = _MoneyCells(places_of(contract.header.currency))
+    recipients = surplus_recipients(result, contract)
+    guarantors = sorted(result.guarantors)
+    fields = ["period", "start", "end", "distribution", "received", "need", "recycled", "drawn",
+              "spent_from_capital", "unfunded", "interest", "principal", "return", "distributed",
+              *(f"surplus_{r}" for r in recipients), "held", "capital_repaid", *(f"guaranteed_by_{g}" for g in guarantors)]
+    numbers = {i for i, f in enumerate(fields) if f not in ("start", "end", "distribution")}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(fields)
+    for p in result.periods:
+        writer.writerow(escape_row([p.index + 1, p.start, p.end, "yes" if p.distribution else "no", money(p.received),
+                                    money(p.need), money(p.recycled), money(p.drawn), money(p.spent_from_capital),
+                                    money(p.unfunded), money(p.interest), money(p.principal), money(p.performance),
+                                    money(p.distributed), *(money(p.surplus.get(r, ZERO)) for r in recipients),
+                                    money(p.held_after), money(p.capital_repaid),
+                                    *(money(p.guarantees.get(g, ZERO)) for g in guarantors)], numbers))
+    return out.getvalue()
+
+
+def investor_summary(result: WaterfallResult, contract: Contract) -> list[str]:
+    """The summary's investor section: per investor what it drew, received and lost, its money
+    multiple and IRR; the guarantors called; what is held; the conservation line."""
+    from sibdsl.settlement.returns import irr_text, multiple_text
+
+    cur = contract.header.currency
+    places = places_of(cur)
+
+    def money(x: Decimal) -> str:
+        return money_text(x, places, grouping=True)
+
+    wf = contract.waterfall
+    how = {"period": "each period", "maturity": "at maturity"}.get(wf.distributes if wf else "period", "")
+    if wf is not None and wf.distributes == "from":
+        how = f"from {wf.distributes_from}"
+    title = f" {wf.title!r}" if wf is not None and wf.title else ""
+    state = f"maturity {result.maturity}" if result.matured else \
+        f"as of {result.periods[-1].end if result.periods else 'the term start'}, before maturity {result.maturity}: " \
+        "no guarantee called"
+    lines = ["", f"investors (waterfall{title}, distributes {how}; {state}):",
+             f"  {'investor':<20} {'rank':>4} {'drawn':>16} {'received':>16} {'loss':>16} {'multiple':>9} "
+             f"{'IRR':>9}"]
+    for name, a in result.accounts.items():
+        rank = str(a.rank) if a.rank < 10**9 else "-"
+        lines.append(f"  {name:<20} {rank:>4} {money(a.drawn):>16} {money(a.received):>16} {money(a.loss):>16} "
+                     f"{multiple_text(result.multiple(name)):>9} {irr_text(result.irr(name)):>9}")
+        parts = [f"interest {money(a.interest_paid)}", f"principal {money(a.principal_repaid)}",
+                 f"return {money(a.return_paid)}"]
+        if a.surplus_paid:
+            parts.append(f"surplus {money(a.surplus_paid)}")
+        if a.guarantee_paid:
+            parts.append("guaranteed " + ", ".join(f"{money(x)} by {g}" for g, x in sorted(a.guarantee_paid.items())))
+        if a.outstanding or a.interest_unpaid:
+            parts.append(f"outstanding {money(a.outstanding)}, interest unpaid {money(a.interest_unpaid)}")
+        lines.append("      " + "; ".join(parts))
+    if result.guarantors:
+        lines.append("  guarantors called: " + ", ".join(f"{g} {cur} {money(x)}"
+                                                         for g, x in sorted(result.guarantors.items())))
+    elif result.matured:
+        lines.append("  guarantors called: none")
+    surplus = result.surplus_total
+    if surplus:
+        lines.append("  surplus: " + ", ".join(f"{cur} {money(x)} to {r}" for r, x in surplus.items()))
+    unfunded = sum((p.unfunded for p in result.periods), ZERO)
+    if unfunded:
+        lines.append(f"  needs unfunded: {cur} {money(unfunded)}")
+    lines.append(f"  held at the end: {cur} {money(result.held)} of outcome payments"
+                 + (f", {cur} {money(result.unspent_capital)} of unspent capital" if result.unspent_capital else ""))
+    received = result.received_total
+    distributed = sum((p.distributed for p in result.periods), ZERO)
+    recycled = sum((p.recycled for p in result.periods), ZERO)
+    surplus_sum = sum(surplus.values(), ZERO)
+    ok = "holds" if result.conserved() else "DOES NOT HOLD"
+    lines.append(f"  conservation ({ok}): outcome payments {money(received)} = distributed {money(distributed)} + "
+                 f"recycled {money(recycled)} + surplus {money(surplus_sum)} + held {money(result.held)}; "
+                 f"capital drawn {money(result.capital_drawn)} = spent {money(result.capital_spent)} + unspent "
+                 f"{money(result.unspent_capital)} + paid back {money(result.capital_repaid)}")
+    return lines

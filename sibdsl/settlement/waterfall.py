@@ -49,6 +49,9 @@ class InvestorFlow:
     guarantee: Decimal = ZERO  # paid by its guarantors (at maturity)
     outstanding: Decimal = ZERO  # principal outstanding at the period's end
     interest_unpaid: Decimal = ZERO  # interest accrued (rounded) and not paid, at the period's end
+    capital_repaid: Decimal = ZERO  # of `principal`: its unspent capital paid back at maturity
+    unspent: Decimal = ZERO  # its capital drawn and not yet spent, at the period's end
+    return_room: Decimal | None = None  # what its cap still allows (None: uncapped), at the period's end
 
 
 @dataclass
@@ -326,12 +329,18 @@ class _Run:
         st.last = day
 
     def interest_owed(self, st: _State) -> Decimal:
+        """round(interest accrued) less the interest paid (and guaranteed); for a capped class
+        never more than its room: interest and performance return together never pass the cap
+        (rounding can otherwise make them pass it by a unit, where a return was paid before)."""
         a = st.account
-        return max(round_money(st.acc_interest, self.unit, self.rule) - a.interest_paid - a.interest_guaranteed, ZERO)
+        owed = max(round_money(st.acc_interest, self.unit, self.rule) - a.interest_paid - a.interest_guaranteed, ZERO)
+        return owed if st.investor.return_cap is None else min(owed, self.room(st))
 
     def room(self, st: _State) -> Decimal:
+        """round(allowance accrued) less the interest (paid or guaranteed) and the return paid."""
         a = st.account
-        return max(round_money(st.acc_allowance, self.unit, self.rule) - a.interest_paid - a.return_paid, ZERO)
+        return max(round_money(st.acc_allowance, self.unit, self.rule) - a.interest_paid - a.interest_guaranteed
+                   - a.return_paid, ZERO)
 
     def result(self) -> WaterfallResult:
         wf, settlement, states = self.wf, self.settlement, self.states
@@ -397,6 +406,7 @@ class _Run:
                     st.account.outstanding -= d.left
                     st.unspent -= d.left
                     st.flow.principal += d.left
+                    st.flow.capital_repaid += d.left
                     flow.capital_repaid += d.left
                     self.pay(st, end, d.left)
                 repaid_total += flow.capital_repaid
@@ -410,6 +420,8 @@ class _Run:
             for name, st in states.items():
                 st.flow.outstanding = st.account.outstanding
                 st.flow.interest_unpaid = self.interest_owed(st)
+                st.flow.unspent = st.unspent
+                st.flow.return_room = self.room(st) if st.investor.return_cap is not None else None
                 flow.investors[name] = st.flow
             periods.append(flow)
         for st in states.values():
