@@ -67,7 +67,7 @@ assert investor e_class loses at most USD 2m
 
 
 def test_a_first_loss_guarantee_bounds_the_loss_and_the_empty_ledger_makes_it_exact() -> None:
-    c, found, figures = _verdicts(HEAD + """investor lender "Lender" commits USD 9.6m
+    _, found, figures = _verdicts(HEAD + """investor lender "Lender" commits USD 9.6m
   ranks 1
   interest 3% a year
   returns at most 12.5% a year
@@ -136,7 +136,7 @@ assert investor big returns at most 500% a year
 def test_a_tiny_discretionary_request_breaks_a_percentage_floor_and_the_bound_says_so() -> None:
     """A 50% floor rounds down to the unit: a request of 1.5 cents is floored at 0.00 and lost
     in full, so `loses at most 50% of principal` is not proven (it is refuted by that witness)."""
-    c, found, figures = _verdicts("""contract "Tiny" version 1
+    _, found, figures = _verdicts("""contract "Tiny" version 1
 currency GBP
 term 2020-01-01 to 2022-12-31
 payer pa "PA"

@@ -282,9 +282,9 @@ def earned_bound(contract: Contract, inv: Investor, most: Decimal, liability: De
                         + (" and its guaranteed interest" if guaranteed else "")))
     if inv.return_cap is not None and not surplus_to:
         rate = max(inv.return_cap, interest.rate if interest is not None else ZERO)
+        # interest (paid or guaranteed) is owed only within the room, and the room is the
+        # allowance rounded once less all of them (settlement/waterfall.py `interest_owed`)
         capped = round_money(allowance(contract, most, rate, start, end), u, "up")
-        if interest is not None and interest.guaranteed_by:
-            capped += 2 * u  # rounded once at each date: the guaranteed rest may pass the room by a unit or two
         options.append((capped, f"its return cap of {inv.return_cap.normalize():f}% a year on "
                                 f"{_m(contract, most)} from {start} to {end}"))
     if not options:
