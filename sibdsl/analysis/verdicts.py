@@ -358,8 +358,9 @@ def _return_proof(contract: Contract, investor: Investor, value: Decimal) -> str
         return None
     rate = investor.interest.rate if investor.interest is not None else ZERO
     if cap <= value and rate <= value:
-        return f"{investor.name}'s return is capped at {cap.normalize():f}% a year" + (
-            f" and its interest is {rate.normalize():f}%" if investor.interest is not None else "")
+        return f"the return of {investor.name} is capped at {cap.normalize():f}% a year" + (
+            f" and its interest is {rate.normalize():f}%" if investor.interest is not None else "") + \
+            " (interest and return are paid only within the cap's room)"
     return None
 
 
