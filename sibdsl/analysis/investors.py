@@ -523,15 +523,22 @@ def return_excess(contract: Contract, a: Assertion, w: WaterfallResult) -> str |
 
 
 def _return_excess(contract: Contract, a: Assertion, w: WaterfallResult) -> str | None:
+    return _return_measure(contract, a, w)[0]
+
+
+def _return_measure(contract: Contract, a: Assertion, w: WaterfallResult) -> tuple[str | None, float]:
+    """(how the run breaks the return assertion or None, the largest paid / allowed at any
+    distribution date: above 1 breaks it; a float only to guide the search)."""
     name = a.subject or ""
     account = w.accounts.get(name)
     if account is None:
-        return None
+        return None, 0.0
     rate = a.value or ZERO
     u, rule = unit(contract), contract.header.rounding
     draws = [(day, -amount) for day, amount in account.flows if amount < 0]
     repaid: list[tuple[date, Decimal]] = []
     paid = ZERO
+    worst = 0.0
     for p in w.periods:
         flow = p.investors.get(name)
         if flow is None:
@@ -542,12 +549,31 @@ def _return_excess(contract: Contract, a: Assertion, w: WaterfallResult) -> str 
             accrued = sum((allowance(contract, x, rate, day, end) for day, x in draws if day < end), Fraction(0)) - \
                 sum((allowance(contract, x, rate, day, end) for day, x in repaid if day < end), Fraction(0))
             allowed = round_money(accrued, u, rule)
+            worst = max(worst, float(paid / allowed) if allowed > 0 else float(paid) + 1.0)
             if paid > allowed:
                 return (f"by {p.end} it is paid {_m(contract, paid)} of interest and return, above "
-                        f"{_m(contract, allowed)} at {rate.normalize():f}% a year")
+                        f"{_m(contract, allowed)} at {rate.normalize():f}% a year"), worst
         if flow.principal > 0:
             repaid.append((p.end, flow.principal))
-    return None
+    return None, worst
+
+
+def scores(contract: Contract, w: WaterfallResult) -> dict[str, float]:
+    """How close a run comes to breaking each investor assertion (above 1 breaks it), labelled as
+    `search.properties.assertion_scores` labels them, for hypothesis's `target()`."""
+    out: dict[str, float] = {}
+    with decimal.localcontext(EXACT):
+        for i, a in enumerate(contract.assertions):
+            account = w.accounts.get(a.subject or "")
+            if account is None:
+                continue
+            value = a.value or ZERO
+            if a.kind == "investor_loss":
+                limit = value * account.drawn / HUNDRED if a.of_principal else value
+                out[f"assert {i}"] = float(account.loss / limit) if limit > 0 else float(account.loss)
+            elif a.kind == "investor_return":
+                out[f"assert {i}"] = _return_measure(contract, a, w)[1]
+    return {label: min(x, 1e300) for label, x in out.items()}  # finite, for `target()`
 
 
 def violations(contract: Contract, w: WaterfallResult) -> list[str]:

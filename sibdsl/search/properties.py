@@ -339,17 +339,23 @@ def invoice_violations(s: Settlement) -> list[str]:
     return out
 
 
-def investor_violations(contract: Contract, s: Settlement, claims: list[Claim]) -> list[str]:
+def investor_violations(contract: Contract, s: Settlement, claims: list[Claim],
+                        scores: dict[str, float] | None = None) -> list[str]:
     """The investor assertions the waterfall, run to maturity on this settlement with each of
-    `request_variants`, breaks."""
+    `request_variants`, breaks; `scores` gets, per investor assertion, the closest any run came
+    to breaking it (for the search's `target()`)."""
     if not any(a.kind in ("investor_loss", "investor_return") for a in contract.assertions):
         return []
     from sibdsl.analysis.investors import request_variants, run, violations
+    from sibdsl.analysis.investors import scores as closeness
 
     out: list[str] = []
     for words, requests in request_variants(contract, claims):
         _, w = run(contract, claims, requests, settled=s)
         out += [v + words for v in violations(contract, w)]
+        if scores is not None:
+            for label, score in closeness(contract, w).items():
+                scores[label] = max(scores.get(label, 0.0), score)
     return out
 
 
