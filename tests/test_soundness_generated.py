@@ -1291,3 +1291,37 @@ assert total payments are at most GBP 300
         _check(src, contract, changed(found, payers=payers), [], settled, "lowered")
     with pytest.raises(AssertionError, match="proven assertion broken"):
         _check(src, contract, found, [changed(v, status="proven")], settled, "called proven")
+
+
+def test_the_harness_catches_an_understated_investor_figure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The investor checks can fail: a maximum loss or a most received lowered by one penny is
+    passed by a waterfall run, and reported."""
+    from dataclasses import replace as changed
+
+    from sibdsl.analysis import investors as inv
+
+    src = """contract "harness investors" version 1
+currency GBP
+term 2020-01-01 to 2022-12-31
+payer pa "PA"
+cohort c0 "C" at most 2 participants
+outcome o0 "O0" pays GBP 600
+investor ia "IA" commits GBP 1,000
+  ranks 1
+  returns at most 5% a year
+  first loss GBP 200 by pa
+waterfall
+  surplus to pa
+"""
+    contract = compile_text(src).model
+    assert contract is not None
+    found = exposure(contract)
+    figures = inv.bounds(contract, found)
+    assert figures["ia"].loss.amount == Decimal(800)
+    check_contract(src, Run(), 1, 2, 2)  # sound as analysed
+    real = inv.bounds
+    for lowered in ({"loss": inv.Figure(Decimal("799.99"))}, {"received": inv.Figure(Decimal(1000))}):
+        monkeypatch.setattr(inv, "bounds", lambda c, f, lowered=lowered: {
+            k: changed(v, **lowered) for k, v in real(c, f).items()})
+        with pytest.raises(AssertionError, match=r"maximum loss|its most"):
+            check_contract(src, Run(), 1, 2, 2)
