@@ -10,6 +10,14 @@ peak memory of the sibdsl run (measured in a child process with resource.getrusa
     python benchmarks/bench_settle.py [--sizes 10000,100000,1000000] [--seed 1]
 
 Requires duckdb (pip install duckdb); it is not a dependency of sibdsl.
+
+    python benchmarks/bench_settle.py --waterfall [--sizes 100000]
+
+settles the same claims with the contract plus investment terms (two ranked classes with
+interest, caps, a floor and a first loss, tranches, a waterfall with needs, recycling and a
+surplus rule) and prints the time of settlement and tranches without the waterfall, with it
+(run_waterfall and its two files), and the overhead in percent (issue 11's target: <= 20%).
+DuckDB is not needed for this.
 """
 
 from __future__ import annotations
@@ -86,6 +94,25 @@ FROM contract_capped
 """
 
 
+INVESTMENT = """investor senior "Senior lenders" commits GBP 20m
+  ranks 1
+  interest 5% a year
+  returns at most 9% a year
+investor junior "Junior lenders" commits GBP 5m
+  ranks 2
+  returns at most 15% a year
+  principal protected 50% by council
+  first loss GBP 1m by fund
+tranche senior_loan GBP 20m on 2020-01-01 from senior
+tranche junior_loan GBP 5m on 2021-01-01 from junior
+waterfall "Benchmark waterfall"
+  distributes each period
+  needs GBP 1m each period until 2023-12-31
+  recycles outcome payments up to GBP 5m
+  surplus 50% to council, 50% to payers
+"""
+
+
 def caps(n: int) -> dict[str, int]:
     return {"assessed_cap": 25 * n, "qualified_cap": 300 * n, "contract_cap": 700 * n}
 
@@ -127,6 +154,55 @@ def run_sibdsl(contract_text: str, claims_path: Path) -> dict[str, object]:
     }
 
 
+def run_waterfall_child(contract_text: str, claims_path: Path, repeats: int = 3) -> dict[str, object]:
+    """Settle the claims with a contract that invests: settlement and tranches alone, then the
+    waterfall and its files; the best of `repeats` runs of each (the machine is shared)."""
+    from sibdsl.compiler import compile_text
+    from sibdsl.settlement.engine import settle
+    from sibdsl.settlement.ledger import read_ledger
+    from sibdsl.settlement.output import investors_csv, invoices_csv, waterfall_csv
+    from sibdsl.settlement.tranches import participant_groups, release_tranches
+    from sibdsl.settlement.waterfall import run_waterfall
+
+    compiled = compile_text(contract_text)
+    model = compiled.model
+    assert model is not None and model.invests, [d.message for d in compiled.diagnostics]
+    ledger = read_ledger(str(claims_path), "claims", model)
+    assert not ledger.sink.items, ledger.sink.items[:3]
+    base, extra = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = settle(model, ledger.records)
+        releases = release_tranches(model, result.decisions, [], None, participant_groups(result.figures.participants))
+        invoices_csv(result)
+        t1 = time.perf_counter()
+        waterfall = run_waterfall(model, result, releases)
+        investors_csv(waterfall, model.header.currency)
+        waterfall_csv(waterfall, model)
+        t2 = time.perf_counter()
+        base.append(t1 - t0)
+        extra.append(t2 - t1)
+        assert waterfall.conserved()
+    return {"without": min(base), "waterfall": min(extra), "periods": len(waterfall.periods),
+            "received": str(waterfall.received_total),
+            "investors": {n: str(a.received) for n, a in waterfall.accounts.items()}}
+
+
+def main_waterfall(sizes: list[int], seed: int) -> None:
+    print(f"{'claims':>9} | {'without (s)':>11} {'waterfall (s)':>13} {'with (s)':>9} {'overhead':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            path = Path(tmp) / f"claims-{n}.csv"
+            write_claims(path, n, seed)
+            out = subprocess.run([sys.executable, __file__, "--child-waterfall", str(path), str(n)], check=True,
+                                 capture_output=True, text=True, env={**os.environ}).stdout
+            got = json.loads(out.strip().splitlines()[-1])
+            without, extra = float(got["without"]), float(got["waterfall"])
+            print(f"{n:>9,} | {without:>11.3f} {extra:>13.4f} {without + extra:>9.3f} {extra / without:>8.2%}   "
+                  f"{got['periods']} periods, GBP {got['received']} received, investors received {got['investors']}")
+    print("overhead = waterfall time / settlement time (settle, tranches and invoices.csv); target <= 20%")
+
+
 def run_duckdb(claims_path: Path, n: int) -> dict[str, object]:
     import duckdb
 
@@ -146,7 +222,19 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child-waterfall", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--waterfall", action="store_true",
+                        help="time the investment waterfall on top of settlement (default size 100000)")
     args = parser.parse_args()
+    if args.child_waterfall:
+        n = int(args.child_waterfall[1])
+        text = CONTRACT.format(**{k: f"{v:,}" for k, v in caps(n).items()}) + INVESTMENT
+        print(json.dumps(run_waterfall_child(text, Path(args.child_waterfall[0]))))
+        return
+    if args.waterfall:
+        sizes = "100000" if args.sizes == parser.get_default("sizes") else args.sizes
+        main_waterfall([int(s) for s in sizes.split(",")], args.seed)
+        return
     if args.child:
         n = int(args.child[1])
         print(json.dumps(run_sibdsl(CONTRACT.format(**{k: f"{v:,}" for k, v in caps(n).items()}),

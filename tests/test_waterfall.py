@@ -295,3 +295,29 @@ def test_interest_never_takes_a_capped_class_past_its_cap() -> None:
     a = r.accounts["i1"]
     assert a.return_paid == D("0.01") and a.interest_paid == 0
     assert a.interest_paid + a.return_paid <= D("0.01") and a.interest_unpaid == 0
+
+
+def test_as_of_before_the_first_period_end_runs_nothing() -> None:
+    model = contract([{"name": "senior", "rank": 1, "return_cap": D(0)}])
+    r = run(model, {("council", 1): "100"}, as_of=date(2021, 2, 1))
+    assert r.periods == [] and not r.matured and r.accounts["senior"].drawn == 0
+    assert investors_csv(r, "GBP").splitlines()[1:] == [] and "before maturity" in "\n".join(
+        summary(settle(model, []), [], {}, "w.sib", waterfall=r).splitlines())
+
+
+def test_a_waterfall_without_investors_pays_the_surplus() -> None:
+    model = contract([], Waterfall(surplus=(SurplusShare(to="*payers", share=D(100)),)))
+    r = run(model, {("council", 1): "70", ("fund", 1): "30"})
+    assert r.periods[0].surplus == {"council": D(70), "fund": D(30)} and r.accounts == {}
+
+
+def test_huge_amounts_and_rates_stay_exact() -> None:
+    model = contract([{"name": "senior", "rank": 1, "commits": "1" + "0" * 18,
+                       "interest": Interest(rate=D(100)), "return_cap": D(1000)}],
+                     Waterfall(surplus=(SurplusShare(to="council", share=D(100)),)))
+    r = run(model, {("council", 4): "3" + "0" * 18})
+    a = r.accounts["senior"]
+    # 364 days at 100%: 10^18 x 364/365, exactly rounded to the penny
+    assert a.interest_paid == D("997260273972602739.73")
+    assert a.principal_repaid == D(10) ** 18
+    assert r.multiple("senior") is not None and r.irr("senior") is not None
