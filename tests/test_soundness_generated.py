@@ -32,6 +32,7 @@ regression tests.
 
 from __future__ import annotations
 
+import decimal
 import random
 import re
 import zlib
@@ -53,7 +54,8 @@ from sibdsl.core.calendar import DurationLike, add_duration
 from sibdsl.model.contract import Contract, Outcome, PerUnitTariff, SlidingTariff, TieredTariff, best_value
 from sibdsl.model.pastterm import last_day, last_day_for
 from sibdsl.settlement.engine import Settlement, settle
-from sibdsl.settlement.records import Claim, Measurement, Status
+from sibdsl.settlement.records import Claim, Measurement, Request, Status
+from sibdsl.settlement.waterfall import WaterfallResult
 
 TERM_START, TERM_END = date(2020, 1, 1), date(2022, 12, 31)
 
@@ -251,15 +253,18 @@ def generate(rng: random.Random) -> str:
     if rng.random() < 0.4:
         lines.append(f"cap contract {_money(rng, ['500', '1,000', '3,000'])}{behaviour()}")
     # investment
+    invests = rng.random() < 0.45
     if rng.random() < 0.3:
-        lines.append('investor inv "Investor" commits GBP 1m')
-        lines.append("tranche t_launch GBP 100,000 on 2020-01-01")
-        lines.append(rng.choice(["tranche t_more GBP 100,000 when payments reach GBP 500",
-                                 "tranche t_more GBP 100,000 on 2021-01-01",
-                                 "tranche t_more GBP 100,000 when outcomes reach 3 outcomes by 2021-12-31"]))
-        lines.append("tranche t_disc up to GBP 100,000 at the board's discretion")
+        lines.append('investor inv "Investor" commits GBP 1m' + (" ranks 3" if invests else ""))
+        lines.append("tranche t_launch GBP 100,000 on 2020-01-01 from inv")
+        lines.append(rng.choice(["tranche t_more GBP 100,000 from inv when payments reach GBP 500",
+                                 "tranche t_more GBP 100,000 on 2021-01-01 from inv",
+                                 "tranche t_more GBP 100,000 from inv when outcomes reach 3 outcomes by 2021-12-31"]))
+        lines.append("tranche t_disc up to GBP 100,000 from inv at the board's discretion")
         if rng.random() < 0.6:
             lines.append(f"assert tranche {rng.choice(['t_launch t_more', 't_more t_launch']).replace(' ', ' is released before ')}")
+    if invests:
+        lines += _investment(rng, payers)
     # assertions of every kind
     amounts = ["100", "300", "500", "1,000", "2,000", "5,000"]
     for _ in range(rng.randint(2, 5)):
@@ -277,6 +282,73 @@ def generate(rng: random.Random) -> str:
         elif all_subs:
             lines.append(f"assert subgroup {rng.choice(all_subs)} is at most {rng.choice(['50', '70'])}% of paid outcomes")
     return "\n".join(lines) + "\n"
+
+
+def _investment(rng: random.Random, payers: list[str]) -> list[str]:
+    """Investor classes and the waterfall (issue 11): ranks with ties, interest (until a date,
+    guaranteed), return caps, floors and first losses (a percentage or money, by a payer, the
+    provider or another investor), tranches of each kind from a class, needs (dated, two that add
+    up), recycling with and without a limit, each distribution timing, surplus to a payer, the
+    provider and the payers; and the investor assertions."""
+    lines = ['provider prov "Provider"']
+    n = rng.choice([1, 2, 2, 3])
+    names = ["ia", "ib", "ic"][:n]
+    ranks = rng.choice({1: [[1]], 2: [[1, 2], [1, 1], [2, 1]], 3: [[1, 1, 2], [1, 2, 2], [1, 2, 3], [2, 1, 1]]}[n])
+    capped_all = True
+    for name, rank in zip(names, ranks, strict=True):
+        commit = rng.choice(["300", "500", "1,000", "2,500", "299.99"])
+        lines.append(f'investor {name} "{name.upper()}" commits GBP {commit}')
+        lines.append(f"  ranks {rank}")
+        rate = None
+        if rng.random() < 0.6:
+            rate = rng.choice(["0%", "2%", "5%"])
+            until = rng.choice(["", "", " until 2021-06-30"])
+            by = rng.choice(["", "", f", guaranteed by {rng.choice(payers)}"])
+            lines.append(f"  interest {rate} a year{until}{by}")
+        if rng.random() < 0.65:
+            lines.append(f"  returns at most {rng.choice(['5%', '9%', '12.5%'])} a year")
+        else:
+            capped_all = False
+        for kind in rng.sample(["floor", "first"], rng.choice([0, 1, 1, 2])):
+            guarantor = rng.choice([*payers, "prov", *[o for o in names if o != name]])
+            if kind == "floor":
+                lines.append(f"  principal protected {rng.choice(['50%', '100%', '33.3%', 'GBP 150'])} by {guarantor}")
+            else:
+                lines.append(f"  first loss {rng.choice(['GBP 100', '20%', '12.5% of principal'])} by {guarantor}")
+        for t, kind in enumerate(rng.sample(["on", "when", "disc"], rng.choice([0, 0, 1, 2]))):
+            amount = rng.choice(["100", "50", "33.33"])
+            if kind == "on":
+                lines.append(f"tranche {name}_t{t} GBP {amount} on {rng.choice(['2020-01-01', '2020-07-01', '2022-01-01'])}"
+                             f" from {name}")
+            elif kind == "when":
+                lines.append(f"tranche {name}_t{t} GBP {amount} from {name} when payments reach GBP "
+                             f"{rng.choice(['100', '500'])}")
+            else:
+                lines.append(f"tranche {name}_t{t} up to GBP {amount} from {name} at the board's discretion")
+    if rng.random() < 0.85 or capped_all:
+        lines.append(rng.choice(['waterfall "Schedule 4"', "waterfall"]))
+        lines.append("  " + rng.choice(["distributes each period", "distributes at maturity",
+                                        "distributes from 2021-07-01", "distributes each period"]))
+        needs = rng.random() < 0.5
+        if needs:
+            lines.append(f"  needs GBP {rng.choice(['50', '100', '400'])} each period"
+                         + rng.choice(["", " from 2020-04-01", " until 2021-12-31", " from 2020-07-01 until 2022-06-30"]))
+            if rng.random() < 0.3:
+                lines.append("  needs GBP 25 each period until 2020-12-31")
+            if rng.random() < 0.6:
+                lines.append("  recycles outcome payments" + rng.choice(["", " up to GBP 300"]))
+        if capped_all or rng.random() < 0.2:
+            lines.append("  surplus " + rng.choice([f"to {rng.choice(payers)}", "to prov", "to payers",
+                                                    "50% to prov, 50% to payers", f"30% to payers, 70% to {payers[0]}"]))
+        if rng.random() < 0.3:
+            lines.append('  clause "4.1"')
+    for _ in range(rng.choice([1, 2, 3])):
+        name = rng.choice(names)
+        lines.append(rng.choice([f"assert investor {name} loses at most GBP {rng.choice(['0', '100', '250', '1,000'])}",
+                                 f"assert investor {name} loses at most {rng.choice(['0', '50', '80'])}% of principal",
+                                 f"assert investor {name} loses nothing",
+                                 f"assert investor {name} returns at most {rng.choice(['5', '9', '12.5', '20'])}% a year"]))
+    return lines
 
 
 def _share_base(rng: random.Random, names: list[str], measured: bool = False, holding: str | None = None) -> str:
@@ -316,6 +388,13 @@ CONSTRUCTS = [
     "assert subgroup_share", "assert tranche_order",
     "prerequisite or", "held at referral", "if paid", "not if held", "reset",
     "pooled over", "net of", "run-off", "claims until",
+    # investment (issue 11)
+    "investor ranks", "ranks tied", "ranks several", "interest", "interest until", "interest guaranteed",
+    "return cap", "uncapped class", "floor percent", "floor money", "first loss percent", "first loss money",
+    "guarantor investor", "tranche from a class", "discretionary tranche from a class", "needs", "needs dated",
+    "needs overlapping", "recycles", "recycles up to", "distributes period", "distributes maturity",
+    "distributes from", "surplus to payer", "surplus to provider", "surplus to payers", "surplus shared",
+    "assert investor_loss", "assert investor_loss percent", "assert investor_return",
 ]
 
 
@@ -418,6 +497,57 @@ def constructs(c: Contract) -> set[str]:
         got.add(f"assert {a.kind}")
     if c.resets:
         got.add("reset")
+    got |= _investment_constructs(c)
+    return got
+
+
+def _investment_constructs(c: Contract) -> set[str]:
+    got: set[str] = set()
+    names = {i.name for i in c.investors}
+    ranks = [i.rank for i in c.investors if i.rank is not None]
+    if ranks:
+        got.add("investor ranks")
+    if len(ranks) != len(set(ranks)):
+        got.add("ranks tied")
+    if len(set(ranks)) > 1:
+        got.add("ranks several")
+    for i in c.investors:
+        if i.interest is not None:
+            got.add("interest")
+            if i.interest.until is not None:
+                got.add("interest until")
+            if i.interest.guaranteed_by:
+                got.add("interest guaranteed")
+        if i.has_terms:
+            got.add("return cap" if i.return_cap is not None else "uncapped class")
+        for pr in i.protections:
+            got.add(("floor" if pr.kind == "floor" else "first loss") + (" percent" if pr.share is not None else " money"))
+            if pr.by in names:
+                got.add("guarantor investor")
+    for t in c.tranches:
+        owner = next((i for i in c.investors if i.name == t.investor), None)
+        if owner is not None and owner.has_terms:
+            got.add("discretionary tranche from a class" if t.discretionary else "tranche from a class")
+    w = c.waterfall
+    if w is not None:
+        got.add(f"distributes {w.distributes}")
+        if w.needs:
+            got.add("needs")
+        if any(n.start is not None or n.until is not None for n in w.needs):
+            got.add("needs dated")
+        if len(w.needs) > 1:
+            got.add("needs overlapping")
+        if w.recycles:
+            got.add("recycles up to" if w.recycle_limit is not None else "recycles")
+        payers = {p.name for p in c.payers}
+        for share in w.surplus:
+            got.add("surplus to payers" if share.to == "*payers" else "surplus to payer" if share.to in payers
+                    else "surplus to provider")
+        if len(w.surplus) > 1:
+            got.add("surplus shared")
+    for a in c.assertions:
+        if a.kind == "investor_loss" and a.of_principal:
+            got.add("assert investor_loss percent")
     return got
 
 
@@ -715,6 +845,8 @@ class Run:
     exact_checked: int = 0
     exact_unreached: Counter[str] = field(default_factory=Counter)
     unreached_examples: list[str] = field(default_factory=list)
+    waterfalls: int = 0  # waterfall runs checked against the investor figures
+    investor_exact: Counter[str] = field(default_factory=Counter)  # investor figures exact, each reached again
 
 
 def _paid_per_participant(settled: Settlement) -> dict[str, Decimal]:
@@ -886,20 +1018,25 @@ def check_contract(src: str, run: Run, extra: int, unlimited: int, orders: int) 
     found_verdicts = verdicts(c, found)
     run.verdicts.update(v.status for v in found_verdicts)
     best_total, best_payer = Decimal(0), defaultdict[str, Decimal](Decimal)
+    settled_ledgers: list[tuple[list[Claim], Settlement]] = []
     for i, (claims, meas) in enumerate([*ledgers(c, rng, extra, unlimited, orders), full_cohorts(c, found)]):
         settled = settle(c, claims, meas)
         run.ledgers += 1
         _check(src, c, found, found_verdicts, settled, f"ledger {i}: {len(claims)} claims, {len(meas)} measurements")
+        if c.investors:
+            settled_ledgers.append((claims, settled))
         best_total = max(best_total, settled.figures.total_money)
         for name, x in settled.figures.payer_money.items():
             best_payer[name] = max(best_payer[name], x)
     for v in found_verdicts:  # a refutation is a witness that the engine confirms
-        if v.status == "refuted" and v.witness:
+        if v.status == "refuted" and v.witness and v.assertion.kind not in ("investor_loss", "investor_return"):
             settled = settle(c, v.witness)
             run.ledgers += 1
             assert broken(c, v, settled), f"refuted {v.assertion.text} but its witness does not break it\n{src}"
             _check(src, c, found, found_verdicts, settled, "the verdict's witness")
     _reaches(c, found, found_verdicts, run, src, best_total, best_payer)
+    if c.investors:
+        _check_investors(c, src, found, found_verdicts, run, settled_ledgers, rng)
     if any(cap.measured_share for cap in c.caps):
         _same_claims_reordered(c, src, rng, run, found, found_verdicts)
     return True
@@ -974,6 +1111,110 @@ def _same_claims_reordered(c: Contract, src: str, rng: random.Random, run: Run, 
             f"the same claims on other dates within their periods were decided differently\n{src}"
 
 
+def _investor_requests(c: Contract, rng: random.Random) -> list[list[Request]]:
+    """Adversarial discretionary requests: each tranche asked for more than its limit, for tiny
+    and odd amounts, several times, on random days of the term (and one before and after it)."""
+    disc = [t for t in c.tranches if t.discretionary]
+    if not disc:
+        return []
+    out: list[list[Request]] = []
+    span = (TERM_END - TERM_START).days
+    for k in range(3):
+        reqs = []
+        for t in disc:
+            top = t.limit if t.limit is not None else (t.amount or Decimal(1))
+            for j in range(rng.randint(1, 3)):
+                amount = rng.choice([top, top + 1, Decimal("0.001"), Decimal("0.015"), top / 3, Decimal("7.77")])
+                day = TERM_START + timedelta(days=rng.randint(-2, span + 2))
+                reqs.append(Request(f"a{k}-{t.name}-{j}", t.name, day, amount))
+        out.append(reqs)
+    return out
+
+
+def _check_investors(c: Contract, src: str, found: Exposure, found_verdicts: list[Verdict], run: Run,
+                     settled_ledgers: list[tuple[list[Claim], Settlement]], rng: random.Random) -> None:
+    """Every investor figure against the waterfall run on adversarial ledgers (each with the
+    search's request variants and random ones): the most drawn, the maximum loss (money and % of
+    principal), the most received and earned are never passed; proven investor assertions hold;
+    refuted ones are broken by their witness; an exact figure is reached by its witness again."""
+    from sibdsl.analysis import investors as inv
+    from sibdsl.core.money import wide
+    from sibdsl.settlement.tranches import participant_groups, release_tranches
+    from sibdsl.settlement.waterfall import run_waterfall
+
+    figures = inv.bounds(c, found)
+    inv.confirm(c, found, figures)
+    ctx = f"\n--- contract ---\n{src}"
+    kinds = ("investor_loss", "investor_return")
+    proven = [v for v in found_verdicts if v.assertion.kind in kinds and v.status == "proven"]
+
+    def broken_by(v: Verdict, w: WaterfallResult) -> str | None:
+        a = v.assertion
+        return inv.loss_excess(c, a, w) if a.kind == "investor_loss" else inv.return_excess(c, a, w)
+
+    def check(w: WaterfallResult, where: str) -> None:
+        with decimal.localcontext(wide()):
+            checked(w, where)
+
+    def checked(w: WaterfallResult, where: str) -> None:
+        run.waterfalls += 1  # (in a wide context: WaterfallResult.conserved() sums amounts of 29 digits at 28)
+        assert w.conserved(), f"the waterfall does not conserve money ({where}){ctx}"
+        for name, f in figures.items():
+            a = w.accounts[name]
+            assert a.drawn <= f.drawable, f"{name} drew {a.drawn} > the most {f.drawable} ({where}){ctx}"
+            if w.matured:
+                assert f.loss.amount is None or a.loss <= f.loss.amount, \
+                    f"{name} lost {a.loss} > its maximum loss {f.loss.amount} ({f.loss.why}; {where}){ctx}"
+                if f.loss_share is not None and a.drawn > 0:
+                    assert a.loss * 100 <= f.loss_share * a.drawn, \
+                        f"{name} lost {a.loss} of {a.drawn} > {f.loss_share}% ({where}){ctx}"
+            if f.received.amount is not None:
+                assert a.received <= f.received.amount, \
+                    f"{name} received {a.received} > its most {f.received.amount} ({f.received.why}; {where}){ctx}"
+            earned = a.interest_paid + a.return_paid + a.surplus_paid + a.interest_guaranteed
+            if f.earned.amount is not None:
+                assert earned <= f.earned.amount, f"{name} earned {earned} > its most {f.earned.amount} ({where}){ctx}"
+        for v in proven:
+            why = broken_by(v, w)
+            assert why is None, f"proven assertion broken: {v.assertion.text} ({v.reason}): {why} ({where}){ctx}"
+
+    randoms = _investor_requests(c, rng)
+    for i, (claims, settled) in enumerate(settled_ledgers):
+        variants = inv.request_variants(c, claims) + [(f" random requests {k}", r) for k, r in enumerate(randoms)]
+        for words, requests in variants:
+            _, w = inv.run(c, claims, requests, settled=settled)
+            check(w, f"ledger {i}{words}")
+        if i % 4 == 0:  # as of a day inside the term: no guarantee called, nothing received above the figures
+            day = TERM_START + timedelta(days=rng.randint(0, (TERM_END - TERM_START).days))
+            releases = release_tranches(c, settled.decisions, variants[-1][1], day,
+                                        participant_groups(settled.figures.participants))
+            check(run_waterfall(c, settled, releases, as_of=day), f"ledger {i} as of {day}")
+    for v in found_verdicts:
+        if v.assertion.kind in kinds and v.status == "refuted":
+            _, w = inv.run(c, v.witness, v.requests)
+            check(w, "a refuted verdict's witness")
+            assert broken_by(v, w) is not None, f"refuted {v.assertion.text} but its witness does not break it{ctx}"
+    requests = inv.full_requests(c)
+    _, empty = inv.run(c, [], requests)
+    check(empty, "the empty ledger")
+    claims, _source = inv.liability_ledger(c, found)
+    best = inv.run(c, claims, requests)[1] if claims else None
+    if best is not None:
+        check(best, "the liability's witness")
+    for name, f in figures.items():
+        if f.loss.exact:
+            run.investor_exact["loss"] += 1
+            assert empty.accounts[name].loss == f.loss.amount, f"exact loss of {name} not reached{ctx}"
+        if f.loss_share_exact:
+            run.investor_exact["loss %"] += 1
+            a = empty.accounts[name]
+            assert a.loss * 100 == f.loss_share * a.drawn, f"exact loss share of {name} not reached{ctx}"
+        if f.received.exact:
+            run.investor_exact["received"] += 1
+            assert best is not None and best.accounts[name].received == f.received.amount, \
+                f"exact most received of {name} not reached{ctx}"
+
+
 def _print(run: Run, label: str) -> None:
     width = max(len(k) for k in CONSTRUCTS)
     print(f"\n== soundness over generated contracts ({label}) ==")
@@ -981,6 +1222,8 @@ def _print(run: Run, label: str) -> None:
           f"skipped as KNOWN_UNSOUND {run.known_unsound}; ledgers settled {run.ledgers:,}")
     print(f"verdicts: {dict(run.verdicts)}; exact participant figures reached by their witness: {run.exact_checked}; "
           f"exact figures not reached by any adversarial ledger (not failed): {dict(run.exact_unreached)}")
+    print(f"waterfall runs checked against the investor figures: {run.waterfalls:,}; investor figures exact and "
+          f"reached again: {dict(run.investor_exact)}")
     for example in run.unreached_examples[:3]:
         print("  exact but not reached here:", example.replace("\n", "\n    "))
     print("coverage (contracts using each construct):")
@@ -1048,3 +1291,37 @@ assert total payments are at most GBP 300
         _check(src, contract, changed(found, payers=payers), [], settled, "lowered")
     with pytest.raises(AssertionError, match="proven assertion broken"):
         _check(src, contract, found, [changed(v, status="proven")], settled, "called proven")
+
+
+def test_the_harness_catches_an_understated_investor_figure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The investor checks can fail: a maximum loss or a most received lowered by one penny is
+    passed by a waterfall run, and reported."""
+    from dataclasses import replace as changed
+
+    from sibdsl.analysis import investors as inv
+
+    src = """contract "harness investors" version 1
+currency GBP
+term 2020-01-01 to 2022-12-31
+payer pa "PA"
+cohort c0 "C" at most 2 participants
+outcome o0 "O0" pays GBP 600
+investor ia "IA" commits GBP 1,000
+  ranks 1
+  returns at most 5% a year
+  first loss GBP 200 by pa
+waterfall
+  surplus to pa
+"""
+    contract = compile_text(src).model
+    assert contract is not None
+    found = exposure(contract)
+    figures = inv.bounds(contract, found)
+    assert figures["ia"].loss.amount == Decimal(800)
+    check_contract(src, Run(), 1, 2, 2)  # sound as analysed
+    real = inv.bounds
+    for lowered in ({"loss": inv.Figure(Decimal("799.99"))}, {"received": inv.Figure(Decimal(1000))}):
+        monkeypatch.setattr(inv, "bounds", lambda c, f, lowered=lowered: {
+            k: changed(v, **lowered) for k, v in real(c, f).items()})
+        with pytest.raises(AssertionError, match=r"maximum loss|its most"):
+            check_contract(src, Run(), 1, 2, 2)

@@ -21,7 +21,7 @@ import decimal
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS, Budget
 from sibdsl.analysis.outcome_totals import outcomes_limit
@@ -36,6 +36,9 @@ from sibdsl.model.pastterm import last_day
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.plan import whole_months
 from sibdsl.settlement.records import Claim, Status
+
+if TYPE_CHECKING:
+    from sibdsl.analysis.investors import InvestorReport
 
 
 @dataclass
@@ -68,6 +71,8 @@ class Exposure:
     witness: list[Claim] = field(default_factory=list)  # that witness ledger
     period: PeriodMax | None = None  # the most paid in one settlement period
     payer_why: dict[str, str] = field(default_factory=dict)  # why a payer's figure once called exact is a bound
+    # each investor's figures and the returns at outcome levels (analysis/investors.py), where shown
+    investors: InvestorReport | None = None
 
 
 WITNESS = "w-participant"  # the participant of a participant maximum's witness ledger

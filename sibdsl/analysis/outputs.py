@@ -15,6 +15,7 @@ from typing import Any
 
 from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, WITNESS_CLAIMS
 from sibdsl.analysis.exposure import LIABILITY_WITNESS_CLAIMS, Exposure, exposure
+from sibdsl.analysis.investors import LEVELS, Figure, InvestorFigures
 from sibdsl.analysis.verdicts import Verdict, verdicts
 from sibdsl.compiler import CompileResult
 from sibdsl.core.diagnostics import Diagnostic, DiagnosticSink
@@ -32,6 +33,10 @@ def analyse(result: CompileResult, time_limit: float = DEFAULT_TIME_LIMIT, shown
     if model is None:
         return None, None, []
     found = exposure(model, time_limit, WITNESS_CLAIMS if shown else LIABILITY_WITNESS_CLAIMS)
+    if shown and model.investors and model.invests:  # the waterfall and pyxirr load only here
+        from sibdsl.analysis.investors import report
+
+        found.investors = report(model, found, time_limit)
     return model, found, verdicts(model, found)
 
 
@@ -65,6 +70,11 @@ def verdict_diagnostics(result: CompileResult, model: Contract, found: list[Verd
             decisions = v.decisions  # the witness as the verdict settled it
             table = decision_table(decisions[:40]) + ("\n..." if len(decisions) > 40 else "")
             detail = f"a witness ledger of {len(v.witness)} claims{where}, settled:\n{table}" if v.witness else None
+            if v.assertion.kind in ("investor_loss", "investor_return"):
+                sink.add("SIB711", f"assertion refuted by the exact analysis: {v.assertion.text}: {v.reason}", span,
+                         hint="change the assertion or the investor's terms (its cap, its protections); settle the "
+                              "witness with `sibc settle`", detail=_investor_detail(model, v, out_dir, stem, detail))
+                continue
             sink.add("SIB711", f"assertion refuted by the exact analysis: {v.assertion.text}: {v.reason}", span,
                      hint="change the assertion or the caps it relies on; settle the witness with `sibc settle`"
                      if v.witness else "change the assertion or the tranche dates", detail=detail)
@@ -73,6 +83,35 @@ def verdict_diagnostics(result: CompileResult, model: Contract, found: list[Verd
                     "nothing else checked it (--no-search): run the property search")
             sink.add("SIB722", f"assertion not decided by the analysis: {v.reason}; {then}", span)
     return sink.items
+
+
+def _investor_detail(model: Contract, v: Verdict, out_dir: Path | None, stem: str, claims: str | None) -> str:
+    """The witness of an investor verdict: its claims (if any), its discretionary requests
+    (written as a requests file beside the claims), and what the waterfall paid the investor."""
+    from sibdsl.analysis.investors import maturity
+
+    lines = [claims or "the witness has no claims (the empty ledger)"]
+    if v.requests:
+        where = ""
+        if out_dir is not None:
+            path = out_dir / f"{stem}-assertion-{v.index + 1}-requests.csv"
+            _write_requests(path, v)
+            where = f", written to {path}"
+        lines.append(f"requests: {', '.join(f'{r.tranche} {r.amount:,.2f} on {r.requested}' for r in v.requests)}"
+                     f"{where}")
+    lines.append(f"released as of {maturity(model)} and run through the waterfall to maturity: {v.flows}")
+    return "\n".join(lines)
+
+
+def _write_requests(path: Path, v: Verdict) -> None:
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["request_id", "tranche", "date", "amount", "purpose"])
+        for r in v.requests:
+            out.writerow([r.request_id, r.tranche, r.requested.isoformat(), f"{r.amount:f}", r.purpose])
 
 
 def _m(model: Contract, x: Decimal | None) -> str:
@@ -187,6 +226,7 @@ def facts_lines(model: Contract, found: Exposure) -> list[str]:
     if found.never_paid:
         lines.append("outcomes that can never be paid: " + ", ".join(found.never_paid))
     lines += [f"note: {note}" for note in found.notes]
+    lines += investor_lines(model, found)
     if found.tranches:
         lines.append("tranches on conditions:")
         for index, possible, why in found.tranches:
@@ -234,6 +274,7 @@ def facts_json(model: Contract, found: Exposure, found_verdicts: list[Verdict]) 
                      for i, ok, why in found.tranches],
         "assertions": [{"assertion": v.assertion.text, "verdict": v.status, "reason": v.reason}
                        for v in found_verdicts],
+        "investors": investors_json(found),
     }
 
 
@@ -293,7 +334,119 @@ def report_markdown(model: Contract, found: Exposure, found_verdicts: list[Verdi
         lines += ["", "## Tranches on conditions", ""]
         lines += [f"- {model.tranches[i].name}: {'can be released' if ok else 'can never be released'}: {why}"
                   for i, ok, why in found.tranches]
+    lines += investor_section(model, found)
     if found_verdicts:
         lines += ["", "## Assertions", "", "| assertion | verdict | why |", "|---|---|---|"]
         lines += [f"| {v.assertion.text} | {v.status} | {v.reason} |" for v in found_verdicts]
     return "\n".join(lines) + "\n"
+
+
+def _figure_text(model: Contract, f: Figure, what: str = "") -> str:
+    """`USD 2,400,000.00 (exact: reached by ...)` or `at most USD X (an upper bound: why)`."""
+    if f.amount is None:
+        return f"no limit ({f.why})"
+    if f.exact:
+        return f"{_m(model, f.amount)}{what} (exact: {f.why})"
+    return f"at most {_m(model, f.amount)}{what} (an upper bound: {f.why})"
+
+
+def _share_text(f: InvestorFigures) -> str:
+    if f.loss_share is None:
+        return ""
+    return f"{f.loss_share:f}% of the principal drawn" + ("" if f.loss_share_exact else " at most")
+
+
+def _percent(x: Decimal | None) -> str:
+    return "n/a" if x is None else f"{x:f}%"
+
+
+def investor_lines(model: Contract, found: Exposure) -> list[str]:
+    """The investor figures for `sibc check --facts` (none where the contract does not invest)."""
+    from sibdsl.settlement.returns import irr_text, multiple_text
+
+    report = found.investors
+    if report is None:
+        return []
+    lines = ["investors (each figure an upper bound unless exact; loss at maturity):"]
+    for f in report.figures.values():
+        rank = f"rank {f.rank}" if f.rank is not None else "no rank"
+        lines.append(f"  {f.name} ({rank}): can draw at most {_m(model, f.drawable)} ({f.drawable_why})")
+        lines.append(f"    worst case: loses {_figure_text(model, f.loss)}; {_share_text(f)}")
+        lines.append(f"    best case: receives {_figure_text(model, f.received)}; earns "
+                     f"{_figure_text(model, f.earned)}" + (f"; return capped at {f.cap.normalize():f}% a year"
+                                                          if f.cap is not None else "; return not capped"))
+        out = report.outlook
+        if out is not None and f.name in out.levels:
+            lines.append(f"    break-even: {out.break_even.get(f.name, 'n/a')}")
+            lines.append("    at outcome levels: " + ", ".join(
+                f"{lv.percent}%: {multiple_text(lv.multiple)} IRR {irr_text(lv.irr)}" for lv in out.levels[f.name]))
+    if report.outlook is not None:
+        lines.append(f"  outcome level x%: the first x% of the {report.outlook.participants:,} participants of "
+                     f"{report.outlook.source}, every discretionary tranche requested in full on the term's first day")
+    else:
+        lines.append("  no returns at outcome levels: no witness ledger of the maximum liability within the limits")
+    return lines
+
+
+def investors_json(found: Exposure) -> list[dict[str, Any]] | None:
+    report = found.investors
+    if report is None:
+        return None
+
+    def fig(f: Figure) -> dict[str, Any]:
+        return {"amount": None if f.amount is None else str(f.amount), "exact": f.exact and f.amount is not None,
+                "bound": None if f.exact else f.why, "reached": None if f.reached is None else str(f.reached)}
+
+    out = []
+    for f in report.figures.values():
+        entry: dict[str, Any] = {
+            "investor": f.name, "rank": f.rank, "drawable": str(f.drawable), "max_loss": fig(f.loss),
+            "max_loss_percent": None if f.loss_share is None else str(f.loss_share),
+            "max_loss_percent_exact": f.loss_share_exact, "max_received": fig(f.received),
+            "max_earned": fig(f.earned), "return_cap": None if f.cap is None else str(f.cap)}
+        o = report.outlook
+        if o is not None and f.name in o.levels:
+            level = o.break_even_level.get(f.name)
+            entry["break_even"] = {"level_percent": None if level is None else str(level),
+                                   "words": o.break_even.get(f.name)}
+            entry["levels"] = [{"percent": lv.percent, "participants": lv.participants, "drawn": str(lv.drawn),
+                                "received": str(lv.received), "loss": str(lv.loss),
+                                "multiple": None if lv.multiple is None else str(lv.multiple),
+                                "irr": lv.irr} for lv in o.levels[f.name]]
+        out.append(entry)
+    return out
+
+
+def investor_section(model: Contract, found: Exposure) -> list[str]:
+    """The report's investor section: what each class can lose and earn, its break-even
+    outcome level, and the table of returns at the outcome levels."""
+    from sibdsl.settlement.returns import irr_text, multiple_text
+
+    report = found.investors
+    if report is None:
+        return []
+    lines = ["", "## Investors", "", "Each figure is an upper bound over every ledger the contract accepts, unless "
+             "marked exact (a witness ledger, settled and run through the waterfall to maturity, reaches it). "
+             "Losses are of principal, at maturity, after the guarantees.", "",
+             "| class | rank | can draw | worst case: loses | best case: receives | earns on top | return cap |",
+             "|---|---:|---:|---|---|---|---:|"]
+    for f in report.figures.values():
+        loss = _figure_text(model, f.loss) + (f", {_share_text(f)}" if f.loss_share is not None else "")
+        cap = f"{f.cap.normalize():f}% a year" if f.cap is not None else "none"
+        lines.append(f"| {f.title} ({f.name}) | {f.rank if f.rank is not None else '-'} | {_m(model, f.drawable)} | "
+                     f"{loss} | {_figure_text(model, f.received)} | {_figure_text(model, f.earned)} | {cap} |")
+    o = report.outlook
+    if o is None:
+        lines += ["", "No table of returns at outcome levels: no witness ledger reaches the maximum liability within "
+                  "the analysis's limits."]
+        return lines
+    lines += ["", "### Returns at outcome levels", "",
+              f"Outcome level x% is the first x% of the {o.participants:,} participants of {o.source} (in the order "
+              "they first claim, rounded down), with all their claims, settled, every discretionary tranche "
+              "requested in full on the term's first day, and run through the waterfall to maturity.", "",
+              "| class | break-even | " + " | ".join(f"{p}%" for p in LEVELS) + " |",
+              "|---|---|" + "---:|" * len(LEVELS)]
+    for f in report.figures.values():
+        cells = [f"{multiple_text(lv.multiple)}, IRR {irr_text(lv.irr)}" for lv in o.levels.get(f.name, [])]
+        lines.append(f"| {f.name} | {o.break_even.get(f.name, 'n/a')} | " + " | ".join(cells) + " |")
+    return lines

@@ -26,9 +26,9 @@ from sibdsl.analysis.exposure import Exposure
 from sibdsl.analysis.participant import ParticipantMax, best_price
 from sibdsl.analysis.witness import participant_claims
 from sibdsl.core.money import ZERO
-from sibdsl.model.contract import Assertion, Contract
+from sibdsl.model.contract import Assertion, Contract, Investor
 from sibdsl.settlement.engine import Settlement, settle
-from sibdsl.settlement.records import Claim, Decision, Status
+from sibdsl.settlement.records import Claim, Decision, Request, Status
 
 
 @dataclass
@@ -40,6 +40,8 @@ class Verdict:
     witness: list[Claim] = field(default_factory=list)  # refuted: a ledger the engine confirmed breaks it
     decisions: list[Decision] = field(default_factory=list)  # the witness, settled
     candidate: list[Claim] = field(default_factory=list)  # unknown: the ledger tried, which did not break it
+    requests: list[Request] = field(default_factory=list)  # an investor verdict's witness: its discretionary requests
+    flows: str = ""  # an investor verdict's witness: what the waterfall paid the investor
 
 
 def _m(contract: Contract, x: Decimal) -> str:
@@ -167,6 +169,8 @@ def _one(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdi
         return _order(contract, index, a)
     if a.kind == "period_max":
         return _period(contract, found, index, a)
+    if a.kind in ("investor_loss", "investor_return"):
+        return _investor(contract, found, index, a)
     enforced = _share_enforced(contract, a.subject, value)
     if enforced is not None:
         return Verdict(index, a, "proven", enforced)
@@ -290,3 +294,83 @@ def _with_prerequisites(contract: Contract, name: str, times: int) -> list[tuple
         stack.extend(need[0] for need in needs(by_name[current]))  # a choice: its first option
     chosen[name] = times
     return list(chosen.items())
+
+
+def _investor(contract: Contract, found: Exposure, index: int, a: Assertion) -> Verdict:
+    """`assert investor X loses at most ...` / `... returns at most R a year`: proven by the
+    investor's sound bound (analysis/investors.py), refuted only by a witness ledger settled by
+    the engine, released and run through the waterfall to maturity (the empty ledger for a
+    loss, the maximum liability's witness for a return, each with every discretionary tranche
+    requested in full on the term's first day); else unknown, and the search checks it."""
+    from sibdsl.analysis import investors as inv_mod
+
+    figures = found.investors.figures if found.investors is not None else inv_mod.bounds(contract, found)
+    f = figures.get(a.subject or "")
+    investor = next((i for i in contract.investors if i.name == a.subject), None)
+    if f is None or investor is None:
+        return Verdict(index, a, "unknown", f"no investor {a.subject}")
+    value = a.value or ZERO
+    requests = inv_mod.full_requests(contract)
+    if a.kind == "investor_loss":
+        bound = "" if f.loss.exact else f" (an upper bound: {f.loss.why})"
+        if a.of_principal and f.loss_share is not None and f.loss_share <= value:
+            return Verdict(index, a, "proven", f"{f.name} can lose at most {f.loss_share:f}% of the principal it draws "
+                           f"(at most {_m(contract, f.loss.amount or ZERO)} of {_m(contract, f.drawable)})")
+        if not a.of_principal and f.loss.amount is not None and f.loss.amount <= value:
+            return Verdict(index, a, "proven", f"{f.name} can lose at most {_m(contract, f.loss.amount)} of the "
+                           f"{_m(contract, f.drawable)} it can draw" + bound)
+        lost = ZERO
+        for words, asked in inv_mod.request_variants(contract, []):  # the empty ledger, with each kind of request
+            settled, w = inv_mod.run(contract, [], asked)
+            why = inv_mod.loss_excess(contract, a, w)
+            if why is not None:
+                return Verdict(index, a, "refuted", f"the empty ledger{words}, run through the waterfall to maturity: "
+                               f"{why}", [], settled.decisions, requests=asked, flows=_flows(contract, w, f.name))
+            lost = max(lost, w.loss(f.name))
+        return Verdict(index, a, "unknown", f"the empty ledger makes it lose {_m(contract, lost)} at most, and the "
+                       f"bound is {_m(contract, f.loss.amount or ZERO)}" + (
+                           f" ({f.loss_share:f}% of the principal drawn)" if a.of_principal else ""))
+    proof = _return_proof(contract, investor, value)
+    if proof is not None:
+        return Verdict(index, a, "proven", proof)
+    claims, source = inv_mod.liability_ledger(contract, found)
+    if not claims:
+        return Verdict(index, a, "unknown", "no witness ledger reaches the maximum liability within the analysis's "
+                       "limits")
+    settled, w = inv_mod.run(contract, claims, requests)
+    why = inv_mod.return_excess(contract, a, w)
+    if why is not None:
+        return Verdict(index, a, "refuted", f"{source}, run through the waterfall: {why}", claims, settled.decisions,
+                       requests=requests, flows=_flows(contract, w, f.name))
+    return Verdict(index, a, "unknown", f"{source}, run through the waterfall, pays it within "
+                   f"{value.normalize():f}% a year", candidate=claims)
+
+
+def _return_proof(contract: Contract, investor: Investor, value: Decimal) -> str | None:
+    """Why an investor's interest and performance return stay within `value` percent a year at
+    every distribution date, or None: its return cap and its interest rate are at most `value`
+    (interest paid never passes the interest accrued, rounded, and the performance return stops
+    at the cap's room; both accrue on the same outstanding principal, so the allowance at
+    `value` is at least as large, and rounding is monotone). Surplus shares and guaranteed
+    interest are not counted by the measure (docs/analysis.md)."""
+    cap = investor.return_cap
+    if cap is None:
+        return None
+    rate = investor.interest.rate if investor.interest is not None else ZERO
+    if cap <= value and rate <= value:
+        return f"the return of {investor.name} is capped at {cap.normalize():f}% a year" + (
+            f" and its interest is {rate.normalize():f}%" if investor.interest is not None else "") + \
+            " (interest and return are paid only within the cap's room)"
+    return None
+
+
+def _flows(contract: Contract, w: object, name: str) -> str:
+    """One line of what the waterfall paid the investor in the witness."""
+    account = getattr(w, "accounts", {}).get(name)
+    if account is None:
+        return ""
+    cur = contract.header.currency
+    return (f"{name}: drawn {cur} {account.drawn:,.2f}, interest {cur} {account.interest_paid:,.2f}, principal "
+            f"{cur} {account.principal_repaid:,.2f}, return {cur} {account.return_paid:,.2f}, surplus "
+            f"{cur} {account.surplus_paid:,.2f}, guarantees {cur} {account.guaranteed:,.2f}, loss "
+            f"{cur} {account.loss:,.2f}")

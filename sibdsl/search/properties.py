@@ -11,7 +11,11 @@ of violations in plain words; empty when every guarantee holds:
 3. payer shares add up to each payment and payments to the invoices (no cent created or lost);
    split per invoice, no payer but the remainder payer is invoiced more than its exact share
    of its period, rounded once (docs/settlement.md, "Splitting per invoice");
-4. the contract's own `assert` clauses.
+4. the contract's own `assert` clauses; the investor assertions (`loses at most`, `returns at
+   most`) on the waterfall run to maturity (`investor_violations`: the tranches released as of
+   maturity, with no discretionary request, every discretionary tranche requested in full on
+   the term's first day or on the ledger's last date, and a request of one and a half units,
+   which a percentage protection rounds down to nothing).
 Order independence and extension are checked by `settle_again_checks`.
 """
 
@@ -332,6 +336,26 @@ def invoice_violations(s: Settlement) -> list[str]:
         got = s.invoices.get((name, period), ZERO)
         if got > most:
             out.append(f"invoice {name} P{period + 1} is {got}, above its exact share {float(exact):.2f} rounded ({most})")
+    return out
+
+
+def investor_violations(contract: Contract, s: Settlement, claims: list[Claim],
+                        scores: dict[str, float] | None = None) -> list[str]:
+    """The investor assertions the waterfall, run to maturity on this settlement with each of
+    `request_variants`, breaks; `scores` gets, per investor assertion, the closest any run came
+    to breaking it (for the search's `target()`)."""
+    if not any(a.kind in ("investor_loss", "investor_return") for a in contract.assertions):
+        return []
+    from sibdsl.analysis.investors import request_variants, run, violations
+    from sibdsl.analysis.investors import scores as closeness
+
+    out: list[str] = []
+    for words, requests in request_variants(contract, claims):
+        _, w = run(contract, claims, requests, settled=s)
+        out += [v + words for v in violations(contract, w)]
+        if scores is not None:
+            for label, score in closeness(contract, w).items():
+                scores[label] = max(scores.get(label, 0.0), score)
     return out
 
 

@@ -6,7 +6,8 @@ decisions. Reproducible: the same seed and examples give the same search (no exa
 database is used).
 
 The search is guided: each ledger reports, through hypothesis's `target()`, how close it comes
-to breaking each assertion (`assertion_scores`), and hypothesis climbs toward the ledgers that
+to breaking each assertion (`assertion_scores`; for an investor assertion, how close the
+waterfall runs of `properties.investor_violations` come), and hypothesis climbs toward the ledgers that
 come closest; the ledgers are drawn by `ledgers_for` (small noisy ones, and large ones at and
 past the cohort sizes, repeat limits, scale points, band edges and payer caps). Ledgers given
 as `seeds` (an analysis's candidate witnesses) are checked first; `aim` keeps the climbing to
@@ -25,7 +26,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from sibdsl.model.contract import Contract
-from sibdsl.search.properties import all_violations, assertion_scores, released_in_order, settle_again_checks
+from sibdsl.search.properties import (
+    all_violations,
+    assertion_scores,
+    investor_violations,
+    released_in_order,
+    settle_again_checks,
+)
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.records import Claim, Measurement
 from sibdsl.settlement.tranches import participant_groups, release_tranches
@@ -54,11 +61,12 @@ def _settle(contract: Contract, claims: list[Claim]) -> Settlement:
 
 
 def check_ledger(contract: Contract, claims: list[Claim], rng: random.Random,
-                 again: bool = True) -> tuple[list[str], Settlement]:
+                 again: bool = True, scores: dict[str, float] | None = None) -> tuple[list[str], Settlement]:
     """Settle and check every guarantee and assertion; `again`: also settle the ledger shuffled
-    and a prefix of it (order independence, the two extra settlements)."""
+    and a prefix of it (order independence, the two extra settlements). `scores` gets how close
+    the waterfall came to breaking each investor assertion."""
     result = settle(contract, claims)
-    problems = all_violations(result)
+    problems = all_violations(result) + investor_violations(contract, result, claims, scores)
     if again:
         problems += settle_again_checks(contract, claims, result, _settle, rng)
     if any(a.kind == "tranche_order" for a in contract.assertions):
@@ -146,8 +154,9 @@ def search(contract: Contract, seed: int = 0, examples: int = 200, max_claims: i
         # order independence is settled again for every small ledger, and one large one in
         # four (two more settlements of up to 80 claims cost a fifth of the search's time)
         again = len(claims) <= max_claims or len(claims) % 4 == 0
-        problems, result = check_ledger(contract, claims, random.Random(seed), again)
-        for label, score in assertion_scores(result).items():
+        closeness: dict[str, float] = {}
+        problems, result = check_ledger(contract, claims, random.Random(seed), again, closeness)
+        for label, score in (assertion_scores(result) | closeness).items():
             if labels is None or label in labels:
                 target(score, label=label)
         if problems:
