@@ -321,3 +321,28 @@ def test_huge_amounts_and_rates_stay_exact() -> None:
     assert a.interest_paid == D("997260273972602739.73")
     assert a.principal_repaid == D(10) ** 18
     assert r.multiple("senior") is not None and r.irr("senior") is not None
+
+
+def test_conservation_is_checked_exactly_at_any_size() -> None:
+    """`conserved()` added in the default 28-digit context: a run with amounts of 31 digits
+    (a request of 33.3333333333333333333333333 is valid) did conserve, yet it said it did not."""
+    from datetime import date as _date
+    from decimal import Decimal as _D
+
+    from sibdsl.settlement.waterfall import PeriodFlow, WaterfallResult
+
+    day = _date(2020, 3, 31)
+    x, y = _D("1234567890.123456789012345678901"), _D("33.33333333333333333333333333333")
+    import decimal
+
+    from sibdsl.core.money import wide
+
+    with decimal.localcontext(wide()):
+        rest = x - y  # 1234567856.790123455679012345567667 exactly
+    flow = PeriodFlow(0, _date(2020, 1, 1), day, received=x, recycled=y, distributed=rest)
+    result = WaterfallResult([flow], {}, {}, _D(0), _D(0), day, True, capital_drawn=x, capital_spent=rest,
+                             capital_repaid=y)
+    assert result.conserved()
+    bad = WaterfallResult([flow], {}, {}, _D("0.000000000000000000001"), _D(0), day, True, capital_drawn=x,
+                          capital_spent=rest, capital_repaid=y)
+    assert not bad.conserved()

@@ -161,9 +161,10 @@ class WaterfallResult:
         """Every unit of outcome payment is distributed, recycled, surplus or held, and capital
         drawn = spent + unspent held + paid back."""
         periods = self.periods
-        outcome = sum((p.distributed + p.recycled + sum(p.surplus.values(), ZERO) for p in periods), ZERO)
-        return (self.received_total == outcome + self.held
-                and self.capital_drawn == self.capital_spent + self.unspent_capital + self.capital_repaid)
+        with decimal.localcontext(wide()):  # exact at any size (an amount may have 29 digits or more)
+            outcome = sum((p.distributed + p.recycled + sum(p.surplus.values(), ZERO) for p in periods), ZERO)
+            return (self.received_total == outcome + self.held
+                    and self.capital_drawn == self.capital_spent + self.unspent_capital + self.capital_repaid)
 
 
 @dataclass
