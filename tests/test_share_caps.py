@@ -578,3 +578,24 @@ def test_a_trial_resumed_part_way_decides_as_one_run_from_the_start(monkeypatch:
     resumed = settle(c, claims)
     assert sum(d.reason is Reason.CAP_REACHED for d in whole.decisions) >= 3  # the shares refused claims
     assert key(resumed) == key(whole)
+
+
+def test_the_analysis_gives_up_a_witness_whose_measured_shares_take_too_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each refusal of a measured share settles the measurement again, so a long witness ledger
+    can take minutes (a generated contract took four); the analysis settles its witnesses within
+    `WITNESS_WORK` decisions, and a figure whose witness would take longer stays a bound that
+    says why. `sibc settle` has no such limit."""
+    from sibdsl.analysis import budget
+    from sibdsl.settlement.share_caps import TooLong
+
+    c = compile_file(ROOT / "contracts" / "tiered-and-cohort-outcomes.sib").model
+    assert c is not None
+    found = exposure(c)
+    assert found.exact and len(found.witness) > 1000  # within the limit, a long witness reaches the liability
+    with pytest.raises(TooLong):
+        settle(c, found.witness, work_limit=1000)
+    assert settle(c, found.witness, work_limit=10**7).figures.total_money == found.liability
+    monkeypatch.setattr(budget, "WITNESS_WORK", 1000)
+    tight = exposure(c)
+    assert not tight.exact and tight.liability == found.liability
+    assert tight.bound_reason  # a bound that says why (here: its participants' witnesses gave up first)

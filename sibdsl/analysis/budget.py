@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 DEFAULT_TIME_LIMIT = 10.0  # seconds of solver time per contract
 WITNESS_CLAIMS = 100_000  # the most claims a witness ledger may hold (settled at ~100k claims/s)
 WITNESS_PARTICIPANTS = 10_000  # the most participants a witness ledger may enrol
+# the most decisions the trials of share caps measured each period or over the contract may make
+# settling one witness ledger (each refusal settles the measurement again): a few seconds
+WITNESS_WORK = 100_000
 
 # Exact money arithmetic: products and sums of amounts of up to 18 digits, repeat counts and
 # cohort sizes stay far inside 400 digits, so nothing is rounded (the default 28 digits would

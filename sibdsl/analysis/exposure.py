@@ -23,13 +23,27 @@ from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, assert_never
 
-from sibdsl.analysis.budget import DEFAULT_TIME_LIMIT, EXACT, WITNESS_CLAIMS, WITNESS_PARTICIPANTS, Budget
+from sibdsl.analysis import budget
+from sibdsl.analysis.budget import (
+    DEFAULT_TIME_LIMIT,
+    EXACT,
+    WITNESS_CLAIMS,
+    WITNESS_PARTICIPANTS,
+    Budget,
+)
 from sibdsl.analysis.outcome_totals import outcomes_limit
 from sibdsl.analysis.participant import ParticipantMax, outside_cohorts, participant_maxima
 from sibdsl.analysis.payers import PayerMax, payer_limits, payer_maxima
 from sibdsl.analysis.periods import PeriodMax, period_maximum
 from sibdsl.analysis.share_witness import clone_ledgers
-from sibdsl.analysis.witness import Best, cohort_claims, filler_claims, mixed_cohort_claims, participant_claims
+from sibdsl.analysis.witness import (
+    Best,
+    cohort_claims,
+    filler_claims,
+    mixed_cohort_claims,
+    participant_claims,
+    settled_within,
+)
 from sibdsl.core.money import HUNDRED, ZERO
 from sibdsl.model.contract import Contract
 from sibdsl.model.pastterm import last_day
@@ -242,7 +256,7 @@ def _witness_liability(contract: Contract, found: Exposure, witness_claims: int)
     target = None if everyone else found.liability
     built = cohort_claims(contract, _best_of(contract, found), target, witness_claims,
                           WITNESS_PARTICIPANTS)
-    result = settle(contract, built[0]) if built is not None else None
+    result = settled_within(contract, built[0]) if built is not None else None
     if found.set_by.startswith(OUTCOMES_LIMIT):
         target = found.liability
     if target is not None and (result is None or result.figures.total_money != found.liability):
@@ -252,6 +266,9 @@ def _witness_liability(contract: Contract, found: Exposure, witness_claims: int)
     if built is None or result is None or result.figures.total_money != found.liability:
         if claimed or not found.bound_reason:
             found.bound_reason = (
+                f"settling a witness ledger under the measured share caps took more than {budget.WITNESS_WORK:,} "
+                "decisions (each refusal settles the measurement again), the most the analysis spends"
+                if built is not None and result is None else
                 f"no witness ledger of at most {witness_claims:,} claims and {WITNESS_PARTICIPANTS:,} "
                 "participants (the most the analysis settles) reaches it" if built is None or result is None else
                 f"a witness of {built[1]:,} participants who each claim their best selection, settled by the "
@@ -296,7 +313,9 @@ def _mixed_witness(contract: Contract, found: Exposure, target: Decimal,
         claims = mixed_cohort_claims(contract, groups, people, witness_claims)
         if claims is None:
             return None
-        result = settle(contract, claims)
+        result = settled_within(contract, claims)
+        if result is None:
+            return None
         total = result.figures.total_money
         if total >= target:
             return (claims, people), result

@@ -19,10 +19,10 @@ from decimal import ROUND_CEILING, Decimal
 
 from sibdsl.analysis.budget import EXACT, WITNESS_PARTICIPANTS
 from sibdsl.analysis.participant import ParticipantMax
-from sibdsl.analysis.witness import mixed_cohort_claims
+from sibdsl.analysis.witness import mixed_cohort_claims, settled_within
 from sibdsl.core.money import ZERO
 from sibdsl.model.contract import Contract, listed_prices
-from sibdsl.settlement.engine import Settlement, settle
+from sibdsl.settlement.engine import Settlement
 from sibdsl.settlement.records import Claim, Status
 
 
@@ -94,7 +94,10 @@ def try_witness(contract: Contract, found: PeriodMax, participants: list[Partici
         claims = mixed_cohort_claims(contract, groups, people, witness_claims)
         if claims is None:
             return
-        reached = most_in_a_period(settle(contract, claims))
+        result = settled_within(contract, claims)
+        if result is None:  # too long to settle under its measured shares: the figure stays a bound
+            return
+        reached = most_in_a_period(result)
         if reached > found.reached or not found.witness:
             found.witness, found.reached = claims, reached
         if reached >= found.most:

@@ -22,12 +22,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
+from typing import TYPE_CHECKING
 
+from sibdsl.analysis import budget
 from sibdsl.analysis.choices import needs
 from sibdsl.core.calendar import add_duration
 from sibdsl.model.contract import CohortLevelTariff, Contract, Prerequisite, TieredTariff, best_value, listed_prices
 from sibdsl.model.pastterm import last_day_for
 from sibdsl.settlement.records import Claim
+
+if TYPE_CHECKING:
+    from sibdsl.settlement.engine import Settlement
 
 
 def participant_claims(contract: Contract, participant: str, cohort: str | None, subgroup: str | None,
@@ -257,3 +262,16 @@ def mixed_cohort_claims(contract: Contract, groups: list[Group], people: int, ma
         if left == 0:
             return claims
     return None
+
+
+def settled_within(contract: Contract, claims: list[Claim]) -> Settlement | None:
+    """A witness ledger the analysis built, settled by the engine; None where its share caps
+    measured each period or over the contract would take more than `WITNESS_WORK` decisions
+    (each refusal settles the measurement again): the figure it was for stays a bound."""
+    from sibdsl.settlement.engine import settle
+    from sibdsl.settlement.share_caps import TooLong
+
+    try:
+        return settle(contract, claims, work_limit=budget.WITNESS_WORK)
+    except TooLong:
+        return None

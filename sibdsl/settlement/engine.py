@@ -115,16 +115,19 @@ def _short_key(e: Claim | Measurement) -> tuple[date, str]:
 
 def settle(contract: Contract, claims: Iterable[Claim], measurements: Iterable[Measurement] = (),
            progress: Callable[[int], None] | None = None, spans: Mapping[tuple[Any, ...], Span] | None = None,
-           file: str = "") -> Settlement:
+           file: str = "", work_limit: int | None = None) -> Settlement:
     """Decide every claim and measurement. `spans` (the compiled contract's span table) and
-    `file` let a detail say where the cap it names is written ("file.sib:12")."""
+    `file` let a detail say where the cap it names is written ("file.sib:12"). `work_limit`
+    (for the analysis, which settles ledgers it builds itself): the most decisions the trials of
+    share caps measured each period or over the contract may make in all; past it
+    `share_caps.TooLong` is raised (None: no limit, as `sibc settle` does)."""
     with decimal.localcontext(wide()):
-        return _settle(contract, claims, measurements, progress, spans, file)
+        return _settle(contract, claims, measurements, progress, spans, file, work_limit)
 
 
 def _settle(contract: Contract, claims: Iterable[Claim], measurements: Iterable[Measurement],
             progress: Callable[[int], None] | None, spans: Mapping[tuple[Any, ...], Span] | None,
-            file: str) -> Settlement:
+            file: str, work_limit: int | None = None) -> Settlement:
     plan = make_plan(contract)
     engine = _Engine(plan, spans or {}, file)
     collecting = gc.isenabled()
@@ -134,7 +137,7 @@ def _settle(contract: Contract, claims: Iterable[Claim], measurements: Iterable[
         decide, measure = engine.decide, engine.measure
         if engine.measured:  # share caps measured each period or over the contract: share_caps.py
             from sibdsl.settlement.share_caps import settle_measured
-            decisions = settle_measured(engine, events)
+            decisions = settle_measured(engine, events, work_limit)
             if progress is not None:
                 progress(len(events))
         elif progress is None and not any(isinstance(e, Measurement) for e in events):
@@ -199,6 +202,9 @@ class _Engine:
         self.resets = {r.name: (ri, r) for ri, r in enumerate(plan.contract.resets)}
         self.pending: dict[str, dict[str, list[tuple[date, str]]]] = {}  # resets of participants not yet seen
         self.last_day = plan.last_day or plan.term_end  # the term end, or the end of the run-off
+        # the decisions the trials of measured shares may still make (settlement/share_caps.py; None: no limit)
+        self.work_limit: int | None = None
+        self.work_left: int | None = None
         self.pools = PoolBook()  # cohorts' latest results and paid results, for pooled and net outcomes
         self._note = ""  # why a band's cap lowered the price of the claim being decided (its detail)
 

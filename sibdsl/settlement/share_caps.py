@@ -70,7 +70,23 @@ def _decide(engine: _Engine, e: Event) -> Decision:
     return engine.decide(e) if isinstance(e, Claim) else engine.measure(e)
 
 
-def settle_measured(engine: _Engine, events: Sequence[Event]) -> list[Decision]:
+def _spend(engine: _Engine, work: int) -> None:
+    """Count `work` decisions of a trial against the work limit."""
+    if engine.work_left is not None:
+        engine.work_left -= work
+        if engine.work_left < 0:
+            raise TooLong(f"the trials of the measured share caps made more decisions than the limit of "
+                          f"{engine.work_limit:,}")
+
+
+class TooLong(Exception):
+    """The trials of a measured share made more decisions than the caller's `work_limit`."""
+
+
+def settle_measured(engine: _Engine, events: Sequence[Event], work_limit: int | None = None) -> list[Decision]:
+    """`work_limit`: the most decisions all trials together may make (None: no limit); past it,
+    `TooLong` (the analysis gives up a witness that would take too long, and says so)."""
+    engine.work_limit = engine.work_left = work_limit
     decisions: list[Decision] = []
     best: dict[int, tuple[Decimal, str]] = {}  # cap index -> its highest share where measured, in words
     refused: dict[int, int] = {}  # cap index -> claims it refused
@@ -174,6 +190,7 @@ class _Marks:
         return {e.participant for e in self.events[index:] if isinstance(e, Claim)}
 
     def first(self, refused: dict[str, tuple[int, str]]) -> tuple[_Engine, list[Decision]]:
+        _spend(self.engine, len(self.events))
         trial = self.engine.fork(self.touched)
         trial.refused = refused
         decided: list[Decision] = []
@@ -193,6 +210,7 @@ class _Marks:
             if index > low:
                 break
             start, base = index, copy
+        _spend(self.engine, len(self.events) - start)
         if base is None:
             trial = self.engine.fork(self.touched)
         else:
