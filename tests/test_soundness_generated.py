@@ -338,8 +338,9 @@ def _investment(rng: random.Random, payers: list[str]) -> list[str]:
             if rng.random() < 0.6:
                 lines.append("  recycles outcome payments" + rng.choice(["", " up to GBP 300"]))
         if capped_all or rng.random() < 0.2:
-            lines.append("  surplus " + rng.choice([f"to {rng.choice(payers)}", "to prov", "to payers",
-                                                    "50% to prov, 50% to payers", f"30% to payers, 70% to {payers[0]}"]))
+            lines.append("  surplus " + rng.choice([f"to {rng.choice(payers)}", "to prov", "to payers", "to prov",
+                                                    "50% to prov, 50% to payers", f"30% to payers, 70% to {payers[0]}",
+                                                    f"40% to prov, 60% to {payers[-1]}"]))
         if rng.random() < 0.3:
             lines.append('  clause "4.1"')
     for _ in range(rng.choice([1, 2, 3])):
