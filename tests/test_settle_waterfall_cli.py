@@ -129,3 +129,12 @@ def test_published_contracts_settle_with_their_waterfall(tmp_path: Path) -> None
         assert result.exit_code == 0, result.output
         assert "conservation (holds)" in result.output, name
         assert (tmp_path / name / "investors.csv").exists()
+
+
+def test_settle_help_names_the_waterfall_files() -> None:
+    from click.testing import CliRunner
+
+    from sibdsl.cli.main import cli
+
+    out = CliRunner().invoke(cli, ["settle", "--help"]).output
+    assert "investors.csv" in out and "waterfall.csv" in out and "calls no guarantee before maturity" in out

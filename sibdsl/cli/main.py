@@ -218,14 +218,16 @@ def compile_cmd(file: str, output: str | None, max_size: int) -> None:
 @click.option("--requests", "requests_file", type=str, default=None,
               help="Requests to draw discretionary tranches: request_id, tranche, date, amount, [purpose].")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False), default="settlement", show_default=True,
-              help="Directory for decisions, invoices.csv, tranches.csv and summary.txt.")
+              help="Directory for decisions, invoices.csv, tranches.csv and summary.txt (and, where the "
+                   "contract invests, investors.csv and waterfall.csv).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
               help="Format of the decisions file (json: JSON Lines).")
 @click.option("--skip-invalid", is_flag=True,
               help="Settle the valid rows even if some rows are malformed (each skipped row is listed).")
 @click.option("--as-of", type=IsoDate(), default=None,
               help="Today, for tranches: conditions, requests and deadlines after it are pending "
-                   "(default: the latest date in the inputs).")
+                   "(default: the latest date in the inputs). The waterfall runs only the periods ended by "
+                   "then and calls no guarantee before maturity (default: it runs to maturity).")
 @click.option("--diagnostics-format", type=click.Choice(["text", "json", "sarif"]), default="text",
               show_default=True, help="How problems in the inputs are written to stderr (json, sarif: one "
                                       "document, as `sibc check --format` writes them).")
@@ -241,6 +243,12 @@ def settle(contract: str, claims: str, measurements: str | None, requests_file: 
     decision (paid, paid in part, rejected) with a reason and the rule that decided it;
     invoices are written per payer per settlement period. A malformed file is reported row by
     row and nothing is settled, unless --skip-invalid is given.
+
+    Where the contract invests (investors with ranks, interest, return caps or guarantees, or a
+    `waterfall`), the outcome payments then go through the waterfall period by period
+    (docs/settlement.md, "The investment waterfall"): investors.csv has each investor's flows per
+    period, waterfall.csv each period's receipts, needs, distributions, surplus and guarantees,
+    and the summary each investor's loss, money multiple and IRR.
     """
     from sibdsl.cli.settle_cmd import run_settle
 
