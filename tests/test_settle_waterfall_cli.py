@@ -136,5 +136,5 @@ def test_settle_help_names_the_waterfall_files() -> None:
 
     from sibdsl.cli.main import cli
 
-    out = CliRunner().invoke(cli, ["settle", "--help"]).output
+    out = " ".join(CliRunner().invoke(cli, ["settle", "--help"]).output.split())  # the help is wrapped
     assert "investors.csv" in out and "waterfall.csv" in out and "calls no guarantee before maturity" in out
