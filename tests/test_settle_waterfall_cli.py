@@ -138,3 +138,8 @@ def test_settle_help_names_the_waterfall_files() -> None:
 
     out = " ".join(CliRunner().invoke(cli, ["settle", "--help"]).output.split())  # the help is wrapped
     assert "investors.csv" in out and "waterfall.csv" in out and "calls no guarantee before maturity" in out
+
+
+def test_report_help_names_the_investor_figures() -> None:
+    out = " ".join(CliRunner().invoke(cli, ["report", "--help"]).output.split())
+    assert "worst case" in out and "IRR" in out

@@ -270,7 +270,10 @@ def report(file: str, as_markdown: bool, output: str | None, time_limit: float) 
     Figures are computed exactly from the contract (no claims needed): the most one
     participant can be paid and the outcomes that reach it, the most each payer can owe, the
     maximum liability and which limit sets it, whether and when each cap binds, outcomes that
-    can never be paid, and a verdict on each assertion.
+    can never be paid, and a verdict on each assertion. Where the contract invests, each
+    investor class's worst case (the most it can lose) and best case (the most it can receive),
+    the outcome level at which it gets its principal back, and its money multiple and IRR at
+    outcome levels 0, 25, 50, 75 and 100% (docs/analysis.md).
     """
     from sibdsl.analysis.outputs import analyse, report_markdown, tranche_diagnostics, verdict_diagnostics
     from sibdsl.emit.human import render
