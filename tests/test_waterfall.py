@@ -346,3 +346,92 @@ def test_conservation_is_checked_exactly_at_any_size() -> None:
     bad = WaterfallResult([flow], {}, {}, _D("0.000000000000000000001"), _D(0), day, True, capital_drawn=x,
                           capital_spent=rest, capital_repaid=y)
     assert not bad.conserved()
+
+
+def _wf_model(text: str):  # type: ignore[no-untyped-def]
+    from sibdsl.compiler import compile_text
+
+    result = compile_text(text)
+    assert result.model is not None, [d.message for d in result.diagnostics]
+    return result.model
+
+
+def _wf_run(text: str, claims: list, as_of=None):  # type: ignore[no-untyped-def]
+    from sibdsl.settlement.engine import settle as _settle
+    from sibdsl.settlement.tranches import participant_groups, release_tranches
+    from sibdsl.settlement.waterfall import run_waterfall
+
+    c = _wf_model(text)
+    s = _settle(c, claims)
+    releases = release_tranches(c, s.decisions, [], None, participant_groups(s.figures.participants))
+    return run_waterfall(c, s, releases, as_of)
+
+
+_SURPLUS_SO_FAR = """contract "Surplus so far" version 1
+currency GBP
+term 2021-01-01 to 2021-12-31
+settled quarterly in arrears
+payer council "Council" pays 100% until 2021-06-30, then 0%
+payer fund "Fund" pays 0% until 2021-06-30, then 100%
+cohort people "People" at most 10 participants
+outcome job "Job" pays GBP 1,000
+investor a "A" commits GBP 100
+  ranks 1
+  returns at most 0% a year
+waterfall
+  surplus to payers
+"""
+
+
+def test_the_surplus_to_payers_follows_what_each_paid_so_far() -> None:
+    """Found by an independent implementation of the rule book: the payers' surplus of a
+    distribution was split by what each paid over every period run, later ones too, so the
+    fund took half of a surplus made only of the council's money, and `--as-of` restated it."""
+    from datetime import date as _date
+    from decimal import Decimal as _D
+
+    from sibdsl.settlement.records import Claim as _Claim
+
+    claims = [_Claim("c1", "p1", "job", _date(2021, 2, 1), cohort="people"),
+              _Claim("c2", "p2", "job", _date(2021, 8, 1), cohort="people")]
+    full = _wf_run(_SURPLUS_SO_FAR, claims)
+    early = _wf_run(_SURPLUS_SO_FAR, claims, _date(2021, 3, 31))
+    assert full.periods[0].surplus == early.periods[0].surplus == {"council": _D("900.00")}
+    # P3: by then each has paid GBP 1,000 (the principal came back in P1)
+    assert full.periods[2].surplus == {"council": _D("500.00"), "fund": _D("500.00")}
+
+
+_SENIOR_SPENT_FIRST = """contract "Senior capital first" version 1
+currency GBP
+term 2021-01-01 to 2021-12-31
+settled quarterly in arrears
+payer council "Council" pays 100%
+cohort people "People" at most 10 participants
+outcome job "Job" pays GBP 300
+investor senior "Senior" commits GBP 1,000
+  ranks 1
+  returns at most 0% a year
+investor junior "Junior" commits GBP 1,000
+  ranks 2
+  returns at most 0% a year
+tranche a_junior GBP 1,000 on 2021-01-01 from junior
+tranche b_senior GBP 1,000 on 2021-01-01 from senior
+waterfall
+  needs GBP 500 each period
+  surplus to council
+"""
+
+
+def test_capital_drawn_on_one_day_is_spent_most_senior_first() -> None:
+    """Found by an independent implementation: releases of one day were spent by tranche name,
+    so a junior class's capital was spent (and so owed, and repaid from outcome payments) while
+    the senior class's sat unspent and was owed nothing: a junior class repaid before a senior."""
+    from datetime import date as _date
+    from decimal import Decimal as _D
+
+    from sibdsl.settlement.records import Claim as _Claim
+
+    w = _wf_run(_SENIOR_SPENT_FIRST, [_Claim("c1", "p1", "job", _date(2021, 2, 1), cohort="people")])
+    p1 = w.periods[0]
+    assert p1.investors["senior"].unspent == _D("500.00") and p1.investors["junior"].unspent == _D("1000.00")
+    assert p1.investors["senior"].principal == _D("300.00") and p1.investors["junior"].principal == 0

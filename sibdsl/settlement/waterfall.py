@@ -275,7 +275,10 @@ def _draws(contract: Contract, releases: list[Release], last_run: date | None) -
         amount = inv.commitment_max if inv.commitment_max is not None else inv.commitment_min
         if inv.name not in with_tranche and amount and contract.header.term_start <= last_run:
             out.append(_Draw(contract.header.term_start, "", inv.name, amount))
-    return sorted(out, key=lambda d: (d.day, d.tranche, d.investor))
+    rank = {i.name: i.rank if i.rank is not None else _UNRANKED for i in contract.investors}
+    # spent in this order too: on one day the most senior capital first, so that a senior class
+    # is owed (and repaid) before a junior one whose capital sits unspent
+    return sorted(out, key=lambda d: (d.day, rank[d.investor], d.tranche, d.investor))
 
 
 class _Run:
@@ -309,6 +312,7 @@ class _Run:
             for p in self.payers:
                 self.paid_by_payer[p] += settlement.invoices.get((p, i), ZERO)
         self.guarantors: dict[str, Decimal] = {}
+        self.paid_so_far = {p: ZERO for p in self.payers}  # up to the period being run: the surplus to payers
 
     # accruals (exact) and what is owed at a date (rounded once)
     def accrue(self, st: _State, day: date) -> None:
@@ -376,6 +380,8 @@ class _Run:
                 else:
                     flow.spent_from_capital += d.left
             received = sum((settlement.invoices.get((p, i), ZERO) for p in self.payers), ZERO)
+            for p in self.payers:
+                self.paid_so_far[p] += settlement.invoices.get((p, i), ZERO)
             flow.received = received
             if with_needs:
                 need = need_of(wf, end)
@@ -504,7 +510,7 @@ class _Run:
             if amount <= 0:
                 continue
             if to == PAYERS:
-                weights = [(p, w) for p, w in sorted(self.paid_by_payer.items()) if w > 0]
+                weights = [(p, w) for p, w in sorted(self.paid_so_far.items()) if w > 0]
                 # nothing paid by any payer cannot happen (the cash came from them): the first by name
                 split = share_out(amount, weights, unit, capped=False) if weights else {self.payers[0]: amount}
                 for p, x in split.items():
