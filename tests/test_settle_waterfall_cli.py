@@ -80,11 +80,14 @@ def test_settle_writes_the_waterfall_files_and_summary(tmp_path: Path) -> None:
     p1 = table[0]
     surplus = Decimal(2000) - Decimal("12.19") - 1000 - Decimal("9.76") - 500 - Decimal("24.38")  # 453.67
     assert p1["received"] == "2000.00" and p1["distribution"] == "yes"
-    # half to the provider (226.835 -> 226.83, the unit left to the first listed: 226.84), the
-    # payers' 226.83 split 70 : 30 as they paid: 158.781 -> 158.78, 68.049 -> 68.05
-    assert (p1["surplus_provider_x"], p1["surplus_council"], p1["surplus_fund"]) == ("226.84", "158.78", "68.05")
-    assert sum(Decimal(p1[k]) for k in ("surplus_provider_x", "surplus_council", "surplus_fund")) == surplus
-    assert p1["held"] == "0.00"
+    # the surplus is held until maturity (P4), then: half to the provider (226.835 -> 226.83, the
+    # unit left to the first listed: 226.84), the payers' 226.83 split 70 : 30 as they paid:
+    # 158.781 -> 158.78, 68.049 -> 68.05
+    assert (p1["surplus_provider_x"], p1["held"]) == ("0.00", str(surplus))
+    p4 = table[-1]
+    assert (p4["surplus_provider_x"], p4["surplus_council"], p4["surplus_fund"]) == ("226.84", "158.78", "68.05")
+    assert sum(Decimal(p4[k]) for k in ("surplus_provider_x", "surplus_council", "surplus_fund")) == surplus
+    assert p4["held"] == "0.00"
     text = (tmp_path / "out" / "summary.txt").read_text(encoding="utf-8")
     assert "investors (waterfall 'Schedule 4', distributes each period; maturity 2021-12-31):" in text
     assert "conservation (holds)" in text

@@ -66,7 +66,7 @@ def test_seniority_principal_then_junior_then_surplus() -> None:
     assert p1.investors["senior"].principal == D(1000) and p1.investors["junior"].principal == D(200)
     assert p1.surplus == {}
     assert p2.investors["senior"].principal == 0 and p2.investors["junior"].principal == D(300)
-    assert p2.surplus == {"council": D(100)}
+    assert p2.surplus == {} and r.periods[-1].surplus == {"council": D(100)}  # the surplus: at maturity
     assert r.loss("senior") == 0 and r.loss("junior") == 0 and r.held == 0
 
 
@@ -133,7 +133,7 @@ def test_return_cap_counts_interest_towards_it() -> None:
     r = run(model, {("council", 1): "2000"})
     a = r.accounts["senior"]
     assert (a.interest_paid, a.principal_repaid, a.return_paid) == (D("12.19"), D(1000), D("9.76"))
-    assert r.periods[0].surplus == {"council": D("978.05")}
+    assert r.periods[-1].surplus == {"council": D("978.05")}
     assert a.interest_paid + a.return_paid == D("21.95")
 
 
@@ -155,7 +155,7 @@ def test_surplus_to_payers_in_proportion_to_what_each_paid() -> None:
     r = run(model, {("council", 1): "1400", ("fund", 1): "600.03"})
     # surplus 1,000.03: halves 500.015 -> 500.01 each, the unit left to the first listed;
     # the payers' 500.01 by 1,400 : 600.03 -> 350.0017, 150.0082: the unit left to fund
-    assert r.periods[0].surplus == {"provider_x": D("500.02"), "council": D("350.00"), "fund": D("150.01")}
+    assert r.periods[-1].surplus == {"provider_x": D("500.02"), "council": D("350.00"), "fund": D("150.01")}
 
 
 def test_no_surplus_rule_holds_the_cash() -> None:
@@ -185,13 +185,16 @@ def test_needs_recycling_and_its_limit_unspent_capital_paid_back() -> None:
     p1, p2, p3, p4 = r.periods
     assert (p1.recycled, p1.spent_from_capital, p1.held_after) == (D(250), D(50), D(0))
     # the limit leaves 150 to recycle; 150 from capital; 350 distributed: principal owed is the
-    # outstanding 1,000 less the 800 of capital not yet spent
-    assert (p2.recycled, p2.spent_from_capital, p2.principal, p2.surplus) == (D(150), D(150), D(200),
-                                                                             {"council": D(150)})
+    # outstanding 1,000 less the 800 of capital not yet spent, and the 150 left is held back (800
+    # of capital may still become owed), not paid as surplus while the investor could lose
+    assert (p2.recycled, p2.spent_from_capital, p2.principal, p2.surplus, p2.held_after) == (
+        D(150), D(150), D(200), {}, D(150))
     assert (p3.spent_from_capital, p4.spent_from_capital) == (D(300), D(300))
+    assert (p3.principal, p3.held_after) == (D(150), D(0))  # the capital spent in P3 is owed: the held cash repays it
     assert p4.capital_repaid == D(200)
     a = r.accounts["senior"]
-    assert a.principal_repaid == D(400) and r.loss("senior") == D(600)
+    assert a.principal_repaid == D(550) and r.loss("senior") == D(450)
+    assert r.surplus_total == {}
     assert r.capital_spent == D(800) and r.capital_repaid == D(200) and r.unspent_capital == 0
 
 
@@ -308,7 +311,7 @@ def test_as_of_before_the_first_period_end_runs_nothing() -> None:
 def test_a_waterfall_without_investors_pays_the_surplus() -> None:
     model = contract([], Waterfall(surplus=(SurplusShare(to="*payers", share=D(100)),)))
     r = run(model, {("council", 1): "70", ("fund", 1): "30"})
-    assert r.periods[0].surplus == {"council": D(70), "fund": D(30)} and r.accounts == {}
+    assert r.periods[-1].surplus == {"council": D(70), "fund": D(30)} and r.accounts == {}
 
 
 def test_huge_amounts_and_rates_stay_exact() -> None:
@@ -383,10 +386,12 @@ waterfall
 """
 
 
-def test_the_surplus_to_payers_follows_what_each_paid_so_far() -> None:
-    """Found by an independent implementation of the rule book: the payers' surplus of a
-    distribution was split by what each paid over every period run, later ones too, so the
-    fund took half of a surplus made only of the council's money, and `--as-of` restated it."""
+def test_the_surplus_is_paid_at_maturity_and_held_until_then() -> None:
+    """Found by an independent implementation of the rule book, then by the Massachusetts
+    contract: a surplus paid each period went to the payers while capital drawn later (a second
+    tranche, capital spent later) could still become owed, and the senior lender lost it; and
+    the split among the payers changed with `--as-of`. The surplus is paid once, at maturity,
+    split by what each payer paid; before maturity it is held."""
     from datetime import date as _date
     from decimal import Decimal as _D
 
@@ -396,9 +401,10 @@ def test_the_surplus_to_payers_follows_what_each_paid_so_far() -> None:
               _Claim("c2", "p2", "job", _date(2021, 8, 1), cohort="people")]
     full = _wf_run(_SURPLUS_SO_FAR, claims)
     early = _wf_run(_SURPLUS_SO_FAR, claims, _date(2021, 3, 31))
-    assert full.periods[0].surplus == early.periods[0].surplus == {"council": _D("900.00")}
-    # P3: by then each has paid GBP 1,000 (the principal came back in P1)
-    assert full.periods[2].surplus == {"council": _D("500.00"), "fund": _D("500.00")}
+    assert early.periods[0].surplus == {} and early.held == _D("900.00")
+    assert [p.surplus for p in full.periods[:3]] == [{}, {}, {}]
+    assert full.periods[3].surplus == {"council": _D("950.00"), "fund": _D("950.00")}  # 1,000 each paid
+    assert full.held == 0
 
 
 _SENIOR_SPENT_FIRST = """contract "Senior capital first" version 1

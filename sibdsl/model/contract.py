@@ -272,7 +272,7 @@ Distribution = Literal["period", "maturity", "from"]
 
 class SurplusShare(_Model):
     """Where a share of the surplus goes: a payer, a provider, an investor, or `payers` (the
-    payers in proportion to what each paid up to that distribution)."""
+    payers in proportion to what each paid over the contract), paid at maturity."""
 
     to: str = Field(pattern=r"^([a-z_][A-Za-z0-9_]*|\*payers)$")  # a name, or "*payers"
     share: Annotated[Decimal, Field(gt=0, le=100, allow_inf_nan=False)]  # percent of the surplus

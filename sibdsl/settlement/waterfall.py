@@ -475,6 +475,10 @@ class _Run:
                     flow.principal += x
                     cash -= x
                     self.pay(st, day, x)
+        # capital drawn and not yet spent becomes principal owed once it is spent: no return and no
+        # surplus is paid from the cash that may still repay it; that much stays held
+        reserve = min(sum((st.unspent for st in self.states.values()), ZERO), cash)
+        cash -= reserve
         # 3. performance return, by rank, up to each class's room (uncapped: everything left)
         for group in self.ranks:
             if cash <= 0:
@@ -491,9 +495,11 @@ class _Run:
         flow.distributed = flow.interest + flow.principal + flow.performance
         # 4. the surplus, by its shares
         wf = self.wf
-        if cash > 0 and wf is not None and wf.surplus:
+        # the surplus is paid once, at maturity: until then a later draw (a tranche drawn later,
+        # capital spent later) may still be owed, so what is past every class's due stays held
+        if cash > 0 and wf is not None and wf.surplus and self.matured and day == self.maturity:
             cash -= self.surplus(cash, wf, day, flow)
-        return cash
+        return cash + reserve
 
     def surplus(self, cash: Decimal, wf: Waterfall, day: date, flow: PeriodFlow) -> Decimal:
         """The surplus shares of `cash`: each rounded down to the unit, the units left to the
