@@ -446,52 +446,15 @@ class _Run:
     def distribute(self, cash: Decimal, day: date, flow: PeriodFlow) -> Decimal:
         """One distribution of the cash held: interest, principal, performance return (each by
         rank, pro rata within a rank), then the surplus. Returns the cash left held."""
-        unit = self.unit
-        # 1. interest owed, by rank
-        for group in self.ranks:
-            if cash <= 0:
-                break
-            parts = share_out(cash, [(st.account.name, self.interest_owed(st)) for st in group], unit, capped=True)
-            for st in group:
-                x = parts[st.account.name]
-                if x > 0:
-                    st.account.interest_paid += x
-                    st.flow.interest += x
-                    flow.interest += x
-                    cash -= x
-                    self.pay(st, day, x)
+        cash = self.step("interest", cash, day, flow)  # 1. interest owed, by rank
         # 2. principal outstanding, by rank (less the investor's capital not yet spent: that is paid back itself)
-        for group in self.ranks:
-            if cash <= 0:
-                break
-            parts = share_out(cash, [(st.account.name, max(st.account.outstanding - st.unspent, ZERO))
-                                     for st in group], unit, capped=True)
-            for st in group:
-                x = parts[st.account.name]
-                if x > 0:
-                    st.account.principal_repaid += x
-                    st.account.outstanding -= x
-                    st.flow.principal += x
-                    flow.principal += x
-                    cash -= x
-                    self.pay(st, day, x)
+        cash = self.step("principal", cash, day, flow)
         # capital drawn and not yet spent becomes principal owed once it is spent: no return and no
         # surplus is paid from the cash that may still repay it; that much stays held
         reserve = min(sum((st.unspent for st in self.states.values()), ZERO), cash)
         cash -= reserve
         # 3. performance return, by rank, up to each class's room (uncapped: everything left)
-        for group in self.ranks:
-            if cash <= 0:
-                break
-            given = self.returns(cash, group)
-            for st in group:
-                x = given[st.account.name]
-                if x > 0:
-                    st.account.return_paid += x
-                    st.flow.performance += x
-                    flow.performance += x
-                    cash -= x
-                    self.pay(st, day, x)
+        cash = self.step("performance", cash, day, flow)
         flow.distributed = flow.interest + flow.principal + flow.performance
         # 4. the surplus, by its shares
         wf = self.wf
@@ -500,6 +463,36 @@ class _Run:
         if cash > 0 and wf is not None and wf.surplus and self.matured and day == self.maturity:
             cash -= self.surplus(cash, wf, day, flow)
         return cash + reserve
+
+    def step(self, kind: str, cash: Decimal, day: date, flow: PeriodFlow) -> Decimal:
+        """One step of the distribution (`interest`, `principal` or `performance`), rank by rank,
+        pro rata within a rank; returns the cash left."""
+        for group in self.ranks:
+            if cash <= 0:
+                break
+            if kind == "performance":
+                given = self.returns(cash, group)
+            else:
+                owed = [(st.account.name, self.interest_owed(st) if kind == "interest"
+                         else max(st.account.outstanding - st.unspent, ZERO)) for st in group]
+                given = share_out(cash, owed, self.unit, capped=True)
+            for st in group:
+                x = given[st.account.name]
+                if x <= 0:
+                    continue
+                a = st.account
+                if kind == "interest":
+                    a.interest_paid += x
+                elif kind == "principal":
+                    a.principal_repaid += x
+                    a.outstanding -= x
+                else:
+                    a.return_paid += x
+                setattr(st.flow, kind, getattr(st.flow, kind) + x)
+                setattr(flow, kind, getattr(flow, kind) + x)
+                cash -= x
+                self.pay(st, day, x)
+        return cash
 
     def surplus(self, cash: Decimal, wf: Waterfall, day: date, flow: PeriodFlow) -> Decimal:
         """The surplus shares of `cash`: each rounded down to the unit, the units left to the
