@@ -395,3 +395,13 @@ def test_nyc_able_rikers() -> None:
     assert c.payers[0].cap == Decimal(11_700_000)
     # the default waterfall: distributed each period, no surplus rule (the loan is uncapped)
     assert c.waterfall is not None and c.waterfall.distributes == "period" and c.waterfall.surplus == ()
+
+
+def test_a_waterfall_without_investors_or_surplus_says_so_plainly() -> None:
+    from sibdsl.compiler import compile_text as _compile
+
+    text = ('contract "T" version 1\ncurrency GBP\nterm 2020-01-01 to 2021-12-31\npayer p "P"\ncohort c "C"\n'
+            'outcome o "O" pays GBP 10\nwaterfall distributes at maturity\n')
+    [d] = [d for d in _compile(text).diagnostics if d.code == "SIB513"]
+    assert d.message == "the waterfall has no investor and no `surplus` rule: what is left over has no place"
+    assert (d.span.line, d.span.col) == (7, 1)

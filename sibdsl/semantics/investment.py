@@ -435,8 +435,9 @@ def _surplus_place(contract: Contract, spans: SpanTable, sink: DiagnosticSink) -
     uncapped = [(i, inv) for i, inv in enumerate(contract.investors) if inv.return_cap is None]
     where = spans[("waterfall",)] if ("waterfall",) in spans else _first_with_terms(contract, spans)
     if not waterfall.surplus and not uncapped:
-        every = "every investor's return is capped" if contract.investors else "the waterfall has no investors"
-        sink.add("SIB513", f"{every}, but the waterfall has no `surplus` rule: what is left over has no place",
+        every = ("every investor's return is capped, but the waterfall has" if contract.investors
+                 else "the waterfall has no investor and")
+        sink.add("SIB513", f"{every} no `surplus` rule: what is left over has no place",
                  where, labels=[Label(spans.of("investors", i, "return_cap"), f"'{inv.name}' capped")
                                for i, inv in enumerate(contract.investors)][:4],
                  hint="say where the surplus goes: surplus to payers (or: surplus 50% to PROVIDER, 50% to payers)"
