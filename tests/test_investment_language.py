@@ -404,4 +404,4 @@ def test_a_waterfall_without_investors_or_surplus_says_so_plainly() -> None:
             'outcome o "O" pays GBP 10\nwaterfall distributes at maturity\n')
     [d] = [d for d in _compile(text).diagnostics if d.code == "SIB513"]
     assert d.message == "the waterfall has no investor and no `surplus` rule: what is left over has no place"
-    assert (d.span.line, d.span.col) == (7, 1)
+    assert (d.span.line, d.span.column) == (7, 1)
