@@ -48,10 +48,10 @@ SeverityName = Literal["error", "warning", "note"]
 Code = Literal[
     "SIB001", "SIB002", "SIB003", "SIB004",
     "SIB010", "SIB011", "SIB012", "SIB013", "SIB014", "SIB015", "SIB016", "SIB017",
-    "SIB101", "SIB102", "SIB103", "SIB104", "SIB105", "SIB106",
+    "SIB101", "SIB102", "SIB103", "SIB104", "SIB105", "SIB106", "SIB107",
     "SIB201", "SIB202", "SIB203", "SIB204", "SIB205", "SIB206", "SIB207", "SIB208",
     "SIB209", "SIB210",
-    "SIB301", "SIB302", "SIB303", "SIB304", "SIB305", "SIB306",
+    "SIB301", "SIB302", "SIB303", "SIB304", "SIB305", "SIB306", "SIB307",
     "SIB401", "SIB402", "SIB403", "SIB404", "SIB405", "SIB406", "SIB407", "SIB408", "SIB409", "SIB410",
     "SIB411", "SIB412", "SIB413", "SIB414", "SIB415", "SIB416", "SIB417", "SIB418", "SIB419",
     "SIB420", "SIB421", "SIB422", "SIB423", "SIB424",
@@ -243,6 +243,10 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "A clause that can be said once per declaration (a tariff, a window, a repeat rule) "
        "is said twice.",
        'outcome a "A" pays GBP 1 pays GBP 2'),
+    _c("SIB107", "names", "error", "version history contradicts itself",
+       "A contract that records its history (`supersedes version`, `amendment`) states its own "
+       "version; a version does not supersede itself, and each amendment makes a different version.",
+       "contract \"X\" version 1.1\nsupersedes version 1.1"),
     # ---- SIB2xx units and values
     _c("SIB201", "units", "error", "wrong kind of value",
        "A value has the wrong unit for where it stands: money where a duration is needed, "
@@ -303,6 +307,10 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "results) may still be achieved and paid: a whole number of days, weeks, months or years, more "
        "than zero (`run-off 12 months`).",
        "run-off GBP 12"),
+    _c("SIB307", "dates", "error", "amendments out of date order",
+       "The amendment records are the contract's history, oldest first: each is dated on or after "
+       "the one before it.",
+       "amendment 1.2 on 2018-01-01 \"B\"\namendment 1.1 on 2019-01-01 \"A\""),
     # ---- SIB4xx payment structure
     _c("SIB401", "payments", "error", "payer shares do not add up to 100%",
        "Every outcome payment is split between the payers by their shares, which must add up "

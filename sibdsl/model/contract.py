@@ -67,9 +67,22 @@ class Duration(_Model):
     unit: TimeUnit
 
 
+class Amendment(_Model):
+    """`amendment 1.1 on 2019-04-01 "Summary"`: the amendment that made version `version`."""
+
+    version: str = Field(min_length=1)
+    day: date
+    summary: str
+    clause: str | None = None
+
+
 class Header(_Model):
     title: str
     version: str | None = None
+    # The version history (docs/language.md 2.1): the version this text replaces, and the
+    # amendments that made each version, oldest first.
+    supersedes: str | None = None
+    amendments: tuple[Amendment, ...] = ()
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     term_start: date
     term_end: date

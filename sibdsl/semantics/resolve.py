@@ -60,6 +60,7 @@ from sibdsl.semantics.resets import build_reset, check_resets, written_timed
 from sibdsl.semantics.runoff import past_term
 from sibdsl.semantics.scope import Scope
 from sibdsl.semantics.values import COUNT, MONEY, fmt, parse_number
+from sibdsl.semantics.versions import history
 from sibdsl.syntax import ast
 
 _PERIOD_MONTHS: dict[str, SettlementMonths] = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12, "annually": 12}
@@ -274,13 +275,15 @@ def _header(tree: ast.ContractFile, scope: Scope, spans: SpanTable) -> Header | 
         months = _PERIOD_MONTHS[settled.period]
         timing = cast(Timing, settled.timing)
     claims_until, run_off = past_term(tree, scope, end, spans)
+    supersedes, amendments = history(tree, scope, title.version, spans)
     try:
         return Header(title=title.title.value, version=title.version, currency=code, term_start=start,
                       term_end=end, rounding=mode, rounding_unit=rounding_unit, remainder_to=remainder_to,
                       split=split,
                       settlement_months=months, settlement_timing=timing,
                       clause_scheme=clauses.scheme.value if isinstance(clauses, ast.ClausesDecl) else None,
-                      claims_until=claims_until, run_off=run_off)
+                      claims_until=claims_until, run_off=run_off, supersedes=supersedes,
+                      amendments=amendments)
     except ValidationError as exc:
         rejected(exc, ("header",), spans, sink)
         return None

@@ -22,7 +22,7 @@ from sibdsl.syntax import ast
 _UNIT: dict[str, TimeUnit] = {"days": "days", "weeks": "weeks", "months": "months", "years": "years"}
 
 
-def _one(tree: ast.ContractFile, cls: type, what: str, scope: Scope) -> ast.Node | None:
+def single_declaration(tree: ast.ContractFile, cls: type, what: str, scope: Scope) -> ast.Node | None:
     found = [d for d in tree.declarations if isinstance(d, cls)]
     for extra in found[1:]:
         scope.sink.add("SIB104", f"the contract says {what} more than once", extra.span,
@@ -33,8 +33,8 @@ def _one(tree: ast.ContractFile, cls: type, what: str, scope: Scope) -> ast.Node
 def past_term(tree: ast.ContractFile, scope: Scope, end: date, spans: SpanTable
               ) -> tuple[date | None, Duration | None]:
     """The claims deadline and the run-off, checked against the term end."""
-    deadline_decl = _one(tree, ast.ClaimsDeadlineDecl, "its claims deadline", scope)
-    run_off_decl = _one(tree, ast.RunOffDecl, "its run-off", scope)
+    deadline_decl = single_declaration(tree, ast.ClaimsDeadlineDecl, "its claims deadline", scope)
+    run_off_decl = single_declaration(tree, ast.RunOffDecl, "its run-off", scope)
     run_off: Duration | None = None
     if isinstance(run_off_decl, ast.RunOffDecl):
         run_off = _run_off(run_off_decl, scope)

@@ -76,6 +76,21 @@ class ContractDecl(Node):
     version: str | None = None
 
 
+class SupersedesDecl(Node):
+    """`supersedes version 1.0`: the version this text replaces."""
+
+    version: str
+
+
+class AmendmentDecl(Node):
+    """`amendment 1.1 on 2019-04-01 "Summary"`: the amendment that made a version."""
+
+    version: str
+    day: DateLit
+    summary: Text
+    clause: ClauseRef | None = None
+
+
 class CurrencyDecl(Node):
     code: Name
 
@@ -515,7 +530,7 @@ class AssertDecl(Node):
 
 Declaration = (
     ContractDecl | CurrencyDecl | TermDecl | RoundingDecl | SettlementDecl | ClausesDecl
-    | ClaimsDeadlineDecl | RunOffDecl
+    | ClaimsDeadlineDecl | RunOffDecl | SupersedesDecl | AmendmentDecl
     | DefineDecl | PartyDecl | InvestorDecl | CohortDecl | OutcomeDecl | CapDecl
     | ExclusiveDecl | TrancheDecl | AssertDecl | ResetDecl | WaterfallDecl
 )

@@ -141,6 +141,11 @@ def _date(tok: Token) -> ast.DateLit:
     return ast.DateLit(str(tok), span=span_of(tok))
 
 
+def _version(tok: Token) -> str:
+    """A version as written: `1.0` or `"2.1-draft"` (the quotes dropped)."""
+    return unquote(str(tok)) if tok.type == "STRING" else str(tok)
+
+
 # ------------------------------------------------------------------ parts of a declaration
 # Built while parsing and taken apart by the declaration above them; never in the AST.
 class Scope(ast.Node):
@@ -222,8 +227,15 @@ class AstBuilder(Transformer[Token, ast.ContractFile]):
 
     # ---------------------------------------------------------- header
     def contract_decl(self, span: Span, title: Token, version: Token | None = None) -> ast.ContractDecl:
-        written = None if version is None else unquote(str(version)) if version.type == "STRING" else str(version)
+        written = None if version is None else _version(version)
         return ast.ContractDecl(_text(title), written, span=span)
+
+    def supersedes_decl(self, span: Span, version: Token) -> ast.SupersedesDecl:
+        return ast.SupersedesDecl(_version(version), span=span)
+
+    def amendment_decl(self, span: Span, version: Token, day: Token, summary: Token,
+                       clause: ast.ClauseRef | None = None) -> ast.AmendmentDecl:
+        return ast.AmendmentDecl(_version(version), _date(day), _text(summary), clause, span=span)
 
     def currency_decl(self, span: Span, code: Token) -> ast.CurrencyDecl:
         return ast.CurrencyDecl(_name(code), span=span)

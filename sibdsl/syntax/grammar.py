@@ -220,7 +220,7 @@ _WORDS = {
 TOP_LEVEL = (
     "contract", "currency", "term", "rounding", "settled", "clauses", "define", "payer",
     "provider", "intermediary", "validator", "investor", "cohort", "outcome", "cap", "only",
-    "tranche", "assert", "reset", "claims until", "run-off", "waterfall",
+    "tranche", "assert", "reset", "claims until", "run-off", "waterfall", "supersedes", "amendment",
 )
 
 
