@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pytest
 
 from sibdsl.compiler import compile_file, compile_text
 from sibdsl.model.contract import Contract
-from sibdsl.render.document import Bullets, Document, Heading, Paragraph, Table
+from sibdsl.render.document import Block, Bullets, Document, Heading, Paragraph, Table, Terms
 from sibdsl.render.easyread import (
     ABOUT,
     ALL_ONCE,
@@ -357,3 +358,48 @@ def test_constructs_the_generator_does_not_write() -> None:
     assert "Job" in text and "Paid work of 16 hours a week or more." in text
     eligibility = [i for b in doc.blocks if isinstance(b, Bullets) for i in b.items if i.startswith(("Aged", "Out of"))]
     assert eligibility == ["Aged 18 or over.", "Out of work for 6 months."]
+
+
+# ---------------------------------------------------------------- the excerpt in docs/easy-read.md
+
+
+def as_text(blocks: Iterable[Block]) -> list[str]:
+    """Blocks as the plain text of the docs page: headings with #, list items with -, a table
+    as `cell | cell` rows under its header, a definition as `term: meaning`."""
+    lines: list[str] = []
+    for b in blocks:
+        match b:
+            case Heading():
+                lines += ["", f"{'#' * (b.level + 1)} {b.text}", ""]
+            case Paragraph():
+                lines.append(b.text)
+            case Bullets():
+                lines += [f"- {i}" for i in b.items]
+            case Table():
+                lines += [" | ".join(b.header), *(" | ".join(row) for row in b.rows)]
+            case Terms():
+                lines += [f"{t}: {m}" for t, m in b.items]
+    return lines
+
+
+def excerpt(doc: Document, headings: list[str]) -> str:
+    """The named sections (a heading and its blocks up to the next heading of its level or above)."""
+    chosen: list[Block] = []
+    blocks = list(doc.blocks)
+    for title in headings:
+        i = next(i for i, b in enumerate(blocks) if isinstance(b, Heading) and b.text == title)
+        head = blocks[i]
+        assert isinstance(head, Heading)
+        j = next((k for k in range(i + 1, len(blocks))
+                  if isinstance(blocks[k], Heading) and blocks[k].level <= head.level), len(blocks))  # type: ignore[union-attr]
+        chosen += blocks[i:j]
+    return "\n".join(as_text(chosen)).strip("\n")
+
+
+def test_the_docs_excerpts_are_generated() -> None:
+    page = (ROOT / "docs" / "easy-read.md").read_text(encoding="utf-8")
+    found = re.findall(r"<!-- excerpt: (\S+) \| (.+?) -->\s*```text\n(.*?)\n```", page, re.DOTALL)
+    assert found, "docs/easy-read.md has no generated excerpt"
+    for file, names, text in found:
+        doc = build_easy_read(_compiled(ROOT / "contracts" / file))
+        assert text == excerpt(doc, [n.strip() for n in names.split("|")]), f"regenerate the excerpt of {file}"

@@ -503,7 +503,7 @@ class _Builder:
                 p.cap is not None for p in self.c.payers):
             out.append("When a limit is nearly reached, the service is paid only the part that fits.")
         if any(cap.measure != "money" for cap in self.c.caps):
-            out.append("When a limit on a number is reached, nothing more is paid for it.")
+            out.append("When a limit on a number or a share is reached, nothing more is paid for it.")
         return out
 
     def limit(self, cap: Cap, period: str) -> str:
