@@ -283,7 +283,7 @@ def test_mhclg_by_hand() -> None:
 def test_tariff_shapes_by_hand() -> None:
     doc = build_easy_read(_compiled(SHAPES))
     rows = _rows(doc)
-    assert rows["Placed in formal employment"].startswith("Successes 1 to 370: 1,100 US dollars each.")
+    assert rows["Placed in formal employment"].startswith("The first 370 successes: 1,100 US dollars each.")
     assert "Nothing for anyone else." in rows["Retained in formal employment 3 months"]
     assert "The amount goes up by 2% each year from 1 January 2021." in rows["Retained in formal employment 6 months"]
     assert "At 1.4 or more: 100% of this." in rows["Improvement in a standardised employability skills test"]

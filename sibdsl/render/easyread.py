@@ -214,7 +214,9 @@ class _Builder:
         self.add(Heading(text=SUCCESS))
         self.para(f"There {'is 1 kind' if len(self.c.outcomes) == 1 else f'are {len(self.c.outcomes)} kinds'} "
                   "of success in this contract.")
-        if any(_cohort_level(o) for o in self.c.outcomes):
+        if all(_cohort_level(o) for o in self.c.outcomes):
+            self.para("Each success is about the results of a whole group of people, not about one person.")
+        elif any(_cohort_level(o) for o in self.c.outcomes):
             self.para("Most successes are about one person.",
                       "Some are about the results of a whole group of people.",
                       "It says so below when a success is about a whole group.")
@@ -373,6 +375,8 @@ class _Builder:
                     each = "nothing" if b.price == 0 else f"{self.m(b.price)} each"
                     if b.last is None:
                         text = f"From success number {number_text(b.first)} on: {each}."
+                    elif b.first == 1 and b.last > 1:
+                        text = f"The first {number_text(b.last)} successes: {each}."
                     elif b.first == b.last:
                         text = f"Success number {number_text(b.first)}: {each.removesuffix(' each')}."
                     else:
@@ -389,7 +393,7 @@ class _Builder:
                     where = f"{at} or less" if i == 0 else f"{at} or more" if i == len(t.points) - 1 else at
                     out.append(f"At {where}: {percent_text(pt.percent)} of this.")
                 if len(t.points) > 1:
-                    out.append("In between, the amount is in between.")
+                    out.append("Between these points, the amount is part way between.")
             case PerUnitTariff():
                 out.append(f"{self.m(t.price)} for each {unit_text(t.unit)}, for up to "
                            f"{number_text(t.limit)} {unit_text(t.unit, t.limit)}.")
