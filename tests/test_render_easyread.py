@@ -285,6 +285,9 @@ def test_tariff_shapes_by_hand() -> None:
     rows = _rows(doc)
     assert rows["Placed in formal employment"].startswith("The first 370 successes: 1,100 US dollars each.")
     assert "Nothing for anyone else." in rows["Retained in formal employment 3 months"]
+    assert _under(doc, "Retained in formal employment 3 months")[0] == (
+        "This is only paid for people in \u201cVulnerable: poverty score under the programme threshold\u201d or "
+        "\u201cVery vulnerable: in extreme poverty or displaced by conflict\u201d.")
     assert "The amount goes up by 2% each year from 1 January 2021." in rows["Retained in formal employment 6 months"]
     assert "At 1.4 or more: 100% of this." in rows["Improvement in a standardised employability skills test"]
     group = _under(doc, "Increase in the formal employment rate against a comparison group")

@@ -238,6 +238,9 @@ class _Builder:
         items: list[str] = []
         if o.cohorts and len(self.c.cohorts) > 1:
             items.append(f"This is only for people in {joined([self.cohort_title(n) for n in o.cohorts], 'or')}.")
+        only = self.only_for(o)
+        if only:
+            items.append(f"This is only paid for people in {joined([self.subgroup_title(n) for n in only], 'or')}.")
         for p in o.prerequisites:
             items.append(self.after(p))
         for choice in o.choices:
@@ -260,6 +263,16 @@ class _Builder:
             if o.name in r.restarts:
                 items.append(f"If this happens, the count starts again: {quoted(r.title)}.")
         return items
+
+    @staticmethod
+    def only_for(o: Outcome) -> list[str]:
+        """The sub-groups an outcome is paid for, where it is not paid for everyone."""
+        t = o.tariff
+        if isinstance(t, TieredTariff) and t.counted_within is not None:
+            return [t.counted_within]
+        if isinstance(t, SubgroupTariff) and t.otherwise is None:
+            return [p.subgroup for p in t.subgroup_prices if p.price > 0]
+        return []
 
     def after(self, p: Prerequisite) -> str:
         t = self.outcome_title(p.outcome)
