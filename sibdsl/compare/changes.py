@@ -26,7 +26,6 @@ from sibdsl.model.contract import (
     Assertion,
     Cap,
     CohortLevelTariff,
-    Contract,
     Duration,
     ExclusiveGroup,
     FixedTariff,
@@ -145,7 +144,7 @@ def cap_name(cap: Cap) -> str:
     """`Cap per participant`, `Cap contract`, `Cap outcome housed_3m`."""
     scope = f"per {cap.scope}" if cap.scope in ("participant", "period", "year") else cap.scope
     return f"Cap {scope}" + (f" {cap.target}" if cap.target else "") + (
-        f" (number of outcomes)" if cap.measure == "count" else " (share)" if cap.measure == "share" else "")
+        " (number of outcomes)" if cap.measure == "count" else " (share)" if cap.measure == "share" else "")
 
 
 def cap_limit(cap: Cap, cur: str) -> str:

@@ -204,4 +204,4 @@ def _period_order(label: str) -> tuple[int, str]:
 
 
 def _release_words(r: Release, cur: str) -> str:
-    return f"{r.status.value}" + (f" {cur} {r.amount:,.2f}" if r.amount else "") + (f" on {r.day}" if r.day else "")
+    return f"{r.status}" + (f" {cur} {r.amount:,.2f}" if r.amount else "") + (f" on {r.day}" if r.day else "")

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sibdsl.analysis.outputs import analyse, facts_json
-from sibdsl.compare.changes import assertion_key, cap_key, cap_limit, keyed
+from sibdsl.compare.changes import assertion_key, cap_key, cap_limit, cap_name, keyed
 from sibdsl.compiler import CompileResult
 from sibdsl.model.contract import Contract
 
@@ -126,9 +126,9 @@ def figures(model: Contract, facts: dict[str, Any]) -> dict[str, tuple[str, Valu
     index_key = {i: k for k, (i, _) in caps.items()}
     for c in facts["caps"]:
         cap = model.caps[c["index"]]
-        name = f"cap {c['scope']}" + (f" {c['target']}" if c["target"] else "")
+        name = cap_name(cap)[4:]
         words = f"{cap_limit(cap, model.header.currency)}: {c['when']}" + ("" if c["binds"] else " [redundant]")
-        out[f"cap:{index_key[c['index']]}"] = (f"when {name} binds", Value(None, True, None, words))
+        out[f"cap:{index_key[c['index']]}"] = (f"when the cap {name} binds", Value(None, True, None, words))
     out["never_paid"] = ("outcomes that can never be paid",
                          Value(None, True, None, ", ".join(facts["never_paid"]) or "none"))
     for t in facts["tranches"]:
