@@ -18,6 +18,7 @@ from sibdsl.compare.impact import FigureChange, Impact, Value, VerdictChange
 from sibdsl.model.contract import Amendment, Header
 
 SCHEMA = "sibc-diff/1"
+SHOWN_CLAIMS = 50  # changed claims listed in text and Markdown (JSON lists every one)
 
 
 @dataclass
@@ -101,7 +102,9 @@ def lines(d: Diff, markdown: bool = False) -> list[str]:
     h = "## " if markdown else ""
     b = "- " if markdown else "  "
     out = [f"{'# ' if markdown else ''}sibc diff {d.old_name} -> {d.new_name}", "",
-           f"{d.new_header.title}: version {_version(d.old_header)} -> {_version(d.new_header)}"]
+           f"{d.new_header.title}: version {_version(d.old_header)} -> {_version(d.new_header)}"
+           if d.old_header.version != d.new_header.version else
+           f"{d.new_header.title}: version {_version(d.new_header)} (the same in both texts)"]
     out += [f"{'**warning**' if markdown else 'warning'}: {w}" for w in d.warnings]
     if d.verdict_changed:
         out += ["", f"{'**' if markdown else ''}ASSERTION VERDICTS CHANGED ({len(d.impact.changed_verdicts)}): "
@@ -148,7 +151,9 @@ def claims_lines(c: ClaimsImpact, cur: str, h: str, b: str) -> list[str]:
     if c.error:
         return [*out, f"{b}{c.error}"]
     out.append(f"{b}{len(c.changed)} of {c.claims} claims change decision or amount")
-    out += [f"{b}{_claim_line(x, cur)}" for x in c.changed]
+    out += [f"{b}{_claim_line(x, cur)}" for x in c.changed[:SHOWN_CLAIMS]]
+    if len(c.changed) > SHOWN_CLAIMS:
+        out.append(f"{b}... and {len(c.changed) - SHOWN_CLAIMS:,} more (every one in --format json)")
     if c.resplit:
         out.append(f"{b}{c.resplit} claims are paid the same amount, split differently between the payers")
     out += ["", f"{h}Paid per payer"] + [f"{b}{_total_line(t, cur)}" for t in c.payers]
