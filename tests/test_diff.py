@@ -296,3 +296,49 @@ def test_other_contracts_identical(tmp_path: Path, name: str) -> None:
     code, out, _ = run(tmp_path, text, old_text=text)
     assert code == 0 and "no changes" in out
     assert compile_file(ROOT / "contracts" / name).model is not None
+
+
+def test_long_lists_of_claims_are_cut_in_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sibdsl.compare import output
+
+    monkeypatch.setattr(output, "SHOWN_CLAIMS", 1)
+    text = amend(("pays GBP 500\n  triggered by \"initial assessment completed\"",
+                  "pays GBP 600\n  triggered by \"initial assessment completed\""))
+    old_amounts, _ = _settled_direct(SOURCE)
+    new_amounts, _ = _settled_direct(text)
+    moved = sum(old_amounts[k] != new_amounts[k] for k in old_amounts)
+    assert moved > 2
+    code, out, _ = run(tmp_path, text, "--claims", LEDGER)
+    assert f"{moved} of 26 claims change decision or amount" in out
+    assert f"... and {moved - 1} more (every one in --format json)" in out
+    code, doc = as_json(tmp_path, text, "--claims", LEDGER)
+    assert len(doc["claims"]["changed"]) == moved and code == 0
+
+
+# ------------------------------------------------------------------ docs/diff.md
+
+
+DOC_EDITS = [
+    ('contract "Fair Chance Fund: Fusion Housing" version 1.0',
+     'contract "Fair Chance Fund: Fusion Housing" version 1.1\nsupersedes version 1.0\namendment 1.1 on 2016-04-01 '
+     '"Cap per participant raised; 30-week volunteering added; shares 60/40" clause "Variation 1"'),
+    RAISED_CAP, *SHARES,
+    ('  evidence "letter from the volunteering organisation"\n\n# ---',
+     '  evidence "letter from the volunteering organisation"\n\noutcome volunteer_30w "30 weeks volunteering"\n'
+     '  pays GBP 500\n  after volunteer_26w at least 4 weeks\n  triggered by "30 weeks volunteering"\n'
+     '  evidence "letter from the volunteering organisation"\n\n# ---'),
+]
+
+
+def test_the_example_of_docs_diff_md_is_what_diff_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "contracts" / "ledgers").mkdir(parents=True)
+    (tmp_path / "contracts" / "fair-chance-fund.sib").write_text(SOURCE, encoding="utf-8")
+    (tmp_path / "contracts" / "ledgers" / "fair-chance-fund-claims.csv").write_text(
+        Path(LEDGER).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "amended.sib").write_text(amend(*DOC_EDITS), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["diff", "contracts/fair-chance-fund.sib", "amended.sib", "--claims",
+                                      "contracts/ledgers/fair-chance-fund-claims.csv"])
+    assert result.exit_code == 1
+    doc = (ROOT / "docs" / "diff.md").read_text(encoding="utf-8")
+    assert result.stdout in doc, "regenerate the example in docs/diff.md"

@@ -140,7 +140,7 @@ def lines(d: Diff, markdown: bool = False) -> list[str]:
         out += ["", f"{h}Assertion verdicts"]
         out += [f"{b}{'CHANGED ' if v.changed else ''}{_verdict_line(v)}" for v in moved]
         if kept:
-            out.append(f"{b}{kept} other assertion(s) keep their verdict")
+            out.append(f"{b}{'the' if not moved else 'the other'} {kept} assertion(s) keep their verdict")
     if d.claims is not None:
         out += claims_lines(d.claims, cur, h, b)
     return out
@@ -172,7 +172,12 @@ def text(d: Diff) -> str:
 
 
 def markdown(d: Diff) -> str:
-    return "\n".join(lines(d, markdown=True)) + "\n"
+    out: list[str] = []
+    for line in lines(d, markdown=True):
+        out.append(line)
+        if line.startswith("## "):
+            out.append("")  # a blank line after each heading
+    return "\n".join(out) + "\n"
 
 
 def _s(x: Decimal | None) -> str | None:
