@@ -193,6 +193,12 @@ def test_version_history_and_supersedes_warning(tmp_path: Path) -> None:
     assert "warning: the new text supersedes version 1.1, but the old text is version 1.0" in out
     assert "supersedes version 1.1" in err and code == 0
     assert "version 1.0 -> 1.2" in out
+    code, out, err = run(tmp_path, amend(RAISED_CAP, KEEP_ASSERTION))
+    assert "warning: both texts are version 1.0" in out and code == 0
+    peterborough = (ROOT / "contracts" / "peterborough-reoffending.sib").read_text(encoding="utf-8")
+    assert "supersedes version 1.0" in peterborough  # version 2.0: compared with itself, no warning
+    code, out, err = run(tmp_path, peterborough, old_text=peterborough)
+    assert "warning" not in out + err and code == 0
 
 
 # ------------------------------------------------------------------ formats

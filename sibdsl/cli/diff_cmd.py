@@ -95,7 +95,9 @@ def _run(before: Any, after: Any, old: str, new: str, claims: str | None, measur
     from sibdsl.compare.output import Diff, markdown, text, to_json, warnings_for
 
     found = Diff(old, new, before.model.header, after.model.header, clause_changes(before, after),
-                 impact(before, after, time_limit), warnings=warnings_for(before.model.header, after.model.header))
+                 impact(before, after, time_limit), warnings=warnings_for(before.model.header, after.model.header,
+                                      before.source is not None and after.source is not None
+                                      and before.source.text == after.source.text))
     ledger_failed = False
     if claims:
         from sibdsl.compare.claims import compare_claims

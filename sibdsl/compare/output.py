@@ -49,8 +49,13 @@ class Diff:
                     (self.claims is not None and (self.claims.changed or self.claims.resplit)))
 
 
-def warnings_for(old: Header, new: Header) -> list[str]:
-    """`supersedes version X` where X is not the old text's version."""
+def warnings_for(old: Header, new: Header, same_text: bool = False) -> list[str]:
+    """`supersedes version X` where X is not the old text's version; two different texts with
+    one version. (A text compared with itself gets no warning.)"""
+    if same_text:
+        return []
+    if old.version is not None and new.version == old.version:
+        return [f"both texts are version {old.version}: should the amended text have a version of its own?"]
     if new.supersedes is not None and new.supersedes != old.version:
         return [f"the new text supersedes version {new.supersedes}, but the old text is version "
                 f"{old.version or '(none stated)'}: is OLD the version this amends?"]
