@@ -348,3 +348,26 @@ def test_the_example_of_docs_diff_md_is_what_diff_prints(tmp_path: Path, monkeyp
     assert result.exit_code == 1
     doc = (ROOT / "docs" / "diff.md").read_text(encoding="utf-8")
     assert result.stdout in doc, "regenerate the example in docs/diff.md"
+
+
+def test_investor_terms_change_the_investor_figures(tmp_path: Path) -> None:
+    old_text = (ROOT / "contracts" / "massachusetts-juvenile-justice-pfs.sib").read_text(encoding="utf-8")
+    assert old_text.count("interest 5% a year") == 1 and old_text.count("\n  returns at most 5% a year") == 1
+    new_text = old_text.replace("interest 5% a year", "interest 6% a year").replace(
+        "\n  returns at most 5% a year", "\n  returns at most 6% a year")
+    new_text = new_text.replace("tranche senior_second USD 4.5m on 2016-01-01", "tranche senior_second USD 4m on 2016-01-01")
+    code, doc = as_json(tmp_path, new_text, old_text=old_text)
+    texts = change_texts(doc)
+    assert ("Investor 'Goldman Sachs Social Impact Fund (senior lender)' (goldman): interest 5% a year -> 6% a year; "
+            "returns at most 5% a year -> 6% a year") in texts
+    assert "Tranche senior_second: amount USD 4,500,000 -> USD 4,000,000" in texts
+    new_facts = facts_of(new_text)
+    goldman = next(i for i in new_facts["investors"] if i["investor"] == "goldman")
+    received = figure(doc, "investor:goldman:max_received")
+    assert received["changed"] and received["new"]["amount"] == goldman["max_received"]["amount"]
+    assert received["new"]["exact"] is goldman["max_received"]["exact"]
+    if not goldman["max_received"]["exact"]:
+        assert received["new"]["text"].startswith("at most") and "upper bound" in received["new"]["text"]
+    assert figure(doc, "investor:goldman:max_loss")["new"]["amount"] == goldman["max_loss"]["amount"]
+    assert [v["key"] for v in doc["assertions"] if v["changed"]] == ["investor_return:goldman:"]
+    assert code == 1

@@ -242,6 +242,9 @@ _COHORT: dict[str, tuple[str, Words]] = {
 _TRANCHE: dict[str, tuple[str, Words]] = {
     "amount": ("amount", lambda t, c: money(c, t.amount) if t.amount is not None else "none"),
     "limit": ("up to", lambda t, c: money(c, t.limit) if t.limit is not None else "none"),
+    "conditions": ("when", lambda t, c: _conditions(t)),
+    "investor": ("from", lambda t, c: t.investor or "none"),
+    "deadline": ("by", lambda t, c: str(t.deadline) if t.deadline else "none"),
 }
 _INVESTOR: dict[str, tuple[str, Words]] = {
     "commitment_min": ("commits", lambda i, c: _commitment(i, c)),
@@ -249,6 +252,9 @@ _INVESTOR: dict[str, tuple[str, Words]] = {
     "return_cap": ("returns at most", lambda i, c: f"{percent(i.return_cap)} a year" if i.return_cap is not None
                    else "no cap"),
     "title": ("title", lambda i, c: f"'{i.title}'"),
+    "interest": ("interest", lambda i, c: _interest(i)),
+    "protections": ("guarantees", lambda i, c: _protections(i, c)),
+    "rank": ("rank", lambda i, c: str(i.rank) if i.rank is not None else "none"),
 }
 _HEADER: dict[str, tuple[str, Words]] = {
     "term_start": ("term", lambda h, c: f"{h.term_start} to {h.term_end}"),
@@ -267,6 +273,22 @@ def _commitment(i: Investor, cur: str) -> str:
         return f"{money(cur, i.commitment_min)} to {money(cur, i.commitment_max)}"
     return money(cur, i.commitment_max if i.commitment_max is not None else i.commitment_min) \
         if (i.commitment_max is not None or i.commitment_min is not None) else "nothing stated"
+
+
+def _interest(i: Investor) -> str:
+    if i.interest is None:
+        return "none"
+    t = i.interest
+    return f"{percent(t.rate)} a year" + (f" until {t.until}" if t.until else "") + (
+        f", guaranteed by {t.guaranteed_by}" if t.guaranteed_by else "")
+
+
+def _protections(i: Investor, cur: str) -> str:
+    parts = []
+    for p in i.protections:
+        limit = percent(p.share) if p.share is not None else money(cur, p.amount)
+        parts.append(f"principal protected {limit} by {p.by}" if p.kind == "floor" else f"first loss {limit} by {p.by}")
+    return "; ".join(parts) or "none"
 
 
 def _settled(h: Header) -> str:
@@ -377,6 +399,11 @@ def _named(kind: str) -> Callable[[Any, str], str]:
     return name
 
 
+def _conditions(t: Tranche) -> str:
+    return " and ".join(f"{c.figure}{' of ' + c.of if c.of else ''} {c.op} {number(c.value, grouping=True)}"
+                        for c in t.conditions) or "none"
+
+
 def _tranche_summary(t: Tranche, cur: str) -> str:
     parts = []
     if t.amount is not None:
@@ -388,8 +415,7 @@ def _tranche_summary(t: Tranche, cur: str) -> str:
     if t.on:
         parts.append(f"on {t.on}")
     if t.conditions:
-        parts.append("when " + " and ".join(f"{c.figure}{' of ' + c.of if c.of else ''} {c.op} {number(c.value)}"
-                                            for c in t.conditions))
+        parts.append("when " + _conditions(t))
     if t.discretionary:
         parts.append("at the discretion of " + (t.discretion_of or "the investor"))
     return ", ".join(parts)
