@@ -78,8 +78,8 @@ def _who(w: Words, cohort: str | None, subgroup: str | None) -> str:
 
 # ---------------------------------------------------------------------------- (a) the ladder
 def ladder_example(contract: Contract, found: Exposure, w: Words, limits: Limits) -> list[Block]:
-    best = found.best
-    if best is None or not best.selection:
+    best = _route_shown(found)
+    if best is None:
         return cohort_level_example(contract, w, limits)
     ledger = best.witness or participant_claims(contract, WITNESS, best.cohort, best.subgroup, best.selection)
     settled = settled_within(contract, ledger)
@@ -111,13 +111,36 @@ def ladder_example(contract: Contract, found: Exposure, w: Words, limits: Limits
         caption="Worked example: one participant through the ladder",
         header=("No.", "Date achieved", "Outcome", "Price", "Paid", *[f"Paid by {t}" for _, t in payers], "Decision"),
         rows=tuple(rows))]
-    if best.exact and total == best.amount:
+    overall = found.best
+    if best.exact and total == best.amount and (overall is None or overall is best or overall.amount == total):
         blocks.append(Paragraph(f"{w.money(total)} is the most that one participant can be paid under this "
                                 "Schedule."))
+    elif best.exact and total == best.amount and overall is not None:
+        blocks.append(Paragraph(f"{w.money(total)} is the most that one participant {_who(w, best.cohort, best.subgroup)} "
+                                "can be paid. The most for any participant is at most "
+                                f"{w.money(overall.amount)} ({_who(w, overall.cohort, overall.subgroup).strip()}); no "
+                                "ledger settled for this Schedule reaches that figure for one participant alone."))
     else:
         blocks.append(Paragraph(f"This route is paid {w.money(total)}; no ledger found by the analysis pays one "
                                 f"participant more, and none can pay more than {w.money(best.amount)}."))
     return blocks
+
+
+def _person(participant: str) -> str:
+    """A participant of an example ledger in words: "Participant 12", "The example participant"."""
+    if participant == WITNESS:
+        return "The example participant"
+    digits = participant.lstrip("abcdefghijklmnopqrstuvwxyz- ")
+    if participant.startswith("filler"):
+        return f"Other participant {digits}"
+    return f"Participant {digits}" if digits.isdigit() else participant
+
+
+def _route_shown(found: Exposure) -> ParticipantMax | None:
+    """The costliest route the engine confirmed (its settled witness), else the costliest one."""
+    routes = [m for m in found.participants if m.selection and not m.unbounded]
+    confirmed = [m for m in routes if m.witness]
+    return max(confirmed or routes, key=lambda m: m.amount, default=None)
 
 
 def _measurement(outcome: Outcome, cohort: str | None, when: date, n: int) -> Measurement | None:
@@ -289,11 +312,15 @@ def _one_cap(contract: Contract, found: Exposure, w: Words, limits: Limits, item
     if never is not None:
         return [Paragraph(f"{title}: this limit cannot be reached, so no claim is ever cut or refused by it "
                           f"(the analysis of the contract: {w.plain(never)}).", numbered(title))]
+    cap = item.cap
+    target = next((o for o in contract.outcomes if cap is not None and cap.scope == "outcome"
+                   and o.name == cap.target and isinstance(o.tariff, CohortLevelTariff)), None)
+    if target is not None and cap is not None:
+        return _cohort_level_cap(contract, w, limits, item, target, numbered(title), title)
     group = _group(contract, found, item)
     if group is None:
         return [Paragraph(f"{title}: no participant's route reaches this limit, so no example is shown.",
                           numbered(title))]
-    cap = item.cap
     selection = group.selection
     if cap is not None and cap.scope == "outcome" and cap.target and any(n == cap.target for n, _ in selection):
         selection = _ladder_of(contract, cap.target, selection)
@@ -310,25 +337,61 @@ def _one_cap(contract: Contract, found: Exposure, w: Words, limits: Limits, item
         return [Paragraph(f"{title}: an example would need more claims than a render settles, so none is shown.",
                           numbered(title))]
     hit = [k for k, d in enumerate(settled.decisions) if d.root_cause == item.key]
+    if not hit and found.witness and found.witness_participants:
+        whole = settled_within(contract, found.witness)
+        if whole is not None and any(d.root_cause == item.key for d in whole.decisions):
+            settled, ledger = whole, found.witness
+            hit = [k for k, d in enumerate(settled.decisions) if d.root_cause == item.key]
+            story = (f"the {found.witness_participants:,} participants of the analysis's ledger that reaches the "
+                     f"most this Schedule can pay ({len(ledger):,} claims), each on their costliest route")
     if not hit:
-        return [Paragraph(f"{title}: with {story}, settled by the engine, this limit does not decide any claim "
-                          "(another limit, or the size of the cohort, is reached first).", numbered(title))]
+        first_by = sorted({d.root_cause for d in settled.decisions if d.root_cause})
+        full = any(d.reason is Reason.COHORT_FULL for d in settled.decisions)
+        why = and_list([limits.of(k) for k in first_by]) + (" decides first" if len(first_by) == 1 else " decide first") \
+            if first_by else "the cohort is full first" if full else "its figure is not reached"
+        return [Paragraph(f"{title}: with {story}, settled by the engine, this limit does not decide any claim: "
+                          f"{why}.", numbered(title))]
     first = hit[0]
     shown = list(range(max(0, first - 1), min(len(settled.decisions), first + SHOWN_ROWS - 1)))
     rows = []
     for k in shown:
         d = settled.decisions[k]
-        rows.append((f"{k + 1:,}", d.participant.capitalize(), day(d.achieved), w.title(d.outcome), w.money(d.price),
+        rows.append((f"{k + 1:,}", _person(d.participant), day(d.achieved), w.title(d.outcome), w.money(d.price),
                      w.money(d.amount), decision_words(d, limits)))
     d = settled.decisions[first]
     what = (f"is paid {w.money(d.amount)} of its price of {w.money(d.price)}" if d.status is Status.PARTIAL
             else f"is not paid (its price {w.money(d.price)})")
     paid = sum((x.amount for x in settled.decisions), Decimal(0))
     text = (f"{title}: take {story}, settled by the engine in the order of the dates achieved. Claim "
-            f"{first + 1:,} ({w.title(d.outcome)}, {d.participant}) {what}, because of this limit; "
+            f"{first + 1:,} ({w.title(d.outcome)}, {_person(d.participant).lower()}) {what}, because of this limit; "
             f"{len(hit):,} claim{'s are' if len(hit) != 1 else ' is'} cut or refused by it in all, and the ledger "
             f"is paid {w.money(paid)} in total.")
     return [Paragraph(text, numbered(title)),
             Table(caption=f"Worked example: {item.heading}",
                   header=("Claim", "Participant", "Date achieved", "Outcome", "Price", "Paid", "Decision"),
                   rows=tuple(rows))]
+
+
+def _cohort_level_cap(contract: Contract, w: Words, limits: Limits, item: Limit, outcome: Outcome, number: str,
+                      title: str) -> list[Block]:
+    """A cap on a cohort-level outcome: one result large enough to pass it, settled."""
+    from sibdsl.settlement.engine import settle
+
+    tariff = outcome.tariff
+    assert isinstance(tariff, CohortLevelTariff) and item.cap is not None
+    if item.cap.measure != "money" or tariff.price <= 0 or outcome.pooled:
+        return [Paragraph(f"{title}: a result is paid in one payment, so no example of this limit is shown.", number)]
+    units = (item.cap.limit / tariff.price).to_integral_value(ROUND_FLOOR) + 1
+    change = (tariff.threshold or Decimal(0)) + units * tariff.per
+    baseline = max(Decimal(100), change * 2)
+    observed = baseline - change if tariff.direction == "reduction" else baseline + change
+    m = Measurement(measurement_id="m1", outcome=outcome.name, cohort=outcome.cohorts[0] if outcome.cohorts else None,
+                    measured=contract.header.term_end, baseline=baseline, observed=observed)
+    settled = settle(contract, [], [m])
+    d = settled.decisions[0]
+    if d.root_cause != item.key:
+        return [Paragraph(f"{title}: a result worth more than the limit is decided by another limit first, so no "
+                          "example of this limit is shown.", number)]
+    return [Paragraph(f"{title}: a result for {w.quoted(outcome.name)} of {observed:f} against a comparison figure "
+                      f"of {baseline:f}, measured on {day(m.measured)}, is priced {w.money(d.price)} and paid "
+                      f"{w.money(d.amount)}: {decision_words(d, limits)}.", number)]

@@ -86,7 +86,7 @@ def build_schedule(contract: Contract, time_limit: float = DEFAULT_TIME_LIMIT) -
     _rate_card(contract, w, n)
     limits = _caps(contract, w, n)
     _settlement(contract, w, n)
-    if contract.tranches or contract.investors or contract.waterfall is not None:
+    if contract.tranches or any(i.has_terms for i in contract.investors) or contract.waterfall is not None:
         _investment(contract, w, n)
     found = exposure(contract, time_limit)
     n.heading("Worked examples", annex="A")

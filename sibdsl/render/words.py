@@ -288,7 +288,8 @@ class Words:
             subject = subject.replace("The payments for", "The number of paid outcomes of").replace(
                 "The payments by", "The number of outcomes paid by").replace(
                 "The total of all outcome payments", "The number of all paid outcomes")
-        return f"{subject} {'are' if cap.measure == 'money' else 'is'} at most {limit}. " + self.behaviour(cap)
+        plural = cap.measure == "money" and cap.scope != "contract"
+        return f"{subject} {'are' if plural else 'is'} at most {limit}. " + self.behaviour(cap)
 
     @staticmethod
     def behaviour(cap: Cap) -> str:
