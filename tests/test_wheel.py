@@ -146,6 +146,9 @@ SUBCOMMANDS: dict[str, tuple[str, tuple[int, ...]]] = {
     "settle": ("sibc settle contracts/fair-chance-fund.sib contracts/ledgers/fair-chance-fund-claims.csv"
                " -o out-settle --format json", (0,)),
     "report": ("sibc report contracts/fair-chance-fund.sib --markdown -o report.md", (0,)),
+    "fmt": ("sibc fmt --check contracts/ && sibc fmt - < contracts/fair-chance-fund.sib", (0,)),
+    # the server module (and pygls) import from the wheel; tests/test_lsp.py drives it over stdio
+    "lsp": ("sibc lsp --help && python -c 'import sibdsl.lsp.server'", (0,)),
 }
 
 

@@ -14,66 +14,20 @@ Heavy modules (lark, pydantic) are imported only by the commands that need them.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import click
 
 from sibdsl import __version__
-
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-DEFAULT_MAX_SIZE = 5 * 1024 * 1024
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0  no errors (warnings allowed unless --strict)
-  1  the contract has errors (or warnings, with --strict)
-  2  usage error (bad option, missing argument, unknown code)
-  3  internal error in sibc itself (a bug; please report it)"""
-
-
-def _colour(stream: Any, force: bool | None) -> bool:
-    if force is not None:
-        return force
-    if os.environ.get("NO_COLOR"):
-        return False
-    return bool(getattr(stream, "isatty", lambda: False)())
-
-
-def guarded(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn any unexpected exception into a plain internal-error message and exit code 3."""
-
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
-            raise
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-        except BrokenPipeError:  # output piped into `head` and the like: stop quietly
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            sys.exit(EXIT_OK)
-        except Exception as exc:
-            click.echo(f"sibc: internal error (SIB999): {type(exc).__name__}: {exc}\n"
-                       "This is a bug in sibc, not in your contract. Please report it with the file "
-                       "that caused it.", err=True)
-            if os.environ.get("SIBC_DEBUG"):
-                traceback.print_exc()
-            sys.exit(EXIT_INTERNAL)
-
-    return wrapper
+from sibdsl.cli.common import (
+    DEFAULT_MAX_SIZE,
+    EXIT_CODES_HELP,
+    EXIT_ERRORS,
+    _colour,
+    guarded,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -329,6 +283,13 @@ def explain(code: str | None, list_all: bool) -> None:
     if not result.found:
         raise click.UsageError(result.text)
     click.echo(result.text)
+
+
+# commands in modules of their own (imported here, after `cli` and `guarded` exist)
+from sibdsl.cli import fmt_cmd, lsp_cmd  # noqa: E402
+
+cli.add_command(fmt_cmd.fmt)
+cli.add_command(lsp_cmd.lsp)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from sibdsl.cli.main import EXIT_ERRORS, EXIT_OK, _colour
+from sibdsl.cli.common import EXIT_ERRORS, EXIT_OK, _colour
 from sibdsl.core.diagnostics import Diagnostic
 
 PROGRESS_FROM = 50_000  # claims; progress is shown on a terminal for ledgers at least this long
