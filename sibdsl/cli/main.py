@@ -290,6 +290,7 @@ from sibdsl.cli import fmt_cmd, lsp_cmd  # noqa: E402
 
 cli.add_command(fmt_cmd.fmt)
 cli.add_command(lsp_cmd.lsp)
+cli.add_command(__import__("sibdsl.cli.render_cmd", fromlist=["render"]).render)
 
 
 def main() -> None:
