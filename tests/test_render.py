@@ -17,7 +17,7 @@ import io
 import re
 import time
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -40,14 +40,14 @@ CONTRACTS = sorted((ROOT / "contracts").glob("*.sib"))
 GM = ROOT / "contracts" / "mhclg-greater-manchester-rough-sleeping.sib"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(path: Path) -> Contract:
     model = compile_file(path).model
     assert model is not None, path
     return model
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schedule(path: Path) -> Document:
     return build_schedule(_compiled(path))
 

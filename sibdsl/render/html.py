@@ -1,8 +1,8 @@
 """Phase 6, rendering: the HTML writer, self-contained and ready to print.
 
 Input: a `Document`. Output: one HTML5 page with its CSS inline and no external resource (no
-font, script or image is fetched): A4 pages with margins, the page number and the title in
-the page footer (CSS paged media: `@page` margin boxes, honoured by Chromium's print to PDF),
+font, script or image is fetched): A4 pages with margins, "Page N of M" in the footer and the
+title in the header of each printed page (CSS paged media: `@page` margin boxes, honoured by Chromium's print to PDF),
 tables with borders whose header row repeats on each printed page, headings kept with what
 follows, and a title page. Every text is escaped.
 """
@@ -16,7 +16,7 @@ from sibdsl.render.document import Block, Bullets, Document, Heading, Paragraph,
 CSS = """
 @page { size: A4; margin: 20mm 16mm 22mm 16mm;
   @bottom-center { content: "Page " counter(page) " of " counter(pages); font: 9pt Georgia, serif; color: #444; }
-  @bottom-left { content: TITLE; font: 8pt Georgia, serif; color: #666; } }
+  @top-center { content: TITLE; font: 8pt Georgia, serif; color: #666; } }
 html { font: 10.5pt/1.4 Georgia, "Times New Roman", serif; color: #111; }
 body { max-width: 178mm; margin: 0 auto; padding: 8mm 0; }
 header.title { text-align: center; padding: 30mm 0 16mm; break-after: page; }

@@ -53,8 +53,8 @@ class Words:
             self.titles[cohort.name] = cohort.title
             for s in cohort.subgroups:
                 self.titles[s.name] = s.title or _spaced(s.name)
-        for p in contract.payers:
-            self.titles[p.name] = p.title
+        for payer in contract.payers:
+            self.titles[payer.name] = payer.title
         for o in contract.outcomes:
             self.titles[o.name] = o.title
         for g in contract.exclusive_groups:
