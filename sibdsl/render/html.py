@@ -9,6 +9,7 @@ follows, and a title page. Every text is escaped.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from sibdsl.render.document import Block, Bullets, Document, Heading, Paragraph, Table, Terms
@@ -25,7 +26,7 @@ header.title p { margin: 2mm 0; font-size: 12pt; }
 header.title p.schedule { font-size: 15pt; font-weight: bold; }
 h2 { font-size: 13pt; margin: 8mm 0 3mm; break-after: avoid; border-bottom: 0.6pt solid #444; }
 h3 { font-size: 11.5pt; margin: 6mm 0 2mm; break-after: avoid; }
-h2 .no, h3 .no, p .no { display: inline-block; min-width: 11mm; font-weight: bold; }
+h2 .no, h3 .no, p .no { display: inline-block; min-width: 11mm; font-weight: bold; text-indent: 0; }
 p { margin: 2mm 0; text-align: left; }
 p.numbered { padding-left: 13mm; text-indent: -13mm; }
 ul { margin: 1mm 0 2mm 13mm; padding-left: 5mm; }
@@ -65,6 +66,14 @@ def _css_string(text: str) -> str:
                          for ch in " ".join(text.split())) + '"'
 
 
+MONEY = re.compile(r"\b([A-Z]{3}) (?=[0-9])")
+
+
+def _text(text: str) -> str:
+    """Escaped text, with a no-break space between a currency code and its amount."""
+    return MONEY.sub("\\1\u00a0", escape(text))
+
+
 def _no(number: str | None) -> str:
     return f'<span class="no">{escape(number)}</span> ' if number else ""
 
@@ -73,23 +82,23 @@ def _block(block: Block) -> str:
     match block:
         case Heading():
             tag = f"h{min(6, block.level + 1)}"
-            return f"<{tag}>{_no(block.number)}{escape(block.text)}</{tag}>"
+            return f"<{tag}>{_no(block.number)}{_text(block.text)}</{tag}>"
         case Paragraph():
             cls = ' class="numbered"' if block.number else ""
-            return f"<p{cls}>{_no(block.number)}{escape(block.text)}</p>"
+            return f"<p{cls}>{_no(block.number)}{_text(block.text)}</p>"
         case Bullets():
-            return "<ul>" + "".join(f"<li>{escape(item)}</li>" for item in block.items) + "</ul>"
+            return "<ul>" + "".join(f"<li>{_text(item)}</li>" for item in block.items) + "</ul>"
         case Terms():
-            return "<dl>" + "".join(f"<dt>{escape(t)}</dt><dd>{escape(m)}</dd>" for t, m in block.items) + "</dl>"
+            return "<dl>" + "".join(f"<dt>{escape(t)}</dt><dd>{_text(m)}</dd>" for t, m in block.items) + "</dl>"
         case Table():
             ref = block.header[0] == "Ref." if block.header else False
             head = "".join(f'<th scope="col">{escape(h)}</th>' for h in block.header)
             rows = []
             for row in block.rows:
-                cells = "".join(f'<td class="ref">{escape(c)}</td>' if ref and j == 0 else f"<td>{escape(c)}</td>"
+                cells = "".join(f'<td class="ref">{escape(c)}</td>' if ref and j == 0 else f"<td>{_text(c)}</td>"
                                 for j, c in enumerate(row))
                 rows.append(f"<tr>{cells}</tr>")
-            note = f'<p class="note">{escape(block.note)}</p>' if block.note else ""
+            note = f'<p class="note">{_text(block.note)}</p>' if block.note else ""
             return (f"<table><caption>{escape(block.caption)}</caption><thead><tr>{head}</tr></thead>"
                     f"<tbody>{''.join(rows)}</tbody></table>{note}")
     raise AssertionError(f"unknown block {block!r}")

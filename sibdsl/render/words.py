@@ -204,7 +204,8 @@ class Words:
                 text += ", or where the participant already held " + ("it" if len(options) == 1 else "one of them") + \
                     " at referral"
             if choice.if_paid:
-                text += " (this condition applies only once one of them has been paid)"
+                text += (" (this condition applies only once " + ("it" if len(options) == 1 else "one of them")
+                         + " has been paid)")
             out.append(text + ".")
         if outcome.window is not None:
             whence = "the participant's start" if outcome.window_from == "start" else "referral"
