@@ -27,7 +27,7 @@ from sibdsl.render.words import Words, and_list, day
 from sibdsl.settlement.engine import Settlement
 from sibdsl.settlement.records import Claim, Decision, Measurement, Reason, Status
 
-MAX_CLAIMS = 5_000  # the most claims one cap's example ledger holds (about 0.05 s to settle)
+MAX_CLAIMS = 30_000  # the most claims one cap's example ledger holds (about 0.3 s to settle)
 SHOWN_ROWS = 4  # rows of an example's table around the claim a cap decided
 
 REASONS = {
@@ -275,7 +275,17 @@ def _people_needed(contract: Contract, limit: Limit, group: ParticipantMax, sele
     if figure <= 0:
         return most
     need = int((target / figure).to_integral_value(ROUND_FLOOR)) + 1
+    if need > most and (size is None or need <= size):
+        raise _TooMany(need, need * per_claims)
     return max(1, min(need, most))
+
+
+class _TooMany(Exception):
+    """An example ledger would hold more claims than `MAX_CLAIMS`."""
+
+    def __init__(self, people: int, claims: int) -> None:
+        super().__init__(people, claims)
+        self.people, self.claims = people, claims
 
 
 def cap_examples(contract: Contract, found: Exposure, w: Words, limits: Limits,
@@ -325,7 +335,12 @@ def _one_cap(contract: Contract, found: Exposure, w: Words, limits: Limits, item
     if cap is not None and cap.scope == "outcome" and cap.target and any(n == cap.target for n, _ in selection):
         selection = _ladder_of(contract, cap.target, selection)
     one = settled_within(contract, _crowd(contract, group, selection, 1))
-    people = _people_needed(contract, item, group, selection, one)
+    try:
+        people = _people_needed(contract, item, group, selection, one)
+    except _TooMany as many:
+        return [Paragraph(f"{title}: it is reached once about {many.people:,} participants "
+                          f"{_who(w, group.cohort, group.subgroup)} have each been paid their costliest route "
+                          f"({many.claims:,} claims); an example that long is not settled here.", numbered(title))]
     ledger = _crowd(contract, group, selection, people)
     settled = settled_within(contract, ledger) if len(ledger) <= MAX_CLAIMS else None
     best = found.best
