@@ -306,3 +306,34 @@ def test_the_cli_renders_the_easy_read_version() -> None:
     result = CliRunner().invoke(cli, ["render", str(GM), "--audience", "participants"])
     assert result.exit_code == 0, result.output
     assert "Outcomes Payment Mechanism" not in result.output
+
+
+DOCS = ROOT / "docs" / "render.md"
+EXCERPT = re.compile(r"<!-- render: (?P<file>\S+) \| (?P<start>[^|]+?) \| (?P<end>[^|]+?) -->\n(?P<body>.*?)"
+                     r"<!-- end render -->", re.S)
+
+
+def _excerpt(file: str, start: str, end: str) -> str:
+    text = write_markdown(_schedule(ROOT / "contracts" / file))
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith(start))
+    last = next(i for i, line in enumerate(lines) if i > first and line.startswith(end))
+    return "````markdown\n" + "\n".join(lines[first:last]).strip("\n") + "\n````\n"
+
+
+def test_the_docs_excerpts_are_generated() -> None:
+    """docs/render.md shows output of `sibc render`, regenerated here (SIBDSL_UPDATE_DOCS=1 rewrites it)."""
+    import os
+
+    text = DOCS.read_text(encoding="utf-8")
+    found = list(EXCERPT.finditer(text))
+    assert len(found) >= 3
+    def fresh(m: re.Match[str]) -> str:
+        head = m.group(0)[:m.start("body") - m.start()]
+        return head + _excerpt(m.group("file"), m.group("start"), m.group("end")) + "<!-- end render -->"
+
+    wanted = EXCERPT.sub(fresh, text)
+    if os.environ.get("SIBDSL_UPDATE_DOCS"):
+        DOCS.write_text(wanted, encoding="utf-8")
+        return
+    assert wanted == text, "docs/render.md is not the output of sibc render: regenerate with SIBDSL_UPDATE_DOCS=1"
