@@ -337,3 +337,32 @@ def test_the_docs_excerpts_are_generated() -> None:
         DOCS.write_text(wanted, encoding="utf-8")
         return
     assert wanted == text, "docs/render.md is not the output of sibc render: regenerate with SIBDSL_UPDATE_DOCS=1"
+
+
+SCENARIOS = sorted((ROOT / "tests" / "scenarios").glob("*.scenario"))
+
+
+def _scenario_contract(path: Path) -> Contract | None:
+    match = re.search(r"== contract ==\n(.*?)\n== ", path.read_text(encoding="utf-8"), re.S)
+    return compile_text(match.group(1), path.name).model if match else None
+
+
+def test_every_scenario_contract_renders_with_its_whole_rate_card() -> None:
+    """The rule book's contracts (tests/scenarios/) hold every shape of the language: each
+    renders in all three formats, and its rate card has each outcome's title and prices."""
+    rendered = 0
+    for path in SCENARIOS:
+        contract = _scenario_contract(path)
+        if contract is None:
+            continue
+        doc = build_schedule(contract, time_limit=1.0)
+        write_markdown(doc)
+        write_html(doc)
+        docx_bytes(doc)
+        rows = {r[0]: r for r in _rate_card(doc).rows}
+        for outcome in contract.outcomes:
+            assert rows[outcome.name][1] == outcome.title, path.name
+            assert all(_priced(contract, p, rows[outcome.name][2]) for p in listed_prices(outcome.tariff)
+                       if outcome.tariff.kind != "per_unit"), (path.name, outcome.name)
+        rendered += 1
+    assert rendered >= 50
