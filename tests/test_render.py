@@ -292,6 +292,8 @@ def test_the_cli_writes_each_format(tmp_path: Path) -> None:
     assert done.exit_code == 0 and word.read_bytes()[:2] == b"PK"
     refused = runner.invoke(cli, ["render", str(GM), "--format", "docx"])
     assert refused.exit_code == 2 and "-o" in refused.output
+    nowhere = runner.invoke(cli, ["render", str(GM), "-o", str(tmp_path / "no" / "such" / "dir.md")])
+    assert nowhere.exit_code == 2 and "cannot write" in nowhere.output and "Traceback" not in nowhere.output
 
 
 def test_the_cli_prints_compile_errors_and_exits_1(tmp_path: Path) -> None:
@@ -366,3 +368,17 @@ def test_every_scenario_contract_renders_with_its_whole_rate_card() -> None:
                        if outcome.tariff.kind != "per_unit"), (path.name, outcome.name)
         rendered += 1
     assert rendered >= 50
+
+
+@pytest.mark.parametrize(("scenario", "payer", "words"), [
+    ("95-thirds-split-per-invoice", "Payer A", "1/3 (about 33.33%) of each outcome payment"),
+    ("98-shares-by-phase-start-up-years", "Council",
+     "Of each outcome payment: 30% for outcomes achieved up to 31 March 2020, 70% for outcomes achieved after "
+     "31 March 2020"),
+    ("99-top-up-payer-some-outcomes", "Top-up fund", "30% of the payments for \u201cWellbeing improved\u201d"),
+])
+def test_shares_are_worded_as_the_contract_states_them(scenario: str, payer: str, words: str) -> None:
+    contract = _scenario_contract(ROOT / "tests" / "scenarios" / f"{scenario}.scenario")
+    assert contract is not None
+    payers = next(t for t in build_schedule(contract, time_limit=1.0).tables() if t.caption == "Payers")
+    assert next(r for r in payers.rows if r[0] == payer)[1] == words

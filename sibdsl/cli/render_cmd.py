@@ -74,10 +74,10 @@ def run_render(file: str, fmt: str, output: str | None, audience: str, time_limi
 
         document = build_schedule(result.model, time_limit)
     if fmt == "docx":
-        from sibdsl.render.docx import write_docx
+        from sibdsl.render.docx import docx_bytes
 
         assert output is not None
-        write_docx(document, output)
+        _write(output, docx_bytes(document))
         return EXIT_OK
     if fmt == "html":
         from sibdsl.render.html import write_html
@@ -90,5 +90,13 @@ def run_render(file: str, fmt: str, output: str | None, audience: str, time_limi
     if output is None or output == "-":
         click.echo(text, nl=False)
     else:
-        Path(output).write_text(text, encoding="utf-8")
+        _write(output, text.encode("utf-8"))
     return EXIT_OK
+
+
+def _write(output: str, data: bytes) -> None:
+    """Write the document; a path that cannot be written is a usage error (exit 2), not a crash."""
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        raise click.UsageError(f"cannot write {output}: {exc.strerror or exc}") from None

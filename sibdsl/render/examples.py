@@ -346,8 +346,9 @@ def _one_cap(contract: Contract, found: Exposure, w: Words, limits: Limits, item
     best = found.best
     route = ("the route of the example of one participant above" if best is not None and selection == best.selection
              else _route(w, selection))
-    story = (f"{people:,} participant{'s' if people != 1 else ''} {_who(w, group.cohort, group.subgroup)}, "
-             f"each achieving {route} on the same days ({len(ledger):,} claims)")
+    story = (f"one participant {_who(w, group.cohort, group.subgroup)}, achieving {route} ({len(ledger):,} claims)"
+             if people == 1 else f"{people:,} participants {_who(w, group.cohort, group.subgroup)}, each achieving "
+             f"{route} on the same days ({len(ledger):,} claims)")
     if settled is None:
         return [Paragraph(f"{title}: an example would need more claims than a render settles, so none is shown.",
                           numbered(title))]

@@ -105,23 +105,29 @@ class Words:
     # ------------------------------------------------------------------ payers
     def share(self, payer: Payer) -> str:
         if payer.clauses:
+            named = any(c.outcomes for p in self.c.payers for c in p.clauses)
             parts = []
             for clause in payer.clauses:
                 what = ("of the payments for " + and_list([self.quoted(n) for n in clause.outcomes])) \
-                    if clause.outcomes else "of every other outcome payment"
+                    if clause.outcomes else "of every other outcome payment" if named else "of each outcome payment"
                 phases = []
-                for i, phase in enumerate(clause.phases):
-                    pct = percent(phase.share) + (" (exactly {}/{})".format(*phase.ratio) if phase.ratio else "")
+                before: date | None = None
+                for phase in clause.phases:
+                    pct = _fraction(phase.share, phase.ratio)
+                    if pct == "0%":
+                        pct = "nothing"
                     if phase.until is not None:
-                        since = "" if i == 0 else " from then"
-                        phases.append(f"{pct}{since} for outcomes achieved up to {day(phase.until)}")
+                        phases.append(f"{pct} for outcomes achieved up to {day(phase.until)}")
+                    elif before is not None:
+                        phases.append(f"{pct} for outcomes achieved after {day(before)}")
                     else:
-                        phases.append(f"{pct} thereafter" if i else pct)
-                parts.append(f"{'; '.join(phases)} {what}")
-            return "; ".join(parts)
-        exact = " (exactly {}/{})".format(*payer.ratio) if payer.ratio else ""
+                        phases.append(pct)
+                    before = phase.until
+                parts.append(f"{what}: {', '.join(phases)}" if len(phases) > 1 else f"{phases[0]} {what}")
+            text = "; ".join(parts)
+            return text[:1].upper() + text[1:] if text.startswith("of ") else text
         how = ", in proportion to its maximum" if payer.by_maximum else ""
-        return f"{percent(payer.share)}{exact} of each outcome payment{how}"
+        return f"{_fraction(payer.share, payer.ratio)} of each outcome payment{how}"
 
     # ------------------------------------------------------------------ durations and dates
     @staticmethod
@@ -305,6 +311,13 @@ class Words:
 def day(d: date) -> str:
     """1 December 2017."""
     return f"{d.day} {d:%B} {d.year}"
+
+
+def _fraction(share: Decimal, ratio: tuple[int, int] | None) -> str:
+    """A share as the contract states it: 70%, or 1/3 (about 33.33%) where it is not a decimal."""
+    if ratio is None:
+        return percent(share)
+    return f"{ratio[0]}/{ratio[1]} (about {share.quantize(Decimal('0.01')).normalize():f}%)"
 
 
 def percent(x: Decimal) -> str:
