@@ -27,7 +27,8 @@ from sibdsl.render.words import Words, and_list, day
 from sibdsl.settlement.engine import Settlement
 from sibdsl.settlement.records import Claim, Decision, Measurement, Reason, Status
 
-MAX_CLAIMS = 30_000  # the most claims one cap's example ledger holds (about 0.3 s to settle)
+MAX_CLAIMS = 20_000  # the most claims one cap's example ledger holds (0.2 to 3 s to settle)
+BUDGET = 40_000  # the most claims the cap examples of one render settle in all (identical ledgers once)
 SHOWN_ROWS = 4  # rows of an example's table around the claim a cap decided
 
 REASONS = {
@@ -235,6 +236,26 @@ def _size(contract: Contract, cohort: str | None) -> int | None:
     return spec.size if spec is not None else None
 
 
+class _Settled:
+    """The example ledgers of one render, each settled once, within `BUDGET` claims in all."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.done: dict[tuple[object, ...], tuple[list[Claim], Settlement | None]] = {}
+        self.left = BUDGET
+
+    def crowd(self, group: ParticipantMax, selection: list[tuple[str, int]], people: int
+              ) -> tuple[list[Claim], Settlement | None]:
+        key = (group.cohort, group.subgroup, tuple(selection), people)
+        if key not in self.done:
+            ledger = _crowd(self.contract, group, selection, people)
+            fits = len(ledger) <= min(MAX_CLAIMS, self.left)
+            if fits:
+                self.left -= len(ledger)
+            self.done[key] = (ledger, settled_within(self.contract, ledger) if fits else None)
+        return self.done[key]
+
+
 def _crowd(contract: Contract, group: ParticipantMax, selection: list[tuple[str, int]], people: int) -> list[Claim]:
     claims: list[Claim] = []
     for k in range(people):
@@ -302,8 +323,9 @@ def cap_examples(contract: Contract, found: Exposure, w: Words, limits: Limits,
     if not items:
         return [Paragraph("This Schedule sets no cap and no payer's maximum, so there is no example of one.")]
     blocks: list[Block] = []
+    ledgers = _Settled(contract)
     for item in items:
-        blocks += _one_cap(contract, found, w, limits, item, numbered)
+        blocks += _one_cap(contract, found, w, limits, item, numbered, ledgers)
     return blocks
 
 
@@ -316,7 +338,7 @@ def _not_binding(found: Exposure, item: Limit) -> str | None:
 
 
 def _one_cap(contract: Contract, found: Exposure, w: Words, limits: Limits, item: Limit,
-             numbered: Callable[[str], str]) -> list[Block]:
+             numbered: Callable[[str], str], ledgers: _Settled) -> list[Block]:
     title = item.heading[:1].upper() + item.heading[1:]
     never = _not_binding(found, item)
     if never is not None:
@@ -334,15 +356,14 @@ def _one_cap(contract: Contract, found: Exposure, w: Words, limits: Limits, item
     selection = group.selection
     if cap is not None and cap.scope == "outcome" and cap.target and any(n == cap.target for n, _ in selection):
         selection = _ladder_of(contract, cap.target, selection)
-    one = settled_within(contract, _crowd(contract, group, selection, 1))
+    one = ledgers.crowd(group, selection, 1)[1]
     try:
         people = _people_needed(contract, item, group, selection, one)
     except _TooMany as many:
         return [Paragraph(f"{title}: it is reached once about {many.people:,} participants "
                           f"{_who(w, group.cohort, group.subgroup)} have each been paid their costliest route "
                           f"({many.claims:,} claims); an example that long is not settled here.", numbered(title))]
-    ledger = _crowd(contract, group, selection, people)
-    settled = settled_within(contract, ledger) if len(ledger) <= MAX_CLAIMS else None
+    ledger, settled = ledgers.crowd(group, selection, people)
     best = found.best
     route = ("the route of the example of one participant above" if best is not None and selection == best.selection
              else _route(w, selection))
@@ -350,7 +371,8 @@ def _one_cap(contract: Contract, found: Exposure, w: Words, limits: Limits, item
              if people == 1 else f"{people:,} participants {_who(w, group.cohort, group.subgroup)}, each achieving "
              f"{route} on the same days ({len(ledger):,} claims)")
     if settled is None:
-        return [Paragraph(f"{title}: an example would need more claims than a render settles, so none is shown.",
+        return [Paragraph(f"{title}: its example would be a ledger of {story}, more than this render settles "
+                          f"(at most {MAX_CLAIMS:,} claims a ledger, {BUDGET:,} in all), so none is shown.",
                           numbered(title))]
     hit = [k for k, d in enumerate(settled.decisions) if d.root_cause == item.key]
     if not hit and found.witness and found.witness_participants:
@@ -363,8 +385,12 @@ def _one_cap(contract: Contract, found: Exposure, w: Words, limits: Limits, item
     if not hit:
         first_by = sorted({d.root_cause for d in settled.decisions if d.root_cause})
         full = any(d.reason is Reason.COHORT_FULL for d in settled.decisions)
+        paid = sum((x.amount for x in settled.decisions), Decimal(0))
+        size = _size(contract, group.cohort)
         why = and_list([limits.of(k) for k in first_by]) + (" decides first" if len(first_by) == 1 else " decide first") \
-            if first_by else "the cohort is full first" if full else "its figure is not reached"
+            if first_by else "the cohort is full first" if full else (
+                f"the ledger is paid {w.money(paid)} in all" + (", with every place of the cohort taken"
+                                                               if size is not None and people >= size else ""))
         return [Paragraph(f"{title}: with {story}, settled by the engine, this limit does not decide any claim: "
                           f"{why}.", numbered(title))]
     first = hit[0]
