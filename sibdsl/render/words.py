@@ -258,7 +258,7 @@ class Words:
             parts.append(f"Achieved on: {self.flat(outcome.trigger)}.")
         if outcome.evidence:
             parts.append(f"Evidence: {self.flat(outcome.evidence)}.")
-        return " ".join(parts) or "As agreed with the payers."
+        return " ".join(parts) or "The contract states no evidence."
 
     # ------------------------------------------------------------------ caps
     def cap_limit(self, cap: Cap) -> str:
