@@ -226,6 +226,8 @@ def test_the_version_the_amendments_and_the_contracts_clause_references_are_show
         'amendment 1.2 on 2019-04-01 "Prices of employment outcomes revised"\n', 1)
     text = text.replace('  evidence "tenancy or licence agreement"\n',
                         '  evidence "tenancy or licence agreement"\n  clause "3.1"\n', 1)
+    text = text.replace("  pays 100% of each outcome payment, at most GBP 2,629,000\n",
+                        "  pays 100% of each outcome payment, at most GBP 2,629,000\n  clause \"2.1\"\n", 1)
     model = compile_text(text, "gm.sib").model
     assert model is not None and model.header.amendments
     doc = build_schedule(model)
@@ -236,6 +238,11 @@ def test_the_version_the_amendments_and_the_contracts_clause_references_are_show
     card = _rate_card(doc)
     assert card.header[-1] == "Clause"
     assert next(r for r in card.rows if r[0] == "accommodation_entry")[-1] == "Schedule 2, paragraph 3.1"
+    payers = next(t for t in doc.tables() if t.caption == "Payers")
+    assert payers.header[-1] == "Clause" and payers.rows[0][-1] == "Schedule 2, paragraph 2.1"
+    maximum = next(b for b in doc.blocks if isinstance(b, Paragraph) and b.number and b.number.startswith("5.")
+                   and "GBP 2,629,000.00" in b.text)
+    assert maximum.text.endswith("(Schedule 2, paragraph 2.1).")
     docx = docx_bytes(doc)
     assert len(docx) > 10_000
 
@@ -382,3 +389,30 @@ def test_shares_are_worded_as_the_contract_states_them(scenario: str, payer: str
     assert contract is not None
     payers = next(t for t in build_schedule(contract, time_limit=1.0).tables() if t.caption == "Payers")
     assert next(r for r in payers.rows if r[0] == payer)[1] == words
+
+
+def test_hostile_titles_are_escaped_in_every_format() -> None:
+    """Titles are text, never markup: a title with HTML, a CSS string end, Markdown table and
+    emphasis marks renders as the same characters in every format."""
+    title = "Evil </style><script>alert(1)</script> 'q' | *b* _i_ & co"
+    text = _gm_text().replace('contract "MHCLG Rough Sleeping SIB: Greater Manchester Entrenched Rough Sleepers"',
+                              f'contract "{title}"', 1).replace(
+        '"Entry into accommodation"', '"Entry <b>into</b> | accommodation"', 1)
+    model = compile_text(text, "evil.sib").model
+    assert model is not None and model.header.title == title
+    doc = build_schedule(model)
+    page = write_html(doc)
+    assert "<script>" not in page and "<b>into</b>" not in page
+    assert page.count("</style>") == 1
+    parser = _Text()
+    parser.feed(page)
+    assert "Entry <b>into</b> | accommodation" in parser.cells
+    md = write_markdown(doc)
+    row = next(line for line in md.splitlines() if line.startswith("| accommodation\\_entry |"))
+    assert row.count(" | ") == len(_rate_card(doc).header) - 1, "a | in a title does not split the row"
+    import docx
+
+    word = docx.Document(io.BytesIO(docx_bytes(doc)))
+    assert word.core_properties.title == model.header.title
+    card = next(t for t in word.tables if t.rows[0].cells[0].text == REF)
+    assert card.rows[1].cells[1].text == "Entry <b>into</b> | accommodation"
