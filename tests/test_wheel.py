@@ -150,6 +150,8 @@ SUBCOMMANDS: dict[str, tuple[str, tuple[int, ...]]] = {
              "contracts/ledgers/fair-chance-fund-claims.csv --format json -o diff.json", (0,)),
     "fmt": ("sibc fmt --check contracts/ && sibc fmt - < contracts/fair-chance-fund.sib", (0,)),
     # the server module (and pygls) import from the wheel; tests/test_lsp.py drives it over stdio
+    "render": ("sibc render contracts/fair-chance-fund.sib --format docx -o schedule.docx && "
+               "sibc render contracts/fair-chance-fund.sib --format html -o schedule.html", (0,)),
     "lsp": ("sibc lsp --help && python -c 'import sibdsl.lsp.server'", (0,)),
 }
 
