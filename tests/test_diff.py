@@ -371,3 +371,19 @@ def test_investor_terms_change_the_investor_figures(tmp_path: Path) -> None:
     assert figure(doc, "investor:goldman:max_loss")["new"]["amount"] == goldman["max_loss"]["amount"]
     assert [v["key"] for v in doc["assertions"] if v["changed"]] == ["investor_return:goldman:"]
     assert code == 1
+
+
+def test_header_settings_and_long_texts(tmp_path: Path) -> None:
+    text = amend(("term 2015-01-01 to 2017-12-31", "term 2015-01-01 to 2018-06-30"),
+                 ("settled quarterly in arrears", "settled monthly in arrears"),
+                 ("identified risk of homelessness", "identified risk of homelessness or eviction"))
+    code, doc = as_json(tmp_path, text)
+    header = next(c for c in doc["changes"] if c["section"] == "header")
+    assert header["text"] == ("Contract: term 2015-01-01 to 2017-12-31 -> 2015-01-01 to 2018-06-30; "
+                              "settled quarterly in arrears -> monthly in arrears")
+    assert "- term 2015-01-01 to 2017-12-31" in header["quote"]
+    assert any(q.startswith("+ settled monthly in arrears") for q in header["quote"])  # the line as written
+    definition = next(c for c in doc["changes"] if c["section"] == "definition")
+    assert definition["text"].startswith('Definition "sustained": meaning "the participant has remained')
+    assert "\n" not in definition["text"] and definition["text"].endswith('homelessness or eviction"')
+    assert code == 0

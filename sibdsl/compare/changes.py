@@ -171,6 +171,7 @@ def _value(x: Any, cur: str) -> str:
     if isinstance(x, Duration):
         return _duration(x)
     if isinstance(x, str):
+        x = " ".join(x.split())  # a long text of several lines on one line
         return f'"{x}"' if " " in x else x
     if isinstance(x, tuple):
         return ", ".join(_value(v, cur) for v in x) if x else "none"
@@ -242,7 +243,7 @@ _COHORT: dict[str, tuple[str, Words]] = {
 _TRANCHE: dict[str, tuple[str, Words]] = {
     "amount": ("amount", lambda t, c: money(c, t.amount) if t.amount is not None else "none"),
     "limit": ("up to", lambda t, c: money(c, t.limit) if t.limit is not None else "none"),
-    "conditions": ("when", lambda t, c: _conditions(t)),
+    "conditions": ("when", lambda t, c: _conditions(t, c)),
     "investor": ("from", lambda t, c: t.investor or "none"),
     "deadline": ("by", lambda t, c: str(t.deadline) if t.deadline else "none"),
 }
@@ -399,9 +400,14 @@ def _named(kind: str) -> Callable[[Any, str], str]:
     return name
 
 
-def _conditions(t: Tranche) -> str:
-    return " and ".join(f"{c.figure}{' of ' + c.of if c.of else ''} {c.op} {number(c.value, grouping=True)}"
-                        for c in t.conditions) or "none"
+def _conditions(t: Tranche, cur: str) -> str:
+    """`payments reach GBP 1,000,000 and participants reach 1,000`, as a tranche's `when` says it."""
+    parts = []
+    for c in t.conditions:
+        verb = "reach" if c.op == ">=" else "exceed"
+        value = money(cur, c.value) if c.figure == "payments" else number(c.value, grouping=True)
+        parts.append(f"{c.figure}{' of ' + c.of if c.of else ''} {verb} {value}")
+    return " and ".join(parts) or "none"
 
 
 def _tranche_summary(t: Tranche, cur: str) -> str:
@@ -415,7 +421,7 @@ def _tranche_summary(t: Tranche, cur: str) -> str:
     if t.on:
         parts.append(f"on {t.on}")
     if t.conditions:
-        parts.append("when " + _conditions(t))
+        parts.append("when " + _conditions(t, cur))
     if t.discretionary:
         parts.append("at the discretion of " + (t.discretion_of or "the investor"))
     return ", ".join(parts)
@@ -498,10 +504,25 @@ def _header_changes(old: CompileResult, new: CompileResult) -> list[Change]:
     fields = field_changes(h0, h1, h0.currency, h1.currency, _HEADER, skip=_SKIP_HEADER)
     if not fields:
         return []
-    old_line, old_lines = block(old, ("header",))
-    new_line, new_lines = block(new, ("header",))
+    old_line, _ = block(old, ("header",))
+    new_line, _ = block(new, ("header",))
     return [Change("header", "header", "changed", "Contract: " + "; ".join(f.text for f in fields), fields,
-                   old_line=old_line, new_line=new_line, quote=_quote(old_lines, new_lines))]
+                   old_line=old_line, new_line=new_line, quote=_quote(_header_lines(old), _header_lines(new)))]
+
+
+_HEADER_WORDS = ("currency", "term", "settled", "rounding", "clauses", "claims", "run-off")
+
+
+def _header_lines(result: CompileResult) -> list[str]:
+    """The lines of the header settings (each written at the margin, with its own keyword)."""
+    if result.source is None:
+        return []
+    found = []
+    for i in range(1, result.source.line_count + 1):
+        text = result.source.line_text(i)
+        if text.split(" ", 1)[0] in _HEADER_WORDS:
+            found.append(text)
+    return found
 
 
 def _waterfall_changes(old: CompileResult, new: CompileResult) -> list[Change]:
