@@ -54,6 +54,9 @@ def warnings_for(old: Header, new: Header, same_text: bool = False) -> list[str]
     one version. (A text compared with itself gets no warning.)"""
     if same_text:
         return []
+    if old.currency != new.currency:
+        return [f"the currency changes from {old.currency} to {new.currency}: the differences between amounts "
+                "are not meaningful"]
     if old.version is not None and new.version == old.version:
         return [f"both texts are version {old.version}: should the amended text have a version of its own?"]
     if new.supersedes is not None and new.supersedes != old.version:
@@ -141,11 +144,10 @@ def lines(d: Diff, markdown: bool = False) -> list[str]:
     out += [f"{b}note: the analysis {s}" for s in d.impact.stopped]
     if d.impact.verdicts:
         moved = [v for v in d.impact.verdicts if v.old != v.new or v.old_text != v.new_text]
-        kept = len(d.impact.verdicts) - len(moved)
-        out += ["", f"{h}Assertion verdicts"]
+        kept = [v for v in d.impact.verdicts if v not in moved]
+        out += ["", f"{h}Assertion verdicts ({len(d.impact.changed_verdicts)} changed)"]
         out += [f"{b}{'CHANGED ' if v.changed else ''}{_verdict_line(v)}" for v in moved]
-        if kept:
-            out.append(f"{b}{'the' if not moved else 'the other'} {kept} assertion(s) keep their verdict")
+        out += [f"{b}assertion '{v.new_text}': {v.new} (unchanged)" for v in kept]
     if d.claims is not None:
         out += claims_lines(d.claims, cur, h, b)
     return out
