@@ -292,8 +292,8 @@ def test_ledger_problems_are_reported_as_settle_does(tmp_path: Path) -> None:
     bad.write_text("claim_id,participant,outcome,date\nC1,P1,move_inn,2015-02-01\n", encoding="utf-8")
     code, out, err = run(tmp_path, amend(RAISED_CAP, KEEP_ASSERTION), "--claims", str(bad))
     assert code == 1 and "SIB704" in err and "move_inn" in err and "invalid row" in err and "invalid row" in out
-    code, _, err = run(tmp_path, SOURCE, "--claims", str(tmp_path / "missing.csv"))
-    assert code == 1 and "SIB701" in err
+    code, out, err = run(tmp_path, SOURCE, "--claims", str(tmp_path / "missing.csv"))
+    assert code == 1 and "SIB701" in err and "no changes" in out and "could not be read" in out
 
 
 @pytest.mark.parametrize("name", ["peterborough-reoffending.sib", "cofunded-outcomes-partnership.sib"])

@@ -162,7 +162,8 @@ def impact(old: CompileResult, new: CompileResult, time_limit: float) -> Impact:
     assert old.model is not None and new.model is not None
     before, _, old_verdicts, old_stopped = analysed(old, time_limit)
     after, _, new_verdicts, new_stopped = analysed(new, time_limit)
-    out = Impact(stopped=[f"{which}: {why}" for which, why in (("old", old_stopped), ("new", new_stopped)) if why])
+    out = Impact(stopped=[f"{which} version: {why}" for which, why in (("old", old_stopped), ("new", new_stopped))
+                          if why])
     for key in [*before, *(k for k in after if k not in before)]:
         label = (after.get(key) or before[key])[0]
         out.figures.append(FigureChange(key, label, before[key][1] if key in before else None,

@@ -120,6 +120,8 @@ def lines(d: Diff, markdown: bool = False) -> list[str]:
                 + ("**" if markdown else "")]
     if d.nothing:
         out += ["", "no changes: the two versions say the same and every figure is the same"]
+        if d.claims is not None and d.claims.error:
+            out += claims_lines(d.claims, cur, h, b)
         return out
     if d.amendments:
         out += ["", f"{h}Amendments recorded in the new version"]
@@ -141,7 +143,7 @@ def lines(d: Diff, markdown: bool = False) -> list[str]:
     out += ["", f"{h}Figures changed ({len(changed)} of {len(d.impact.figures)}; a figure that is only an upper "
             "bound says so)"]
     out += [f"{b}{_figure_line(f, cur)}" for f in changed] or [f"{b}none: every figure of the analysis is the same"]
-    out += [f"{b}note: the analysis {s}" for s in d.impact.stopped]
+    out += [f"{b}note: {s}" for s in d.impact.stopped]
     if d.impact.verdicts:
         moved = [v for v in d.impact.verdicts if v.old != v.new or v.old_text != v.new_text]
         kept = [v for v in d.impact.verdicts if v not in moved]
