@@ -387,3 +387,27 @@ def test_header_settings_and_long_texts(tmp_path: Path) -> None:
     assert definition["text"].startswith('Definition "sustained": meaning "the participant has remained')
     assert "\n" not in definition["text"] and definition["text"].endswith('homelessness or eviction"')
     assert code == 0
+
+
+PHASED = """contract "Phased" version 1
+currency GBP
+term 2020-01-01 to 2021-12-31
+rounding half up to GBP 0.01 remainder to council
+payer council "Council" pays 70% until 2020-12-31, then 80%
+payer fund "Fund" pays 30% until 2020-12-31, then 20%
+outcome move_in "Move in" pays GBP 500
+cap contract GBP 20,000
+"""
+
+
+def test_phased_shares_in_words(tmp_path: Path) -> None:
+    new_text = PHASED.replace("version 1", "version 2").replace("then 80%", "then 90%").replace("then 20%", "then 10%")
+    code, doc = as_json(tmp_path, new_text, old_text=PHASED)
+    assert change_texts(doc) == ["Payer 'Council' (council): share 70% until 2020-12-31, then 80% -> "
+                                 "70% until 2020-12-31, then 90%",
+                                 "Payer 'Fund' (fund): share 30% until 2020-12-31, then 20% -> "
+                                 "30% until 2020-12-31, then 10%"]
+    council = figure(doc, "payer:council")
+    assert council["new"]["amount"] == facts_of(new_text)["payers"]["council"]["max"]
+    assert council["old"]["amount"] == facts_of(PHASED)["payers"]["council"]["max"] != council["new"]["amount"]
+    assert code == 0

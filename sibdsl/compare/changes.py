@@ -133,10 +133,13 @@ def _share_words(p: Payer) -> str:
         return percent(p.share)
     parts = []
     for c in p.clauses:
-        phases = " then ".join(
+        phases = ", then ".join(
             (f"{percent(ph.share)}" if ph.ratio is None else f"{ph.ratio[0]}/{ph.ratio[1]}")
             + (f" until {ph.until}" if ph.until else "") for ph in c.phases)
-        parts.append(f"{phases} of {', '.join(c.outcomes)} payments" if c.outcomes else f"{phases} of other payments")
+        if c.outcomes:
+            parts.append(f"{phases} of {', '.join(c.outcomes)} payments")
+        else:
+            parts.append(f"{phases} of other payments" if len(p.clauses) > 1 else phases)
     return "; ".join(parts)
 
 
