@@ -273,7 +273,7 @@ def test_claims_text_and_removed_outcome(tmp_path: Path) -> None:
     end = SOURCE.index("outcome entry_level_qual", start)
     code, out, _ = run(tmp_path, SOURCE[:start] + SOURCE[end:], "--claims", LEDGER)
     assert "FCF-0007 (YP-001, education_entry, row 8): paid GBP 500.00 -> not a claim of the new version" in out
-    assert "the new version has no outcome education_entry" in out
+    assert "under the new version, row 8, column outcome: the contract has no outcome 'education_entry'" in out
     assert code == 0
 
 

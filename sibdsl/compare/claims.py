@@ -136,7 +136,7 @@ def _compare(old: CompileResult, new: CompileResult, claims_path: str, measureme
         return out
     # under the new version, a row may name an outcome (cohort, sub-group) that it removed: such
     # a row is not a claim of the new version; any other problem is reported as settle does
-    dropped: set[int] = set()
+    dropped: dict[int, str] = {}  # row -> why the new version has no such claim
     for ledger in after:
         if ledger.invalid_rows and not _only_unknown_names(ledger):
             out.diagnostics.append((f"{ledger.sink.file} (read under the new version)", ledger.sink.sorted(),
@@ -144,7 +144,10 @@ def _compare(old: CompileResult, new: CompileResult, claims_path: str, measureme
             out.error = "the ledger has invalid rows under the new version (see above); nothing compared"
             return out
         if ledger.kind == "claims":
-            dropped = set(ledger.invalid_rows)
+            dropped = {line: f"under the new version, {d.message}" for d in ledger.sink.items
+                       if d.code == "SIB704" for line in [d.span.line] if line in set(ledger.invalid_rows)}
+            dropped.update({line: "the new version does not know a name of this row" for line in ledger.invalid_rows
+                            if line not in dropped})
     out.claims = len(before[0].records)
     done_old, releases_old = _settled(old, before, str(old.name))
     done_new, releases_new = _settled(new, after, str(new.name))
@@ -157,7 +160,7 @@ def _compare(old: CompileResult, new: CompileResult, claims_path: str, measureme
         n = new_by.get(k)
         if n is None:
             if d.row in dropped or d.amount:
-                why = f"the new version has no outcome {d.outcome}" if d.row in dropped else "not decided"
+                why = dropped.get(d.row, "not decided under the new version")
                 out.changed.append(ClaimChange(d.claim_id, d.participant, d.outcome, d.row, d.status.value, GONE,
                                                d.amount, Decimal(0), d.price, None, why))
             continue
