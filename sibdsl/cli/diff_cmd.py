@@ -38,11 +38,11 @@ def _show(diagnostics: list[Any], source: Any) -> None:
 @click.command(epilog=DIFF_EXIT_HELP)
 @click.argument("old", metavar="OLD")
 @click.argument("new", metavar="NEW")
-@click.option("--claims", "claims", type=str, default=None,
+@click.option("--claims", "claims", type=str, default=None, metavar="FILE",
               help="A claims ledger (as `sibc settle` reads it): settle it under both versions and list the "
                    "claims whose decision or amount changes, and the change per payer and per period.")
-@click.option("--measurements", type=str, default=None, help="Cohort-level results, with --claims.")
-@click.option("--requests", "requests_file", type=str, default=None,
+@click.option("--measurements", type=str, default=None, metavar="FILE", help="Cohort-level results, with --claims.")
+@click.option("--requests", "requests_file", type=str, default=None, metavar="FILE",
               help="Requests to draw discretionary tranches, with --claims.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
               show_default=True, help="text for people, markdown for a pull request or a variation note, "
