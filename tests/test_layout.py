@@ -14,7 +14,7 @@ PHASES = {"syntax": 1, "semantics": 2, "settlement": 3, "analysis": 4, "search":
           "render": 6, "compare": 6}
 # a package may import its own layer and lower ones: core, model, then the phases in data order
 ORDER = {**LAYERS, **{name: len(LAYERS) + number for name, number in PHASES.items()}}
-DRIVERS = {"driver", "cli"}
+DRIVERS = {"driver", "cli", "lsp"}
 
 
 def _imports(path: Path) -> list[tuple[str, int]]:

@@ -147,6 +147,10 @@ SUBCOMMANDS: dict[str, tuple[str, tuple[int, ...]]] = {
                " -o out-settle --format json", (0,)),
     "report": ("sibc report contracts/fair-chance-fund.sib --markdown -o report.md", (0,)),
     "fmt": ("sibc fmt --check contracts/ && sibc fmt - < contracts/fair-chance-fund.sib", (0,)),
+    # the server module (and pygls) import from the wheel; tests/test_lsp.py drives it over stdio
+    "render": ("sibc render contracts/fair-chance-fund.sib --format docx -o schedule.docx && "
+               "sibc render contracts/fair-chance-fund.sib --format html -o schedule.html", (0,)),
+    "lsp": ("sibc lsp --help && python -c 'import sibdsl.lsp.server'", (0,)),
 }
 
 

@@ -395,14 +395,23 @@ def measurements_for(contract: Contract) -> st.SearchStrategy[list[Measurement]]
         assert isinstance(tariff, CohortLevelTariff)
         sign = -1 if tariff.direction == "reduction" else 1
         edge = tariff.threshold if tariff.threshold is not None else Decimal(0)  # of a baseline of 100
-        near = [edge, edge - Decimal("0.01"), edge + Decimal("0.01"), Decimal(0), Decimal(50), Decimal(90)]
+        # at the threshold, none, large; and worse than the baseline (-edge, -20, -50): a cohort that
+        # does worse pulls a pooled result below what the other cohorts' results already paid
+        # (`net of`: nothing due), which uniform draws reach only about once in a thousand ledgers
+        near = [edge, edge - Decimal("0.01"), edge + Decimal("0.01"), Decimal(0), Decimal(50), Decimal(90),
+                -edge, Decimal(-20), Decimal(-50)]
         return st.one_of(st.sampled_from(near), st.decimals(min_value=Decimal(-20), max_value=Decimal(100),
                                                             places=2, allow_nan=False, allow_infinity=False)
                          ).map(lambda change: Decimal(100) + sign * change)
 
     def row(o: Outcome) -> st.SearchStrategy[tuple[str, str | None, date, Decimal, int, date | None]]:
-        return st.tuples(st.just(o.name), st.sampled_from(cohorts), _achieved(contract), observed(o),
-                         st.integers(0, 5),  # 0: figures left to be pooled; 1: the pooled sums; else as drawn
+        # half the rows for the outcome's own cohort (none, for a pooled result), so that pooled
+        # results find every cohort's latest result often; the rest for any cohort (refused)
+        own: list[str | None] = list(o.cohorts) if o.cohorts and not o.pooled else [None] if o.pooled else cohorts
+        return st.tuples(st.just(o.name), st.one_of(st.sampled_from(own), st.sampled_from(cohorts)),
+                         _achieved(contract), observed(o),
+                         # 0: figures left to be pooled; 1: the pooled sums (drawn most often); else as drawn
+                         st.sampled_from((0, 1, 1, 1, 2, 3, 4, 5)),
                          st.one_of(st.none(), st.none(), st.sampled_from(
                              [d for d in (header.claims_until,) if d is not None] or [header.term_end])))
 

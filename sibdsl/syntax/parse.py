@@ -209,6 +209,8 @@ FORMS = {
     "reset": 'reset NAME "Title" restarts STEP, STEP (the steps whose delays count again from the reset)',
     "claims until": "claims until 2018-06-30",
     "run-off": "run-off 12 months",
+    "supersedes": "supersedes version 1.0",
+    "amendment": 'amendment 1.1 on 2019-04-01 "What the amendment changed"',
     "waterfall": 'waterfall "Schedule 4" distributes each period, needs GBP 50,000 each period, '
                  "recycles outcome payments up to GBP 1m, surplus 50% to provider, 50% to payers",
 }
