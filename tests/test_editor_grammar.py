@@ -313,8 +313,10 @@ def test_extension_without_sibc_shows_one_message(node: str) -> None:
     """extension.js activated against a stand-in vscode module, with sibdsl.path pointing at a
     missing program and at a sibc that has no `lsp` command: one error message, no exception,
     no language client started."""
-    done = subprocess.run([node, str(TEST_DIR / "activate.js")], capture_output=True, text=True, timeout=60,
-                          cwd=TEST_DIR)
+    sibc = Path(sys.executable).with_name("sibc")  # the sibc installed with this Python, if any
+    args = [str(sibc)] if sibc.is_file() else []
+    done = subprocess.run([node, str(TEST_DIR / "activate.js"), *args], capture_output=True, text=True,
+                          timeout=60, cwd=TEST_DIR)
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads(done.stdout)
     for case in ("missing", "no-lsp"):
@@ -324,6 +326,8 @@ def test_extension_without_sibc_shows_one_message(node: str) -> None:
         assert result[case]["clientStarted"] is False
     assert result["ok"]["clientStarted"] is True and result["ok"]["errors"] == []
     assert result["ok"]["command"][-1] == "lsp"
+    if args:  # this checkout's sibc has `lsp`: the client would start it
+        assert result["real"] == {"errors": [], "clientStarted": True, "command": [str(sibc), "lsp"]}
 
 
 if __name__ == "__main__":

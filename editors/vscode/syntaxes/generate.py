@@ -160,7 +160,7 @@ def phrase_rules() -> list[dict[str, Any]]:
 
 def build() -> dict[str, Any]:
     keywords = lark_keywords()
-    reserved = alternation(keywords + ["million", "billion", "thousand", "bn", "m", "k"])
+    reserved = alternation([*keywords, "million", "billion", "thousand", "bn", "m", "k"])
     declared_name = f"(?!(?:{reserved}){NOT_BEFORE_WORD})({NAME}){NOT_BEFORE_WORD}(?!['’])"
     top = top_level_keywords()
     naming = sorted(DECLARED_NAME_SCOPE)
@@ -234,8 +234,7 @@ def build() -> dict[str, Any]:
         },
         "number": {"match": f"{NOT_AFTER_WORD}(?:{NUMBER})", "name": "constant.numeric.sib"},
         "declaration": {"patterns": declaration_rules},
-        "phrase": {"patterns": phrase_rules() + [
-            {"match": word(ROUND_UP), "name": "keyword.other.rounding-mode.sib"}]},
+        "phrase": {"patterns": [*phrase_rules(), {"match": word(ROUND_UP), "name": "keyword.other.rounding-mode.sib"}]},
         "keyword": {"patterns": [
             {"match": word(alternation(sorted(CONTROL_WORDS))), "name": KW_CONTROL},
             {"match": word(alternation(sorted(LOGICAL_WORDS))), "name": "keyword.operator.logical.sib"},

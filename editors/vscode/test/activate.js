@@ -2,6 +2,7 @@
 // for tests/test_editor_grammar.py: with sibdsl.path set to a missing program, to a sibc whose
 // `lsp --help` fails, and to one whose `lsp --help` succeeds. Prints, per case, the error
 // messages shown and whether a language client was started (and with which command), as JSON.
+// With a path as argument, also with that program (the real sibc).
 "use strict";
 
 const fs = require("fs");
@@ -77,6 +78,8 @@ async function main() {
       "no-lsp": await run(noLsp),
       ok: await run(good),
     };
+    // the real sibc, when the test gives one: its `lsp --help` must pass the check
+    if (process.argv[2]) result.real = await run(process.argv[2]);
     process.stdout.write(JSON.stringify(result));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
