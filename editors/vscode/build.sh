@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build the sibdsl VS Code extension into sibdsl-<version>.vsix, here in editors/vscode/.
-# Needs Node.js 20+ and npm; installs the client library and the official packaging tool,
-# @vscode/vsce, from the npm registry (the first run writes package-lock.json), then
-# checks that the grammar is up to date with grammar/sib.lark when Python and sibdsl are there.
+# Needs Node.js 20+ and npm. Installs from the npm registry (with package-lock.json: npm ci)
+# the language client library, TypeScript (to type-check extension.js; nothing is compiled)
+# and the official packaging tool @vscode/vsce; checks that the grammar is up to date with
+# grammar/sib.lark when Python with sibdsl is at hand; then packages the .vsix.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,6 +18,9 @@ fi
 if command -v python3 >/dev/null && python3 -c "import sibdsl" 2>/dev/null; then
     python3 syntaxes/generate.py --check
 fi
+
+# extension.js is plain JavaScript; type-check it against the VS Code and language client APIs
+npx --no-install tsc -p tsconfig.json
 
 # no repository URL yet: the publisher and repository are placeholders until the extension is published
 npx --no-install vsce package --allow-missing-repository

@@ -60,7 +60,10 @@ function preflight(command) {
   });
 }
 
-/** The one message shown when the server cannot start, with a button to the setting. */
+/**
+ * The one message shown when the server cannot start, with a button to the setting.
+ * @param {string} detail why, for the output channel
+ */
 async function reportNotFound(detail) {
   output?.appendLine(`${NOT_FOUND} (${detail})`);
   const choice = await vscode.window.showErrorMessage(NOT_FOUND, "Open Settings");
