@@ -196,22 +196,27 @@ def _check_token(scopes: Scopes, text: str, starts: list[int], start: int, end: 
     return None
 
 
+def _check_tokens(name: str, text: str, scopes: Scopes, coverage: Counter[str], chars: Counter[str],
+                  failures: list[str]) -> None:
+    starts = _line_starts(text)
+    for tok in get_parser().lex(text, dont_ignore=True):
+        if tok.type == "WS":
+            continue
+        need, inner = expected_for(tok.type)
+        start = tok.start_pos or 0
+        problem = _check_token(scopes, text, starts, start, start + len(str(tok)), need, inner)
+        coverage[tok.type] += 1
+        chars[tok.type] += sum(1 for c in str(tok) if not c.isspace())
+        if problem:
+            failures.append(f"{name}: {tok.type} {str(tok)[:40]!r} wants {need or inner}: {problem}")
+
+
 def test_every_token_gets_its_scope(tokenised: list[tuple[str, str, Scopes]]) -> None:
     coverage: Counter[str] = Counter()
     chars: Counter[str] = Counter()
     failures: list[str] = []
     for name, text, scopes in tokenised:
-        starts = _line_starts(text)
-        for tok in get_parser().lex(text, dont_ignore=True):
-            if tok.type == "WS":
-                continue
-            need, inner = expected_for(tok.type)
-            start = tok.start_pos or 0
-            problem = _check_token(scopes, text, starts, start, start + len(str(tok)), need, inner)
-            coverage[tok.type] += 1
-            chars[tok.type] += sum(1 for c in str(tok) if not c.isspace())
-            if problem:
-                failures.append(f"{name}: {tok.type} {str(tok)[:40]!r} wants {need or inner}: {problem}")
+        _check_tokens(name, text, scopes, coverage, chars, failures)
     print("\nTextMate scopes checked, by lark terminal (tokens, characters):")
     for terminal in sorted(coverage):
         print(f"  {terminal:28} {coverage[terminal]:6} {chars[terminal]:7}")
@@ -276,6 +281,51 @@ def test_a_phrase_broken_over_lines_is_one_keyword(node: str) -> None:
     [scopes] = tokenize(node, ['outcome a "open\noutcome b "B"\n'])
     assert scopes[1][0] == ["storage.type.declaration.sib"]
     assert scopes[1][8][-1] == "entity.name.function.outcome.sib"
+
+
+HEADER = 'contract "Hostile"\ncurrency GBP\nterm 2020-01-01 to 2022-12-31\n'
+HOSTILE = {
+    # characters outside the BMP count 2 in VS Code's UTF-16 offsets, 1 here: positions must agree
+    "emoji": HEADER + 'payer p "P \U0001f389 \U0001f4b7" pays 100% # \U0001f389 ok\noutcome a "\U0001f389" pays GBP 5\n',
+    "crlf": HEADER.replace("\n", "\r\n") + 'outcome a "A"\r\n  pays GBP 1,500 # note\r\n',
+    "5000-digit-number": HEADER + 'outcome a "A" pays GBP ' + "9" * 5000 + "\n",
+    "10000-nested-parentheses": HEADER + "cap contract " + "(" * 10_000 + "GBP 1" + ")" * 10_000 + "\n",
+    "100k-name-line": HEADER + "a" * 100_000 + "\n",
+    "100k-keyword-line": HEADER + "pays at most " * 8_000 + "\n",
+    "open-long-string": HEADER + 'define "x" as """' + "text # not a comment\n" * 2_000,
+    "open-string": HEADER + 'outcome a "open\noutcome b "B" pays GBP 1\n',
+    "curly-quotes-and-capitals": HEADER + "outcome Move_in \u201cMove in\u201d pays GBP 1\n",
+}
+
+
+def test_hostile_texts_tokenise_quickly_and_in_step(node: str) -> None:
+    """Each text tokenises within the engine's time limit per line (tokenize.js fails if a line
+    stops early), and where the lark lexer reads it, every token still gets its scope."""
+    import time
+
+    names = sorted(HOSTILE)
+    began = time.perf_counter()
+    scopes = tokenize(node, [HOSTILE[n] for n in names])
+    assert time.perf_counter() - began < 20
+    coverage: Counter[str] = Counter()
+    failures: list[str] = []
+    lexed = []
+    for name, s in zip(names, scopes, strict=True):
+        try:
+            list(get_parser().lex(HOSTILE[name], dont_ignore=True))
+        except Exception:  # not lexable (capitals, curly quotes, an open quote): scopes only
+            continue
+        lexed.append(name)
+        _check_tokens(name, HOSTILE[name], s, coverage, Counter(), failures)
+    assert not failures, "\n".join(failures[:20])
+    assert {"emoji", "crlf", "5000-digit-number", "100k-keyword-line"} <= set(lexed)
+    emoji = scopes[names.index("emoji")]
+    assert emoji[3][-1] == ["comment.line.number-sign.sib"]  # the last character, after two emoji
+    bad = scopes[names.index("curly-quotes-and-capitals")][3]
+    assert bad[len("outcome ")][-1].startswith("invalid.illegal")
+    assert bad[len("outcome Move_in ")][-1].startswith("invalid.illegal")
+    long = scopes[names.index("open-long-string")]
+    assert long[-2][0][-1] == "string.quoted.triple.sib"  # `text # not...` stays text
 
 
 # ------------------------------------------------------------------ the extension's manifest
