@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from sibdsl.syntax import ast
-from sibdsl.syntax.grammar import TOP_LEVEL, get_parser
+from sibdsl.syntax.grammar import get_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 VSCODE = ROOT / "editors" / "vscode"
@@ -266,9 +266,8 @@ def test_declared_names_and_declaration_keywords(tokenised: list[tuple[str, str,
             if problem:
                 failures.append(f"{name}: {kind} {str(tok)!r} wants {inner}: {problem}")
     print(f"\nchecked: {dict(counts)}")
-    assert counts["declared name"] > 100 and counts["declaration keyword"] > 300
+    assert counts["declared name"] > 100 and counts["declaration keyword"] > 100
     assert not failures, "\n".join(failures[:40])
-    assert set(TOP_LEVEL) >= {"outcome", "cohort", "payer"}
 
 
 def test_a_phrase_broken_over_lines_is_one_keyword(node: str) -> None:
@@ -351,6 +350,8 @@ def test_extension_manifest() -> None:
     assert settings["sibdsl.searchOnSave"]["type"] == "boolean"
     assert set(settings["sibdsl.trace.server"]["enum"]) == {"off", "messages", "verbose"}
     assert "vscode-languageclient" in package["dependencies"]
+    # a repository's own .vscode/settings.json must not choose the program run, until trusted
+    assert "sibdsl.path" in package["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"]
 
     lc = json.loads(config.read_text(encoding="utf-8"))
     assert lc["comments"]["lineComment"] == "#"
