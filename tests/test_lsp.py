@@ -189,6 +189,21 @@ async def test_outline_folding_and_semantic_tokens(client: LanguageClient) -> No
         lines.add(line)
     code_lines = {n for n, row in enumerate(text.split("\n")) if row.strip()}
     assert code_lines <= lines
+    # names are typed by what they name, declarations marked, as the TextMate grammar scopes them
+    from sibdsl.lsp.document import TOKEN_TYPES
+
+    line = character = 0
+    seen: dict[str, set[tuple[str, int]]] = {}
+    rows = text.split("\n")
+    for i in range(0, len(tokens.data), 5):
+        delta_line, delta_start, length, kind, modifiers = tokens.data[i:i + 5]
+        line += delta_line
+        character = delta_start if delta_line else character + delta_start
+        word = rows[line][character:character + length]
+        seen.setdefault(word, set()).add((TOKEN_TYPES[kind], modifiers))
+    assert seen["housed_3m"] == {("function", 1), ("function", 0)}  # declared, and used
+    assert ("class", 1) in seen["mhclg"] and ("namespace", 1) in seen["entrenched"]
+    assert seen["GBP"] == {("number", 0)} and ("keyword", 0) in seen["outcome"]
 
 
 async def test_the_server_survives_hostile_documents(client: LanguageClient) -> None:

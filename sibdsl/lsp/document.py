@@ -254,11 +254,19 @@ class Document:
         return items
 
     # ------------------------------------------------------------------ semantic tokens
-    def tokens(self) -> list[tuple[int, int, int, str]]:
-        """(line, start character, length, type) of every token, in order (0-based, UTF-16)."""
+    def tokens(self) -> list[tuple[int, int, int, str, bool]]:
+        """(line, start character, length, type, is a declaration) of every token, in order
+        (0-based, UTF-16). A name is typed by what it names (an outcome is a `function`, a
+        party a `class`, a cohort a `namespace`), so themes colour it as the TextMate grammar
+        does; the name where it is declared carries the `declaration` modifier."""
         from sibdsl.syntax.grammar import get_parser
 
-        out: list[tuple[int, int, int, str]] = []
+        named: dict[tuple[int, int], tuple[str, bool]] = {}
+        for symbol in self.symbols.values():
+            named[(symbol.at.line, symbol.at.column)] = (_NAME_TYPE.get(symbol.kind, "variable"), True)
+        for name, span in self.references:
+            named.setdefault((span.line, span.column), (_NAME_TYPE.get(self.symbols[name].kind, "variable"), False))
+        out: list[tuple[int, int, int, str, bool]] = []
         try:
             stream = list(get_parser().lex(self.text, dont_ignore=True))
         except Exception:  # an unlexable character: colour what came before it
@@ -267,12 +275,15 @@ class Document:
             kind = _token_type(tok.type)
             if kind is None:
                 continue
+            declaration = False
+            if tok.type == "NAME":
+                kind, declaration = named.get((tok.line or 1, tok.column or 1), ("variable", False))
             text = str(tok)
             line, start = self.lines.to_lsp(tok.line or 1, tok.column or 1)
             for i, piece in enumerate(text.split("\n")):  # a long string spans lines
                 length = sum(2 if ord(c) > 0xFFFF else 1 for c in piece)
                 if length:
-                    out.append((line + i, start if i == 0 else 0, length, kind))
+                    out.append((line + i, start if i == 0 else 0, length, kind, declaration))
         return out
 
 
@@ -299,7 +310,7 @@ def _token_type(kind: str) -> str | None:
     if kind in ("NUMBER", "DATE", "SCALE", "PERCENT"):
         return "number"
     if kind in ("CURRENCY", "MONEY_SYMBOL"):
-        return "type"
+        return "number"  # part of an amount of money
     if kind == "NAME":
         return "variable"
     if kind in ("ADD_OP", "MUL_OP", "COMMA", "COLON", "LPAR", "RPAR"):
@@ -309,7 +320,11 @@ def _token_type(kind: str) -> str | None:
     return "keyword"
 
 
-TOKEN_TYPES = ["keyword", "variable", "string", "number", "comment", "operator", "type"]
+TOKEN_TYPES = ["keyword", "variable", "string", "number", "comment", "operator", "function", "class", "namespace"]
+TOKEN_MODIFIERS = ["declaration"]
+_NAME_TYPE = {"outcome": "function", "reset": "function", "tranche": "function", "payer": "class",
+              "provider": "class", "intermediary": "class", "validator": "class", "investor": "class",
+              "cohort": "namespace", "subgroup": "namespace"}
 
 
 def _accepted(before: str) -> set[str]:

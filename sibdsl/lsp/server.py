@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 
 from sibdsl import __version__
 from sibdsl.core.diagnostics import Diagnostic
-from sibdsl.lsp.document import TOKEN_TYPES, Document, Figures
+from sibdsl.lsp.document import TOKEN_MODIFIERS, TOKEN_TYPES, Document, Figures
 
 log = logging.getLogger("sibdsl.lsp")
 _SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning,
@@ -32,7 +32,7 @@ _SYMBOL_KIND = {"outcome": lsp.SymbolKind.Function, "cohort": lsp.SymbolKind.Nam
                 "tranche": lsp.SymbolKind.Event, "reset": lsp.SymbolKind.Event}
 _COMPLETION_KIND = {"keyword": lsp.CompletionItemKind.Keyword, "unit": lsp.CompletionItemKind.Unit,
                     "outcome": lsp.CompletionItemKind.Function, "cohort": lsp.CompletionItemKind.Module}
-LEGEND = lsp.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=[])
+LEGEND = lsp.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=TOKEN_MODIFIERS)
 
 
 class SibServer(LanguageServer):
@@ -86,10 +86,12 @@ def publish(ls: SibServer, doc: Document, diagnostics: list[Diagnostic] | None =
         uri=doc.uri, version=doc.version, diagnostics=[to_lsp(doc, d) for d in found]))
 
 
-@server.feature(lsp.INITIALIZED)
-def initialized(ls: SibServer, params: lsp.InitializedParams) -> None:
-    options = getattr(ls, "_init_options", None)
-    _ = options
+@server.feature(lsp.INITIALIZE)
+def initialize(ls: SibServer, params: lsp.InitializeParams) -> None:
+    """The client's settings at start-up (`initializationOptions`: {"searchOnSave": bool})."""
+    options = params.initialization_options
+    if isinstance(options, dict) and "searchOnSave" in options:
+        ls.search_on_save = bool(options["searchOnSave"])
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
@@ -267,10 +269,10 @@ def semantic_tokens(ls: SibServer, params: lsp.SemanticTokensParams) -> lsp.Sema
     doc = ls.document(params.text_document.uri)
     data: list[int] = []
     previous_line = previous_start = 0
-    for line, start, length, kind in doc.tokens():
+    for line, start, length, kind, declaration in doc.tokens():
         delta_line = line - previous_line
         delta_start = start - previous_start if delta_line == 0 else start
-        data += [delta_line, delta_start, length, TOKEN_TYPES.index(kind), 0]
+        data += [delta_line, delta_start, length, TOKEN_TYPES.index(kind), 1 if declaration else 0]
         previous_line, previous_start = line, start
     return lsp.SemanticTokens(data=data)
 
