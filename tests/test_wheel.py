@@ -153,6 +153,8 @@ SUBCOMMANDS: dict[str, tuple[str, tuple[int, ...]]] = {
     "render": ("sibc render contracts/fair-chance-fund.sib --format docx -o schedule.docx && "
                "sibc render contracts/fair-chance-fund.sib --format html -o schedule.html", (0,)),
     "lsp": ("sibc lsp --help && python -c 'import sibdsl.lsp.server'", (0,)),
+    "simulate": ("sibc simulate contracts/fair-chance-fund.sib --assumptions "
+                 "contracts/assumptions/fair-chance-fund.toml --scenarios 20 -o out-simulate --charts", (0,)),
 }
 
 

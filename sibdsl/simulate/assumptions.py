@@ -70,6 +70,16 @@ def _split_key(text: str) -> list[str]:
     return [part.strip().strip("\"'") for part in re.findall(rf"{_KEY}", text)]
 
 
+def _record(found: dict[Path, tuple[int, int]], prefix: Path, text: str, ln: int, column: int) -> Path:
+    """Record each component of the dotted key `text` (starting at `column`) after `prefix`, at
+    the column of that component; returns the full path."""
+    path = prefix
+    for m in re.finditer(_KEY, text):
+        path = (*path, m.group(0).strip("\"'"))
+        found.setdefault(path, (ln, column + m.start()))
+    return path
+
+
 def key_positions(text: str) -> dict[Path, tuple[int, int]]:
     """Each key path of a TOML text -> (line, column) of its key, both from 1. Table headers,
     dotted keys and keys of inline tables are found; keys inside arrays are not (their array's
@@ -83,14 +93,12 @@ def key_positions(text: str) -> dict[Path, tuple[int, int]]:
             continue
         if stripped.startswith("["):
             inner = stripped.lstrip("[").split("]")[0]
-            prefix = tuple(_split_key(inner))
-            found.setdefault(prefix, (ln, indent + 1 + stripped.index(inner[:1] or "[")))
+            prefix = _record(found, (), inner, ln, indent + 1 + len(stripped) - len(stripped.lstrip("[")))
             continue
         m = _DOTTED.match(stripped)
         if m is None:
             continue
-        path = prefix + tuple(_split_key(m.group(1)))
-        found.setdefault(path, (ln, indent + 1 + m.start(1)))
+        path = _record(found, prefix, m.group(1), ln, indent + 1 + m.start(1))
         _inline(line, indent + m.end(), path, ln, found)
     return found
 
@@ -114,8 +122,7 @@ def _inline(line: str, at: int, path: Path, ln: int, found: dict[Path, tuple[int
         elif stack and (ch.isalnum() or ch == "_"):
             m = _DOTTED.match(line, i)
             if m and line[i - 1] in "{, \t":
-                current = stack[-1] + tuple(_split_key(m.group(1)))
-                found.setdefault(current, (ln, i + 1))
+                current = _record(found, stack[-1], m.group(1), ln, i + 1 + m.start(1) - i)
                 i = m.end()
                 continue
             while i < len(line) and (line[i].isalnum() or line[i] in "_.-:"):
@@ -232,7 +239,7 @@ class _Checker:
     def keys(self, table: dict[str, Any], path: Path, allowed: list[str]) -> None:
         for key in table:
             if key not in allowed:
-                self.unknown(path + (key,), "key", allowed)
+                self.unknown((*path, key), "key", allowed)
 
     def table(self, value: Any, path: Path) -> dict[str, Any] | None:
         if not isinstance(value, dict):
@@ -263,21 +270,21 @@ class _Checker:
             kind = next(iter(value))
             pair = value[kind]
             if not isinstance(pair, list) or len(pair) != 2:
-                self.bad(path + (kind,), f"{kind} takes two numbers: [{'low, high' if kind == 'uniform' else 'mean, sd'}]")
+                self.bad((*path, kind), f"{kind} takes two numbers: [{'low, high' if kind == 'uniform' else 'mean, sd'}]")
                 return None
-            a, b = (self.number(x, path + (kind,)) for x in pair)
+            a, b = (self.number(x, (*path, kind)) for x in pair)
             if a is None or b is None:
                 return None
             if (kind == "uniform" and b < a) or (kind == "normal" and b < 0):
-                self.bad(path + (kind,), f"{kind} [{_num(a)}, {_num(b)}]: "
+                self.bad((*path, kind), f"{kind} [{_num(a)}, {_num(b)}]: "
                          + ("the low end is above the high end" if kind == "uniform" else "a negative sd"))
                 return None
-            return Dist(kind, a, b)  # type: ignore[arg-type]
+            return Dist(kind, a, b)
         n = self.number(value, path)
         return None if n is None else Dist("fixed", n)
 
     def duration(self, value: Any, path: Path) -> tuple[int, str] | None:
-        if isinstance(value, bool) or isinstance(value, (int, float)):
+        if isinstance(value, (bool, int, float)):
             self.bad(path, f"the delay {_num(value)} has no unit",
                      f"write it with its unit: \"{_num(value)} days\", \"{_num(value)} weeks\" or \"{_num(value)} months\"")
             return None
@@ -310,16 +317,16 @@ class _Checker:
             kind = next(iter(value))
             pair = value[kind]
             if not isinstance(pair, list) or len(pair) != 2:
-                self.bad(path + (kind,), f"{kind} takes two durations: [{'from, to' if kind == 'uniform' else 'mean, sd'}]")
+                self.bad((*path, kind), f"{kind} takes two durations: [{'from, to' if kind == 'uniform' else 'mean, sd'}]")
                 return None
-            ends = [self.duration(x, path + (kind,)) for x in pair]
+            ends = [self.duration(x, (*path, kind)) for x in pair]
             if ends[0] is None or ends[1] is None:
                 return None
             a, b = (n * DAYS_IN[u] for n, u in ends)  # type: ignore[misc]
             if kind == "uniform" and b < a:
-                self.bad(path + (kind,), f"uniform [{pair[0]}, {pair[1]}]: the first is longer than the second")
+                self.bad((*path, kind), f"uniform [{pair[0]}, {pair[1]}]: the first is longer than the second")
                 return None
-            return Delay(days=Dist(kind, a, b))  # type: ignore[arg-type]
+            return Delay(days=Dist(kind, a, b))
         fixed = self.duration(value, path)
         return None if fixed is None else Delay(fixed=fixed)
 
@@ -358,7 +365,7 @@ def parse_assumptions(text: str, file: str, contract: Contract) -> Assumptions:
         places = int(n) if n is not None else 2
     cohorts = _cohorts(c, data.get("cohorts", {}))
     outcomes = _outcomes(c, data.get("outcomes", {}))
-    if not cohorts and not c.problems:
+    if not cohorts and not any(o.measured for o in outcomes.values()) and not c.problems:
         c.bad(("cohorts",), "no cohort has referrals: nothing would be simulated",
               f"add [cohorts.{contract.cohorts[0].name if contract.cohorts else NO_COHORT}] with referrals = N")
     if c.problems:
@@ -388,36 +395,36 @@ def _cohorts(c: _Checker, raw: Any) -> dict[str, CohortAssumption]:
             continue
         r = t["referrals"]
         every = not isinstance(r, list)
-        values = [c.number(x, path + ("referrals",), 0) for x in (r if isinstance(r, list) else [r])]
+        values = [c.number(x, (*path, "referrals"), 0) for x in (r if isinstance(r, list) else [r])]
         vary = t.get("vary", "fixed")
         if vary not in ("fixed", "poisson"):
-            c.bad(path + ("vary",), f"vary is \"fixed\" or \"poisson\", not {vary!r}")
+            c.bad((*path, "vary"), f"vary is \"fixed\" or \"poisson\", not {vary!r}")
             vary = "fixed"
         mix: list[tuple[str, float]] = []
         subs = [s.name for s in declared[name].subgroups] if name in declared else []
-        if "subgroups" in t and (st := c.table(t["subgroups"], path + ("subgroups",))) is not None:
+        if "subgroups" in t and (st := c.table(t["subgroups"], (*path, "subgroups"))) is not None:
             for sub, share in st.items():
                 if sub not in subs:
-                    c.unknown(path + ("subgroups", sub), "sub-group", subs)
+                    c.unknown((*path, "subgroups", sub), "sub-group", subs)
                     continue
-                v = c.number(share, path + ("subgroups", sub), 0, 1)
+                v = c.number(share, (*path, "subgroups", sub), 0, 1)
                 if v is not None:
                     mix.append((sub, v))
             total = sum(v for _, v in mix)
             if mix and abs(total - 1) > 1e-9 and len(mix) == len(st):
-                c.bad(path + ("subgroups",), f"the sub-group shares add up to {_num(round(total, 9))}, not 1",
+                c.bad((*path, "subgroups"), f"the sub-group shares add up to {_num(round(total, 9))}, not 1",
                       "give each sub-group's share of the referrals; they add up to 1")
         dropout, after = 0.0, ZERO_DELAY
-        if "dropout" in t and (dt := c.table(t["dropout"], path + ("dropout",))) is not None:
-            c.keys(dt, path + ("dropout",), ["chance", "after"])
-            dropout = c.chance(dt.get("chance", 0), path + ("dropout", "chance")) or 0.0
+        if "dropout" in t and (dt := c.table(t["dropout"], (*path, "dropout"))) is not None:
+            c.keys(dt, (*path, "dropout"), ["chance", "after"])
+            dropout = c.chance(dt.get("chance", 0), (*path, "dropout", "chance")) or 0.0
             if "after" in dt:
-                after = c.delay(dt["after"], path + ("dropout", "after")) or ZERO_DELAY
+                after = c.delay(dt["after"], (*path, "dropout", "after")) or ZERO_DELAY
             else:
-                c.bad(path + ("dropout",), "dropout needs 'after': when a participant drops out, after referral",
+                c.bad((*path, "dropout"), "dropout needs 'after': when a participant drops out, after referral",
                       'after = {uniform = ["0 days", "12 months"]}')
         if all(v is not None for v in values):
-            out[name] = CohortAssumption(name, tuple(v for v in values if v is not None), every, vary,  # type: ignore[arg-type]
+            out[name] = CohortAssumption(name, tuple(v for v in values if v is not None), every, vary,
                                          tuple(mix), dropout, after)
     return out
 
@@ -441,13 +448,13 @@ def _outcomes(c: _Checker, raw: Any) -> dict[str, OutcomeAssumption]:
             c.keys(t, path, _MEASURED)
             day = t.get("measured")
             if not isinstance(day, date):
-                c.bad(path + ("measured",) if "measured" in t else path,
+                c.bad((*path, "measured") if "measured" in t else path,
                       f"cohort-level outcome '{name}' needs the date of its result: measured = YYYY-MM-DD")
                 continue
             if o.pooled:
                 for key in ("baseline", "observed"):
                     if key in t:
-                        c.bad(path + (key,), f"'{name}' is pooled from its cohorts' results: no {key} of its own")
+                        c.bad((*path, key), f"'{name}' is pooled from its cohorts' results: no {key} of its own")
                 out[name] = OutcomeAssumption(name, measured=day)
                 continue
             dists = {}
@@ -455,7 +462,7 @@ def _outcomes(c: _Checker, raw: Any) -> dict[str, OutcomeAssumption]:
                 if key not in t:
                     c.bad(path, f"cohort-level outcome '{name}' needs '{key}' (a number or a distribution)")
                 else:
-                    dists[key] = c.dist(t[key], path + (key,))
+                    dists[key] = c.dist(t[key], (*path, key))
             if dists.get("baseline") is not None and dists.get("observed") is not None:
                 out[name] = OutcomeAssumption(name, measured=day, baseline=dists["baseline"],
                                               observed=dists["observed"])
@@ -465,22 +472,22 @@ def _outcomes(c: _Checker, raw: Any) -> dict[str, OutcomeAssumption]:
             c.bad(path, f"outcome '{name}' has no chance", "chance = 0.6: the chance a participant reaches it, once "
                   "its prerequisites are reached")
             continue
-        chance = c.chance(t["chance"], path + ("chance",))
-        delay = c.delay(t["delay"], path + ("delay",)) if "delay" in t else ZERO_DELAY
+        chance = c.chance(t["chance"], (*path, "chance"))
+        delay = c.delay(t["delay"], (*path, "delay")) if "delay" in t else ZERO_DELAY
         value = None
         if isinstance(o.tariff, (SlidingTariff, PerUnitTariff)):
             if "value" not in t:
                 c.bad(path, f"the price of '{name}' depends on a measured value: give value = a number or a "
                       "distribution")
             else:
-                value = c.dist(t["value"], path + ("value",))
+                value = c.dist(t["value"], (*path, "value"))
         elif "value" in t:
-            c.bad(path + ("value",), f"the price of '{name}' reads no value", "remove value")
-        again = c.chance(t.get("again", 0), path + ("again",)) if "again" in t else 0.0
+            c.bad((*path, "value"), f"the price of '{name}' reads no value", "remove value")
+        again = c.chance(t.get("again", 0), (*path, "again")) if "again" in t else 0.0
         if "again" in t and (o.times_limit == 1):
-            c.bad(path + ("again",), f"'{name}' is paid once per participant: 'again' has no effect",
+            c.bad((*path, "again"), f"'{name}' is paid once per participant: 'again' has no effect",
                   "again is for outcomes paid up to N times or any number of times")
-        again_delay = c.delay(t["again_delay"], path + ("again_delay",)) if "again_delay" in t else ZERO_DELAY
+        again_delay = c.delay(t["again_delay"], (*path, "again_delay")) if "again_delay" in t else ZERO_DELAY
         if chance is not None and delay is not None and again is not None and again_delay is not None:
             out[name] = OutcomeAssumption(name, chance, delay, value, again, again_delay)
     return out

@@ -171,13 +171,13 @@ def generate(contract: Contract, assumptions: Assumptions, rng: Random) -> tuple
         a2 = assumptions.outcomes.get(o.name)
         if not isinstance(o.tariff, CohortLevelTariff) or a2 is None or a2.measured is None:
             continue
-        cohort = o.cohorts[0] if len(o.cohorts) == 1 else None
+        measured_cohort = o.cohorts[0] if len(o.cohorts) == 1 else None
         if o.pooled:
-            measurements.append(Measurement(f"m-{o.name}", o.name, cohort, a2.measured, Decimal(0),
+            measurements.append(Measurement(f"m-{o.name}", o.name, measured_cohort, a2.measured, Decimal(0),
                                             Decimal(0), given=False))
             continue
         assert a2.baseline is not None and a2.observed is not None
-        measurements.append(Measurement(f"m-{o.name}", o.name, cohort, a2.measured,
+        measurements.append(Measurement(f"m-{o.name}", o.name, measured_cohort, a2.measured,
                                         value_decimal(a2.baseline.draw(rng), assumptions.places),
                                         value_decimal(a2.observed.draw(rng), assumptions.places)))
     return claims, measurements

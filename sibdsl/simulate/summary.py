@@ -167,7 +167,7 @@ def summarise(contract: Contract, scenarios: list[Scenario], seed: int) -> Summa
         tranches.append(TrancheSummary(t.name, len(got), stat([s.releases[t.name][1] if t.name in s.releases else ZERO
                                                                 for s in scenarios]),
                                        stat([Decimal(p + 1) for p, _ in got]) if got else None))
-    released_runs = []
+    released_runs: list[list[Decimal]] = []
     for s in scenarios:
         per = [ZERO] * count
         for period, amount in s.releases.values():
@@ -176,15 +176,15 @@ def summarise(contract: Contract, scenarios: list[Scenario], seed: int) -> Summa
     investors = []
     names = list(scenarios[0].investors) if scenarios else []
     for name in names:
-        runs = [s.investors[name] for s in scenarios]
-        multiples = [r.multiple for r in runs if r.multiple is not None]
-        irrs = sorted(r.irr for r in runs if r.irr is not None)
-        width = max(len(r.flows) for r in runs)
+        accounts = [s.investors[name] for s in scenarios]
+        multiples = [r.multiple for r in accounts if r.multiple is not None]
+        irrs = sorted(r.irr for r in accounts if r.irr is not None)
+        width = max(len(r.flows) for r in accounts)
         investors.append(InvestorSummary(
-            name, stat([r.drawn for r in runs]), stat([r.received for r in runs]), stat([r.loss for r in runs]),
-            sum(r.loss > 0 for r in runs), stat(multiples) if multiples else None,
+            name, stat([r.drawn for r in accounts]), stat([r.received for r in accounts]),
+            stat([r.loss for r in accounts]), sum(r.loss > 0 for r in accounts), stat(multiples) if multiples else None,
             (_pick(irrs, 5), _pick(irrs, 50), _pick(irrs, 95)) if irrs else None,
-            [stat([r.flows[i] if i < len(r.flows) else ZERO for r in runs]) for i in range(width)]))
+            [stat([r.flows[i] if i < len(r.flows) else ZERO for r in accounts]) for i in range(width)]))
     return Summary(len(scenarios), seed, contract.header.currency, MINOR_UNITS.get(contract.header.currency, 2),
                    periods, payers, payer_period,
                    {p: stat([sum((s.invoices.get((p, i), ZERO) for i in range(count)), ZERO) for s in scenarios])

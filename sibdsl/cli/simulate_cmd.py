@@ -1,0 +1,98 @@
+"""The `sibc simulate` command: a Monte Carlo projection of a contract from stated assumptions.
+
+Input: the contract's path, the assumptions file (TOML, docs/simulate.md) and the options.
+Output: the summary on standard output; CSV and JSON files (and with --charts, PNG, SVG and an
+HTML page) in the output directory; contract errors and assumption errors (located, with
+hints) on standard error. Returns the exit code: 0 done, 1 the contract or the assumptions
+have errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sibdsl.cli.common import DEFAULT_MAX_SIZE, EXIT_CODES_HELP, EXIT_ERRORS, EXIT_OK, _colour, guarded
+
+PROGRESS_FROM = 20  # scenarios; a progress bar is shown on a terminal for runs at least this long
+
+
+@click.command(epilog=EXIT_CODES_HELP)
+@click.argument("contract", metavar="CONTRACT")
+@click.option("--assumptions", "assumptions_path", metavar="FILE", required=True,
+              type=click.Path(dir_okay=False), help="The assumptions file (TOML; docs/simulate.md).")
+@click.option("--scenarios", type=click.IntRange(min=1, max=1_000_000), default=200, show_default=True,
+              help="How many scenarios to draw and settle.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="The seed: the same seed gives the same scenarios and figures.")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="simulation", show_default=True,
+              help="Directory for the CSV and JSON files (and the charts).")
+@click.option("--charts", is_flag=True, help="Also write the charts (PNG, SVG) and simulation.html.")
+@click.option("--workers", type=click.IntRange(min=1, max=64), default=1, show_default=True,
+              help="Worker processes; the figures do not depend on it.")
+@guarded
+def simulate(contract: str, assumptions_path: str, scenarios: int, seed: int, out_dir: str, charts: bool,
+             workers: int) -> None:
+    """Project what a contract may pay, and when, from stated assumptions.
+
+    Each scenario draws referrals, sub-groups and outcome dates from the assumptions file,
+    settles the ledger with the real rules, releases the tranches and (where the contract
+    invests) runs the waterfall; the summary gives the mean and percentiles of the payments
+    per payer per period, the total liability, each cap's chance of binding and when,
+    tranche releases and each investor class's returns. Seeded: the same seed, the same
+    figures.
+    """
+    sys.exit(run_simulate(contract, assumptions_path, scenarios, seed, out_dir, charts, workers))
+
+
+def run_simulate(contract_path: str, assumptions_path: str, scenarios: int, seed: int, out_dir: str,
+                 charts: bool, workers: int = 1) -> int:
+    import decimal
+
+    from sibdsl.compiler import compile_file
+    from sibdsl.core.money import wide
+    from sibdsl.emit.human import render
+    from sibdsl.simulate.assumptions import AssumptionError, load_assumptions
+    from sibdsl.simulate.run import simulate as run
+    from sibdsl.simulate.summary import csv_files, summarise, text, to_json
+
+    compiled = compile_file(contract_path, DEFAULT_MAX_SIZE)
+    if compiled.model is None:
+        colour = _colour(sys.stderr, None)
+        for d in compiled.diagnostics:
+            click.echo(render(d, compiled.source, colour), err=True, color=colour)
+        click.echo(f"{contract_path}: the contract has errors; nothing simulated", err=True)
+        return EXIT_ERRORS
+    contract = compiled.model
+    try:
+        assumptions = load_assumptions(assumptions_path, contract)
+    except AssumptionError as exc:
+        click.echo(exc.render(), err=True)
+        click.echo(f"{assumptions_path}: {len(exc.problems)} problem(s); nothing simulated", err=True)
+        return EXIT_ERRORS
+    with decimal.localcontext(wide()):
+        if scenarios >= PROGRESS_FROM and sys.stderr.isatty():
+            with click.progressbar(length=scenarios, label="simulating", file=sys.stderr) as bar:
+                results = run(contract, assumptions, scenarios, seed, workers, bar.update)
+        else:
+            results = run(contract, assumptions, scenarios, seed, workers)
+        summary = summarise(contract, results, seed)
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, body in csv_files(summary, results).items():
+            (out / name).write_text(body, encoding="utf-8")
+            written.append(out / name)
+        (out / "summary.json").write_text(to_json(summary), encoding="utf-8")
+        body = text(summary, contract.header.title)
+        (out / "summary.txt").write_text(body, encoding="utf-8")
+        written += [out / "summary.json", out / "summary.txt"]
+        if charts:
+            from sibdsl.simulate.charts import write_charts
+
+            written += write_charts(summary, out, f"{contract.header.title}: simulation")
+    click.echo(body, nl=False)
+    click.echo("written: " + ", ".join(str(p) for p in written))
+    return EXIT_OK

@@ -1,0 +1,265 @@
+"""`sibc simulate`: assumptions, scenarios settled by the real engine, exact summaries, charts."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sibdsl.cli.main import cli
+from sibdsl.compiler import compile_file
+from sibdsl.model.contract import Contract
+from sibdsl.settlement.engine import settle
+from sibdsl.settlement.records import Reason
+from sibdsl.settlement.tranches import participant_groups, release_tranches
+from sibdsl.settlement.waterfall import run_waterfall
+from sibdsl.simulate.assumptions import AssumptionError, parse_assumptions
+from sibdsl.simulate.run import draw, one, settle_scenario, simulate
+from sibdsl.simulate.summary import csv_files, percentile, summarise, text
+
+ROOT = Path(__file__).parent.parent
+CONTRACTS = ROOT / "contracts"
+ASSUMPTIONS = CONTRACTS / "assumptions"
+
+SMALL = """contract "Simulation test" version 1.0
+currency GBP
+term 2020-01-01 to 2021-12-31
+settled quarterly in arrears
+
+payer council "Council" pays 100%
+
+cohort people "People"
+  at most 10 participants
+  referred 2020-01-01 to 2020-03-31
+
+outcome start_work "Start work" pays GBP 100
+outcome stay "Stay in work" pays GBP 250
+  after start_work at least 3 months
+outcome unreached "Never reached" pays GBP 1,000
+
+cap contract GBP {cap}
+"""
+
+FIXED = """[cohorts.people]
+referrals = {referrals}
+
+[outcomes.start_work]
+chance = 1
+delay = "1 month"
+
+[outcomes.stay]
+chance = 1
+delay = "1 month"      # shorter than the contract's minimum: moved to 3 months
+
+[outcomes.unreached]
+chance = 0
+delay = "1 day"
+"""
+
+
+def _small(tmp_path: Path, cap: str = "10,000") -> Contract:
+    path = tmp_path / "small.sib"
+    path.write_text(SMALL.format(cap=cap), encoding="utf-8")
+    result = compile_file(path)
+    assert result.model is not None, [d.message for d in result.diagnostics]
+    return result.model
+
+
+def _load(name: str) -> tuple[Contract, object]:
+    contract = compile_file(CONTRACTS / f"{name}.sib").model
+    assert contract is not None
+    text = (ASSUMPTIONS / f"{name}.toml").read_text(encoding="utf-8")
+    return contract, parse_assumptions(text, f"{name}.toml", contract)
+
+
+# ---------------------------------------------------------------- reproducible
+
+def test_same_seed_same_figures_other_seed_other_figures() -> None:
+    contract, assumptions = _load("fair-chance-fund")
+    a = simulate(contract, assumptions, 6, seed=7)  # type: ignore[arg-type]
+    b = simulate(contract, assumptions, 6, seed=7)  # type: ignore[arg-type]
+    c = simulate(contract, assumptions, 6, seed=8)  # type: ignore[arg-type]
+    files_a, files_b, files_c = (csv_files(summarise(contract, r, 0), r) for r in (a, b, c))
+    assert files_a == files_b
+    assert files_a["scenarios.csv"] != files_c["scenarios.csv"]
+    assert text(summarise(contract, a, 7), "t") == text(summarise(contract, b, 7), "t")
+
+
+def test_the_worker_count_does_not_change_the_figures() -> None:
+    contract, assumptions = _load("benevolent-society-social-benefit-bond")
+    alone = simulate(contract, assumptions, 8, seed=3, workers=1)  # type: ignore[arg-type]
+    pair = simulate(contract, assumptions, 8, seed=3, workers=2)  # type: ignore[arg-type]
+    assert csv_files(summarise(contract, alone, 3), alone) == csv_files(summarise(contract, pair, 3), pair)
+    # and a scenario depends on its own index only, not on how many are run
+    assert one(contract, assumptions, 3, 5).total == alone[5].total  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- hand-computed
+
+def test_a_deterministic_scenario_settles_to_the_hand_computed_total(tmp_path: Path) -> None:
+    contract = _small(tmp_path)
+    assumptions = parse_assumptions(FIXED.format(referrals=8), "fixed.toml", contract)
+    claims, measurements = draw(contract, assumptions, 0, 0)
+    assert len({c.participant for c in claims}) == 8
+    for c in claims:
+        assert c.start is not None and date(2020, 1, 1) <= c.start <= date(2020, 3, 31)
+        if c.outcome == "stay":  # 1 month after start_work was drawn; the contract's 3 months apply
+            first = next(x for x in claims if x.participant == c.participant and x.outcome == "start_work")
+            assert first.achieved.month != c.achieved.month and (c.achieved - first.achieved).days >= 89
+    scenario, result = settle_scenario(contract, claims, measurements)
+    assert scenario.total == Decimal("2800.00")  # 8 x (100 + 250)
+    assert all(d.reason is Reason.PAID for d in result.decisions)
+    assert not scenario.binding
+
+
+def test_a_chance_0_outcome_is_never_paid(tmp_path: Path) -> None:
+    contract = _small(tmp_path)
+    assumptions = parse_assumptions(FIXED.format(referrals=8), "fixed.toml", contract)
+    for i in range(5):
+        claims, _ = draw(contract, assumptions, 1, i)
+        assert not any(c.outcome == "unreached" for c in claims)
+    summary = summarise(contract, simulate(contract, assumptions, 5, 1), 1)
+    assert summary.total.p95 == Decimal("2800.00")
+
+
+def test_a_cap_that_must_bind_binds_with_chance_1(tmp_path: Path) -> None:
+    contract = _small(tmp_path, cap="3,000")
+    assumptions = parse_assumptions(FIXED.format(referrals=12), "fixed.toml", contract)  # 10 places: 3,500 due
+    runs = simulate(contract, assumptions, 4, 0)
+    summary = summarise(contract, runs, 0)
+    cap = next(c for c in summary.caps if c.key == "caps.0")
+    assert cap.binds == summary.scenarios == 4
+    assert summary.total.p5 == summary.total.p95 == Decimal("3000.00")
+    assert "binds in 100.0% of scenarios" in text(summary, "t")
+    assert cap.first is not None and cap.first.p50 >= 2  # the stay claims (period 2 on) reach it
+
+
+# ---------------------------------------------------------------- exact summaries
+
+def test_percentiles_are_exact_decimals_and_ordered() -> None:
+    values = [Decimal("0.10"), Decimal("0.30"), Decimal("0.20"), Decimal("1E+2"), Decimal("7.77")]
+    assert percentile(values, 50) == Decimal("0.30")
+    assert percentile(values, 5) == Decimal("0.10") and percentile(values, 95) == Decimal("1E+2")
+    contract, assumptions = _load("fair-chance-fund")
+    summary = summarise(contract, simulate(contract, assumptions, 10, 0), 0)  # type: ignore[arg-type]
+    for s in [summary.total, *summary.period_total, *summary.cumulative, *summary.payer_total.values()]:
+        for v in (s.p5, s.p25, s.p50, s.p75, s.p95):
+            assert isinstance(v, Decimal)
+        assert s.p5 <= s.p25 <= s.p50 <= s.p75 <= s.p95
+    assert sum(summary.payer_total[p].mean for p in summary.payers) == summary.total.mean  # exact Fractions
+
+
+def test_investor_returns_match_run_waterfall_on_the_same_ledger() -> None:
+    contract, assumptions = _load("massachusetts-juvenile-justice-pfs")
+    for index in (0, 1):
+        scenario = one(contract, assumptions, 11, index)  # type: ignore[arg-type]
+        claims, measurements = draw(contract, assumptions, 11, index)  # type: ignore[arg-type]
+        result = settle(contract, claims, measurements)
+        releases = release_tranches(contract, result.decisions, [], date(2020, 12, 31),
+                                    participant_groups(result.figures.participants))
+        wf = run_waterfall(contract, result, releases, None)
+        assert scenario.total == sum(result.invoices.values())
+        assert set(scenario.investors) == set(wf.accounts)
+        for name, account in wf.accounts.items():
+            run = scenario.investors[name]
+            assert (run.drawn, run.received, run.loss) == (account.drawn, account.received, account.loss)
+            assert run.multiple == wf.multiple(name) and run.irr == wf.irr(name)
+        assert {t for t in scenario.releases} == {r.tranche for r in releases if r.status == "released"}
+
+
+# ---------------------------------------------------------------- located errors
+
+def _problems(tmp_path: Path, text: str) -> str:
+    contract = _small(tmp_path)
+    with pytest.raises(AssumptionError) as info:
+        parse_assumptions(text, "bad.toml", contract)
+    return info.value.render()
+
+
+def test_unknown_outcome_is_located_with_a_did_you_mean(tmp_path: Path) -> None:
+    out = _problems(tmp_path, '[cohorts.people]\nreferrals = 3\n\n[outcomes.stai]\nchance = 0.5\n')
+    assert "bad.toml:4:11: error: unknown outcome 'stai'" in out
+    assert "did you mean 'stay'?" in out
+
+
+def test_a_chance_above_1_is_located(tmp_path: Path) -> None:
+    out = _problems(tmp_path, '[cohorts.people]\nreferrals = 3\n\n[outcomes.stay]\n  chance = 1.5\n')
+    assert "bad.toml:5:3: error: 'chance' is 1.5; it must be between 0 and 1" in out
+    assert "hint: a chance is a probability" in out
+
+
+def test_a_delay_without_unit_is_located(tmp_path: Path) -> None:
+    out = _problems(tmp_path, '[cohorts.people]\nreferrals = 3\n[outcomes.stay]\nchance = 1\ndelay = 3\n'
+                              '[outcomes.start_work]\nchance = 1\ndelay = { uniform = ["1", "2 weeks"] }\n')
+    assert "bad.toml:5:1: error: the delay 3 has no unit" in out
+    assert 'hint: write it with its unit: "3 days"' in out
+    assert "bad.toml:8:11: error: the delay \"1\" has no unit" in out
+
+
+def test_inline_tables_and_dotted_keys_are_located(tmp_path: Path) -> None:
+    out = _problems(tmp_path, 'cohorts.people.referrals = 3\ncohorts.people.dropout = { chance = 2, after = "1 day" }\n'
+                              'outcomes.stay.chance = -1\n')
+    assert "bad.toml:2:28: error: 'chance' is 2" in out
+    assert "bad.toml:3:15: error: 'chance' is -1" in out
+
+
+def test_not_toml_is_located(tmp_path: Path) -> None:
+    out = _problems(tmp_path, '[cohorts.people]\nreferrals = = 3\n')
+    assert out.startswith("bad.toml:2:") and "not TOML" in out
+
+
+def test_unknown_cohort_sub_group_and_key(tmp_path: Path) -> None:
+    out = _problems(tmp_path, '[cohorts.peeple]\nreferrals = 3\n[outcomes.stay]\nchanse = 1\n')
+    assert "bad.toml:1:10: error: unknown cohort 'peeple'" in out and "did you mean 'people'?" in out
+    assert "bad.toml:4:1: error: unknown key 'chanse'" in out and "did you mean 'chance'?" in out
+
+
+def test_the_cli_reports_bad_assumptions_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "small.sib").write_text(SMALL.format(cap="10,000"), encoding="utf-8")
+    (tmp_path / "bad.toml").write_text('[outcomes.stay]\nchance = 1.5\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["simulate", str(tmp_path / "small.sib"), "--assumptions",
+                                      str(tmp_path / "bad.toml"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert "bad.toml:2:1: error: 'chance' is 1.5" in result.output and "Traceback" not in result.output
+    missing = CliRunner().invoke(cli, ["simulate", str(tmp_path / "small.sib"), "--assumptions",
+                                       str(tmp_path / "none.toml")])
+    assert missing.exit_code == 1 and "cannot read the assumptions file" in missing.output
+
+
+# ---------------------------------------------------------------- the command and its charts
+
+def test_the_command_writes_summary_files_and_charts(tmp_path: Path) -> None:
+    from matplotlib.image import imread
+
+    out = tmp_path / "sim"
+    result = CliRunner().invoke(cli, ["simulate", str(CONTRACTS / "massachusetts-juvenile-justice-pfs.sib"),
+                                      "--assumptions", str(ASSUMPTIONS / "massachusetts-juvenile-justice-pfs.toml"),
+                                      "--scenarios", "6", "--seed", "2", "-o", str(out), "--charts"])
+    assert result.exit_code == 0, result.output
+    assert "6 scenarios, seed 2" in result.output and "Investors" in result.output
+    for name in ("payments.csv", "liability.csv", "caps.csv", "tranches.csv", "investors.csv", "scenarios.csv",
+                 "summary.json", "summary.txt"):
+        assert (out / name).stat().st_size > 0, name
+    page = (out / "simulation.html").read_text(encoding="utf-8")
+    for chart in ("payments", "liability", "tranches", "investors"):
+        png = (out / f"{chart}.png").read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        pixels = imread(str(out / f"{chart}.png"))
+        assert len({tuple(p) for p in pixels.reshape(-1, pixels.shape[-1])[::97].tolist()}) > 5, chart  # not blank
+        root = ET.fromstring((out / f"{chart}.svg").read_bytes())
+        assert root.tag.endswith("svg") and len(list(root.iter())) > 50
+    assert page.count("<svg") == 4 and "<html" in page
+
+
+def test_cohort_level_measurements_are_drawn_and_paid() -> None:
+    contract, assumptions = _load("peterborough-reoffending")
+    runs = simulate(contract, assumptions, 20, 0)  # type: ignore[arg-type]
+    claims, measurements = draw(contract, assumptions, 0, 0)  # type: ignore[arg-type]
+    assert not claims and {m.outcome for m in measurements} == {
+        "first_cohort_reduction", "second_cohort_reduction", "all_cohorts_reduction"}
+    totals = {r.total for r in runs}
+    assert len(totals) > 2 and max(totals) > 0  # results vary: some pass a threshold, some do not
