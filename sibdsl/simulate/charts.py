@@ -51,6 +51,15 @@ def _money_axis(ax: Any, summary: Summary) -> None:
     ax.set_ylabel(summary.currency)
 
 
+def _room_for_legend(ax: Any, share: float = 0.45) -> None:
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + (high - low) * share)
+
+
+def _cap_label(summary: Summary, cap: Any) -> str:
+    return f"{cap.label} (binds in {cap.binds * 100 / max(1, summary.scenarios):.0f}%)"
+
+
 def _band(ax: Any, xs: list[int], stats: list[Stat], colour: str, label: str) -> None:
     ax.fill_between(xs, [_f(s.p5) for s in stats], [_f(s.p95) for s in stats], color=colour, alpha=0.18,
                     label=f"{label} p5-p95")
@@ -68,11 +77,12 @@ def payments_chart(plt: Any, summary: Summary) -> Any:
     top.bar(xs, med, color="#4477aa", yerr=[low, high], capsize=3, label="payments in the period (median, p5-p95)")
     for c in summary.caps:
         if c.money and c.scope == "period" and c.limit is not None:
-            top.axhline(_f(c.limit), color="#cc3311", linestyle="--", label=c.label)
+            top.axhline(_f(c.limit), color="#cc3311", linestyle="--", label=_cap_label(summary, c))
     top.set_title("Payments per settlement period")
     _ticks(top, summary)
     _money_axis(top, summary)
-    top.legend(fontsize=8)
+    _room_for_legend(top)
+    top.legend(fontsize=8, loc="upper left")
     colours = ["#228833", "#ee7733", "#aa3377", "#009988", "#bbbbbb", "#332288"]
     for k, p in enumerate(summary.payers):
         colour = colours[k % len(colours)]
@@ -81,17 +91,18 @@ def payments_chart(plt: Any, summary: Summary) -> Any:
         bottom.fill_between(xs, [_f(s.p5) for s in stats], [_f(s.p95) for s in stats], color=colour, alpha=0.2)
         for c in summary.caps:
             if c.key.startswith("payers.") and c.label.startswith(f"payer {p} ") and c.limit is not None:
-                bottom.axhline(_f(c.limit), color=colour, linestyle=":", label=c.label)
+                bottom.axhline(_f(c.limit), color=colour, linestyle=":", label=_cap_label(summary, c))
     if len(summary.payers) > 1:
         bottom.plot(xs, [_f(s.p50) for s in summary.cumulative], color="#000000", linewidth=2,
                     label="all payers (median)")
     for c in summary.caps:
         if c.money and c.scope == "contract" and c.limit is not None:
-            bottom.axhline(_f(c.limit), color="#cc3311", linestyle="--", label=c.label)
+            bottom.axhline(_f(c.limit), color="#cc3311", linestyle="--", label=_cap_label(summary, c))
     bottom.set_title("Cumulative payments against the caps")
     _ticks(bottom, summary)
     _money_axis(bottom, summary)
-    bottom.legend(fontsize=8, loc="lower right")
+    _room_for_legend(bottom, 0.12 * (2 * len(summary.payers) + 2))
+    bottom.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     return fig
 
@@ -102,10 +113,11 @@ def liability_chart(plt: Any, summary: Summary) -> Any:
     _band(ax, xs, summary.cumulative, "#4477aa", "liability")
     for c in summary.caps:
         if c.money and c.scope == "contract" and c.limit is not None:
-            ax.axhline(_f(c.limit), color="#cc3311", linestyle="--", label=c.label)
+            ax.axhline(_f(c.limit), color="#cc3311", linestyle="--", label=_cap_label(summary, c))
     ax.set_title(f"Cumulative liability, {summary.scenarios} scenarios")
     _ticks(ax, summary)
     _money_axis(ax, summary)
+    _room_for_legend(ax)
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
