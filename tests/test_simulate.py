@@ -263,3 +263,46 @@ def test_cohort_level_measurements_are_drawn_and_paid() -> None:
         "first_cohort_reduction", "second_cohort_reduction", "all_cohorts_reduction"}
     totals = {r.total for r in runs}
     assert len(totals) > 2 and max(totals) > 0  # results vary: some pass a threshold, some do not
+
+
+def _generic_assumptions(contract: Contract) -> str:
+    """Assumptions for any contract: 5 referrals a period per cohort, every outcome at 50%."""
+    from sibdsl.model.contract import best_value
+
+    lines = []
+    for cohort in contract.cohorts or []:
+        lines += [f"[cohorts.{cohort.name}]", "referrals = 5", "vary = \"poisson\""]
+        if cohort.subgroups:
+            share = 1 / len(cohort.subgroups)
+            mix = ", ".join(f"{s.name} = {share!r}" for s in cohort.subgroups[:-1])
+            last = 1 - share * (len(cohort.subgroups) - 1)
+            lines.append(f"subgroups = {{ {mix}{', ' if mix else ''}{cohort.subgroups[-1].name} = {last!r} }}")
+    if not contract.cohorts:
+        lines += ["[cohorts.participants]", "referrals = 5"]
+    for o in contract.outcomes:
+        lines.append(f"[outcomes.{o.name}]")
+        if o.tariff.kind == "cohort_level":
+            lines.append(f"measured = {contract.header.term_end.isoformat()}")
+            if not o.pooled:
+                lines += ["baseline = 100", "observed = { uniform = [40, 160] }"]
+            continue
+        lines += ["chance = 0.5", 'delay = { uniform = ["1 week", "6 months"] }']
+        if o.tariff.kind in ("sliding", "per_unit"):
+            top = float(best_value(o.tariff) or 1)
+            lines.append(f"value = {{ uniform = [0, {top!r}] }}")
+        if o.times_limit != 1:
+            lines += ["again = 0.5", 'again_delay = "1 month"']
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("path", sorted(CONTRACTS.glob("*.sib")), ids=lambda p: p.stem)
+def test_every_example_contract_simulates(path: Path) -> None:
+    contract = compile_file(path).model
+    assert contract is not None
+    assumptions = parse_assumptions(_generic_assumptions(contract), "generic.toml", contract)
+    runs = simulate(contract, assumptions, 2, 0)
+    summary = summarise(contract, runs, 0)
+    assert summary.total.p95 >= summary.total.p5 >= 0
+    assert text(summary, contract.header.title)
+    if contract.invests:
+        assert summary.investors
