@@ -306,3 +306,14 @@ def test_every_example_contract_simulates(path: Path) -> None:
     assert text(summary, contract.header.title)
     if contract.invests:
         assert summary.investors
+
+
+def test_hostile_numbers_are_problems_not_crashes(tmp_path: Path) -> None:
+    out = _problems(tmp_path, "[cohorts.people]\nreferrals = 1_000_000_000\n[outcomes.stay]\nchance = true\n"
+                              f'delay = "{"9" * 400} days"\n[outcomes.start_work]\nchance = {"9" * 400}\n'
+                              'delay = { normal = ["1 week"] }\n')
+    assert "bad.toml:2:1: error: 'referrals' is 1000000000; it must be between 0 and 100000" in out
+    assert "bad.toml:4:1: error: 'chance' should be a number, not true/false" in out
+    assert "bad.toml:5:1: error: the delay" in out and "is too long" in out
+    assert "bad.toml:7:1: error: 'chance' is too large" in out
+    assert "bad.toml:8:11: error: normal takes two durations" in out

@@ -10,6 +10,7 @@ small scanner of its own (table headers, dotted keys, inline tables).
 
 from __future__ import annotations
 
+import decimal
 import difflib
 import math
 import re
@@ -21,12 +22,16 @@ from random import Random
 from typing import Any, Literal
 
 from sibdsl.core.calendar import add_duration
+from sibdsl.core.money import wide
 from sibdsl.model.contract import CohortLevelTariff, Contract, PerUnitTariff, SlidingTariff
 
 Path = tuple[str, ...]
 UNITS = {"day": "days", "days": "days", "week": "weeks", "weeks": "weeks", "month": "months",
          "months": "months", "year": "years", "years": "years"}
 DAYS_IN = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
+LARGEST = 10**12  # the largest number read (a chance, a referral count, a measured figure)
+LONGEST = 100_000  # the longest delay, in its unit
+MOST_REFERRALS = 100_000  # referrals per settlement period
 NO_COHORT = "participants"  # the cohort table's name for a contract that declares no cohort
 
 
@@ -248,8 +253,11 @@ class _Checker:
         return value
 
     def number(self, value: Any, path: Path, low: float | None = None, high: float | None = None) -> float | None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.bad(path, f"'{path[-1]}' should be a number, not {_shown(value)}")
+            return None
+        if not -LARGEST <= value <= LARGEST or not math.isfinite(value):
+            self.bad(path, f"'{path[-1]}' is too large: at most {LARGEST:,} either way")
             return None
         if (low is not None and value < low) or (high is not None and value > high):
             span = f"between {_num(low)} and {_num(high)}" if high is not None else f"at least {_num(low)}"
@@ -294,6 +302,9 @@ class _Checker:
         m = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", value)
         if m is None:
             self.bad(path, f"cannot read the duration \"{value}\"", "a whole number and a unit: \"13 weeks\"")
+            return None
+        if int(m.group(1)) > LONGEST:
+            self.bad(path, f"the delay \"{value}\" is too long", f"at most {LONGEST:,} of a unit")
             return None
         if not m.group(2):
             self.bad(path, f"the delay \"{value}\" has no unit", f"write \"{m.group(1)} days\", \"{m.group(1)} weeks\" "
@@ -395,7 +406,7 @@ def _cohorts(c: _Checker, raw: Any) -> dict[str, CohortAssumption]:
             continue
         r = t["referrals"]
         every = not isinstance(r, list)
-        values = [c.number(x, (*path, "referrals"), 0) for x in (r if isinstance(r, list) else [r])]
+        values = [c.number(x, (*path, "referrals"), 0, MOST_REFERRALS) for x in (r if isinstance(r, list) else [r])]
         vary = t.get("vary", "fixed")
         if vary not in ("fixed", "poisson"):
             c.bad((*path, "vary"), f"vary is \"fixed\" or \"poisson\", not {vary!r}")
@@ -507,4 +518,5 @@ def load_assumptions(path: str, contract: Contract) -> Assumptions:
 
 def value_decimal(x: float, places: int) -> Decimal:
     """A drawn value as the Decimal a ledger would carry: rounded to `places`."""
-    return Decimal(repr(round(x, places))).quantize(Decimal(1).scaleb(-places))
+    with decimal.localcontext(wide()):
+        return Decimal(repr(round(x, places))).quantize(Decimal(1).scaleb(-places))

@@ -111,6 +111,8 @@ def generate(contract: Contract, assumptions: Assumptions, rng: Random) -> tuple
     end = last_day(contract.header)
     order = [(o, assumptions.outcomes[o.name]) for o in outcome_order(contract)
              if o.name in assumptions.outcomes and (assumptions.outcomes[o.name].chance > 0)]
+    steps = [(o, a, [(p.outcome, p.at_least, p.within) for p in o.prerequisites],
+              [[(op.outcome, op.at_least, op.within) for op in ch.options] for ch in o.choices]) for o, a in order]
     claims: list[Claim] = []
     for cname, cohort in assumptions.cohorts.items():
         cohort_name = None if cname == NO_COHORT and not contract.cohorts else cname
@@ -121,32 +123,36 @@ def generate(contract: Contract, assumptions: Assumptions, rng: Random) -> tuple
             if cohort.dropout and rng.random() < cohort.dropout:
                 stop = min(stop, cohort.dropout_after.after(rng, start))
             reached: dict[str, date] = {}
-            for o, a in order:
+            for o, a, needs, choices in steps:
                 if o.cohorts and cohort_name not in o.cohorts:
                     continue
                 base, ok = start, True
                 minimum: date = date.min
                 latest: date = date.max
-                for p in o.prerequisites:
-                    if p.outcome not in reached:
+                for name, at_least, within in needs:
+                    got = reached.get(name)
+                    if got is None:
                         ok = False
                         break
-                    base = max(base, reached[p.outcome])
-                    if p.at_least is not None:
-                        minimum = max(minimum, add_duration(reached[p.outcome], p.at_least))
-                    if p.within is not None:
-                        latest = min(latest, add_duration(reached[p.outcome], p.within))
-                for ch in o.choices:
-                    options = [(reached[op.outcome], op) for op in ch.options if op.outcome in reached]
-                    if not options:
+                    if got > base:
+                        base = got
+                    if at_least is not None:
+                        minimum = max(minimum, add_duration(got, at_least))
+                    if within is not None:
+                        latest = min(latest, add_duration(got, within))
+                for options in choices:
+                    if not ok:
+                        break
+                    found = [(reached[name], at_least, within) for name, at_least, within in options if name in reached]
+                    if not found:
                         ok = False
                         break
-                    day0, op = min(options, key=lambda t: t[0])
+                    day0, at_least, within = min(found, key=lambda t: t[0])
                     base = max(base, day0)
-                    if op.at_least is not None:
-                        minimum = max(minimum, add_duration(day0, op.at_least))
-                    if op.within is not None:
-                        latest = min(latest, add_duration(day0, op.within))
+                    if at_least is not None:
+                        minimum = max(minimum, add_duration(day0, at_least))
+                    if within is not None:
+                        latest = min(latest, add_duration(day0, within))
                 if not ok or rng.random() >= a.chance:
                     continue
                 if o.window is not None:
