@@ -103,7 +103,8 @@ def test_the_worker_count_does_not_change_the_figures() -> None:
 def test_a_deterministic_scenario_settles_to_the_hand_computed_total(tmp_path: Path) -> None:
     contract = _small(tmp_path)
     assumptions = parse_assumptions(FIXED.format(referrals=8), "fixed.toml", contract)
-    claims, measurements = draw(contract, assumptions, 0, 0)
+    drawn = draw(contract, assumptions, 0, 0)
+    claims, measurements = drawn.claims, drawn.measurements
     assert len({c.participant for c in claims}) == 8
     for c in claims:
         assert c.start is not None and date(2020, 1, 1) <= c.start <= date(2020, 3, 31)
@@ -120,7 +121,7 @@ def test_a_chance_0_outcome_is_never_paid(tmp_path: Path) -> None:
     contract = _small(tmp_path)
     assumptions = parse_assumptions(FIXED.format(referrals=8), "fixed.toml", contract)
     for i in range(5):
-        claims, _ = draw(contract, assumptions, 1, i)
+        claims = draw(contract, assumptions, 1, i).claims
         assert not any(c.outcome == "unreached" for c in claims)
     summary = summarise(contract, simulate(contract, assumptions, 5, 1), 1)
     assert summary.total.p95 == Decimal("2800.00")
@@ -157,8 +158,8 @@ def test_investor_returns_match_run_waterfall_on_the_same_ledger() -> None:
     contract, assumptions = _load("massachusetts-juvenile-justice-pfs")
     for index in (0, 1):
         scenario = one(contract, assumptions, 11, index)  # type: ignore[arg-type]
-        claims, measurements = draw(contract, assumptions, 11, index)  # type: ignore[arg-type]
-        result = settle(contract, claims, measurements)
+        drawn = draw(contract, assumptions, 11, index)  # type: ignore[arg-type]
+        result = settle(contract, drawn.claims, drawn.measurements)
         releases = release_tranches(contract, result.decisions, [], date(2020, 12, 31),
                                     participant_groups(result.figures.participants))
         wf = run_waterfall(contract, result, releases, None)
@@ -258,8 +259,8 @@ def test_the_command_writes_summary_files_and_charts(tmp_path: Path) -> None:
 def test_cohort_level_measurements_are_drawn_and_paid() -> None:
     contract, assumptions = _load("peterborough-reoffending")
     runs = simulate(contract, assumptions, 20, 0)  # type: ignore[arg-type]
-    claims, measurements = draw(contract, assumptions, 0, 0)  # type: ignore[arg-type]
-    assert not claims and {m.outcome for m in measurements} == {
+    drawn = draw(contract, assumptions, 0, 0)  # type: ignore[arg-type]
+    assert not drawn.claims and {m.outcome for m in drawn.measurements} == {
         "first_cohort_reduction", "second_cohort_reduction", "all_cohorts_reduction"}
     totals = {r.total for r in runs}
     assert len(totals) > 2 and max(totals) > 0  # results vary: some pass a threshold, some do not
@@ -317,3 +318,35 @@ def test_hostile_numbers_are_problems_not_crashes(tmp_path: Path) -> None:
     assert "bad.toml:5:1: error: the delay" in out and "is too long" in out
     assert "bad.toml:7:1: error: 'chance' is too large" in out
     assert "bad.toml:8:11: error: normal takes two durations" in out
+
+
+REQUESTS = """[cohorts.adults]
+referrals = 3
+[outcomes.accommodation_secured]
+chance = 1
+[tranches.{name}]
+chance = {chance}
+requested = 2021-06-30
+amount = {{ uniform = [500000, 2000000] }}
+"""
+
+
+def test_discretionary_tranches_are_requested_and_released() -> None:
+    contract = compile_file(CONTRACTS / "cofunded-outcomes-partnership.sib").model
+    assert contract is not None
+    always = parse_assumptions(REQUESTS.format(name="new_needs", chance=1), "r.toml", contract)
+    never = parse_assumptions(REQUESTS.format(name="new_needs", chance=0), "r.toml", contract)
+    drawn = draw(contract, always, 0, 0)
+    assert [r.tranche for r in drawn.requests] == ["new_needs"]
+    assert Decimal("500000") <= drawn.requests[0].amount <= Decimal("2000000")
+    assert drawn.requests[0].amount == drawn.requests[0].amount.quantize(Decimal("0.01"))
+    summary = summarise(contract, simulate(contract, always, 3, 0), 0)
+    new_needs = next(t for t in summary.tranches if t.name == "new_needs")
+    assert new_needs.released == 3 and new_needs.amount.p5 >= Decimal("500000")
+    summary = summarise(contract, simulate(contract, never, 3, 0), 0)
+    assert next(t for t in summary.tranches if t.name == "new_needs").released == 0
+    with pytest.raises(AssumptionError) as info:
+        parse_assumptions(REQUESTS.format(name="launch", chance=1) + "[tranches.new_need]\n", "r.toml", contract)
+    out = info.value.render()
+    assert "r.toml:5:11: error: tranche 'launch' is released by the contract's own terms" in out
+    assert "r.toml:9:11: error: unknown tranche 'new_need'" in out and "did you mean 'new_needs'?" in out

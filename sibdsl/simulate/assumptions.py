@@ -207,9 +207,20 @@ class CohortAssumption:
 
 
 @dataclass(frozen=True)
+class RequestAssumption:
+    """A request to draw a discretionary tranche: made with `chance`, on `requested`, for `amount`."""
+
+    tranche: str
+    chance: float
+    requested: date
+    amount: Dist
+
+
+@dataclass(frozen=True)
 class Assumptions:
     cohorts: dict[str, CohortAssumption]
     outcomes: dict[str, OutcomeAssumption]
+    requests: tuple[RequestAssumption, ...] = ()
     places: int = 2  # decimal places of drawn values and measurements
     file: str = ""
     notes: tuple[str, ...] = field(default=())
@@ -352,7 +363,7 @@ def _shown(value: Any) -> str:
     return {str: "text", list: "a list", dict: "a table", bool: "true/false"}.get(type(value), type(value).__name__)
 
 
-_TOP = ["cohorts", "outcomes", "places"]
+_TOP = ["cohorts", "outcomes", "tranches", "places"]
 _COHORT = ["referrals", "vary", "subgroups", "dropout"]
 _OUTCOME = ["chance", "delay", "value", "again", "again_delay"]
 _MEASURED = ["measured", "baseline", "observed"]
@@ -376,12 +387,13 @@ def parse_assumptions(text: str, file: str, contract: Contract) -> Assumptions:
         places = int(n) if n is not None else 2
     cohorts = _cohorts(c, data.get("cohorts", {}))
     outcomes = _outcomes(c, data.get("outcomes", {}))
+    requests = _requests(c, data.get("tranches", {}))
     if not cohorts and not any(o.measured for o in outcomes.values()) and not c.problems:
         c.bad(("cohorts",), "no cohort has referrals: nothing would be simulated",
               f"add [cohorts.{contract.cohorts[0].name if contract.cohorts else NO_COHORT}] with referrals = N")
     if c.problems:
         raise AssumptionError(file, text, c.problems)
-    return Assumptions(cohorts, outcomes, places, file)
+    return Assumptions(cohorts, outcomes, requests, places, file)
 
 
 def _cohorts(c: _Checker, raw: Any) -> dict[str, CohortAssumption]:
@@ -502,6 +514,40 @@ def _outcomes(c: _Checker, raw: Any) -> dict[str, OutcomeAssumption]:
         if chance is not None and delay is not None and again is not None and again_delay is not None:
             out[name] = OutcomeAssumption(name, chance, delay, value, again, again_delay)
     return out
+
+
+def _requests(c: _Checker, raw: Any) -> tuple[RequestAssumption, ...]:
+    out: list[RequestAssumption] = []
+    table = c.table(raw, ("tranches",))
+    if table is None:
+        return ()
+    declared = {t.name: t for t in c.contract.tranches}
+    for name, body in table.items():
+        path = ("tranches", name)
+        if name not in declared:
+            c.unknown(path, "tranche", list(declared))
+            continue
+        t = c.table(body, path)
+        if t is None:
+            continue
+        if not declared[name].discretionary:
+            c.bad(path, f"tranche '{name}' is released by the contract's own terms (a date or a condition)",
+                  "only a tranche drawn at someone's discretion takes a request")
+            continue
+        c.keys(t, path, ["chance", "requested", "amount"])
+        chance = c.chance(t.get("chance", 1), (*path, "chance")) if "chance" in t else 1.0
+        day = t.get("requested")
+        if not isinstance(day, date):
+            c.bad((*path, "requested") if "requested" in t else path,
+                  f"the request for '{name}' needs its date: requested = YYYY-MM-DD")
+            continue
+        if "amount" not in t:
+            c.bad(path, f"the request for '{name}' needs an amount (a number or a distribution)")
+            continue
+        amount = c.dist(t["amount"], (*path, "amount"))
+        if chance is not None and amount is not None:
+            out.append(RequestAssumption(name, chance, day, amount))
+    return tuple(out)
 
 
 def load_assumptions(path: str, contract: Contract) -> Assumptions:

@@ -130,6 +130,8 @@ def tranches_chart(plt: Any, summary: Summary) -> Any:
     ax.set_title("Tranche draw-down: capital released to date")
     _ticks(ax, summary)
     _money_axis(ax, summary)
+    ax.set_ylim(bottom=0)
+    _room_for_legend(ax, 0.25)
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig

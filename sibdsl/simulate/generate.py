@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from random import Random
 
 from sibdsl.core.calendar import add_duration
+from sibdsl.core.currency import MINOR_UNITS
 from sibdsl.model.contract import CohortLevelTariff, Contract, Outcome
 from sibdsl.model.pastterm import last_day
 from sibdsl.settlement.output import period_bounds
 from sibdsl.settlement.plan import make_plan
-from sibdsl.settlement.records import Claim, Measurement
+from sibdsl.settlement.records import Claim, Measurement, Request
 from sibdsl.simulate.assumptions import NO_COHORT, Assumptions, CohortAssumption, value_decimal
 
 MAX_REPEATS = 200  # an outcome paid any number of times: the most achievements drawn per participant
@@ -106,8 +107,21 @@ def _pick(rng: Random, mix: tuple[tuple[str, float], ...]) -> str | None:
     return mix[-1][0]
 
 
+def requests_for(contract: Contract, assumptions: Assumptions, rng: Random) -> list[Request]:
+    """The requests to draw discretionary tranches, each made with its chance (amounts rounded
+    down to the currency's minor unit, never below 0)."""
+    unit = Decimal(1).scaleb(-MINOR_UNITS.get(contract.header.currency, 2))
+    out = []
+    for k, r in enumerate(assumptions.requests):
+        amount = r.amount.draw(rng)
+        if rng.random() < r.chance:
+            out.append(Request(f"r{k + 1}-{r.tranche}", r.tranche, r.requested,
+                               max(value_decimal(amount, 10).quantize(unit, ROUND_DOWN), Decimal(0)), "simulated"))
+    return out
+
+
 def generate(contract: Contract, assumptions: Assumptions, rng: Random) -> tuple[list[Claim], list[Measurement]]:
-    """One scenario: its claims and measurements."""
+    """One scenario: its claims and measurements (its requests: `requests_for`, drawn after)."""
     end = last_day(contract.header)
     order = [(o, assumptions.outcomes[o.name]) for o in outcome_order(contract)
              if o.name in assumptions.outcomes and (assumptions.outcomes[o.name].chance > 0)]

@@ -21,10 +21,10 @@ from sibdsl.core.money import ZERO, wide
 from sibdsl.model.contract import Contract
 from sibdsl.model.pastterm import last_day
 from sibdsl.settlement.engine import Settlement, settle
-from sibdsl.settlement.records import Claim, Measurement, Reason
+from sibdsl.settlement.records import Claim, Measurement, Reason, Request
 from sibdsl.settlement.tranches import participant_groups, release_tranches
 from sibdsl.simulate.assumptions import Assumptions
-from sibdsl.simulate.generate import generate
+from sibdsl.simulate.generate import generate, requests_for
 
 CAP_REASONS = (Reason.CAP_REACHED, Reason.CAP_PARTIAL, Reason.PAYER_CAP_REACHED)
 
@@ -57,12 +57,22 @@ def scenario_rng(seed: int, index: int) -> Random:
     return Random(f"sibdsl-simulate:{seed}:{index}")
 
 
-def draw(contract: Contract, assumptions: Assumptions, seed: int, index: int) -> tuple[list[Claim], list[Measurement]]:
-    return generate(contract, assumptions, scenario_rng(seed, index))
+def draw(contract: Contract, assumptions: Assumptions, seed: int, index: int) -> Drawn:
+    """Scenario `index`'s ledgers: claims, measurements, requests."""
+    rng = scenario_rng(seed, index)
+    claims, measurements = generate(contract, assumptions, rng)
+    return Drawn(claims, measurements, requests_for(contract, assumptions, rng))
+
+
+@dataclass
+class Drawn:
+    claims: list[Claim]
+    measurements: list[Measurement]
+    requests: list[Request]
 
 
 def settle_scenario(contract: Contract, claims: list[Claim], measurements: list[Measurement],
-                    index: int = 0) -> tuple[Scenario, Settlement]:
+                    requests: list[Request] | None = None, index: int = 0) -> tuple[Scenario, Settlement]:
     """Settle one scenario's ledger and gather its figures (exact Decimals)."""
     with decimal.localcontext(wide()):
         result = settle(contract, claims, measurements)
@@ -73,10 +83,13 @@ def settle_scenario(contract: Contract, claims: list[Claim], measurements: list[
                 key = d.root_cause
                 if key not in binding or d.period < binding[key]:
                     binding[key] = d.period
-        releases = release_tranches(contract, result.decisions, [], last_day(contract.header),
+        releases = release_tranches(contract, result.decisions, requests or [], last_day(contract.header),
                                     participant_groups(result.figures.participants))
-        released = {r.tranche: (plan.period_of(r.day), r.amount) for r in releases
-                    if r.day is not None and r.status in ("released", "released in part")}
+        released: dict[str, tuple[int, Decimal]] = {}
+        for r in releases:  # a discretionary tranche drawn by several requests: the first period, the sum
+            if r.day is not None and r.status in ("released", "released in part"):
+                period, amount = released.get(r.tranche, (plan.period_of(r.day), ZERO))
+                released[r.tranche] = (min(period, plan.period_of(r.day)), amount + r.amount)
         scenario = Scenario(index, len(claims) + len(measurements), sum(d.amount > 0 for d in result.decisions),
                             dict(result.invoices), sum(result.invoices.values(), ZERO), binding, released)
         if contract.invests:
@@ -95,8 +108,8 @@ def settle_scenario(contract: Contract, claims: list[Claim], measurements: list[
 
 
 def one(contract: Contract, assumptions: Assumptions, seed: int, index: int) -> Scenario:
-    claims, measurements = draw(contract, assumptions, seed, index)
-    return settle_scenario(contract, claims, measurements, index)[0]
+    drawn = draw(contract, assumptions, seed, index)
+    return settle_scenario(contract, drawn.claims, drawn.measurements, drawn.requests, index)[0]
 
 
 _WORKER: tuple[Contract, Assumptions, int] | None = None
