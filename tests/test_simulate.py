@@ -350,3 +350,26 @@ def test_discretionary_tranches_are_requested_and_released() -> None:
     out = info.value.render()
     assert "r.toml:5:11: error: tranche 'launch' is released by the contract's own terms" in out
     assert "r.toml:9:11: error: unknown tranche 'new_need'" in out and "did you mean 'new_needs'?" in out
+
+
+def test_report_shows_the_simulation_and_its_charts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sibdsl.cli.simulate_cmd as simulate_cmd
+
+    monkeypatch.setattr(simulate_cmd, "REPORT_SCENARIOS", 5)
+    (tmp_path / "small.sib").write_text(SMALL.format(cap="3,000"), encoding="utf-8")
+    (tmp_path / "fixed.toml").write_text(FIXED.format(referrals=12), encoding="utf-8")
+    args = ["report", str(tmp_path / "small.sib"), "--markdown", "-o", str(tmp_path / "out" / "report.md"),
+            "--time-limit", "2"]
+    (tmp_path / "out").mkdir()
+    result = CliRunner().invoke(cli, [*args, "--charts", str(tmp_path / "out" / "charts"),
+                                      "--assumptions", str(tmp_path / "fixed.toml")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "## Simulation" in page and "(5 scenarios, seed 0" in page
+    assert "cap contract GBP 3,000.00: binds in 100.0% of scenarios" in page
+    assert "![payments](charts/payments.png)" in page and (tmp_path / "out" / "charts" / "payments.png").exists()
+    usage = CliRunner().invoke(cli, [*args, "--charts", str(tmp_path / "c")])
+    assert usage.exit_code == 2 and "--assumptions" in usage.output
+    (tmp_path / "bad.toml").write_text("[outcomes.stay]\nchance = 2\n", encoding="utf-8")
+    bad = CliRunner().invoke(cli, [*args, "--assumptions", str(tmp_path / "bad.toml")])
+    assert bad.exit_code == 1 and "bad.toml:2:1: error: 'chance' is 2" in bad.output

@@ -217,8 +217,14 @@ def settle(contract: str, claims: str, measurements: str | None, requests_file: 
 @click.option("--time-limit", "time_limit", type=click.FloatRange(min=0), default=10.0, show_default=True,
               help="Seconds the exact analysis may spend per contract; past it, figures are upper bounds "
                    "and verdicts are left to the search.")
+@click.option("--charts", "charts_dir", type=click.Path(file_okay=False), default=None,
+              help="Also simulate the contract (with --assumptions) and write its charts to this directory; the "
+                   "report adds the simulation's summary and shows the charts.")
+@click.option("--assumptions", "assumptions_path", metavar="FILE", type=click.Path(dir_okay=False), default=None,
+              help="The assumptions file of `sibc simulate` (docs/simulate.md), for --charts.")
 @guarded
-def report(file: str, as_markdown: bool, output: str | None, time_limit: float) -> None:
+def report(file: str, as_markdown: bool, output: str | None, time_limit: float, charts_dir: str | None,
+           assumptions_path: str | None) -> None:
     """One page on what a contract can cost, who pays, which caps bind and where the risks are.
 
     Figures are computed exactly from the contract (no claims needed): the most one
@@ -247,6 +253,10 @@ def report(file: str, as_markdown: bool, output: str | None, time_limit: float) 
     if not as_markdown:  # plain text: no emphasis marks, no table rules
         text = "\n".join(line.replace("**", "").replace("`", "").lstrip("# ") for line in text.splitlines()
                          if not line or not set(line) <= set("|-: ")) + "\n"
+    if charts_dir is not None or assumptions_path is not None:  # the simulation section (sibc simulate)
+        from sibdsl.cli.simulate_cmd import report_section
+
+        text += report_section(model, file, assumptions_path, charts_dir, as_markdown, output)
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -96,3 +97,52 @@ def run_simulate(contract_path: str, assumptions_path: str, scenarios: int, seed
     click.echo(body, nl=False)
     click.echo("written: " + ", ".join(str(p) for p in written))
     return EXIT_OK
+
+
+REPORT_SCENARIOS = 200  # scenarios simulated for `sibc report --charts`
+
+
+def report_section(contract: Any, contract_path: str, assumptions_path: str | None, charts_dir: str | None,
+                   markdown: bool, output: str | None) -> str:
+    """The simulation section of `sibc report`: the summary of `sibc simulate` (200 scenarios,
+    seed 0) and, with `charts_dir`, the charts written there and shown (Markdown: as images,
+    linked relative to the report's file). Bad assumptions: their errors on stderr, exit 1."""
+    import decimal
+    import os
+
+    from sibdsl.core.money import wide
+    from sibdsl.simulate.assumptions import AssumptionError, load_assumptions
+    from sibdsl.simulate.run import simulate as run
+    from sibdsl.simulate.summary import summarise, text
+
+    if assumptions_path is None:
+        raise click.UsageError("--charts simulates the contract: give the assumptions with --assumptions FILE")
+    try:
+        assumptions = load_assumptions(assumptions_path, contract)
+    except AssumptionError as exc:
+        click.echo(exc.render(), err=True)
+        click.echo(f"{assumptions_path}: {len(exc.problems)} problem(s); no report written", err=True)
+        sys.exit(EXIT_ERRORS)
+    with decimal.localcontext(wide()):
+        results = run(contract, assumptions, REPORT_SCENARIOS, 0)
+        summary = summarise(contract, results, 0)
+        body = text(summary, "Simulation").replace(" (all payers; per payer in payments.csv)", " (all payers)")
+    lines = ["", "## Simulation" if markdown else "Simulation", "",
+             f"From the assumptions in {assumptions_path} ({REPORT_SCENARIOS} scenarios, seed 0; "
+             "`sibc simulate` gives more):" if markdown else
+             f"From the assumptions in {assumptions_path} ({REPORT_SCENARIOS} scenarios, seed 0):", ""]
+    lines += ["```", *body.splitlines()[1:], "```"] if markdown else body.splitlines()[1:]
+    if charts_dir is not None:
+        from sibdsl.simulate.charts import write_charts
+
+        written = write_charts(summary, Path(charts_dir), f"{contract.header.title}: simulation")
+        base = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
+        lines.append("")
+        for path in written:
+            if path.suffix == ".png":
+                link = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
+                lines.append(f"![{path.stem}]({link})" if markdown else f"chart: {link}")
+        page = os.path.relpath(os.path.abspath(Path(charts_dir) / "simulation.html"), base).replace(os.sep, "/")
+        lines.append("")
+        lines.append(f"All charts on one page: [{page}]({page})" if markdown else f"all charts on one page: {page}")
+    return "\n".join(lines) + "\n"
