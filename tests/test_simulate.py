@@ -373,3 +373,15 @@ def test_report_shows_the_simulation_and_its_charts(tmp_path: Path, monkeypatch:
     (tmp_path / "bad.toml").write_text("[outcomes.stay]\nchance = 2\n", encoding="utf-8")
     bad = CliRunner().invoke(cli, [*args, "--assumptions", str(tmp_path / "bad.toml")])
     assert bad.exit_code == 1 and "bad.toml:2:1: error: 'chance' is 2" in bad.output
+
+
+def test_an_outcome_after_one_never_reached_is_noted(tmp_path: Path) -> None:
+    from sibdsl.simulate.generate import unreachable
+
+    contract = _small(tmp_path)
+    assumptions = parse_assumptions('[cohorts.people]\nreferrals = 2\n[outcomes.stay]\nchance = 1\n', "a.toml", contract)
+    assert unreachable(contract, assumptions) == [
+        "stay is never reached: its prerequisite start_work has no chance in the assumptions"]
+    assert not any(c.outcome == "stay" for c in draw(contract, assumptions, 0, 0).claims)
+    full = parse_assumptions(FIXED.format(referrals=2), "a.toml", contract)
+    assert unreachable(contract, full) == []

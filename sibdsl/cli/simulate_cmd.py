@@ -56,6 +56,7 @@ def run_simulate(contract_path: str, assumptions_path: str, scenarios: int, seed
     from sibdsl.core.money import wide
     from sibdsl.emit.human import render
     from sibdsl.simulate.assumptions import AssumptionError, load_assumptions
+    from sibdsl.simulate.generate import unreachable
     from sibdsl.simulate.run import simulate as run
     from sibdsl.simulate.summary import csv_files, summarise, text, to_json
 
@@ -79,7 +80,7 @@ def run_simulate(contract_path: str, assumptions_path: str, scenarios: int, seed
                 results = run(contract, assumptions, scenarios, seed, workers, bar.update)
         else:
             results = run(contract, assumptions, scenarios, seed, workers)
-        summary = summarise(contract, results, seed)
+        summary = summarise(contract, results, seed, unreachable(contract, assumptions))
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written = []
@@ -112,6 +113,7 @@ def report_section(contract: Any, contract_path: str, assumptions_path: str | No
 
     from sibdsl.core.money import wide
     from sibdsl.simulate.assumptions import AssumptionError, load_assumptions
+    from sibdsl.simulate.generate import unreachable
     from sibdsl.simulate.run import simulate as run
     from sibdsl.simulate.summary import summarise, text
 
@@ -125,7 +127,7 @@ def report_section(contract: Any, contract_path: str, assumptions_path: str | No
         sys.exit(EXIT_ERRORS)
     with decimal.localcontext(wide()):
         results = run(contract, assumptions, REPORT_SCENARIOS, 0)
-        summary = summarise(contract, results, 0)
+        summary = summarise(contract, results, 0, unreachable(contract, assumptions))
         body = text(summary, "Simulation").replace(" (all payers; per payer in payments.csv)", " (all payers)")
     lines = ["", "## Simulation" if markdown else "Simulation", "",
              f"From the assumptions in {assumptions_path} ({REPORT_SCENARIOS} scenarios, seed 0; "

@@ -15,7 +15,7 @@ import difflib
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from random import Random
@@ -223,7 +223,6 @@ class Assumptions:
     requests: tuple[RequestAssumption, ...] = ()
     places: int = 2  # decimal places of drawn values and measurements
     file: str = ""
-    notes: tuple[str, ...] = field(default=())
 
 
 # ---------------------------------------------------------------- reading and checking

@@ -25,11 +25,31 @@ from sibdsl.core.currency import MINOR_UNITS
 from sibdsl.model.contract import CohortLevelTariff, Contract, Outcome
 from sibdsl.model.pastterm import last_day
 from sibdsl.settlement.output import period_bounds
-from sibdsl.settlement.plan import make_plan
+from sibdsl.settlement.plan import Plan, make_plan
 from sibdsl.settlement.records import Claim, Measurement, Request
 from sibdsl.simulate.assumptions import NO_COHORT, Assumptions, CohortAssumption, value_decimal
 
 MAX_REPEATS = 200  # an outcome paid any number of times: the most achievements drawn per participant
+
+
+def unreachable(contract: Contract, assumptions: Assumptions) -> list[str]:
+    """Notes on outcomes given a chance that can never be reached: a prerequisite (or every
+    option of `after a or b`) is never reached itself."""
+    reachable: set[str] = set()
+    notes = []
+    for o in outcome_order(contract):
+        a = assumptions.outcomes.get(o.name)
+        if a is None or a.chance <= 0:
+            continue
+        missing = [p.outcome for p in o.prerequisites if p.outcome not in reachable]
+        missing += ["/".join(op.outcome for op in ch.options) for ch in o.choices
+                    if not any(op.outcome in reachable for op in ch.options)]
+        if missing:
+            notes.append(f"{o.name} is never reached: its prerequisite {', '.join(missing)} has no chance "
+                         "in the assumptions")
+        else:
+            reachable.add(o.name)
+    return notes
 
 
 def outcome_order(contract: Contract) -> list[Outcome]:
@@ -66,12 +86,13 @@ def _poisson(rng: Random, lam: float) -> int:
         k += 1
 
 
-def referral_days(contract: Contract, cohort: CohortAssumption, rng: Random) -> list[date]:
+def referral_days(contract: Contract, cohort: CohortAssumption, rng: Random, plan: Plan | None = None) -> list[date]:
+    """The referral dates of one cohort in one scenario, in date order."""
     header = contract.header
     declared = next((k for k in contract.cohorts if k.name == cohort.name), None)
     start = (declared.referral_start if declared else None) or header.term_start
     end = (declared.referral_end if declared else None) or header.term_end
-    plan = make_plan(contract)
+    plan = plan or make_plan(contract)
     first = plan.period_of(max(start, header.term_start))
     days: list[date] = []
     i = 0
@@ -128,9 +149,10 @@ def generate(contract: Contract, assumptions: Assumptions, rng: Random) -> tuple
     steps = [(o, a, [(p.outcome, p.at_least, p.within) for p in o.prerequisites],
               [[(op.outcome, op.at_least, op.within) for op in ch.options] for ch in o.choices]) for o, a in order]
     claims: list[Claim] = []
+    plan = make_plan(contract)
     for cname, cohort in assumptions.cohorts.items():
         cohort_name = None if cname == NO_COHORT and not contract.cohorts else cname
-        for k, start in enumerate(referral_days(contract, cohort, rng)):
+        for k, start in enumerate(referral_days(contract, cohort, rng, plan)):
             pid = f"{cname}-{k + 1:05d}"
             subgroup = _pick(rng, cohort.subgroups)
             stop = end

@@ -137,7 +137,7 @@ def _cap_label(contract: Contract, key: str) -> tuple[str, str, Decimal | None, 
     return f"{name} {cap.limit} outcomes", cap.scope, cap.limit, False
 
 
-def summarise(contract: Contract, scenarios: list[Scenario], seed: int) -> Summary:
+def summarise(contract: Contract, scenarios: list[Scenario], seed: int, notes: list[str] | None = None) -> Summary:
     plan = make_plan(contract)
     count = plan.period_of(last_day(contract.header)) + 1
     count = max([count] + [p + 1 for s in scenarios for (_, p) in s.invoices])
@@ -192,7 +192,7 @@ def summarise(contract: Contract, scenarios: list[Scenario], seed: int) -> Summa
                    payer_cumulative, [stat([t[i] for t in totals_by_period]) for i in range(count)],
                    [stat([r[i] for r in cumulative_runs]) for i in range(count)], stat([s.total for s in scenarios]),
                    caps, tranches, [stat([r[i] for r in released_runs]) for i in range(count)], investors,
-                   stat([Decimal(s.claims) for s in scenarios]))
+                   stat([Decimal(s.claims) for s in scenarios]), list(notes or []))
 
 
 def _pick(ordered: list[float], p: int) -> float:
@@ -224,7 +224,7 @@ def text(summary: Summary, title: str) -> str:
 
     out = [f"{title}: {summary.scenarios} scenarios, seed {summary.seed}",
            f"  claims per scenario: mean {summary.claims.shown_mean(0)}, p5 {summary.claims.p5}, "
-           f"p95 {summary.claims.p95}", "", "Total liability"]
+           f"p95 {summary.claims.p95}", *[f"  note: {n}" for n in summary.notes], "", "Total liability"]
     out.append(line("all payers", summary.total))
     for p in summary.payers:
         out.append(line(p, summary.payer_total[p]))
@@ -255,7 +255,6 @@ def text(summary: Summary, title: str) -> str:
             out.append(f"  {inv.name}: drawn p50 {m(inv.drawn.p50)}, received p5 {m(inv.received.p5)} p50 "
                        f"{m(inv.received.p50)} p95 {m(inv.received.p95)}; loses money in "
                        f"{_percent(summary.chance(inv.losing))} of scenarios (loss p95 {m(inv.loss.p95)}){mult}{irr}")
-    out += [f"  note: {n}" for n in summary.notes]
     out.append("")
     out.append("Percentiles are nearest-rank (figures of actual scenarios); means are rounded to the minor unit.")
     return "\n".join(out) + "\n"
@@ -328,7 +327,7 @@ def to_json(summary: Summary) -> str:
     places = summary.places
     doc = {
         "scenarios": summary.scenarios, "seed": summary.seed, "currency": summary.currency,
-        "periods": summary.periods,
+        "periods": summary.periods, "notes": summary.notes,
         "total": _stat_json(summary.total, places),
         "payers": {p: {"total": _stat_json(summary.payer_total[p], places),
                        "per_period": [_stat_json(s, places) for s in summary.payer_period[p]]}
