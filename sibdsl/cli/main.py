@@ -286,12 +286,14 @@ def explain(code: str | None, list_all: bool) -> None:
 
 
 # commands in modules of their own (imported here, after `cli` and `guarded` exist)
-from sibdsl.cli import diff_cmd, fmt_cmd, lsp_cmd, render_cmd  # noqa: E402
+from sibdsl.cli import diff_cmd, export_cmd, fmt_cmd, import_cmd, lsp_cmd, render_cmd  # noqa: E402
 
 cli.add_command(fmt_cmd.fmt)
 cli.add_command(lsp_cmd.lsp)
 cli.add_command(render_cmd.render)
 cli.add_command(diff_cmd.diff)
+cli.add_command(import_cmd.import_rates)
+cli.add_command(export_cmd.export)
 
 
 def main() -> None:

@@ -1,0 +1,143 @@
+"""Phase 6, exchange: a contract's rate card, and a settlement's decisions and invoices, as .xlsx.
+
+Input: a compiled `Contract` and, optionally, a `Settlement` of claims against it. Output: the
+bytes of an .xlsx workbook (openpyxl): sheets "Rate card" (outcome, title, price, conditions and
+evidence in words from `sibdsl.render.words`, how often), "Payers" (share in words, maximum),
+"Caps" (each limit in words and as a number), and, with a settlement, "Decisions" (one row per
+claim) and "Invoices" (one row per payer per period). Money is an exact number in the cell (the
+Decimal written as it is, never through a float) with the currency's number format; dates are
+dates; header rows are frozen and columns sized to their text.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sibdsl.core.currency import MINOR_UNITS
+from sibdsl.model.contract import Contract, FixedTariff, Outcome
+from sibdsl.render.words import Words
+from sibdsl.settlement.engine import Settlement
+from sibdsl.settlement.output import period_bounds, period_label
+
+_SYMBOL_FORMATS = {"GBP": '"£"', "EUR": '"€"'}
+DATE_FORMAT = "yyyy-mm-dd"
+MAX_WIDTH = 60
+
+
+def money_format(currency: str) -> str:
+    """The cell format of an amount in the currency: "£"#,##0.00 for GBP, [$USD] #,##0.00 otherwise."""
+    places = MINOR_UNITS.get(currency, 2)
+    number = "#,##0" + ("." + "0" * places if places else "")
+    prefix = _SYMBOL_FORMATS.get(currency)
+    return f"{prefix}{number}" if prefix else f"[${currency}] {number}"
+
+
+def fixed_price(outcome: Outcome) -> Decimal | None:
+    """The one price of an outcome with a fixed tariff (None for tiered, sliding and other tariffs)."""
+    return outcome.tariff.price if isinstance(outcome.tariff, FixedTariff) else None
+
+
+class _Sheet:
+    """One sheet being written: the header row, the money columns, the widths."""
+
+    def __init__(self, book: Any, title: str, header: list[str], money: set[int], dates: set[int],
+                 fmt: str) -> None:
+        self.ws = book.create_sheet(title)
+        self.money, self.dates, self.fmt = money, dates, fmt
+        self.widths = [len(h) for h in header]
+        self.ws.append(header)
+        from openpyxl.styles import Font
+
+        for cell in self.ws[1]:
+            cell.font = Font(bold=True)
+        self.ws.freeze_panes = "A2"
+
+    def row(self, values: list[Any]) -> None:
+        self.ws.append(values)
+        number = self.ws.max_row
+        for index, value in enumerate(values):
+            cell = self.ws.cell(number, index + 1)
+            if index in self.money and value is not None:
+                cell.number_format = self.fmt
+            elif index in self.dates and value is not None:
+                cell.number_format = DATE_FORMAT
+            shown = 12 if isinstance(value, (Decimal, int, date)) else len(str(value or ""))
+            self.widths[index] = max(self.widths[index], min(shown, MAX_WIDTH))
+
+    def finish(self) -> None:
+        from openpyxl.styles import Alignment
+        from openpyxl.utils import get_column_letter
+
+        for index, width in enumerate(self.widths, start=1):
+            self.ws.column_dimensions[get_column_letter(index)].width = width + 2
+        for row in self.ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and len(cell.value) > MAX_WIDTH:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+RATE_CARD_HEADER = ["outcome", "title", "price", "currency", "payment", "conditions", "achievement and evidence", "how often"]
+PAYER_HEADER = ["payer", "title", "share", "maximum"]
+CAP_HEADER = ["cap", "applies to", "limit", "limit in words", "when reached"]
+DECISION_FIXED = ["claim_id", "participant", "outcome", "date", "status", "reason", "price", "amount", "period"]
+INVOICE_HEADER = ["payer", "period", "start", "end", "amount"]
+
+
+def workbook_bytes(contract: Contract, settlement: Settlement | None = None) -> bytes:
+    """The .xlsx workbook of the contract (and of the settlement, where one is given)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    default = book.active
+    if default is not None:
+        book.remove(default)
+    w = Words(contract)
+    fmt = money_format(contract.header.currency)
+
+    card = _Sheet(book, "Rate card", RATE_CARD_HEADER, {2}, set(), fmt)
+    for o in contract.outcomes:
+        card.row([o.name, o.title, fixed_price(o), contract.header.currency, w.price(o), " ".join(w.conditions(o)), w.evidence(o),
+                  w.repeat(o)])
+    card.finish()
+
+    payers = _Sheet(book, "Payers", PAYER_HEADER, {3}, set(), fmt)
+    for p in contract.payers:
+        payers.row([p.name, p.title, w.share(p), p.cap])
+    payers.finish()
+
+    caps = _Sheet(book, "Caps", CAP_HEADER, {2}, set(), fmt)
+    for cap in contract.caps:
+        target = w.title(cap.target) if cap.target else ""
+        # the limit as a number: money in the currency's format, a count or a percentage as it is
+        sheet_row = [cap.scope, target, cap.limit, w.cap_limit(cap), w.behaviour(cap)]
+        caps.row(sheet_row)
+        if cap.measure != "money":
+            caps.ws.cell(caps.ws.max_row, 3).number_format = "General"
+    caps.finish()
+
+    if settlement is not None:
+        _settlement_sheets(book, contract, settlement, fmt)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _settlement_sheets(book: Any, contract: Contract, settlement: Settlement, fmt: str) -> None:
+    plan = settlement.plan
+    names = [p.name for p in plan.payers]
+    header = DECISION_FIXED + [f"paid_by_{n}" for n in names] + ["detail"]
+    money = {6, 7} | set(range(len(DECISION_FIXED), len(DECISION_FIXED) + len(names)))
+    decisions = _Sheet(book, "Decisions", header, money, {3}, fmt)
+    for d in settlement.in_file_order():
+        decisions.row([d.claim_id, d.participant, d.outcome, d.achieved, d.status.value, d.reason.value, d.price,
+                       d.amount, period_label(plan, d.period), *[d.shares.get(n, Decimal(0)) for n in names],
+                       d.detail])
+    decisions.finish()
+    invoices = _Sheet(book, "Invoices", INVOICE_HEADER, {4}, {2, 3}, fmt)
+    for (payer, period), amount in sorted(settlement.invoices.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        start, end = period_bounds(plan, period)
+        invoices.row([payer, period + 1, start, end, amount])
+    invoices.finish()
