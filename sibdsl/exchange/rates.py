@@ -306,7 +306,7 @@ class _Reader:
                 found = ", ".join(repr(v) for v in first[1] if v is not None)[:200]
                 self.cells.add("SIB741", "no header row with the columns outcome, title and price", first[0], 1,
                                hint=f"the first row has {found}; name the columns outcome, title, price "
-                                    "(and optionally after, within, repeat, evidence, cohort, currency)")
+                                    "(and optionally currency, after, within, repeat, evidence, cohort, trigger)")
         elif self.count == 0:
             self.cells.add("SIB741", "the header is not followed by any outcome", header_row, 1,
                            hint="write one row per outcome below the header")
