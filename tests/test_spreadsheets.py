@@ -175,7 +175,11 @@ def test_bad_price_is_located_at_its_cell(tmp_path: Path) -> None:
     (["a", "A", -5], "is negative"),
     (["a", "A", "USD 5"], "price in USD but the rate card is in GBP"),
     (["a", "A", 5.123], "more decimal places"),
-    (["a", "A", 5, "b at lest 3 months"], "after cell cannot be read"),
+    (["a", "A", 5, "b and"], "after cell cannot be read"),
+    (["a", "A", 5, "b at least 3 monts"], "'monts', which is not an outcome"),
+    (["a", "A", 5, "b cap contract GBP 1"], "'cap', which is not an outcome of this sheet"),
+    (["a", "A", 5, 'b pays "x"'], "cannot stand in a prerequisite"),
+    (["a", "A", 5, "c at least 3 months"], "'c', which is not an outcome of this sheet"),
     (["a", "A", 5, None, "soon"], "is not a duration"),
     (["a", "A", 5, None, None, "twice"], "is not once, up to N or unlimited"),
 ])

@@ -36,7 +36,8 @@ def import_rates(sheet_file: str, sheet: str | None, currency: str | None, outpu
     its cell (rates.xlsx:Rates!C7) with a hint; nothing is written while there are errors.
     Paste the output into a contract below its header, or `sibc check` it there.
     """
-    from sibdsl.exchange.rates import import_rates as run, render_sheet_diagnostic
+    from sibdsl.exchange.rates import import_rates as run
+    from sibdsl.exchange.rates import render_sheet_diagnostic
 
     result = run(sheet_file, sheet, currency, max_size)
     for d in result.diagnostics:

@@ -52,6 +52,9 @@ _PRICE_WITH_CURRENCY = re.compile(r"^(?:price|payment|tariff|amount|rate)\s*\(?\
 _NAME = re.compile(r"^[a-z_][A-Za-z0-9_]*$")
 _MONEY = re.compile(r"^(?:([A-Za-z]{3})\s*|([£€$])\s*)?([0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)\s*([A-Za-z]{3})?$")
 _DURATION = re.compile(r"^([0-9]+)\s*(day|days|week|weeks|month|months|year|years)(\s+of\s+(start|referral))?$")
+_AFTER_WORDS = frozenset({"at", "least", "by", "and", "or", "held", "referral", "if", "paid", "day", "days", "week",
+                          "weeks", "month", "months", "year", "years"})
+_AFTER_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9][0-9,]*|,|\S")
 _REPEAT_UP_TO = re.compile(r"^up\s+to\s+([0-9]+)(\s+times?)?(\s+per\s+participant)?$")
 
 
@@ -218,6 +221,13 @@ def _read(workbook: Any, path: Path, sheet: str | None, currency: str | None, ce
         return RateImport(None, cells.items, sheet=sheet)
     reader = _Reader(cells, currency)
     reader.run(ws)
+    for row, col, named in reader.after_names:
+        for other in named:
+            if other not in reader.seen:
+                near = [n for n in reader.seen if n.startswith(other[:3])][:3]
+                cells.add("SIB742", f"after names {other!r}, which is not an outcome of this sheet", row, col,
+                          hint=("did you mean " + " or ".join(repr(n) for n in near) + "?") if near else
+                          "a prerequisite is another outcome of the same rate card")
     if reader.nones and has_formulas:
         _formulas_without_values(path, sheet, reader, cells)
     if cells_have_errors(cells.items):
@@ -266,6 +276,7 @@ class _Reader:
         self.nones: set[tuple[int, int]] = set()  # (row, col) of empty cells in used columns
         self.seen: dict[str, int] = {}
         self.line_of: dict[int, tuple[int, int, str]] = {}  # line of the .sib text -> (row, col, column)
+        self.after_names: list[tuple[int, int, list[str]]] = []  # (row, col, the outcomes an `after` names)
 
     def run(self, ws: Any) -> None:
         header_row = 0
@@ -470,6 +481,14 @@ class _Reader:
         low = text.lower()
         if column == "after":
             body = text[6:] if low.startswith("after ") else text
+            tokens = _AFTER_TOKEN.findall(body)
+            odd = [t for t in tokens if len(t) == 1 and not (t.isalnum() or t in ",_")]
+            if odd:
+                add("SIB742", f"after {text[:60]!r}: {odd[0]!r} cannot stand in a prerequisite", number, col,
+                    hint="write outcome names and delays: 'move_in at least 3 months', 'a or b'")
+                return None
+            names = [t for t in tokens if (t[0].isalpha() or t[0] == "_") and t.lower() not in _AFTER_WORDS]
+            self.after_names.append((number, col, names))
             return f"after {body}"
         if column == "within":
             body = low[7:] if low.startswith("within ") else low
