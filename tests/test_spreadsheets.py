@@ -282,6 +282,32 @@ def test_every_exchange_code_has_a_golden_case() -> None:
     assert {c for c in CATALOGUE if c.startswith("SIB74")} == covered
 
 
+def _rewrite_sheet(path: Path, change: Any) -> None:
+    """Rewrite xl/worksheets/sheet1.xml of a saved workbook (what Excel or a damaged file would hold)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = change(parts["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def test_formula_with_a_cached_value_is_read(tmp_path: Path) -> None:
+    """A workbook saved by Excel stores each formula's value: data-only mode reads it, no SIB743."""
+    path = book(tmp_path / "r.xlsx", [["outcome", "title", "price"], ["a", "A", 500], ["b", "B", "=C2*3"]])
+    _rewrite_sheet(path, lambda xml: xml.replace(b"<f>C2*3</f><v></v>", b"<f>C2*3</f><v>1500</v>"))
+    result = import_rates(path, currency="GBP")
+    assert not result.diagnostics and result.text is not None
+    assert compiled_prices(result.text) == {"a": Decimal(500), "b": Decimal(1500)}
+
+
+def test_damaged_sheet_xml_is_a_diagnostic(tmp_path: Path) -> None:
+    path = book(tmp_path / "r.xlsx", [["outcome", "title", "price"], ["a", "A", 500]])
+    _rewrite_sheet(path, lambda xml: xml[: len(xml) // 2])
+    result = import_rates(path, currency="GBP")
+    assert result.text is None and [d.code for d in result.diagnostics] == ["SIB740"]
+
+
 def test_too_large_and_missing(tmp_path: Path) -> None:
     path = book(tmp_path / "r.xlsx", [["outcome", "title", "price"], ["a", "A", 5]])
     small = import_rates(path, currency="GBP", max_bytes=100)
@@ -425,3 +451,26 @@ def test_every_contract_exports_a_workbook(contract: Path) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(compiled.model)))
     assert wb["Rate card"].max_row == len(compiled.model.outcomes) + 1
     assert all(row[3].value == compiled.model.header.currency for row in wb["Rate card"].iter_rows(min_row=2))
+
+
+def test_damaged_workbooks_never_raise(tmp_path: Path) -> None:
+    """Bytes of a real workbook changed at seeded random places: a diagnostic each time, never an exception."""
+    import random
+
+    good = book(tmp_path / "good.xlsx", [["outcome", "title", "price", "after"], ["a", "A", 500, None],
+                                         ["b", "B", "GBP 1,500", "a at least 3 months"]])
+    data = good.read_bytes()
+    rng = random.Random(14)
+    path = tmp_path / "bad.xlsx"
+    outcomes = set()
+    for _ in range(150):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        if rng.random() < 0.2:
+            damaged = damaged[: rng.randrange(len(damaged))]
+        path.write_bytes(bytes(damaged))
+        result = import_rates(path, currency="GBP")
+        assert result.text is not None or result.has_errors
+        outcomes.add(result.text is not None)
+    assert False in outcomes  # the damage was seen

@@ -124,6 +124,10 @@ def import_rates(path: str | Path, sheet: str | None = None, currency: str | Non
         return RateImport(None, cells.items)
     try:
         return _read(workbook, path, sheet, currency, cells)
+    except Exception as exc:  # a damaged sheet (bad XML, a broken reference) surfaces while reading its rows
+        cells.add("SIB740", f"cannot read the sheet: {type(exc).__name__}: {exc}"[:300],
+                  hint="open the workbook in Excel and save it again as 'Excel Workbook (.xlsx)'")
+        return RateImport(None, _sorted(cells.items), sheet=cells.sheet)
     finally:
         workbook.close()
 
@@ -144,7 +148,7 @@ def _open(path: Path, cells: _Cells, max_bytes: int) -> Any:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except Exception:  # zipfile raises BadZipFile, NotImplementedError, EOFError, ... for a damaged archive
         cells.add("SIB740", "not an Excel workbook (.xlsx): the file is not a zip archive",
                   hint="save the sheet as 'Excel Workbook (.xlsx)'; .xls, .ods and CSV files are not read")
         return None
