@@ -474,3 +474,35 @@ def test_damaged_workbooks_never_raise(tmp_path: Path) -> None:
         assert result.text is not None or result.has_errors
         outcomes.add(result.text is not None)
     assert False in outcomes  # the damage was seen
+
+
+def test_tranches_sheet_and_the_same_bytes_every_run(tmp_path: Path) -> None:
+    contract = tmp_path / "t.sib"
+    contract.write_text('contract "T" version 1\ncurrency GBP\nterm 2020-01-01 to 2021-12-31\n'
+                        'payer p "P" pays 100%\ninvestor inv "Investor" commits GBP 1,000\n'
+                        'outcome a "A" pays GBP 500\ntranche t1 GBP 600 on 2020-02-01 from inv\n'
+                        'tranche t2 GBP 400 on 2021-06-01 from inv\n', encoding="utf-8")
+    claims = tmp_path / "c.csv"
+    claims.write_text("claim_id,participant,outcome,date\nc1,p1,a,2020-03-01\n", encoding="utf-8")
+    runner = CliRunner()
+    outs = []
+    for name in ("one.xlsx", "two.xlsx"):
+        result = runner.invoke(cli, ["export", str(contract), "--xlsx", str(tmp_path / name), "--claims", str(claims)])
+        assert result.exit_code == 0, result.output
+        outs.append((tmp_path / name).read_bytes())
+    assert outs[0] == outs[1]
+    wb = openpyxl.load_workbook(tmp_path / "one.xlsx")
+    rows = [[c.value for c in row] for row in wb["Tranches"].iter_rows(min_row=2)]
+    from sibdsl.settlement.tranches import participant_groups, release_tranches
+
+    compiled = compile_file(contract)
+    assert compiled.model is not None
+    ledger = read_ledger(str(claims), "claims", compiled.model)
+    settlement = settle(compiled.model, ledger.records, [])
+    releases = release_tranches(compiled.model, settlement.decisions, [], None,
+                                participant_groups(settlement.figures.participants))
+    assert len(rows) == len(releases) == 2
+    for row, r in zip(rows, releases, strict=True):
+        assert row[:3] == [r.tranche, r.investor, r.status]
+        assert (row[3].date() if row[3] else None) == r.day and _number(row[4]) == r.amount
+    assert rows[0][2] == "released" and rows[1][2] != "released"

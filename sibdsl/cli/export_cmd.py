@@ -71,7 +71,13 @@ def run_export(contract_path: str, xlsx: str | None, claims: str | None, measure
                 return EXIT_ERRORS
             from sibdsl.exchange.workbook import workbook_bytes
 
-            _write(xlsx, workbook_bytes(model, settlement or None))
+            releases = None
+            if settlement is not None and model.tranches:
+                from sibdsl.settlement.tranches import participant_groups, release_tranches
+
+                releases = release_tranches(model, settlement.decisions, [], None,
+                                            participant_groups(settlement.figures.participants))
+            _write(xlsx, workbook_bytes(model, settlement or None, releases))
     if indigo is not None:
         from sibdsl.exchange.indigo import indigo_json
 

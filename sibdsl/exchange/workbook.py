@@ -4,7 +4,8 @@ Input: a compiled `Contract` and, optionally, a `Settlement` of claims against i
 bytes of an .xlsx workbook (openpyxl): sheets "Rate card" (outcome, title, price, conditions and
 evidence in words from `sibdsl.render.words`, how often), "Payers" (share in words, maximum),
 "Caps" (each limit in words and as a number), and, with a settlement, "Decisions" (one row per
-claim) and "Invoices" (one row per payer per period). Money is an exact number in the cell (the
+claim), "Invoices" (one row per payer per period) and, where the contract has tranches,
+"Tranches" (each release, as tranches.csv of `sibc settle` lists them). Money is an exact number in the cell (the
 Decimal written as it is, never through a float) with the currency's number format; dates are
 dates; header rows are frozen and columns sized to their text.
 """
@@ -12,6 +13,8 @@ dates; header rows are frozen and columns sized to their text.
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,6 +24,7 @@ from sibdsl.model.contract import Contract, FixedTariff, Outcome
 from sibdsl.render.words import Words
 from sibdsl.settlement.engine import Settlement
 from sibdsl.settlement.output import period_bounds, period_label
+from sibdsl.settlement.tranches import Release
 
 _SYMBOL_FORMATS = {"GBP": '"£"', "EUR": '"€"'}
 DATE_FORMAT = "yyyy-mm-dd"
@@ -84,10 +88,13 @@ PAYER_HEADER = ["payer", "title", "share", "maximum"]
 CAP_HEADER = ["cap", "applies to", "limit", "limit in words", "when reached"]
 DECISION_FIXED = ["claim_id", "participant", "outcome", "date", "status", "reason", "price", "amount", "period"]
 INVOICE_HEADER = ["payer", "period", "start", "end", "amount"]
+TRANCHE_HEADER = ["tranche", "investor", "status", "date", "amount", "request_id", "detail"]
+FIXED_TIME = "2000-01-01T00:00:00Z"  # the workbook's created/modified stamps: the same bytes every run
 
 
-def workbook_bytes(contract: Contract, settlement: Settlement | None = None) -> bytes:
-    """The .xlsx workbook of the contract (and of the settlement, where one is given)."""
+def workbook_bytes(contract: Contract, settlement: Settlement | None = None,
+                   releases: list[Release] | None = None) -> bytes:
+    """The .xlsx workbook of the contract (and of the settlement and tranche releases, where given)."""
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -120,8 +127,29 @@ def workbook_bytes(contract: Contract, settlement: Settlement | None = None) -> 
 
     if settlement is not None:
         _settlement_sheets(book, contract, settlement, fmt)
+    if releases and contract.tranches:
+        sheet = _Sheet(book, "Tranches", TRANCHE_HEADER, {4}, {3}, fmt)
+        for r in releases:
+            sheet.row([r.tranche, r.investor, r.status, r.day, r.amount, r.request_id, r.detail])
+        sheet.finish()
     out = io.BytesIO()
     book.save(out)
+    return _fixed_times(out.getvalue())
+
+
+def _fixed_times(data: bytes) -> bytes:
+    """The workbook with its timestamps fixed (docProps/core.xml and the zip entries' dates)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                                 rb"\g<1>" + FIXED_TIME.encode() + rb"\g<2>", content)
+            entry = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, content)
     return out.getvalue()
 
 
