@@ -175,6 +175,8 @@ def test_bad_price_is_located_at_its_cell(tmp_path: Path) -> None:
     (["a", "A", -5], "is negative"),
     (["a", "A", "USD 5"], "price in USD but the rate card is in GBP"),
     (["a", "A", 5.123], "more decimal places"),
+    (["a", "A", "1,50"], "a comma separates thousands"),
+    (["a", "A\u2028B", 5], "title has a control character"),
     (["a", "A", 5, "b and"], "after cell cannot be read"),
     (["a", "A", 5, "b at least 3 monts"], "'monts', which is not an outcome"),
     (["a", "A", 5, "b cap contract GBP 1"], "'cap', which is not an outcome of this sheet"),
@@ -194,6 +196,13 @@ def test_no_currency_anywhere(tmp_path: Path) -> None:
     result = import_rates(book(tmp_path / "r.xlsx", [["outcome", "title", "price"], ["a", "A", 5]]))
     assert [d.code for d in result.diagnostics] == ["SIB742"]
     assert "no currency" in result.diagnostics[0].message
+
+
+def test_one_currency_per_card(tmp_path: Path) -> None:
+    rows = [["outcome", "title", "price"], ["a", "A", "GBP 5"], ["b", "B", 6], ["c", "C", "USD 7"]]
+    result = import_rates(book(tmp_path / "r.xlsx", rows))
+    assert [(d.code, d.file) for d in result.diagnostics] == [("SIB742", "r.xlsx:Rates!C4")]
+    assert "price in USD but the rate card is in GBP" in result.diagnostics[0].message
 
 
 def test_duplicate_outcome(tmp_path: Path) -> None:
@@ -506,3 +515,15 @@ def test_tranches_sheet_and_the_same_bytes_every_run(tmp_path: Path) -> None:
         assert row[:3] == [r.tranche, r.investor, r.status]
         assert (row[3].date() if row[3] else None) == r.day and _number(row[4]) == r.amount
     assert rows[0][2] == "released" and rows[1][2] != "released"
+
+
+def test_export_text_is_never_a_formula(tmp_path: Path) -> None:
+    text = HEADER.format(currency="GBP") + 'outcome a "=HYPERLINK(\\"http://example.com\\")" pays GBP 5\n'
+    compiled = compile_bytes(text.encode(), "x.sib")
+    assert compiled.model is not None, [d.message for d in compiled.diagnostics]
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(workbook_bytes(compiled.model))
+    cell = openpyxl.load_workbook(path)["Rate card"]["B2"]
+    assert cell.value == compiled.model.outcomes[0].title and cell.data_type == "s"
+    with zipfile.ZipFile(path) as archive:
+        assert all(b"<f>" not in archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))

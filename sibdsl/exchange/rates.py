@@ -51,6 +51,8 @@ _LOOKUP = {alias: column for column, names in ALIASES.items() for alias in names
 _PRICE_WITH_CURRENCY = re.compile(r"^(?:price|payment|tariff|amount|rate)\s*\(?\s*([a-z]{3})\s*\)?$")
 _NAME = re.compile(r"^[a-z_][A-Za-z0-9_]*$")
 _MONEY = re.compile(r"^(?:([A-Za-z]{3})\s*|([£€$])\s*)?([0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)\s*([A-Za-z]{3})?$")
+_GROUPED = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _DURATION = re.compile(r"^([0-9]+)\s*(day|days|week|weeks|month|months|year|years)(\s+of\s+(start|referral))?$")
 _AFTER_WORDS = frozenset({"at", "least", "by", "and", "or", "held", "referral", "if", "paid", "day", "days", "week",
                           "weeks", "month", "months", "year", "years"})
@@ -274,6 +276,7 @@ class _Reader:
         self.currency = currency  # the --currency option
         self.sheet_currency: str | None = None  # a `currency` cell above the header
         self.header_currency: str | None = None  # `price_gbp`
+        self.card_currency: str | None = None  # the currency of the first price read: the card's
         self.columns: dict[str, int] = {}  # column -> 0-based index
         self.rows: list[_Row] = []
         self.count = 0
@@ -393,6 +396,13 @@ class _Reader:
         else:
             self.seen[name] = number
         title, tcol = self._cell(cells, "title")
+        for column in ("title", "evidence", "trigger", "after"):
+            value, vcol = self._cell(cells, column)
+            if isinstance(value, str) and _CONTROL.search(value.replace("\t", " ").replace("\n", " ")
+                                                          .replace("\r", " ")):
+                add("SIB742", f"{column} has a control character", number, vcol,
+                    hint="retype the cell: it holds a character that is not text (pasted from another program?)")
+                return
         if "title" in self.columns and title is None:
             add("SIB742", f"outcome {name!r} has no title", number, tcol,
                 hint="write what the participant achieves, e.g. 'Accommodation sustained 3 months'")
@@ -449,6 +459,10 @@ class _Reader:
                 add("SIB742", f"price {text[:60]!r}: {written!r} is not a currency code", number, col,
                     hint="write a three-letter ISO code such as GBP")
                 return None
+            if "," in match[3] and not _GROUPED.match(match[3]):
+                add("SIB742", f"price {text[:60]!r}: a comma separates thousands (1,500), not decimals", number, col,
+                    hint="write decimals with a point: 1500.50 or 'GBP 1,500.50'")
+                return None
             digits = match[3].replace(",", "")
             try:
                 amount = Decimal(digits)
@@ -458,16 +472,23 @@ class _Reader:
         if amount < 0:
             add("SIB742", f"price {amount} is negative", number, col, hint="a price is what the payers pay: >= 0")
             return None
-        currency = self.currency or row_currency or written or self.header_currency or self.sheet_currency
+        if row_currency is not None and written is not None and row_currency != written:
+            add("SIB742", f"price in {written} but its currency cell says {row_currency}", number, col,
+                hint="write the price in the row's currency")
+            return None
+        own = row_currency or written
+        card = self.currency or self.header_currency or self.sheet_currency or self.card_currency
+        currency = card or own
         if currency is None:
             add("SIB742", "the rate card states no currency", number, col,
                 hint="give --currency GBP, a 'currency' column, or write prices as 'GBP 1,500'")
             return None
-        for other in (row_currency, written):
-            if other is not None and other != currency:
-                add("SIB742", f"price in {other} but the rate card is in {currency}", number, col,
-                    hint="one rate card has one currency")
-                return None
+        if own is not None and own != currency:
+            add("SIB742", f"price in {own} but the rate card is in {currency}", number, col,
+                hint="one rate card has one currency")
+            return None
+        if self.card_currency is None:
+            self.card_currency = currency
         places = MINOR_UNITS.get(currency, 2)
         exponent = amount.normalize().as_tuple().exponent
         if isinstance(exponent, int) and -exponent > places:
@@ -549,7 +570,8 @@ def _money(amount: Decimal, currency: str) -> str:
 
 
 def _declarations(name: str, sheet: str, reader: _Reader) -> str:
-    lines = [f"# Rate card imported from {name}, sheet {sheet!r}, by sibc import-rates", ""]
+    shown = name if name.isprintable() and "'" not in name else repr(name)
+    lines = [f"# Rate card imported from {shown}, sheet {sheet!r}, by sibc import-rates", ""]
     for row in reader.rows:
         head = f"outcome {row.outcome} {_quote(row.title)}"
         reader.line_of[len(lines) + 1] = (row.row, reader.columns.get("outcome", 0) + 1, "outcome")

@@ -60,10 +60,15 @@ class _Sheet:
         self.ws.freeze_panes = "A2"
 
     def row(self, values: list[Any]) -> None:
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        values = [ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v for v in values]
         self.ws.append(values)
         number = self.ws.max_row
         for index, value in enumerate(values):
             cell = self.ws.cell(number, index + 1)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text, never a formula (a title "=HYPERLINK(...)" stays a title)
             if index in self.money and value is not None:
                 cell.number_format = self.fmt
             elif index in self.dates and value is not None:
