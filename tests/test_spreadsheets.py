@@ -132,6 +132,43 @@ def test_exported_rate_card_imports_back(tmp_path: Path) -> None:
                                             if isinstance(o.tariff, FixedTariff)}
 
 
+FIXED_PRICE_CONTRACTS = [c for c in sorted((ROOT / "contracts").glob("*.sib"))
+                         if (m := compile_file(c).model) is not None
+                         and all(isinstance(o.tariff, FixedTariff) for o in m.outcomes)]
+
+
+@pytest.mark.parametrize("contract", FIXED_PRICE_CONTRACTS, ids=lambda p: p.stem)
+def test_every_fixed_price_rate_card_round_trips(tmp_path: Path, contract: Path) -> None:
+    """export --xlsx -> import-rates -> compiled beside the contract's cohorts: each outcome's price,
+    prerequisites, window, repeat, cohorts, trigger and evidence as the contract has them."""
+    from sibdsl.render.words import Words
+
+    model = compile_file(contract).model
+    assert model is not None
+    path = tmp_path / "card.xlsx"
+    path.write_bytes(workbook_bytes(model))
+    result = import_rates(path, sheet="Rate card")
+    assert not result.has_errors, messages(result)
+    assert result.text is not None
+    cohorts = "".join(f'cohort {c.name} "{c.name}"\n' for c in model.cohorts)
+    text = HEADER.format(currency=model.header.currency) + cohorts + result.text
+    back = compile_bytes(text.encode(), "back.sib")
+    errors = [d.message for d in back.diagnostics if d.severity.value == "error"]
+    assert back.model is not None, errors
+    flat = Words.flat
+    assert [o.name for o in back.model.outcomes] == [o.name for o in model.outcomes]
+    for mine, theirs in zip(back.model.outcomes, model.outcomes, strict=True):
+        assert mine.title == theirs.title and mine.tariff == theirs.tariff
+        if theirs.prerequisites and theirs.choices:  # two `after` clauses: one column cannot say both
+            assert (mine.prerequisites, mine.choices) == ((), ())
+        else:
+            assert (mine.prerequisites, mine.choices) == (theirs.prerequisites, theirs.choices)
+        assert (mine.window, mine.window_from) == (theirs.window, theirs.window_from)
+        assert (mine.repeat, mine.repeat_limit, mine.cohorts) == (theirs.repeat, theirs.repeat_limit, theirs.cohorts)
+        assert mine.trigger == (flat(theirs.trigger) if theirs.trigger else None)
+        assert mine.evidence == (flat(theirs.evidence) if theirs.evidence else None)
+
+
 def test_full_layout_clauses_compile(tmp_path: Path) -> None:
     sheet = [
         ["Title row of the workbook"],

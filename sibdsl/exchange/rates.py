@@ -435,7 +435,9 @@ class _Reader:
                     hint="write a three-letter code such as GBP")
                 return None
         if value is None:
-            add("SIB742", "price empty", number, col, hint="write the price as a number (1500) or 'GBP 1,500'")
+            add("SIB742", "price empty", number, col,
+                hint="write the price as a number (1500) or 'GBP 1,500' (a tiered, sliding or other tariff is "
+                     "written in the .sib file itself)")
             return None
         written: str | None = None
         if isinstance(value, bool):

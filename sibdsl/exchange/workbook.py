@@ -1,8 +1,9 @@
 """Phase 6, exchange: a contract's rate card, and a settlement's decisions and invoices, as .xlsx.
 
 Input: a compiled `Contract` and, optionally, a `Settlement` of claims against it. Output: the
-bytes of an .xlsx workbook (openpyxl): sheets "Rate card" (outcome, title, price, conditions and
-evidence in words from `sibdsl.render.words`, how often), "Payers" (share in words, maximum),
+bytes of an .xlsx workbook (openpyxl): sheets "Rate card" (outcome, title, price, the payment,
+conditions and how often in words from `sibdsl.render.words`, and the columns `sibc import-rates`
+reads back: after, within, cohort, trigger, evidence), "Payers" (share in words, maximum),
 "Caps" (each limit in words and as a number), and, with a settlement, "Decisions" (one row per
 claim), "Invoices" (one row per payer per period) and, where the contract has tranches,
 "Tranches" (each release, as tranches.csv of `sibc settle` lists them). Money is an exact number in the cell (the
@@ -20,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from sibdsl.core.currency import MINOR_UNITS
-from sibdsl.model.contract import Contract, FixedTariff, Outcome
+from sibdsl.model.contract import Contract, FixedTariff, Outcome, Prerequisite
 from sibdsl.render.words import Words
 from sibdsl.settlement.engine import Settlement
 from sibdsl.settlement.output import period_bounds, period_label
@@ -42,6 +43,40 @@ def money_format(currency: str) -> str:
 def fixed_price(outcome: Outcome) -> Decimal | None:
     """The one price of an outcome with a fixed tariff (None for tiered, sliding and other tariffs)."""
     return outcome.tariff.price if isinstance(outcome.tariff, FixedTariff) else None
+
+
+def _delay(p: Prerequisite) -> str:
+    text = p.outcome
+    if p.at_least is not None:
+        text += f" at least {p.at_least.amount} {p.at_least.unit}"
+    if p.within is not None:
+        text += f" by {p.within.amount} {p.within.unit}"
+    return text
+
+
+def after_text(outcome: Outcome) -> str | None:
+    """The prerequisites as an `after` clause writes them (`move_in at least 3 months`), for the
+    columns `sibc import-rates` reads back; None where the outcome has none, or more than one
+    clause can say (all-of prerequisites beside a choice: the conditions column words them)."""
+    if outcome.prerequisites and not outcome.choices:
+        return " and ".join(_delay(p) for p in outcome.prerequisites)
+    if len(outcome.choices) == 1 and not outcome.prerequisites:
+        choice = outcome.choices[0]
+        text = " or ".join(_delay(p) for p in choice.options)
+        if choice.held_at_referral:
+            text += ", or held at referral"
+        if choice.if_paid:
+            text += " if paid"
+        return text
+    return None
+
+
+def within_text(outcome: Outcome) -> str | None:
+    """The window as a `within` clause writes it (`12 months`, `90 days of referral`)."""
+    if outcome.window is None:
+        return None
+    text = f"{outcome.window.amount} {outcome.window.unit}"
+    return text + " of referral" if outcome.window_from == "referral" else text
 
 
 class _Sheet:
@@ -88,7 +123,8 @@ class _Sheet:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-RATE_CARD_HEADER = ["outcome", "title", "price", "currency", "payment", "conditions", "achievement and evidence", "how often"]
+RATE_CARD_HEADER = ["outcome", "title", "price", "currency", "payment", "conditions", "how often", "after", "within",
+                    "cohort", "trigger", "evidence"]
 PAYER_HEADER = ["payer", "title", "share", "maximum"]
 CAP_HEADER = ["cap", "applies to", "limit", "limit in words", "when reached"]
 DECISION_FIXED = ["claim_id", "participant", "outcome", "date", "status", "reason", "price", "amount", "period"]
@@ -111,8 +147,9 @@ def workbook_bytes(contract: Contract, settlement: Settlement | None = None,
 
     card = _Sheet(book, "Rate card", RATE_CARD_HEADER, {2}, set(), fmt)
     for o in contract.outcomes:
-        card.row([o.name, o.title, fixed_price(o), contract.header.currency, w.price(o), " ".join(w.conditions(o)), w.evidence(o),
-                  w.repeat(o)])
+        card.row([o.name, o.title, fixed_price(o), contract.header.currency, w.price(o), " ".join(w.conditions(o)),
+                  w.repeat(o), after_text(o), within_text(o), ", ".join(o.cohorts) or None,
+                  w.flat(o.trigger) if o.trigger else None, w.flat(o.evidence) if o.evidence else None])
     card.finish()
 
     payers = _Sheet(book, "Payers", PAYER_HEADER, {3}, set(), fmt)
