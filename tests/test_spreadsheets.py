@@ -333,7 +333,7 @@ def _rewrite_sheet(path: Path, change: Any) -> None:
     with zipfile.ZipFile(path) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
     parts["xl/worksheets/sheet1.xml"] = change(parts["xl/worksheets/sheet1.xml"])
-    with zipfile.ZipFile(path, "w") as archive:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
 
@@ -352,6 +352,15 @@ def test_damaged_sheet_xml_is_a_diagnostic(tmp_path: Path) -> None:
     _rewrite_sheet(path, lambda xml: xml[: len(xml) // 2])
     result = import_rates(path, currency="GBP")
     assert result.text is None and [d.code for d in result.diagnostics] == ["SIB740"]
+
+
+def test_zip_bomb_is_refused_before_reading(tmp_path: Path) -> None:
+    path = book(tmp_path / "r.xlsx", [["outcome", "title", "price"], ["a", "A", 500]])
+    _rewrite_sheet(path, lambda xml: xml.replace(b"</worksheet>", b" " * 3_000_000 + b"</worksheet>"))
+    assert path.stat().st_size < 100_000
+    result = import_rates(path, currency="GBP", max_bytes=100_000)
+    assert [d.code for d in result.diagnostics] == ["SIB740"] and "unpacks to" in result.diagnostics[0].message
+    assert import_rates(path, currency="GBP").text is not None  # within the default limit it is read
 
 
 def test_too_large_and_missing(tmp_path: Path) -> None:

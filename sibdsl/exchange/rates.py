@@ -29,7 +29,7 @@ from sibdsl.core.source import Span
 MAX_OUTCOMES = 10_000  # a rate card has tens of outcomes; more rows than this is not a rate card
 MAX_SCANNED = 200_000  # rows looked at (empty ones included) before giving up
 HEADER_SEARCH = 10  # the header is among the first rows that are not empty
-UNPACK_FACTOR = 40  # the workbook's XML may be at most this many times the file's size when unpacked
+UNPACK_FACTOR = 10  # the workbook may unpack to at most this many times the size limit (a zip bomb is refused)
 
 # column -> the names a header cell may give it (compared lower case, with _ and - as spaces)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -158,7 +158,7 @@ def _open(path: Path, cells: _Cells, max_bytes: int) -> Any:
         cells.add("SIB740", "not an Excel workbook (.xlsx): the archive has no xl/workbook.xml",
                   hint="save the sheet as 'Excel Workbook (.xlsx)'")
         return None
-    if unpacked > max(max_bytes, size) * UNPACK_FACTOR:
+    if unpacked > max_bytes * UNPACK_FACTOR:
         cells.add("SIB740", f"the workbook unpacks to {unpacked:,} bytes, too large for a rate card",
                   hint="save the rate card sheet alone in a new workbook")
         return None
