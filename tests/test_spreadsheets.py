@@ -403,6 +403,14 @@ def test_cli_import_and_errors(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "SIB740" in result.output and "Traceback" not in result.output
     result = runner.invoke(cli, ["import-rates", str(good), "--currency", "XYZ"])
     assert result.exit_code == 1 and "ISO 4217" in result.output
+    rows: list[list[Any]] = [["outcome", "title", "price"], ["a", "A", "abc"]]
+    result = runner.invoke(cli, ["import-rates", str(book(tmp_path / "j.xlsx", rows)), "--currency", "GBP",
+                                 "--diagnostics-format", "json"])
+    import json
+
+    document = json.loads(result.output)
+    assert result.exit_code == 1 and document["error_count"] == 1
+    assert document["diagnostics"][0]["location"] == "j.xlsx:Rates!C2" and document["diagnostics"][0]["row"] == 2
 
 
 # ---------------------------------------------------------------- export

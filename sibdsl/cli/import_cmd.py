@@ -25,9 +25,11 @@ from sibdsl.cli.common import EXIT_CODES_HELP, EXIT_ERRORS, EXIT_OK, guarded
               help="Write the .sib text to this file (default: standard output).")
 @click.option("--max-size", type=click.IntRange(min=1), default=20 * 1024 * 1024, show_default=True,
               help="Largest workbook accepted, in bytes.")
+@click.option("--diagnostics-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How problems are written to standard error (json: one document, for CI).")
 @guarded
 def import_rates(sheet_file: str, sheet: str | None, currency: str | None, output: str | None,
-                 max_size: int) -> None:
+                 max_size: int, diagnostics_format: str) -> None:
     """Read a rate card from an Excel sheet and write it as .sib outcome declarations.
 
     The sheet has a header row with the columns outcome (the code name), title and price (a
@@ -40,11 +42,22 @@ def import_rates(sheet_file: str, sheet: str | None, currency: str | None, outpu
     from sibdsl.exchange.rates import render_sheet_diagnostic
 
     result = run(sheet_file, sheet, currency, max_size)
-    for d in result.diagnostics:
-        click.echo(render_sheet_diagnostic(d), err=True)
+    errors = sum(d.severity.value == "error" for d in result.diagnostics)
+    if diagnostics_format == "json":
+        import json
+
+        click.echo(json.dumps({"file": sheet_file, "sheet": result.sheet, "outcomes": result.outcomes,
+                               "error_count": errors,
+                               "diagnostics": [{"code": d.code, "severity": d.severity.value, "location": d.file,
+                                                "row": d.span.line, "column": d.span.column,
+                                                "message": d.message, "hint": d.hint}
+                                               for d in result.diagnostics]}, indent=2), err=True)
+    else:
+        for d in result.diagnostics:
+            click.echo(render_sheet_diagnostic(d), err=True)
     if result.text is None or result.has_errors:
-        errors = sum(d.severity.value == "error" for d in result.diagnostics)
-        click.echo(f"{sheet_file}: {errors} error{'s' if errors != 1 else ''}; nothing imported", err=True)
+        if diagnostics_format == "text":
+            click.echo(f"{sheet_file}: {errors} error{'s' if errors != 1 else ''}; nothing imported", err=True)
         sys.exit(EXIT_ERRORS)
     if output is None or output == "-":
         click.echo(result.text, nl=False)
@@ -53,6 +66,7 @@ def import_rates(sheet_file: str, sheet: str | None, currency: str | None, outpu
             Path(output).write_text(result.text, encoding="utf-8")
         except OSError as exc:
             raise click.UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-        click.echo(f"{sheet_file}: {result.outcomes} outcome(s) of sheet {result.sheet!r} written to {output}",
-                   err=True)
+        if diagnostics_format == "text":
+            click.echo(f"{sheet_file}: {result.outcomes} outcome(s) of sheet {result.sheet!r} written to {output}",
+                       err=True)
     sys.exit(EXIT_OK)
