@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 from sibdsl.core.calendar import add_duration
 from sibdsl.core.codes import REASONS
@@ -31,8 +31,8 @@ from sibdsl.core.currency import MINOR_UNITS
 from sibdsl.core.money import wide
 from sibdsl.core.moneytext import money_text
 from sibdsl.core.source import Span
-from sibdsl.model.contract import Contract, Outcome, SubgroupTariff, best_value
-from sibdsl.settlement.engine import Settlement, _cap_words, _Engine, in_order, settle
+from sibdsl.model.contract import Cap, Contract, Outcome, SubgroupTariff, best_value
+from sibdsl.settlement.engine import Settlement, _Engine, in_order, settle
 from sibdsl.settlement.plan import make_plan
 from sibdsl.settlement.records import Claim, Decision, Measurement, Reason, Status
 
@@ -108,6 +108,7 @@ class Statements:
     currency: str
     places: int
     statements: list[Statement]
+    titles: dict[str, str] = field(default_factory=dict)  # outcome, cohort, sub-group, payer name -> title
 
     def money(self, amount: Decimal) -> str:
         return f"{self.currency} {money_text(amount, self.places, grouping=True)}"
@@ -163,7 +164,45 @@ def _build(contract: Contract, claims: list[Claim], measurements: list[Measureme
     out: list[Statement] = []
     for name in sorted(engine.figures.participants):
         out.append(_statement(name, engine, contract, decisions.get(name, []), day, refit, before, measured))
-    return Statements(day, contract.header.currency, MINOR_UNITS.get(contract.header.currency, 2), out)
+    return Statements(day, contract.header.currency, MINOR_UNITS.get(contract.header.currency, 2), out,
+                      titles_of(contract))
+
+
+def titles_of(contract: Contract) -> dict[str, str]:
+    """Each name a statement may show, with the title the contract gives it."""
+    titles: dict[str, str] = {}
+    for cohort in contract.cohorts:
+        titles[cohort.name] = cohort.title
+        for sub in cohort.subgroups:
+            if sub.title:
+                titles[sub.name] = sub.title
+    titles.update({p.name: p.title for p in contract.payers})
+    titles.update({o.name: o.title for o in contract.outcomes})
+    return titles
+
+
+def cap_label(cap: Cap, titles: Mapping[str, str]) -> str:
+    """A cap in words, with titles for the names it limits."""
+    target = titles.get(cap.target or "", cap.target or "")
+    match cap.scope:
+        case "participant":
+            return "the cap per participant"
+        case "period":
+            return "the cap per settlement period"
+        case "year":
+            return "the cap per year"
+        case "contract":
+            return "the contract cap"
+        case "outcome":
+            return f"the cap on {target}"
+        case "subgroup":
+            return f"the cap on sub-group {target}"
+        case "cohort":
+            return f"the cap on cohort {target}"
+        case "payer":
+            return f"the cap of {target}"
+        case _:
+            assert_never(cap.scope)
 
 
 def _trial(engine: _Engine, contract: Contract, claim: Claim, refit: bool, claims: list[Claim],
@@ -274,14 +313,15 @@ def _headroom(state: _Engine, claim: Claim) -> list[Headroom]:
     out: list[Headroom] = []
     if who is None:
         return out
+    titles = titles_of(plan.contract)
     period = plan.period_of(claim.achieved) if plan.term_start <= claim.achieved <= state.last_day else -1
-    for _ci, cap, words in state.caps:
+    for _ci, cap, _words in state.caps:
         if cap.scope in ("period", "year") and period < 0:
             continue
         used = state._cap_use(cap, claim, who, period)
         if used is None:
             continue
-        label = words + (f" ({cap.limit:,f} outcomes)" if cap.measure == "count" else "")
+        label = cap_label(cap, titles) + (f" ({cap.limit:,f} outcomes)" if cap.measure == "count" else "")
         if cap.measure == "share":
             sub = figures.subgroup_count[cap.target]
             out.append(Headroom(label, cap.limit, Decimal(sub), None, True,
@@ -290,13 +330,14 @@ def _headroom(state: _Engine, claim: Claim) -> list[Headroom]:
             continue
         out.append(Headroom(label, cap.limit, Decimal(used), cap.limit - used, cap.measure == "count"))
     for _ci, cap in state.measured:
-        out.append(Headroom(_cap_words(cap), cap.limit, Decimal(0), None, True,
-                            f"a share cap of {cap.limit}% measured {cap.measured}: decided over the "
-                            f"{'period' if cap.measured == 'period' else 'whole contract'}"))
+        out.append(Headroom(cap_label(cap, titles), cap.limit, Decimal(0), None, True,
+                            f"at most {cap.limit}% of paid outcomes, measured "
+                            f"{'each settlement period' if cap.measured == 'period' else 'over the whole contract'}: "
+                            "decided when the period (the ledger) is settled, not claim by claim"))
     for payer in plan.payers:
         if payer.cap is not None:
             used_money = figures.payer_money[payer.name]
-            out.append(Headroom(f"payer {payer.name}'s cap", payer.cap, used_money, payer.cap - used_money))
+            out.append(Headroom(f"the cap of {titles.get(payer.name, payer.name)}", payer.cap, used_money, payer.cap - used_money))
     return out
 
 
@@ -319,7 +360,7 @@ def _deadlines(state: _Engine, outcome: Outcome, claim: Claim, day: date) -> lis
             dates = who.paid_dates.get(prereq.outcome)
             if prereq.within is not None and dates:
                 end = add_duration(dates[0], prereq.within)
-                out.append(Deadline(f"within {prereq.within.amount} {prereq.within.unit} of "
+                out.append(Deadline(f"by {prereq.within.amount} {prereq.within.unit} after "
                                     f"{titles.get(prereq.outcome, prereq.outcome)} ({dates[0]})", end, end < day))
     if plan.claims_until is not None:
         out.append(Deadline("claims deadline", plan.claims_until, plan.claims_until < day))

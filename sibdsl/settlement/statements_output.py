@@ -81,43 +81,59 @@ def statements_csv(statements: Statements) -> str:
 
 
 def _md(text: str) -> str:
-    """Text safe inside a Markdown page: no markup, no HTML, one line."""
-    text = " ".join(text.split())
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text)
+    """Text safe inside a Markdown page: one line, no markup, no HTML (an underscore is escaped
+    only where it could start or end emphasis: `a_b` stays as it is)."""
+    text = re.sub(r"([\\`*\[\]<>|#])", r"\\\1", " ".join(text.split()))
+    return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", text)
+
+
+def _named(text: str, titles: dict[str, str]) -> str:
+    """A decision's detail with the contract's titles for the names in it."""
+    if not titles:
+        return text
+    pattern = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(re.escape(n) for n in sorted(titles, key=len, reverse=True))
+                         + r")(?![A-Za-z0-9_])")
+    return pattern.sub(lambda m: titles[m.group(1)], text)
 
 
 def statement_page(st: Statement, statements: Statements, level: int = 1) -> str:
     m = statements.money
+    titles = statements.titles
+
+    def words(text: str) -> str:
+        return _md(_named(text, titles))
+
     h = "#" * level
     out = [f"{h} Statement for participant {_md(st.participant)}", ""]
     facts = [f"as of {statements.as_of}"]
     if st.cohort:
-        facts.append(f"cohort {_md(st.cohort)}")
+        facts.append(f"cohort: {_md(titles.get(st.cohort, st.cohort))}")
     if st.subgroup:
-        facts.append(f"sub-group {_md(st.subgroup)}")
+        facts.append(f"sub-group: {_md(titles.get(st.subgroup, st.subgroup))}")
     if st.start:
         facts.append(f"started {st.start}")
     if st.referral:
         facts.append(f"referred {st.referral}")
-    out += ["; ".join(facts).capitalize() + ".", "", f"Paid so far: **{m(st.paid)}**.", ""]
+    out += ["As of " + "; ".join(facts)[len("as of "):] + ".", "", f"Paid so far: **{m(st.paid)}**.", ""]
     paid = [ln for ln in st.lines if ln.status == PAID]
     out += [f"{h}# Paid", ""]
-    if paid:
-        for ln in paid:
-            for d in ln.decisions:
-                if d.status in (Status.PAID, Status.PARTIAL):
-                    extra = f" (in part: {_md(d.detail)})" if d.status is Status.PARTIAL else ""
-                    out.append(f"- {_md(ln.title)}, achieved {d.achieved}: {m(d.amount)}{extra}")
+    payments = sorted(((d.achieved, d.claim_id, ln, d) for ln in paid for d in ln.decisions
+                       if d.status in (Status.PAID, Status.PARTIAL)), key=lambda t: (t[0], t[1]))
+    if payments:
+        for _day, _id, ln, d in payments:
+            extra = f" (in part: {words(d.detail)})" if d.status is Status.PARTIAL else ""
+            out.append(f"- {_md(ln.title)}, achieved {d.achieved}: {m(d.amount)}{extra}")
     else:
         out.append("Nothing has been paid yet.")
     out.append("")
     refusals = [(ln.title, d) for ln in st.lines for d in ln.decisions if d.status is Status.REJECTED]
-    refusals += [(d.outcome, d) for d in st.other if d.status is Status.REJECTED]
+    refusals += [(titles.get(d.outcome, d.outcome), d) for d in st.other if d.status is Status.REJECTED]
+    refusals.sort(key=lambda t: (t[1].achieved, t[1].claim_id))
     out += [f"{h}# Refused", ""]
     if refusals:
         for title, d in refusals:
             out.append(f"- {_md(title)}, achieved {d.achieved} (claim {_md(d.claim_id)}): "
-                       f"{_md(reason_words(d.reason))} ({_md(d.detail)})")
+                       f"{_md(reason_words(d.reason))} ({words(d.detail)})")
     else:
         out.append("No claim was refused.")
     out.append("")
@@ -131,7 +147,7 @@ def statement_page(st: Statement, statements: Statements, level: int = 1) -> str
                 out.append(f"- {_md(ln.title)}: would pay {m(ln.now)}{again} if claimed today{value}.")
             else:
                 out.append(f"- {_md(ln.title)}: not payable today: {_md(reason_words(ln.now_reason))} "
-                           f"({_md(ln.now_detail)}).")
+                           f"({words(ln.now_detail)}).")
             coming = [d for d in ln.deadlines if not d.passed]
             if coming:
                 out.append("  Deadlines: " + "; ".join(f"{_md(d.label)} {d.day}" for d in coming) + ".")
@@ -141,7 +157,7 @@ def statement_page(st: Statement, statements: Statements, level: int = 1) -> str
     closed = [ln for ln in st.lines if ln.status == CLOSED]
     if closed:
         out += [f"{h}# Can no longer be paid", ""]
-        out += [f"- {_md(ln.title)}: {_md(ln.why)}" for ln in closed]
+        out += [f"- {_md(ln.title)}: {words(ln.why)}" for ln in closed]
         out.append("")
     out += [f"{h}# Headroom", ""]
     seen: dict[str, Headroom] = {}
