@@ -78,6 +78,7 @@ class Line:
     times_paid: int
     decisions: list[Decision]
     now: Decimal  # what a claim dated the as-of date would be paid (zero where it would be refused)
+    now_price: Decimal  # its price before caps (the engine's: tier position, sub-group, indexation)
     now_reason: Reason  # the engine's reason for that trial claim
     now_detail: str
     now_value: Decimal | None  # the measured value the trial assumed (a scale's or a per-unit price's best)
@@ -265,7 +266,7 @@ def _line(outcome: Outcome, mine: list[Decision], trial: Decision, claim: Claim,
     else:
         status, why = OPEN, ""
     return Line(outcome.name, outcome.title, status, why, paid, len(paid_ones), mine,
-                trial.amount, trial.reason, trial.detail, claim.value,
+                trial.amount, trial.price, trial.reason, trial.detail, claim.value,
                 _headroom(state, claim), _deadlines(state, outcome, claim, day))
 
 

@@ -17,9 +17,18 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from sibdsl.settlement.statements import CLOSED, OPEN, PAID, REFUSED, Headroom, Line, Statement, Statements, \
-    reason_words
 from sibdsl.settlement.records import Status
+from sibdsl.settlement.statements import (
+    CLOSED,
+    OPEN,
+    PAID,
+    REFUSED,
+    Headroom,
+    Line,
+    Statement,
+    Statements,
+    reason_words,
+)
 
 PAGES_LIMIT = 200  # more participants than this: one statements.md instead of a file each
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -27,7 +36,7 @@ _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1,
                        *(f"lpt{i}" for i in range(1, 10))})
 
 CSV_COLUMNS = ["participant", "cohort", "subgroup", "outcome", "outcome_title", "status", "why",
-               "times_paid", "paid", "would_pay_now", "now_reason", "now_detail", "assumed_value",
+               "times_paid", "paid", "would_pay_now", "price_now", "now_reason", "now_detail", "assumed_value",
                "headroom", "next_deadline", "next_deadline_what", "deadlines", "as_of"]
 
 
@@ -73,7 +82,7 @@ def statements_csv(statements: Statements) -> str:
             day, what = _next(line)
             writer.writerow([
                 st.participant, st.cohort or "", st.subgroup or "", line.outcome, line.title, line.status, line.why,
-                line.times_paid, _plain(line.paid), _plain(line.now), line.now_reason.value, line.now_detail,
+                line.times_paid, _plain(line.paid), _plain(line.now), _plain(line.now_price), line.now_reason.value, line.now_detail,
                 "" if line.now_value is None else _plain(line.now_value), _headroom_cell(line.headroom), day, what,
                 "; ".join(f"{d.label}: {d.day}{' (passed)' if d.passed else ''}" for d in line.deadlines),
                 statements.as_of.isoformat()])
@@ -144,7 +153,9 @@ def statement_page(st: Statement, statements: Statements, level: int = 1) -> str
             if ln.payable_now:
                 value = f" at a measured value of {ln.now_value:f}" if ln.now_value is not None else ""
                 again = " again" if ln.status == PAID else ""
-                out.append(f"- {_md(ln.title)}: would pay {m(ln.now)}{again} if claimed today{value}.")
+                cut = (f" (its price is {m(ln.now_price)}; {words(ln.now_detail)})"
+                       if ln.now < ln.now_price else "")
+                out.append(f"- {_md(ln.title)}: would pay {m(ln.now)}{again} if claimed today{value}{cut}.")
             else:
                 out.append(f"- {_md(ln.title)}: not payable today: {_md(reason_words(ln.now_reason))} "
                            f"({words(ln.now_detail)}).")
