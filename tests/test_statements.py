@@ -222,6 +222,7 @@ def test_a_refused_claim_shows_its_reason_in_the_csv_and_the_page() -> None:
     assert engaged.status == CLOSED and "window closed 2020-04-10" in engaged.why
     text = statements_csv(made)
     assert "p3,adults,high,engaged,Engaged with the service,can no longer be paid" in text
+    assert ",0,0.00,0.00,0.00,outside_window," in text  # money with the currency's places
 
 
 def test_headroom_is_the_cap_less_what_was_paid() -> None:
@@ -315,7 +316,7 @@ def test_help_mentions_statements() -> None:
 
 
 HOSTILE = ["../x", "a/b", "..", ".", "x" * 300, "CON", "con.txt", "a\\b", "<script>alert(1)</script>", "é/ü",
-           " spaced ", "..\\..\\windows", "A", "a", "-rf", "/etc/passwd", "nul"]
+           " spaced ", "..\\..\\windows", "A", "a", "-rf", "/etc/passwd", "nul", "=HYPERLINK(1)"]
 
 
 def test_hostile_participant_ids_stay_inside_the_output_directory(tmp_path: Path) -> None:
@@ -339,6 +340,9 @@ def test_hostile_participant_ids_stay_inside_the_output_directory(tmp_path: Path
     for path in pages:
         text = path.read_text(encoding="utf-8")
         assert "<script>" not in text
+    table = statements_csv(made)
+    assert "\n'-rf,adults,high,engaged," in table  # a formula-like id is escaped, as in every CSV sibc writes
+    assert "\n'=HYPERLINK(1),adults" in table
     assert safe_name("ok-id_1.2") == "ok-id_1.2"
     assert safe_name("../x") != safe_name("__x") and "/" not in safe_name("a/b")
 

@@ -208,14 +208,13 @@ def cap_label(cap: Cap, titles: Mapping[str, str]) -> str:
 
 def _trial(engine: _Engine, contract: Contract, claim: Claim, refit: bool, claims: list[Claim],
            measurements: list[Measurement]) -> tuple[Decision, _Engine]:
-    """The engine's decision on the trial claim, and the (forked) engine before it."""
+    """The engine's decision on the trial claim, and the engine in the state before it (the
+    trial is decided on a fork, so `engine` itself is never changed)."""
     if refit:
         settled = settle(contract, [*claims, claim], measurements)
         found = next(d for d in settled.decisions if d.claim_id == TRIAL_ID)
         return found, engine
-    other = engine.fork([claim.participant])
-    before = other.fork([claim.participant])  # the state the headroom is read from
-    return other.decide(claim), before
+    return engine.fork([claim.participant]).decide(claim), engine
 
 
 def _payable(outcome: Outcome, cohort: str | None, subgroup: str | None) -> bool:

@@ -14,9 +14,12 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+from sibdsl.core.csvsafe import escape_row
+from sibdsl.core.moneytext import money_text
 from sibdsl.settlement.records import Status
 from sibdsl.settlement.statements import (
     CLOSED,
@@ -54,17 +57,20 @@ def safe_name(participant: str) -> str:
     return f"{base[:64]}-{digest}"
 
 
-def _plain(amount: Decimal) -> str:
-    return f"{amount:f}"
+NUMBER_COLUMNS = frozenset(i for i, c in enumerate(CSV_COLUMNS)
+                            if c in ("times_paid", "paid", "would_pay_now", "price_now", "assumed_value",
+                                     "next_deadline", "as_of"))  # numbers and dates: never escaped
 
 
-def _headroom_cell(items: list[Headroom]) -> str:
+def _headroom_cell(items: list[Headroom], money: Callable[[Decimal], str]) -> str:
     parts = []
     for h in items:
         if h.left is None:
             parts.append(f"{h.label}: {h.words}")
+        elif h.count:
+            parts.append(f"{h.label}: {h.left:f} left of {h.limit:f}")
         else:
-            parts.append(f"{h.label}: {_plain(h.left)} left of {_plain(h.limit)}")
+            parts.append(f"{h.label}: {money(h.left)} left of {money(h.limit)}")
     return "; ".join(parts)
 
 
@@ -74,18 +80,25 @@ def _next(line: Line) -> tuple[str, str]:
 
 
 def statements_csv(statements: Statements) -> str:
+    """statements.csv: money with the currency's places (never rounded), text cells escaped
+    against formulas as in every CSV file sibc writes (docs/settlement.md)."""
+
+    def money(amount: Decimal) -> str:
+        return money_text(amount, statements.places)
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for st in statements.statements:
         for line in st.lines:
             day, what = _next(line)
-            writer.writerow([
+            writer.writerow(escape_row([
                 st.participant, st.cohort or "", st.subgroup or "", line.outcome, line.title, line.status, line.why,
-                line.times_paid, _plain(line.paid), _plain(line.now), _plain(line.now_price), line.now_reason.value, line.now_detail,
-                "" if line.now_value is None else _plain(line.now_value), _headroom_cell(line.headroom), day, what,
+                line.times_paid, money(line.paid), money(line.now), money(line.now_price), line.now_reason.value,
+                line.now_detail, "" if line.now_value is None else f"{line.now_value:f}",
+                _headroom_cell(line.headroom, money), day, what,
                 "; ".join(f"{d.label}: {d.day}{' (passed)' if d.passed else ''}" for d in line.deadlines),
-                statements.as_of.isoformat()])
+                statements.as_of.isoformat()], NUMBER_COLUMNS))
     return buf.getvalue()
 
 
