@@ -94,6 +94,14 @@ c8,p5,engaged,2020-03-05,adults,2020-03-01,high
 """
 
 
+TIERED_LEDGER = """\
+claim_id,participant,outcome,date,cohort,start,subgroup,value
+t1,y1,job_placement,2020-03-01,youth,2020-02-01,vulnerable,
+t2,y2,skills_gain,2020-04-01,youth,2020-02-01,very_vulnerable,1.0
+t3,y3,job_placement,2020-03-02,youth,2020-02-01,very_vulnerable,
+"""
+
+
 def _hand(ledger: str = HAND_LEDGER) -> tuple[Contract, list[Claim]]:
     compiled = compile_text(HAND, "t.sib")
     assert compiled.model is not None and compiled.ok, [d.message for d in compiled.diagnostics]
@@ -123,6 +131,11 @@ def _cases() -> list[tuple[str, Contract, list[Claim], date | None]]:
         out.append((name, contract, claims, None))
         days = sorted({c.achieved for c in claims})
         out.append((f"{name} mid-ledger", contract, claims, days[len(days) // 2]))
+    tiered = compile_file(str(ROOT / "contracts" / "tiered-and-cohort-outcomes.sib")).model
+    assert tiered is not None
+    parsed = parse_ledger(TIERED_LEDGER, "ty.csv", "claims", tiered)
+    assert not parsed.invalid_rows
+    out.append(("tiered-and-cohort-outcomes", tiered, list(parsed.records), None))
     contract, claims = _hand()
     for day in (None, date(2020, 3, 1), date(2020, 4, 15), date(2020, 10, 1), date(2022, 1, 15)):
         out.append((f"hand {day}", contract, claims, day))
@@ -380,3 +393,20 @@ def test_a_trial_does_not_change_the_statements_of_others() -> None:
     first = statements_csv(_statements(contract, claims))
     assert first == statements_csv(_statements(contract, list(reversed(claims))))
     assert replace(claims[0]).claim_id == "c1"
+
+
+def test_a_scale_is_priced_at_its_best_value_and_says_so() -> None:
+    tiered = compile_file(str(ROOT / "contracts" / "tiered-and-cohort-outcomes.sib")).model
+    assert tiered is not None
+    claims = list(parse_ledger(TIERED_LEDGER, "ty.csv", "claims", tiered).records)
+    made = _statements(tiered, claims)
+    y1 = next(st for st in made.statements if st.participant == "y1")
+    skills = next(ln for ln in y1.lines if ln.outcome == "skills_gain")
+    assert skills.now_value == D("1.4") and skills.now == D("400.00")
+    assert "at a measured value of 1.4" in statement_page(y1, made)
+    y2 = next(st for st in made.statements if st.participant == "y2")
+    refused = next(ln for ln in y2.lines if ln.outcome == "skills_gain")
+    # its sub-group was 1 of 1 paid outcomes in its period, above 70%: refused, but a share can make room later
+    assert refused.status == REFUSED and "above 70%" in refused.why
+    room = [h.label for ln in y1.lines for h in ln.headroom]
+    assert not any("Very vulnerable" in label for label in room)  # y1 is in the other sub-group

@@ -35,6 +35,7 @@ from sibdsl.model.contract import Cap, Contract, Outcome, SubgroupTariff, best_v
 from sibdsl.settlement.engine import Settlement, _Engine, in_order, settle
 from sibdsl.settlement.plan import make_plan
 from sibdsl.settlement.records import Claim, Decision, Measurement, Reason, Status
+from sibdsl.settlement.state import Participant
 
 TRIAL_ID = "\U0010ffff statement trial"  # sorts after every claim id of the same date
 
@@ -270,8 +271,8 @@ def _line(outcome: Outcome, mine: list[Decision], trial: Decision, claim: Claim,
 
 
 def _is_final(trial: Decision, state: _Engine, outcome: Outcome, claim: Claim, day: date) -> bool:
-    """Would a later claim be refused too? (A cap per period or year, a window not yet open, a
-    prerequisite not yet paid or too recent, a missing value: not final.)"""
+    """Would a later claim be refused too? (A share cap, a cap per period or year, a window not
+    yet open, a prerequisite not yet paid or too recent, a missing value: not final.)"""
     reason = trial.reason
     if reason in _FINAL:
         return True
@@ -283,7 +284,8 @@ def _is_final(trial: Decision, state: _Engine, outcome: Outcome, claim: Claim, d
     if reason is Reason.CAP_REACHED:
         rule = trial.rule
         if len(rule) >= 2 and rule[0] == "caps" and isinstance(rule[1], int):
-            return state.plan.contract.caps[rule[1]].scope not in ("period", "year")
+            cap = state.plan.contract.caps[rule[1]]  # a share, or a cap per period or year, can make room
+            return cap.scope not in ("period", "year") and cap.measure != "share"
         return True
     return False
 
@@ -330,6 +332,8 @@ def _headroom(state: _Engine, claim: Claim) -> list[Headroom]:
             continue
         out.append(Headroom(label, cap.limit, Decimal(used), cap.limit - used, cap.measure == "count"))
     for _ci, cap in state.measured:
+        if not _applies(cap, claim, who):
+            continue
         out.append(Headroom(cap_label(cap, titles), cap.limit, Decimal(0), None, True,
                             f"at most {cap.limit}% of paid outcomes, measured "
                             f"{'each settlement period' if cap.measured == 'period' else 'over the whole contract'}: "
@@ -339,6 +343,19 @@ def _headroom(state: _Engine, claim: Claim) -> list[Headroom]:
             used_money = figures.payer_money[payer.name]
             out.append(Headroom(f"the cap of {titles.get(payer.name, payer.name)}", payer.cap, used_money, payer.cap - used_money))
     return out
+
+
+def _applies(cap: Cap, claim: Claim, who: Participant) -> bool:
+    """Does a cap limit this participant's claim of this outcome (by its scope and target)?"""
+    match cap.scope:
+        case "outcome":
+            return cap.target == claim.outcome
+        case "subgroup":
+            return cap.target == who.subgroup
+        case "cohort":
+            return cap.target == who.cohort
+        case _:
+            return True
 
 
 def _deadlines(state: _Engine, outcome: Outcome, claim: Claim, day: date) -> list[Deadline]:
