@@ -284,6 +284,16 @@ def test_a_passed_deadline_means_can_no_longer_be_paid() -> None:
             assert ln.now == 0
 
 
+def test_an_at_least_delay_gives_the_earliest_day_to_claim() -> None:
+    contract, claims = _hand()
+    made = _statements(contract, claims, date(2020, 4, 1))
+    p1 = next(st for st in made.statements if st.participant == "p1")
+    six = next(ln for ln in p1.lines if ln.outcome == "housed_6m")
+    assert six.opens == date(2020, 9, 1) and six.now == 0  # housed 2020-03-01, at least 6 months later
+    assert "Can be claimed from 2020-09-01." in statement_page(p1, made)
+    assert _statements(contract, claims, date(2020, 9, 1)).statements[0].lines[2].opens is None
+
+
 def test_window_deadline_is_listed_with_its_date() -> None:
     contract, claims = _hand("claim_id,participant,outcome,date,cohort,start,subgroup\n"
                              "c1,p9,housed,2020-02-01,adults,2020-01-15,high\n")

@@ -85,6 +85,7 @@ class Line:
     now_value: Decimal | None  # the measured value the trial assumed (a scale's or a per-unit price's best)
     headroom: list[Headroom]
     deadlines: list[Deadline]
+    opens: date | None = None  # the earliest day its `at least` delays allow, where that is after the as-of date
 
     @property
     def payable_now(self) -> bool:
@@ -267,7 +268,7 @@ def _line(outcome: Outcome, mine: list[Decision], trial: Decision, claim: Claim,
         status, why = OPEN, ""
     return Line(outcome.name, outcome.title, status, why, paid, len(paid_ones), mine,
                 trial.amount, trial.price, trial.reason, trial.detail, claim.value,
-                _headroom(state, claim), _deadlines(state, outcome, claim, day))
+                _headroom(state, claim), _deadlines(state, outcome, claim, day), _opens(state, outcome, claim, day))
 
 
 def _is_final(trial: Decision, state: _Engine, outcome: Outcome, claim: Claim, day: date) -> bool:
@@ -343,6 +344,17 @@ def _headroom(state: _Engine, claim: Claim) -> list[Headroom]:
             used_money = figures.payer_money[payer.name]
             out.append(Headroom(f"the cap of {titles.get(payer.name, payer.name)}", payer.cap, used_money, payer.cap - used_money))
     return out
+
+
+def _opens(state: _Engine, outcome: Outcome, claim: Claim, day: date) -> date | None:
+    """The first day every paid prerequisite's `at least` delay has run, if after `day`."""
+    who = state.figures.participants.get(claim.participant)
+    if who is None:
+        return None
+    days = [add_duration(dates[0], p.at_least) for p in outcome.prerequisites
+            if p.at_least is not None and (dates := who.paid_dates.get(p.outcome))]
+    first = max(days, default=None)
+    return first if first is not None and first > day else None
 
 
 def _applies(cap: Cap, claim: Claim, who: Participant) -> bool:

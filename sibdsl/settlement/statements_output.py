@@ -40,7 +40,7 @@ _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1,
 
 CSV_COLUMNS = ["participant", "cohort", "subgroup", "outcome", "outcome_title", "status", "why",
                "times_paid", "paid", "would_pay_now", "price_now", "now_reason", "now_detail", "assumed_value",
-               "headroom", "next_deadline", "next_deadline_what", "deadlines", "as_of"]
+               "headroom", "earliest_claim", "next_deadline", "next_deadline_what", "deadlines", "as_of"]
 
 
 def safe_name(participant: str) -> str:
@@ -59,7 +59,7 @@ def safe_name(participant: str) -> str:
 
 NUMBER_COLUMNS = frozenset(i for i, c in enumerate(CSV_COLUMNS)
                             if c in ("times_paid", "paid", "would_pay_now", "price_now", "assumed_value",
-                                     "next_deadline", "as_of"))  # numbers and dates: never escaped
+                                     "earliest_claim", "next_deadline", "as_of"))  # numbers and dates: never escaped
 
 
 def _headroom_cell(items: list[Headroom], money: Callable[[Decimal], str]) -> str:
@@ -96,7 +96,7 @@ def statements_csv(statements: Statements) -> str:
                 st.participant, st.cohort or "", st.subgroup or "", line.outcome, line.title, line.status, line.why,
                 line.times_paid, money(line.paid), money(line.now), money(line.now_price), line.now_reason.value,
                 line.now_detail, "" if line.now_value is None else f"{line.now_value:f}",
-                _headroom_cell(line.headroom, money), day, what,
+                _headroom_cell(line.headroom, money), line.opens.isoformat() if line.opens else "", day, what,
                 "; ".join(f"{d.label}: {d.day}{' (passed)' if d.passed else ''}" for d in line.deadlines),
                 statements.as_of.isoformat()], NUMBER_COLUMNS))
     return buf.getvalue()
@@ -172,6 +172,8 @@ def statement_page(st: Statement, statements: Statements, level: int = 1) -> str
             else:
                 out.append(f"- {_md(ln.title)}: not payable today: {_md(reason_words(ln.now_reason))} "
                            f"({words(ln.now_detail)}).")
+            if ln.opens is not None:
+                out.append(f"  Can be claimed from {ln.opens}.")
             coming = [d for d in ln.deadlines if not d.passed]
             if coming:
                 out.append("  Deadlines: " + "; ".join(f"{_md(d.label)} {d.day}" for d in coming) + ".")
