@@ -18,7 +18,9 @@ ledger again with the trial claim added (slower, the same answer).
 
 from __future__ import annotations
 
+import copy
 import decimal
+import gc
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -165,8 +167,15 @@ def _build(contract: Contract, claims: list[Claim], measurements: list[Measureme
         if not d.cohort_level and d.achieved <= day:
             decisions.setdefault(d.participant, []).append(d)
     out: list[Statement] = []
-    for name in sorted(engine.figures.participants):
-        out.append(_statement(name, engine, contract, decisions.get(name, []), day, refit, before, measured))
+    collecting = gc.isenabled()
+    gc.disable()  # as the engine does: many small acyclic records
+    try:
+        for name in sorted(engine.figures.participants):
+            base = engine if refit else _alone(engine, name)
+            out.append(_statement(name, base, contract, decisions.get(name, []), day, refit, before, measured))
+    finally:
+        if collecting:
+            gc.enable()
     return Statements(day, contract.header.currency, MINOR_UNITS.get(contract.header.currency, 2), out,
                       titles_of(contract))
 
@@ -206,6 +215,22 @@ def cap_label(cap: Cap, titles: Mapping[str, str]) -> str:
             return f"the cap of {target}"
         case _:
             assert_never(cap.scope)
+
+
+def _alone(engine: _Engine, name: str) -> _Engine:
+    """The engine's state as one participant's trial claims see it: the same counters (shared,
+    never changed: each trial decides on a fork), but only this participant's record and no
+    claim ids but the trial's own if the ledger used it, so a fork copies a few small tables
+    instead of every participant and claim id. A claim reads only its own participant's
+    record and whether its own id was seen, so the trial's decision is the same."""
+    full = engine.figures
+    slim = copy.copy(full)
+    slim.participants = {name: full.participants[name]}
+    slim.seen_ids = {TRIAL_ID} if TRIAL_ID in full.seen_ids else set()
+    slim.seen_measurements = set()
+    alone = copy.copy(engine)
+    alone.figures = slim
+    return alone
 
 
 def _trial(engine: _Engine, contract: Contract, claim: Claim, refit: bool, claims: list[Claim],
