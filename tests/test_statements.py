@@ -406,3 +406,20 @@ def test_statements_do_not_depend_on_ledger_order_and_trials_leave_no_trace() ->
     again = build_statements(contract, claims, [], result)
     assert statements_csv(again) == first == statements_csv(build_statements(contract, claims, [], result))
     assert [(d.claim_id, d.status, d.amount) for d in result.decisions] == before
+
+
+def test_a_scale_is_priced_at_its_best_value_and_says_so() -> None:
+    tiered = compile_file(str(ROOT / "contracts" / "tiered-and-cohort-outcomes.sib")).model
+    assert tiered is not None
+    claims = list(parse_ledger(TIERED_LEDGER, "ty.csv", "claims", tiered).records)
+    made = _statements(tiered, claims)
+    y1 = next(st for st in made.statements if st.participant == "y1")
+    skills = next(ln for ln in y1.lines if ln.outcome == "skills_gain")
+    assert skills.now_value == D("1.4") and skills.now == D("400.00")
+    assert "at a measured value of 1.4" in statement_page(y1, made)
+    y2 = next(st for st in made.statements if st.participant == "y2")
+    refused = next(ln for ln in y2.lines if ln.outcome == "skills_gain")
+    # its sub-group was 1 of 1 paid outcomes in its period, above 70%: refused, but a share can make room later
+    assert refused.status == REFUSED and "above 70%" in refused.why
+    room = [h.label for ln in y1.lines for h in ln.headroom]
+    assert not any("Very vulnerable" in label for label in room)  # y1 is in the other sub-group
