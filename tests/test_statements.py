@@ -290,6 +290,9 @@ def test_an_at_least_delay_gives_the_earliest_day_to_claim() -> None:
     six = next(ln for ln in p1.lines if ln.outcome == "housed_6m")
     assert six.opens == date(2020, 9, 1) and six.now == 0  # housed 2020-03-01, at least 6 months later
     assert "Can be claimed from 2020-09-01." in statement_page(p1, made)
+    p4 = next(st for st in made.statements if st.participant == "p4")  # engaged 2020-03-01, housed by 6 months
+    assert "Next deadline: **2020-09-01**, by 6 months after Engaged with the service (2020-03-01) for Moved into " \
+           "a home." in statement_page(p4, made)
     assert _statements(contract, claims, date(2020, 9, 1)).statements[0].lines[2].opens is None
 
 

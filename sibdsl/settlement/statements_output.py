@@ -137,6 +137,11 @@ def statement_page(st: Statement, statements: Statements, level: int = 1) -> str
     if st.referral:
         facts.append(f"referred {st.referral}")
     out += ["As of " + "; ".join(facts)[len("as of "):] + ".", "", f"Paid so far: **{m(st.paid)}**.", ""]
+    upcoming = sorted((d.day, ln.title, d.label) for ln in st.lines if ln.status in (OPEN, REFUSED)
+                      for d in ln.deadlines if not d.passed)
+    if upcoming:
+        day, title, label = upcoming[0]
+        out += [f"Next deadline: **{day}**, {_md(label)} for {_md(title)}.", ""]
     paid = [ln for ln in st.lines if ln.status == PAID]
     out += [f"{h}# Paid", ""]
     payments = sorted(((d.achieved, d.claim_id, ln, d) for ln in paid for d in ln.decisions
