@@ -1,7 +1,7 @@
 """The INDIGO export (issue 14, item 5): `sibc export CONTRACT --indigo OUT.json`.
 
 Every contract in contracts/ is exported and validated against the INDIGO project schema
-(tests/data/indigo/project.json, copied from INDIGO-Initiative/indigo-data-standard); every key
+(tests/data/indigo/project.json: the structure of INDIGO-Initiative/indigo-data-standard schema/project.json for the fields written, see its README); every key
 written must be one the schema defines (the schema itself allows extra keys, so validation alone
 would not catch an invented field); and the figures are checked against the compiled model.
 """
