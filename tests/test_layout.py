@@ -11,7 +11,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "sibdsl"
 LAYERS = {"core": 0, "model": 1}
 PHASES = {"syntax": 1, "semantics": 2, "settlement": 3, "analysis": 4, "search": 5, "emit": 6,
-          "render": 6, "compare": 6, "simulate": 6}
+          "render": 6, "compare": 6, "exchange": 6, "simulate": 6}
 # a package may import its own layer and lower ones: core, model, then the phases in data order
 ORDER = {**LAYERS, **{name: len(LAYERS) + number for name, number in PHASES.items()}}
 DRIVERS = {"driver", "cli", "lsp"}

@@ -385,3 +385,45 @@ def test_an_outcome_after_one_never_reached_is_noted(tmp_path: Path) -> None:
     assert not any(c.outcome == "stay" for c in draw(contract, assumptions, 0, 0).claims)
     full = parse_assumptions(FIXED.format(referrals=2), "a.toml", contract)
     assert unreachable(contract, full) == []
+
+
+def _istanbul(text: str) -> tuple[Contract, object]:
+    contract = compile_file(CONTRACTS / "istanbul-kodluyor.sib").model
+    assert contract is not None
+    return contract, parse_assumptions(text, "i.toml", contract)
+
+
+def test_the_sub_group_mix_and_drop_out_are_drawn() -> None:
+    base = ('[cohorts.young_people]\nreferrals = 20\nsubgroups = {{ women = {w}, men = {m} }}\n{extra}'
+            '[outcomes.training]\nchance = 1\ndelay = "1 month"\n')
+    contract, women = _istanbul(base.format(w=1, m=0, extra=""))
+    claims = draw(contract, women, 0, 0).claims  # type: ignore[arg-type]
+    assert claims and {c.subgroup for c in claims} == {"women"}
+    contract, mixed = _istanbul(base.format(w=0.5, m=0.5, extra=""))
+    claims = draw(contract, mixed, 0, 0).claims  # type: ignore[arg-type]
+    assert {c.subgroup for c in claims} == {"women", "men"}
+    contract, gone = _istanbul(base.format(w=0.5, m=0.5, extra='dropout = { chance = 1, after = "2 weeks" }\n'))
+    drawn = draw(contract, gone, 0, 0)  # type: ignore[arg-type]
+    assert not drawn.claims  # everyone drops out before the training's month is up
+
+
+def test_bad_sub_group_mixes_are_located() -> None:
+    contract = compile_file(CONTRACTS / "istanbul-kodluyor.sib").model
+    assert contract is not None
+    with pytest.raises(AssumptionError) as info:
+        parse_assumptions('[cohorts.young_people]\nreferrals = 5\nsubgroups = { women = 0.5, man = 0.5 }\n',
+                          "i.toml", contract)
+    assert "i.toml:3:28: error: unknown sub-group 'man'" in info.value.render()
+    assert "did you mean 'men'?" in info.value.render()
+    with pytest.raises(AssumptionError) as info:
+        parse_assumptions('[cohorts.young_people]\nreferrals = 5\nsubgroups = { women = 0.5, men = 0.6 }\n',
+                          "i.toml", contract)
+    assert "i.toml:3:1: error: the sub-group shares add up to 1.1, not 1" in info.value.render()
+
+
+def test_poisson_referrals_vary_and_stop_at_the_cohort_size(tmp_path: Path) -> None:
+    contract = _small(tmp_path)
+    text_ = '[cohorts.people]\nreferrals = 4\nvary = "poisson"\n[outcomes.start_work]\nchance = 1\n'
+    assumptions = parse_assumptions(text_, "p.toml", contract)
+    counts = {len(draw(contract, assumptions, 0, i).claims) for i in range(20)}
+    assert len(counts) > 2 and max(counts) <= 10  # at most 10 participants in the cohort

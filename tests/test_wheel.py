@@ -152,6 +152,9 @@ SUBCOMMANDS: dict[str, tuple[str, tuple[int, ...]]] = {
     # the server module (and pygls) import from the wheel; tests/test_lsp.py drives it over stdio
     "render": ("sibc render contracts/fair-chance-fund.sib --format docx -o schedule.docx && "
                "sibc render contracts/fair-chance-fund.sib --format html -o schedule.html", (0,)),
+    "export": ("sibc export contracts/fair-chance-fund.sib --xlsx card.xlsx --claims "
+               "contracts/ledgers/fair-chance-fund-claims.csv --indigo indigo.json", (0,)),
+    "import-rates": ("sibc import-rates card.xlsx --sheet 'Rate card' -o imported.sib", (0,)),
     "lsp": ("sibc lsp --help && python -c 'import sibdsl.lsp.server'", (0,)),
     "simulate": ("sibc simulate contracts/fair-chance-fund.sib --assumptions "
                  "contracts/assumptions/fair-chance-fund.toml --scenarios 20 -o out-simulate --charts", (0,)),

@@ -185,9 +185,14 @@ def compile_cmd(file: str, output: str | None, max_size: int) -> None:
 @click.option("--diagnostics-format", type=click.Choice(["text", "json", "sarif"]), default="text",
               show_default=True, help="How problems in the inputs are written to stderr (json, sarif: one "
                                       "document, as `sibc check --format` writes them).")
+@click.option("--statements", "statements", is_flag=True,
+              help="Also write participant statements: statements.csv (one row per participant per outcome: "
+                   "paid, refused and why, what it would pay if claimed on the --as-of date, headroom to every "
+                   "cap, deadlines) and a readable page per participant in statements/ (one statements.md past "
+                   "200 participants). See docs/settlement.md, \"Participant statements\".")
 @guarded
 def settle(contract: str, claims: str, measurements: str | None, requests_file: str | None, out_dir: str,
-           fmt: str, skip_invalid: bool, as_of: Any, diagnostics_format: str) -> None:
+           fmt: str, skip_invalid: bool, as_of: Any, diagnostics_format: str, statements: bool) -> None:
     """Settle a ledger of outcome claims against a contract.
 
     CLAIMS is a CSV or JSON Lines file with columns claim_id, participant, outcome, date
@@ -207,7 +212,8 @@ def settle(contract: str, claims: str, measurements: str | None, requests_file: 
     from sibdsl.cli.settle_cmd import run_settle
 
     sys.exit(run_settle(contract, claims, measurements, requests_file, out_dir, fmt, skip_invalid,
-                        as_of.date() if as_of else None, diagnostics_format=diagnostics_format))
+                        as_of.date() if as_of else None, diagnostics_format=diagnostics_format,
+                        statements=statements))
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -296,12 +302,14 @@ def explain(code: str | None, list_all: bool) -> None:
 
 
 # commands in modules of their own (imported here, after `cli` and `guarded` exist)
-from sibdsl.cli import diff_cmd, fmt_cmd, lsp_cmd, render_cmd, simulate_cmd  # noqa: E402
+from sibdsl.cli import diff_cmd, export_cmd, fmt_cmd, import_cmd, lsp_cmd, render_cmd, simulate_cmd  # noqa: E402
 
 cli.add_command(fmt_cmd.fmt)
 cli.add_command(lsp_cmd.lsp)
 cli.add_command(render_cmd.render)
 cli.add_command(diff_cmd.diff)
+cli.add_command(import_cmd.import_rates)
+cli.add_command(export_cmd.export)
 cli.add_command(simulate_cmd.simulate)
 
 

@@ -61,18 +61,19 @@ class _Report:
 
 def run_settle(contract_path: str, claims_path: str, measurements_path: str | None, requests_path: str | None,
                out_dir: str, fmt: str, skip_invalid: bool, as_of: date | None,
-               diagnostics_format: str = "text") -> int:
+               diagnostics_format: str = "text", statements: bool = False) -> int:
     import decimal
 
     from sibdsl.core.money import wide
 
     with decimal.localcontext(wide()):  # totals, invoices and the summary exact at any size
         return _run_settle(contract_path, claims_path, measurements_path, requests_path, out_dir, fmt,
-                           skip_invalid, as_of, diagnostics_format)
+                           skip_invalid, as_of, diagnostics_format, statements)
 
 
 def _run_settle(contract_path: str, claims_path: str, measurements_path: str | None, requests_path: str | None,
-                out_dir: str, fmt: str, skip_invalid: bool, as_of: date | None, diagnostics_format: str) -> int:
+                out_dir: str, fmt: str, skip_invalid: bool, as_of: date | None, diagnostics_format: str,
+                statements: bool = False) -> int:
     from sibdsl.compiler import compile_file
     from sibdsl.settlement.engine import settle
     from sibdsl.settlement.ledger import read_ledger
@@ -141,6 +142,15 @@ def _run_settle(contract_path: str, claims_path: str, measurements_path: str | N
         (out / "investors.csv").write_text(investors_csv(waterfall, contract.header.currency), encoding="utf-8")
         (out / "waterfall.csv").write_text(waterfall_csv(waterfall, contract), encoding="utf-8")
         written += [out / "investors.csv", out / "waterfall.csv"]
+    if statements:  # participant statements (docs/settlement.md, "Participant statements")
+        from sibdsl.settlement.statements import build_statements
+        from sibdsl.settlement.statements_output import write_statements
+
+        made = build_statements(contract, claims, measurements, result, as_of, compiled.spans, contract_path)
+        files = write_statements(made, out)
+        written.append(files[0])
+        if len(files) > 1:  # one statements.md, or a page each in statements/
+            written.append(files[1] if files[1].name == "statements.md" else files[1].parent)
     text = summary(result, releases, compiled.spans, contract_path, skipped=invalid, waterfall=waterfall)
     (out / "summary.txt").write_text(text, encoding="utf-8")
     click.echo(text)

@@ -25,7 +25,9 @@ configurations and suppressions name codes), so a new code takes a free number i
   SIB700-SIB709 ledger (reading the claims, measurements and requests files of
   `sibc settle`); SIB710-SIB719 search (the property search of `sibc check`: ledgers that break
   a guarantee or refute an assertion); SIB720-SIB729 analysis (the exact analysis of
-  `sibc check`: assertions proven or left to the search, tranches never released).
+  `sibc check`: assertions proven or left to the search, tranches never released);
+  SIB740-SIB749 exchange (`sibc import-rates`: a rate card read from an Excel sheet, each
+  diagnostic at its sheet and cell).
 - SIB8xx is unused.
 - SIB9xx internal: SIB900-SIB909 the contract model rejected a value (a gap in the checks);
   SIB990-SIB999 sibc itself failed.
@@ -66,6 +68,7 @@ Code = Literal[
     "SIB701", "SIB702", "SIB703", "SIB704", "SIB705", "SIB706", "SIB707",
     "SIB710", "SIB711",
     "SIB720", "SIB722", "SIB723",
+    "SIB740", "SIB741", "SIB742", "SIB743", "SIB744", "SIB745", "SIB746",
     "SIB900",
     "SIB999",
 ]
@@ -74,7 +77,7 @@ Code = Literal[
 CODES: tuple[Code, ...] = get_args(Code)
 
 Phase = Literal["input", "syntax", "names", "units", "dates", "payments", "investment", "assertions",
-                "ledger", "search", "analysis", "model", "internal"]
+                "ledger", "search", "analysis", "exchange", "model", "internal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,9 +137,9 @@ BANDS: tuple[Band, ...] = (
         SubBand(600, 699, "assertions", "Assertions",
                 "An assertion that compares a figure with a value of another unit."),)),
     Band(7, "Settlement inputs and verdicts",
-         "Three phases share this band (the codes keep their numbers: CI configurations name them): "
+         "Four phases share this band (the codes keep their numbers: CI configurations name them): "
          "reading the ledgers of `sibc settle` (70x), the property search (71x) and the exact "
-         "analysis (72x) of `sibc check`.", (
+         "analysis (72x) of `sibc check`, and reading a rate card from a spreadsheet (74x).", (
              SubBand(700, 709, "ledger", "Ledger files",
                      "Reading the claims, measurements and requests files of `sibc settle`: files that "
                      "cannot be read, headers, bad or unknown values, rows skipped."),
@@ -145,7 +148,11 @@ BANDS: tuple[Band, ...] = (
                      "refutes an assertion; the smallest such ledger is printed and written as CSV."),
              SubBand(720, 729, "analysis", "Exact analysis",
                      "The analysis of `sibc check`: an assertion proven, an assertion left to the search, "
-                     "a tranche that can never be released."))),
+                     "a tranche that can never be released."),
+             SubBand(740, 749, "exchange", "Spreadsheets",
+                     "`sibc import-rates`: a rate card read from an Excel sheet, each problem at its sheet "
+                     "and cell: a file that is not a workbook, no header, bad cells, formulas without "
+                     "values, merged cells, sheets too long."))),
     Band(9, "Internal", "Failures of sibc, not of the contract.", (
         SubBand(900, 909, "model", "Model",
                 "The compiled contract failed the model's validation: a gap in the checks."),
@@ -631,6 +638,36 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "A tranche's condition asks for more than the contract can ever reach: payments above the "
        "maximum liability, more participants than the cohorts hold, outcomes that can never be paid.",
        "cap contract GBP 2m\ntranche t GBP 1 when payments reach GBP 3m"),
+    # ---- SIB7xx, sub-band 74x: exchange (sibc import-rates: a rate card in an Excel sheet)
+    _c("SIB740", "exchange", "error", "cannot read workbook",
+       "The rate card file does not exist, is larger than the limit (`--max-size`), is not an "
+       "Excel workbook (.xlsx: a .xls, .ods or CSV file renamed .xlsx), or is damaged.",
+       "sibc import-rates rates.csv.xlsx   # a CSV file renamed"),
+    _c("SIB741", "exchange", "error", "no rate card in the sheet",
+       "The sheet named with --sheet does not exist, the sheet is empty, or no row among the first "
+       "ten that are not empty is a header with the columns outcome, title and price "
+       "(docs/spreadsheets.md lists the names each column may have).",
+       "A sheet whose first row reads: Name | Cost"),
+    _c("SIB742", "exchange", "error", "bad value in a rate card cell",
+       "A cell cannot be read: an outcome name that is not a code name or appears twice, an empty "
+       "title, a price that is not an amount (a number, or a money string such as 'GBP 1,500'), "
+       "in another currency or with too many decimal places, a duration, repeat or prerequisite "
+       "that is not written as the language writes it, or no currency at all.",
+       "Rates!C7: abc"),
+    _c("SIB743", "exchange", "error", "formula without a computed value",
+       "A cell holds a formula whose value the workbook does not store (it was written by a "
+       "program, not saved by Excel), so the value cannot be read without computing it.",
+       "Rates!C7: =B7*2, in a workbook written by a script"),
+    _c("SIB744", "exchange", "error", "merged cells in a rate card",
+       "Merged cells hold one value for several rows or columns, so the rows of the rate card are "
+       "not each complete. Unmerge them and fill each row.", "Rates!A2:A4 merged"),
+    _c("SIB745", "exchange", "error", "sheet too long for a rate card",
+       "The sheet has more outcome rows (10,000) or rows in all (200,000) than a rate card can "
+       "have; the rest is not read.", "a sheet of 100,000 rows"),
+    _c("SIB746", "exchange", "warning", "column ignored",
+       "A header cell names no column of the rate card layout, so its column is not read. "
+       "The columns read are outcome, title, price, currency, after, within, repeat, evidence, "
+       "cohort and trigger.", "Rates!H1: Notes"),
     # ---- SIB9xx internal: model (90x), sibc itself (99x)
     _c("SIB900", "model", "error", "contract model rejected a value",
        "The compiled contract failed validation by the model. This points to a gap in the "
