@@ -427,3 +427,19 @@ def test_poisson_referrals_vary_and_stop_at_the_cohort_size(tmp_path: Path) -> N
     assumptions = parse_assumptions(text_, "p.toml", contract)
     counts = {len(draw(contract, assumptions, 0, i).claims) for i in range(20)}
     assert len(counts) > 2 and max(counts) <= 10  # at most 10 participants in the cohort
+
+
+def test_unreadable_inputs_and_outputs_are_errors_not_crashes(tmp_path: Path) -> None:
+    (tmp_path / "small.sib").write_text(SMALL.format(cap="10,000"), encoding="utf-8")
+    (tmp_path / "latin.toml").write_bytes(b"[cohorts.people]\nreferrals = 3 # caf\xe9\n")
+    (tmp_path / "ok.toml").write_text(FIXED.format(referrals=2), encoding="utf-8")
+    (tmp_path / "blocker").write_text("a file where the output directory's parent would be", encoding="utf-8")
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["simulate", str(tmp_path / "small.sib"), "--assumptions", str(tmp_path / "latin.toml")])
+    assert bad.exit_code == 1 and "cannot read the assumptions file" in bad.output
+    blocked = runner.invoke(cli, ["simulate", str(tmp_path / "small.sib"), "--assumptions", str(tmp_path / "ok.toml"),
+                                  "--scenarios", "2", "-o", str(tmp_path / "blocker" / "out")])
+    assert blocked.exit_code == 1 and "cannot write to" in blocked.output and "internal error" not in blocked.output
+    (tmp_path / "broken.sib").write_text("contract \"x\"\n", encoding="utf-8")
+    broken = runner.invoke(cli, ["simulate", str(tmp_path / "broken.sib"), "--assumptions", str(tmp_path / "ok.toml")])
+    assert broken.exit_code == 1 and "nothing simulated" in broken.output

@@ -82,19 +82,24 @@ def run_simulate(contract_path: str, assumptions_path: str, scenarios: int, seed
             results = run(contract, assumptions, scenarios, seed, workers)
         summary = summarise(contract, results, seed, unreachable(contract, assumptions))
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, body in csv_files(summary, results).items():
-            (out / name).write_text(body, encoding="utf-8")
-            written.append(out / name)
-        (out / "summary.json").write_text(to_json(summary), encoding="utf-8")
         body = text(summary, contract.header.title)
-        (out / "summary.txt").write_text(body, encoding="utf-8")
-        written += [out / "summary.json", out / "summary.txt"]
-        if charts:
-            from sibdsl.simulate.charts import write_charts
+        written = []
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for name, table in csv_files(summary, results).items():
+                (out / name).write_text(table, encoding="utf-8")
+                written.append(out / name)
+            (out / "summary.json").write_text(to_json(summary), encoding="utf-8")
+            (out / "summary.txt").write_text(body, encoding="utf-8")
+            written += [out / "summary.json", out / "summary.txt"]
+            if charts:
+                from sibdsl.simulate.charts import write_charts
 
-            written += write_charts(summary, out, f"{contract.header.title}: simulation")
+                written += write_charts(summary, out, f"{contract.header.title}: simulation")
+        except OSError as exc:
+            click.echo(body, nl=False)
+            click.echo(f"sibc simulate: cannot write to {out_dir}: {exc.strerror or exc}", err=True)
+            return EXIT_ERRORS
     click.echo(body, nl=False)
     click.echo("written: " + ", ".join(str(p) for p in written))
     return EXIT_OK
