@@ -443,3 +443,27 @@ def test_unreadable_inputs_and_outputs_are_errors_not_crashes(tmp_path: Path) ->
     (tmp_path / "broken.sib").write_text("contract \"x\"\n", encoding="utf-8")
     broken = runner.invoke(cli, ["simulate", str(tmp_path / "broken.sib"), "--assumptions", str(tmp_path / "ok.toml")])
     assert broken.exit_code == 1 and "nothing simulated" in broken.output
+
+
+def test_a_chance_per_sub_group() -> None:
+    text_ = ('[cohorts.young_people]\nreferrals = 20\nsubgroups = { women = 0.5, men = 0.5 }\n'
+             '[outcomes.training]\nchance = { women = 1, otherwise = 0 }\ndelay = "1 month"\n')
+    contract, assumptions = _istanbul(text_)
+    claims = draw(contract, assumptions, 0, 0).claims  # type: ignore[arg-type]
+    assert claims and {c.subgroup for c in claims} == {"women"}
+    with pytest.raises(AssumptionError) as info:
+        _istanbul(text_.replace("women = 1", "woman = 1.5"))
+    assert "i.toml:5:12: error: unknown sub-group 'woman'" in info.value.render()
+    with pytest.raises(AssumptionError) as info:
+        _istanbul(text_.replace("women = 1", "women = 1.5"))
+    assert "i.toml:5:12: error: 'women' is 1.5; it must be between 0 and 1" in info.value.render()
+
+
+@pytest.mark.parametrize("path", sorted(ASSUMPTIONS.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_committed_assumptions_file_is_valid_and_runs(path: Path) -> None:
+    contract, assumptions = _load(path.stem)
+    runs = simulate(contract, assumptions, 2, 0)  # type: ignore[arg-type]
+    assert summarise(contract, runs, 0).total.p95 > 0
+    from sibdsl.simulate.generate import unreachable
+
+    assert unreachable(contract, assumptions) == []  # type: ignore[arg-type]

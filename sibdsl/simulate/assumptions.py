@@ -193,6 +193,18 @@ class OutcomeAssumption:
     measured: date | None = None  # cohort-level outcomes: the date of the result
     baseline: Dist | None = None
     observed: Dist | None = None
+    by_subgroup: tuple[tuple[str, float], ...] = ()  # `chance = {women = 0.6, men = 0.5}`: overrides `chance`
+
+    def chance_for(self, subgroup: str | None) -> float:
+        """The chance for a participant of this sub-group (`chance` where none is given for it)."""
+        for name, value in self.by_subgroup:
+            if name == subgroup:
+                return value
+        return self.chance
+
+    @property
+    def highest(self) -> float:
+        return max([self.chance, *(v for _, v in self.by_subgroup)])
 
 
 @dataclass(frozen=True)
@@ -494,7 +506,21 @@ def _outcomes(c: _Checker, raw: Any) -> dict[str, OutcomeAssumption]:
             c.bad(path, f"outcome '{name}' has no chance", "chance = 0.6: the chance a participant reaches it, once "
                   "its prerequisites are reached")
             continue
-        chance = c.chance(t["chance"], (*path, "chance"))
+        by_subgroup: list[tuple[str, float]] = []
+        if isinstance(t["chance"], dict):  # per sub-group, `otherwise` for the rest
+            subs = sorted({s.name for k in c.contract.cohorts for s in k.subgroups})
+            chance: float | None = 0.0
+            for sub, value in t["chance"].items():
+                if sub != "otherwise" and sub not in subs:
+                    c.unknown((*path, "chance", sub), "sub-group", [*subs, "otherwise"])
+                    continue
+                v = c.chance(value, (*path, "chance", sub))
+                if v is not None and sub == "otherwise":
+                    chance = v
+                elif v is not None:
+                    by_subgroup.append((sub, v))
+        else:
+            chance = c.chance(t["chance"], (*path, "chance"))
         delay = c.delay(t["delay"], (*path, "delay")) if "delay" in t else ZERO_DELAY
         value = None
         if isinstance(o.tariff, (SlidingTariff, PerUnitTariff)):
@@ -511,7 +537,8 @@ def _outcomes(c: _Checker, raw: Any) -> dict[str, OutcomeAssumption]:
                   "again is for outcomes paid up to N times or any number of times")
         again_delay = c.delay(t["again_delay"], (*path, "again_delay")) if "again_delay" in t else ZERO_DELAY
         if chance is not None and delay is not None and again is not None and again_delay is not None:
-            out[name] = OutcomeAssumption(name, chance, delay, value, again, again_delay)
+            out[name] = OutcomeAssumption(name, chance, delay, value, again, again_delay,
+                                          by_subgroup=tuple(by_subgroup))
     return out
 
 

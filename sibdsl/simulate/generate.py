@@ -39,7 +39,7 @@ def unreachable(contract: Contract, assumptions: Assumptions) -> list[str]:
     notes = []
     for o in outcome_order(contract):
         a = assumptions.outcomes.get(o.name)
-        if a is None or a.chance <= 0:
+        if a is None or a.highest <= 0:
             continue
         missing = [p.outcome for p in o.prerequisites if p.outcome not in reachable]
         missing += ["/".join(op.outcome for op in ch.options) for ch in o.choices
@@ -145,7 +145,7 @@ def generate(contract: Contract, assumptions: Assumptions, rng: Random) -> tuple
     """One scenario: its claims and measurements (its requests: `requests_for`, drawn after)."""
     end = last_day(contract.header)
     order = [(o, assumptions.outcomes[o.name]) for o in outcome_order(contract)
-             if o.name in assumptions.outcomes and (assumptions.outcomes[o.name].chance > 0)]
+             if o.name in assumptions.outcomes and assumptions.outcomes[o.name].highest > 0]
     steps = [(o, a, [(p.outcome, p.at_least, p.within) for p in o.prerequisites],
               [[(op.outcome, op.at_least, op.within) for op in ch.options] for ch in o.choices]) for o, a in order]
     claims: list[Claim] = []
@@ -189,7 +189,7 @@ def generate(contract: Contract, assumptions: Assumptions, rng: Random) -> tuple
                         minimum = max(minimum, add_duration(day0, at_least))
                     if within is not None:
                         latest = min(latest, add_duration(day0, within))
-                if not ok or rng.random() >= a.chance:
+                if not ok or rng.random() >= a.chance_for(subgroup):
                     continue
                 if o.window is not None:
                     latest = min(latest, add_duration(start, o.window))
