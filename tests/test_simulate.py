@@ -254,6 +254,12 @@ def test_the_command_writes_summary_files_and_charts(tmp_path: Path) -> None:
         root = ET.fromstring((out / f"{chart}.svg").read_bytes())
         assert root.tag.endswith("svg") and len(list(root.iter())) > 50
     assert page.count("<svg") == 4 and "<html" in page
+    again = CliRunner().invoke(cli, ["simulate", str(CONTRACTS / "massachusetts-juvenile-justice-pfs.sib"),
+                                     "--assumptions", str(ASSUMPTIONS / "massachusetts-juvenile-justice-pfs.toml"),
+                                     "--scenarios", "6", "--seed", "2", "-o", str(tmp_path / "again"), "--charts"])
+    assert again.exit_code == 0
+    for name in ("summary.json", "scenarios.csv", "payments.csv", "liability.svg", "simulation.html"):
+        assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes(), name
 
 
 def test_cohort_level_measurements_are_drawn_and_paid() -> None:

@@ -168,12 +168,13 @@ def write_charts(summary: Summary, out: Path, title: str) -> list[Path]:
     written: list[Path] = []
     sections = []
     for name, heading, draw in charts:
-        fig = draw(plt, summary)
-        try:
-            fig.savefig(out / f"{name}.png", dpi=100)
-            fig.savefig(out / f"{name}.svg")
-        finally:
-            plt.close(fig)
+        with plt.rc_context({"svg.hashsalt": "sibdsl-simulate"}):  # the same ids in the SVG from run to run
+            fig = draw(plt, summary)
+            try:
+                fig.savefig(out / f"{name}.png", dpi=100)
+                fig.savefig(out / f"{name}.svg", metadata={"Date": None})  # no date: the same run, the same bytes
+            finally:
+                plt.close(fig)
         written += [out / f"{name}.png", out / f"{name}.svg"]
         svg = (out / f"{name}.svg").read_text(encoding="utf-8")
         svg = svg[svg.find("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG is inlined
