@@ -36,6 +36,9 @@ NOT_IN_CORPUS = {
     "SIB720": "an assertion proven by the analysis: tests/test_analysis.py",
     "SIB722": "an assertion left to the search: tests/test_analysis.py",
     "SIB723": "a tranche that can never be released: tests/test_analysis.py",
+    "SIB750": "an assumptions file that is not TOML: tests/test_simulate.py",
+    "SIB751": "an unknown name in the assumptions: tests/test_simulate.py",
+    "SIB752": "an assumption that cannot be used: tests/test_simulate.py",
 }
 
 

@@ -183,40 +183,40 @@ def _problems(tmp_path: Path, text: str) -> str:
 
 def test_unknown_outcome_is_located_with_a_did_you_mean(tmp_path: Path) -> None:
     out = _problems(tmp_path, '[cohorts.people]\nreferrals = 3\n\n[outcomes.stai]\nchance = 0.5\n')
-    assert "bad.toml:4:11: error: unknown outcome 'stai'" in out
+    assert "bad.toml:4:11: error[SIB751]: unknown outcome 'stai'" in out
     assert "did you mean 'stay'?" in out
 
 
 def test_a_chance_above_1_is_located(tmp_path: Path) -> None:
     out = _problems(tmp_path, '[cohorts.people]\nreferrals = 3\n\n[outcomes.stay]\n  chance = 1.5\n')
-    assert "bad.toml:5:3: error: 'chance' is 1.5; it must be between 0 and 1" in out
+    assert "bad.toml:5:3: error[SIB752]: 'chance' is 1.5; it must be between 0 and 1" in out
     assert "hint: a chance is a probability" in out
 
 
 def test_a_delay_without_unit_is_located(tmp_path: Path) -> None:
     out = _problems(tmp_path, '[cohorts.people]\nreferrals = 3\n[outcomes.stay]\nchance = 1\ndelay = 3\n'
                               '[outcomes.start_work]\nchance = 1\ndelay = { uniform = ["1", "2 weeks"] }\n')
-    assert "bad.toml:5:1: error: the delay 3 has no unit" in out
+    assert "bad.toml:5:1: error[SIB752]: the delay 3 has no unit" in out
     assert 'hint: write it with its unit: "3 days"' in out
-    assert "bad.toml:8:11: error: the delay \"1\" has no unit" in out
+    assert "bad.toml:8:11: error[SIB752]: the delay \"1\" has no unit" in out
 
 
 def test_inline_tables_and_dotted_keys_are_located(tmp_path: Path) -> None:
     out = _problems(tmp_path, 'cohorts.people.referrals = 3\ncohorts.people.dropout = { chance = 2, after = "1 day" }\n'
                               'outcomes.stay.chance = -1\n')
-    assert "bad.toml:2:28: error: 'chance' is 2" in out
-    assert "bad.toml:3:15: error: 'chance' is -1" in out
+    assert "bad.toml:2:28: error[SIB752]: 'chance' is 2" in out
+    assert "bad.toml:3:15: error[SIB752]: 'chance' is -1" in out
 
 
 def test_not_toml_is_located(tmp_path: Path) -> None:
     out = _problems(tmp_path, '[cohorts.people]\nreferrals = = 3\n')
-    assert out.startswith("bad.toml:2:") and "not TOML" in out
+    assert out.startswith("bad.toml:2:") and "error[SIB750]: not TOML" in out
 
 
 def test_unknown_cohort_sub_group_and_key(tmp_path: Path) -> None:
     out = _problems(tmp_path, '[cohorts.peeple]\nreferrals = 3\n[outcomes.stay]\nchanse = 1\n')
-    assert "bad.toml:1:10: error: unknown cohort 'peeple'" in out and "did you mean 'people'?" in out
-    assert "bad.toml:4:1: error: unknown key 'chanse'" in out and "did you mean 'chance'?" in out
+    assert "bad.toml:1:10: error[SIB751]: unknown cohort 'peeple'" in out and "did you mean 'people'?" in out
+    assert "bad.toml:4:1: error[SIB751]: unknown key 'chanse'" in out and "did you mean 'chance'?" in out
 
 
 def test_the_cli_reports_bad_assumptions_without_a_traceback(tmp_path: Path) -> None:
@@ -225,10 +225,10 @@ def test_the_cli_reports_bad_assumptions_without_a_traceback(tmp_path: Path) -> 
     result = CliRunner().invoke(cli, ["simulate", str(tmp_path / "small.sib"), "--assumptions",
                                       str(tmp_path / "bad.toml"), "-o", str(tmp_path / "out")])
     assert result.exit_code == 1, result.output
-    assert "bad.toml:2:1: error: 'chance' is 1.5" in result.output and "Traceback" not in result.output
+    assert "bad.toml:2:1: error[SIB752]: 'chance' is 1.5" in result.output and "Traceback" not in result.output
     missing = CliRunner().invoke(cli, ["simulate", str(tmp_path / "small.sib"), "--assumptions",
                                        str(tmp_path / "none.toml")])
-    assert missing.exit_code == 1 and "cannot read the assumptions file" in missing.output
+    assert missing.exit_code == 1 and "error[SIB750]: cannot read the assumptions file" in missing.output
 
 
 # ---------------------------------------------------------------- the command and its charts
@@ -319,11 +319,11 @@ def test_hostile_numbers_are_problems_not_crashes(tmp_path: Path) -> None:
     out = _problems(tmp_path, "[cohorts.people]\nreferrals = 1_000_000_000\n[outcomes.stay]\nchance = true\n"
                               f'delay = "{"9" * 400} days"\n[outcomes.start_work]\nchance = {"9" * 400}\n'
                               'delay = { normal = ["1 week"] }\n')
-    assert "bad.toml:2:1: error: 'referrals' is 1000000000; it must be between 0 and 100000" in out
-    assert "bad.toml:4:1: error: 'chance' should be a number, not true/false" in out
-    assert "bad.toml:5:1: error: the delay" in out and "is too long" in out
-    assert "bad.toml:7:1: error: 'chance' is too large" in out
-    assert "bad.toml:8:11: error: normal takes two durations" in out
+    assert "bad.toml:2:1: error[SIB752]: 'referrals' is 1000000000; it must be between 0 and 100000" in out
+    assert "bad.toml:4:1: error[SIB752]: 'chance' should be a number, not true/false" in out
+    assert "bad.toml:5:1: error[SIB752]: the delay" in out and "is too long" in out
+    assert "bad.toml:7:1: error[SIB752]: 'chance' is too large" in out
+    assert "bad.toml:8:11: error[SIB752]: normal takes two durations" in out
 
 
 REQUESTS = """[cohorts.adults]
@@ -354,8 +354,8 @@ def test_discretionary_tranches_are_requested_and_released() -> None:
     with pytest.raises(AssumptionError) as info:
         parse_assumptions(REQUESTS.format(name="launch", chance=1) + "[tranches.new_need]\n", "r.toml", contract)
     out = info.value.render()
-    assert "r.toml:5:11: error: tranche 'launch' is released by the contract's own terms" in out
-    assert "r.toml:9:11: error: unknown tranche 'new_need'" in out and "did you mean 'new_needs'?" in out
+    assert "r.toml:5:11: error[SIB752]: tranche 'launch' is released by the contract's own terms" in out
+    assert "r.toml:9:11: error[SIB751]: unknown tranche 'new_need'" in out and "did you mean 'new_needs'?" in out
 
 
 def test_report_shows_the_simulation_and_its_charts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -378,7 +378,7 @@ def test_report_shows_the_simulation_and_its_charts(tmp_path: Path, monkeypatch:
     assert usage.exit_code == 2 and "--assumptions" in usage.output
     (tmp_path / "bad.toml").write_text("[outcomes.stay]\nchance = 2\n", encoding="utf-8")
     bad = CliRunner().invoke(cli, [*args, "--assumptions", str(tmp_path / "bad.toml")])
-    assert bad.exit_code == 1 and "bad.toml:2:1: error: 'chance' is 2" in bad.output
+    assert bad.exit_code == 1 and "bad.toml:2:1: error[SIB752]: 'chance' is 2" in bad.output
 
 
 def test_an_outcome_after_one_never_reached_is_noted(tmp_path: Path) -> None:
@@ -419,12 +419,12 @@ def test_bad_sub_group_mixes_are_located() -> None:
     with pytest.raises(AssumptionError) as info:
         parse_assumptions('[cohorts.young_people]\nreferrals = 5\nsubgroups = { women = 0.5, man = 0.5 }\n',
                           "i.toml", contract)
-    assert "i.toml:3:28: error: unknown sub-group 'man'" in info.value.render()
+    assert "i.toml:3:28: error[SIB751]: unknown sub-group 'man'" in info.value.render()
     assert "did you mean 'men'?" in info.value.render()
     with pytest.raises(AssumptionError) as info:
         parse_assumptions('[cohorts.young_people]\nreferrals = 5\nsubgroups = { women = 0.5, men = 0.6 }\n',
                           "i.toml", contract)
-    assert "i.toml:3:1: error: the sub-group shares add up to 1.1, not 1" in info.value.render()
+    assert "i.toml:3:1: error[SIB752]: the sub-group shares add up to 1.1, not 1" in info.value.render()
 
 
 def test_poisson_referrals_vary_and_stop_at_the_cohort_size(tmp_path: Path) -> None:
@@ -459,10 +459,10 @@ def test_a_chance_per_sub_group() -> None:
     assert claims and {c.subgroup for c in claims} == {"women"}
     with pytest.raises(AssumptionError) as info:
         _istanbul(text_.replace("women = 1", "woman = 1.5"))
-    assert "i.toml:5:12: error: unknown sub-group 'woman'" in info.value.render()
+    assert "i.toml:5:12: error[SIB751]: unknown sub-group 'woman'" in info.value.render()
     with pytest.raises(AssumptionError) as info:
         _istanbul(text_.replace("women = 1", "women = 1.5"))
-    assert "i.toml:5:12: error: 'women' is 1.5; it must be between 0 and 1" in info.value.render()
+    assert "i.toml:5:12: error[SIB752]: 'women' is 1.5; it must be between 0 and 1" in info.value.render()
 
 
 @pytest.mark.parametrize("path", sorted(ASSUMPTIONS.glob("*.toml")), ids=lambda p: p.stem)

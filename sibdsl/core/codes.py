@@ -27,7 +27,8 @@ configurations and suppressions name codes), so a new code takes a free number i
   a guarantee or refute an assertion); SIB720-SIB729 analysis (the exact analysis of
   `sibc check`: assertions proven or left to the search, tranches never released);
   SIB740-SIB749 exchange (`sibc import-rates`: a rate card read from an Excel sheet, each
-  diagnostic at its sheet and cell).
+  diagnostic at its sheet and cell); SIB750-SIB759 simulation (the assumptions file of
+  `sibc simulate`, each diagnostic at its key).
 - SIB8xx is unused.
 - SIB9xx internal: SIB900-SIB909 the contract model rejected a value (a gap in the checks);
   SIB990-SIB999 sibc itself failed.
@@ -69,6 +70,7 @@ Code = Literal[
     "SIB710", "SIB711",
     "SIB720", "SIB722", "SIB723",
     "SIB740", "SIB741", "SIB742", "SIB743", "SIB744", "SIB745", "SIB746",
+    "SIB750", "SIB751", "SIB752",
     "SIB900",
     "SIB999",
 ]
@@ -77,7 +79,7 @@ Code = Literal[
 CODES: tuple[Code, ...] = get_args(Code)
 
 Phase = Literal["input", "syntax", "names", "units", "dates", "payments", "investment", "assertions",
-                "ledger", "search", "analysis", "exchange", "model", "internal"]
+                "ledger", "search", "analysis", "exchange", "simulation", "model", "internal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +141,8 @@ BANDS: tuple[Band, ...] = (
     Band(7, "Settlement inputs and verdicts",
          "Four phases share this band (the codes keep their numbers: CI configurations name them): "
          "reading the ledgers of `sibc settle` (70x), the property search (71x) and the exact "
-         "analysis (72x) of `sibc check`, and reading a rate card from a spreadsheet (74x).", (
+         "analysis (72x) of `sibc check`, reading a rate card from a spreadsheet (74x) and the "
+         "assumptions of `sibc simulate` (75x).", (
              SubBand(700, 709, "ledger", "Ledger files",
                      "Reading the claims, measurements and requests files of `sibc settle`: files that "
                      "cannot be read, headers, bad or unknown values, rows skipped."),
@@ -152,7 +155,11 @@ BANDS: tuple[Band, ...] = (
              SubBand(740, 749, "exchange", "Spreadsheets",
                      "`sibc import-rates`: a rate card read from an Excel sheet, each problem at its sheet "
                      "and cell: a file that is not a workbook, no header, bad cells, formulas without "
-                     "values, merged cells, sheets too long."))),
+                     "values, merged cells, sheets too long."),
+             SubBand(750, 759, "simulation", "Simulation assumptions",
+                     "`sibc simulate`: the assumptions file (TOML), each problem at its key: a file that "
+                     "cannot be read or is not TOML, a name the contract does not have, a value that "
+                     "cannot be used."))),
     Band(9, "Internal", "Failures of sibc, not of the contract.", (
         SubBand(900, 909, "model", "Model",
                 "The compiled contract failed the model's validation: a gap in the checks."),
@@ -668,6 +675,20 @@ _ENTRIES: tuple[CodeInfo, ...] = (
        "A header cell names no column of the rate card layout, so its column is not read. "
        "The columns read are outcome, title, price, currency, after, within, repeat, evidence, "
        "cohort and trigger.", "Rates!H1: Notes"),
+    # ---- SIB7xx, sub-band 75x: simulation (the assumptions file of sibc simulate)
+    _c("SIB750", "simulation", "error", "cannot read the assumptions",
+       "The assumptions file of `sibc simulate` does not exist, is not UTF-8 text, or is not TOML "
+       "(the message gives the line and column where TOML reading stopped).",
+       "referrals = [1, 2   # a list never closed"),
+    _c("SIB751", "simulation", "error", "unknown name in the assumptions",
+       "The assumptions name an outcome, cohort or sub-group the contract does not declare, or a key "
+       "the format does not have (docs/simulate.md lists them); the hint gives the closest name.",
+       "[outcomes.housd_3m]   # the contract has housed_3m"),
+    _c("SIB752", "simulation", "error", "assumption that cannot be used",
+       "A value of the assumptions cannot be used: a chance outside 0 to 1, a delay without its unit, "
+       "a negative or too large count, shares of the sub-groups that do not add up, a table where a "
+       "value is expected.",
+       "[outcomes.housed_3m]\nchance = 1.5"),
     # ---- SIB9xx internal: model (90x), sibc itself (99x)
     _c("SIB900", "model", "error", "contract model rejected a value",
        "The compiled contract failed validation by the model. This points to a gap in the "

@@ -37,10 +37,15 @@ NO_COHORT = "participants"  # the cohort table's name for a contract that declar
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem of an assumptions file, at its line and column, with its diagnostic code:
+    SIB750 the file cannot be read or is not TOML, SIB751 a name the contract (or the format)
+    does not have, SIB752 a value that cannot be used (docs/diagnostics.md)."""
+
     line: int
     column: int
     message: str
     hint: str = ""
+    code: str = "SIB752"
 
 
 class AssumptionError(Exception):
@@ -52,7 +57,7 @@ class AssumptionError(Exception):
         lines = self.text.splitlines()
         out = []
         for p in self.problems:
-            block = [f"{self.file}:{p.line}:{p.column}: error: {p.message}"]
+            block = [f"{self.file}:{p.line}:{p.column}: error[{p.code}]: {p.message}"]
             if 1 <= p.line <= len(lines):
                 source = lines[p.line - 1]
                 gutter = " " * len(str(p.line))
@@ -252,16 +257,16 @@ class _Checker:
             path = path[:-1]
         return (1, 1)
 
-    def bad(self, path: Path, message: str, hint: str = "") -> None:
+    def bad(self, path: Path, message: str, hint: str = "", code: str = "SIB752") -> None:
         line, column = self.at(path)
-        self.problems.append(Problem(line, column, message, hint))
+        self.problems.append(Problem(line, column, message, hint, code))
 
     def unknown(self, path: Path, what: str, known: list[str]) -> None:
         name = path[-1]
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else (
             f"known: {', '.join(known)}" if known else f"the contract declares no {what}")
-        self.bad(path, f"unknown {what} '{name}'", hint)
+        self.bad(path, f"unknown {what} '{name}'", hint, "SIB751")
 
     def keys(self, table: dict[str, Any], path: Path, allowed: list[str]) -> None:
         for key in table:
@@ -389,7 +394,7 @@ def parse_assumptions(text: str, file: str, contract: Contract) -> Assumptions:
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "invalid TOML"
         line, column = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
         raise AssumptionError(file, text, [Problem(line, column, f"not TOML: {message}",
-                                                   "see docs/simulate.md for the format")]) from None
+                                                   "see docs/simulate.md for the format", "SIB750")]) from None
     c = _Checker(text, contract)
     c.keys(data, (), _TOP)
     places = 2
@@ -584,7 +589,9 @@ def load_assumptions(path: str, contract: Contract) -> Assumptions:
             text = f.read()
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise AssumptionError(path, "", [Problem(1, 1, f"cannot read the assumptions file: {reason}")]) from None
+        raise AssumptionError(path, "", [Problem(1, 1, f"cannot read the assumptions file: {reason}",
+                                                 "check the path; the file is UTF-8 TOML (docs/simulate.md)",
+                                                 "SIB750")]) from None
     return parse_assumptions(text, path, contract)
 
 
