@@ -225,3 +225,37 @@ def test_kept_tokens_are_terminals_and_word_is_not() -> None:
 def test_an_empty_file_has_the_default_span() -> None:
     tree = compile_text("", "empty.sib").tree
     assert tree is not None and tree.declarations == () and tree.span == Span(1, 1, 1, 1)
+
+
+def test_parses_in_several_threads_keep_their_own_comments_and_digit_diagnostics() -> None:
+    """The language server compiles the text being typed while a worker compiles the saved text:
+    the comments and foreign-digit tokens the lexer collects are per thread."""
+    import threading
+    from pathlib import Path
+
+    from sibdsl.compiler import compile_text
+
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "contracts").glob("*.sib"))]
+    texts.append(texts[0].replace("2015-", "２015-", 1))  # a foreign digit: one SIB017, in this text only
+    expected = []
+    for text in texts:
+        result = compile_text(text)
+        assert result.tree is not None or [d.code for d in result.diagnostics].count("SIB017") == 1
+        expected.append((len(result.tree.comments) if result.tree else None,
+                         sorted(d.code for d in result.diagnostics)))
+    wrong: list[int] = []
+
+    def work(i: int) -> None:
+        for _ in range(15):
+            result = compile_text(texts[i])
+            got = (len(result.tree.comments) if result.tree else None, sorted(d.code for d in result.diagnostics))
+            if got != expected[i]:
+                wrong.append(i)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(texts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong, sorted(set(wrong))

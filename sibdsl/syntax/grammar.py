@@ -14,6 +14,7 @@ import functools
 import io
 import pickle
 import sys
+import threading
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,14 +39,55 @@ def grammar_path() -> Path:
 
 class CommentCollector:
     """Lexer callback that keeps every comment token of a parse (the parser reads them for the
-    comments kept in the AST: `ContractFile.comments`)."""
+    comments kept in the AST: `ContractFile.comments`). The list is per thread: the language
+    server compiles the document being typed while a worker thread compiles the saved text."""
 
     def __init__(self) -> None:
-        self.comments: list[Token] = []
+        self._local = threading.local()
+
+    @property
+    def comments(self) -> list[Token]:
+        found: list[Token] | None = getattr(self._local, "comments", None)
+        if found is None:
+            found = self._local.comments = []
+        return found
+
+    @comments.setter
+    def comments(self, value: list[Token]) -> None:
+        self._local.comments = value
 
     def __call__(self, token: Token) -> Token:
         self.comments.append(token)
         return token
+
+
+class PerThreadList:
+    """The foreign-digit tokens of the parse running in this thread (see CommentCollector):
+    append, clear, iterate, as a list."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _mine(self) -> list[tuple[Token, Token | None]]:
+        found: list[tuple[Token, Token | None]] | None = getattr(self._local, "items", None)
+        if found is None:
+            found = self._local.items = []
+        return found
+
+    def append(self, item: tuple[Token, Token | None]) -> None:
+        self._mine().append(item)
+
+    def clear(self) -> None:
+        self._mine().clear()
+
+    def __iter__(self) -> Iterator[tuple[Token, Token | None]]:
+        return iter(list(self._mine()))
+
+    def __len__(self) -> int:
+        return len(self._mine())
+
+    def __bool__(self) -> bool:
+        return bool(self._mine())
 
 
 MAX_PAREN_DEPTH = 32
@@ -100,7 +142,7 @@ class OptionalCommas:
 COMMENTS = CommentCollector()
 # Numbers and dates written with digits other than 0-9, as (token, the token before it); the
 # parse phase turns each into a diagnostic and empties the list.
-FOREIGN_DIGITS: list[tuple[Token, Token | None]] = []
+FOREIGN_DIGITS = PerThreadList()
 
 
 def ascii_digits(text: str) -> str:
