@@ -123,10 +123,7 @@ def _limit(model: Contract, cap: Cap) -> str:
     if cap.measure == "money":
         return _m(model, cap.limit)
     if cap.measure == "share":
-        base = ("achievements" if cap.share_base == "achievements" else "paid outcomes") + (
-            f" of {', '.join(cap.share_of)}" if cap.share_of else "")
-        when = {"running": "", "period": ", measured each period", "contract": ", measured over the contract"}
-        return f"{cap.limit.normalize():f}% of {base}{when[cap.measured]}"
+        return f"{cap.limit.normalize():f}% of {cap.share_words}"
     return f"{cap.limit.normalize():,f} outcomes"
 
 

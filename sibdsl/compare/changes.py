@@ -154,10 +154,7 @@ def cap_limit(cap: Cap, cur: str) -> str:
     if cap.measure == "money":
         return money(cur, cap.limit)
     if cap.measure == "share":
-        base = ("achievements" if cap.share_base == "achievements" else "paid outcomes") + (
-            f" of {', '.join(cap.share_of)}" if cap.share_of else "")
-        when = {"running": "", "period": ", measured each period", "contract": ", measured over the contract"}
-        return f"{percent(cap.limit)} of {base}{when[cap.measured]}"
+        return f"{percent(cap.limit)} of {cap.share_words}"
     return f"{number(cap.limit, grouping=True)} outcomes"
 
 

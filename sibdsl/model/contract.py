@@ -587,6 +587,15 @@ class Cap(_Model):
         """A share cap decided over a whole period or ledger (not as claims are paid)."""
         return self.measure == "share" and self.measured != "running"
 
+    @property
+    def share_words(self) -> str:
+        """What a share cap is a share of, as the contract says it: "paid outcomes",
+        "achievements of job_access, measured each period"."""
+        base = "achievements" if self.share_base == "achievements" else "paid outcomes"
+        of = f" of {', '.join(self.share_of)}" if self.share_of else ""
+        when = {"running": "", "period": ", measured each period", "contract": ", measured over the contract"}
+        return f"{base}{of}{when[self.measured]}"
+
 
 class ExclusiveGroup(_Model):
     name: Name
