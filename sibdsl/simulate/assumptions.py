@@ -15,6 +15,7 @@ import difflib
 import math
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -279,6 +280,22 @@ class _Checker:
             return None
         return value
 
+    def named(self, raw: Any, section: str, what: str, known: list[str]
+              ) -> Iterator[tuple[str, Path, dict[str, Any]]]:
+        """The tables of a section (`[outcomes.NAME]`) whose NAME is one of `known`, each with
+        its path; an unknown name or a value that is not a table is reported and skipped."""
+        table = self.table(raw, (section,))
+        if table is None:
+            return
+        for name, body in table.items():
+            path = (section, name)
+            if name not in known:
+                self.unknown(path, what, known)
+                continue
+            t = self.table(body, path)
+            if t is not None:
+                yield name, path, t
+
     def number(self, value: Any, path: Path, low: float | None = None, high: float | None = None) -> float | None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.bad(path, f"'{path[-1]}' should be a number, not {_shown(value)}")
@@ -414,19 +431,8 @@ def parse_assumptions(text: str, file: str, contract: Contract) -> Assumptions:
 
 def _cohorts(c: _Checker, raw: Any) -> dict[str, CohortAssumption]:
     out: dict[str, CohortAssumption] = {}
-    table = c.table(raw, ("cohorts",))
-    if table is None:
-        return out
     declared = {k.name: k for k in c.contract.cohorts}
-    names = list(declared) or [NO_COHORT]
-    for name, body in table.items():
-        path = ("cohorts", name)
-        if name not in names:
-            c.unknown(path, "cohort", names)
-            continue
-        t = c.table(body, path)
-        if t is None:
-            continue
+    for name, path, t in c.named(raw, "cohorts", "cohort", list(declared) or [NO_COHORT]):
         c.keys(t, path, _COHORT)
         if "referrals" not in t:
             c.bad(path, f"cohort '{name}' has no referrals", "referrals = 30 (each settlement period), or a list "
@@ -470,18 +476,8 @@ def _cohorts(c: _Checker, raw: Any) -> dict[str, CohortAssumption]:
 
 def _outcomes(c: _Checker, raw: Any) -> dict[str, OutcomeAssumption]:
     out: dict[str, OutcomeAssumption] = {}
-    table = c.table(raw, ("outcomes",))
-    if table is None:
-        return out
     declared = {o.name: o for o in c.contract.outcomes}
-    for name, body in table.items():
-        path = ("outcomes", name)
-        if name not in declared:
-            c.unknown(path, "outcome", list(declared))
-            continue
-        t = c.table(body, path)
-        if t is None:
-            continue
+    for name, path, t in c.named(raw, "outcomes", "outcome", list(declared)):
         o = declared[name]
         if isinstance(o.tariff, CohortLevelTariff):
             c.keys(t, path, _MEASURED)
@@ -549,18 +545,8 @@ def _outcomes(c: _Checker, raw: Any) -> dict[str, OutcomeAssumption]:
 
 def _requests(c: _Checker, raw: Any) -> tuple[RequestAssumption, ...]:
     out: list[RequestAssumption] = []
-    table = c.table(raw, ("tranches",))
-    if table is None:
-        return ()
     declared = {t.name: t for t in c.contract.tranches}
-    for name, body in table.items():
-        path = ("tranches", name)
-        if name not in declared:
-            c.unknown(path, "tranche", list(declared))
-            continue
-        t = c.table(body, path)
-        if t is None:
-            continue
+    for name, path, t in c.named(raw, "tranches", "tranche", list(declared)):
         if not declared[name].discretionary:
             c.bad(path, f"tranche '{name}' is released by the contract's own terms (a date or a condition)",
                   "only a tranche drawn at someone's discretion takes a request")
