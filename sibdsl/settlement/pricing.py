@@ -24,6 +24,7 @@ from sibdsl.model.contract import (
     Band,
     CohortLevelTariff,
     FixedTariff,
+    Indexation,
     Outcome,
     PerUnitTariff,
     SlidingTariff,
@@ -106,19 +107,24 @@ def price(outcome: Outcome, subgroup: str | None, value: Decimal | None, achieve
         case _:
             assert_never(tariff)
     if outcome.indexation is not None:
-        years = full_years(outcome.indexation.start, achieved)
-        if years:
-            rate = outcome.indexation.rate
-            with decimal.localcontext(exact(digits(rate) + 3)):
-                factor = ONE + rate / HUNDRED
-            with decimal.localcontext(exact(digits(amount) + years * digits(factor) + 2)):
-                amount = amount * factor ** years
+        amount = indexed(amount, outcome.indexation, full_years(outcome.indexation.start, achieved))
     rounded = round_money(amount, unit, rule)
     if rounded <= 0:
         return ZERO, Reason.BELOW_THRESHOLD, f"the price {amount} rounds to {rounded}"
     if isinstance(tariff, TieredTariff):
         return _band_cap(tariff, rounded, paid_before + 1, band_paid, words)
     return rounded, None, ""
+
+
+def indexed(amount: Decimal, indexation: Indexation, years: int) -> Decimal:
+    """The price after `years` whole years of indexation, exact (not yet rounded)."""
+    if not years:
+        return amount
+    rate = indexation.rate
+    with decimal.localcontext(exact(digits(rate) + 3)):
+        factor = ONE + rate / HUNDRED
+    with decimal.localcontext(exact(digits(amount) + years * digits(factor) + 2)):
+        return amount * factor ** years
 
 
 def band_words(band: Band) -> str:
