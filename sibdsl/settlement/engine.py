@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from operator import itemgetter
+from operator import attrgetter, eq
 from typing import TYPE_CHECKING, Any, assert_never
 
 from sibdsl.core.calendar import add_duration
@@ -83,7 +83,7 @@ class _Rejected:
         self.reason, self.detail, self.rule, self.root, self.origin = reason, detail, rule, root, origin
 
 
-def _event_key(event: Claim | Measurement) -> tuple[object, ...]:
+def event_key(event: Claim | Measurement) -> tuple[object, ...]:
     """Ties of (date, id) are broken by every field; a claim comes before a measurement."""
     if isinstance(event, Claim):
         return (0, *event.order_key())
@@ -95,18 +95,27 @@ def in_order(claims: Iterable[Claim], measurements: Iterable[Measurement] = ()) 
     """The total order of settlement: (date, id), ties broken by every other field."""
     events: list[Claim | Measurement] = list(claims)
     events += measurements
-    keyed = [(_short_key(e), e) for e in events]
-    keyed.sort(key=itemgetter(0))
-    ordered = [e for _, e in keyed]
-    i, n = 0, len(keyed)
-    while i < n - 1:  # equal (date, id) pairs are rare: order them by all their fields
-        j = i
-        while j + 1 < n and keyed[j + 1][0] == keyed[i][0]:
-            j += 1
-        if j > i:
-            ordered[i:j + 1] = sorted(ordered[i:j + 1], key=_event_key)
-        i = j + 1
+    if all(type(e) is Claim for e in events):  # the common case: keys made at C speed
+        keys: list[tuple[date, str]] = list(map(_CLAIM_KEY, events))
+    else:
+        keys = [_short_key(e) for e in events]
+    order = sorted(range(len(events)), key=keys.__getitem__)
+    ordered = [events[i] for i in order]
+    ranked = [keys[i] for i in order]
+    ties = list(map(eq, ranked, ranked[1:]))
+    if True in ties:  # equal (date, id) pairs are rare: order each run of them by all their fields
+        n, i = len(ordered), ties.index(True)
+        while i < n - 1:
+            j = i
+            while j + 1 < n and ranked[j + 1] == ranked[i]:
+                j += 1
+            if j > i:
+                ordered[i:j + 1] = sorted(ordered[i:j + 1], key=event_key)
+            i = j + 1
     return ordered
+
+
+_CLAIM_KEY = attrgetter("achieved", "claim_id")
 
 
 def _short_key(e: Claim | Measurement) -> tuple[date, str]:

@@ -95,21 +95,9 @@ def settle_ledger(fast: FastPlan, ledger: Ledger, decisions: bool) -> FastFigure
         columns = columns_of(fast, ledger)
         settled = run_columns(fast, columns, "compiled" if K.compiled() is not None else "python",
                               keep_arrays=True)
-        status = np.asarray(settled.status)
         amount = np.asarray(settled.amount)
-        parts = np.asarray(settled.parts).reshape(-1, len(fast.payers)) if len(amount) else \
-            np.zeros((0, len(fast.payers)), np.int64)
         period = np.asarray(columns.cols["c_period"])
-        committed = status <= K.S_PARTIAL
-        invoices: dict[tuple[str, int], Decimal] = {}
-        if committed.any():
-            periods = period[committed]
-            used = np.unique(periods)
-            for j, payer in enumerate(fast.payers):  # int64 sums are exact: tables.LIMIT bounds every total
-                by_period = np.zeros(int(used.max()) + 1, np.int64)
-                np.add.at(by_period, periods, parts[committed, j])
-                for p in used.tolist():
-                    invoices[(payer, p)] = settled.money(int(by_period[p]))
+        invoices = settled.invoices
         total = settled.money(int(amount.sum()))
         binding: dict[str, int] = {}
         reason = np.asarray(settled.reason)
