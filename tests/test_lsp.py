@@ -162,6 +162,142 @@ async def test_completion_of_names_keywords_and_units(client: LanguageClient) ->
     assert {"after", "within", "evidence", "once"} <= {i.label for i in keywords.items}  # type: ignore[union-attr]
 
 
+async def test_completion_offers_only_the_names_of_the_kind_that_fits(client: LanguageClient) -> None:
+    """After `assert payer` only payers, after an outcome's `after` only the other outcomes,
+    after `cap outcome` only outcomes (all names were offered, the outcome itself included)."""
+    head = MHCLG.read_text(encoding="utf-8")
+    outcomes = {row.split()[1] for row in head.split("\n") if row.startswith("outcome ")}
+    uri = _open(client, MHCLG, head)
+    version = 2
+    for tail, wanted in [("\nassert payer ", {"mhclg"}),
+                         ("\noutcome extra \"Extra\"\n  pays GBP 10\n  after ", outcomes),
+                         ("\ncap outcome ", outcomes)]:
+        text = head + tail
+        _change(client, uri, text, version)
+        version += 1
+        line = text.count("\n")
+        found = await client.text_document_completion_async(lsp.CompletionParams(
+            text_document=_doc(uri), position=lsp.Position(line=line, character=len(text.rsplit("\n", 1)[-1]))))
+        names = {i.label for i in found.items if i.detail != "keyword"}  # type: ignore[union-attr]
+        assert names == wanted, (tail, names ^ wanted)
+
+
+# a small contract with a name of every kind, for completion by position
+KINDS = """contract "Kinds" version 1.0
+currency GBP
+term 2020-01-01 to 2022-12-31
+rounding half up
+payer council "The Council" pays 60%, at most GBP 1m
+payer fund "The Fund" pays 40%
+provider charity "The Charity"
+investor bank "The Bank" commits GBP 500,000
+cohort young "Young people" at most 100 participants
+  subgroup women "Women"
+cohort old "Older people"
+outcome entry "Entry" pays GBP 100
+outcome job "Job" pays GBP 500 after entry at least 3 months
+tranche first GBP 100,000 on 2020-01-01
+reset lost "Lost" restarts job
+"""
+EVERY_NAME = {"council", "fund", "charity", "bank", "young", "women", "old", "entry", "job", "first", "lost"}
+PARTIES = {"council", "fund", "charity", "bank"}
+
+
+@pytest.mark.parametrize(("tail", "wanted"), [
+    ("assert payer ", {"council", "fund"}),
+    ("assert ", {"entry", "job"}),  # `assert job is never paid twice`
+    ("assert subgroup ", {"women"}),
+    ("assert tranche ", {"first"}),
+    ("assert tranche first is released before ", {"first"}),
+    ("assert investor ", {"bank"}),
+    ("cap outcome ", {"entry", "job"}),
+    ("cap payer ", {"council", "fund"}),
+    ("cap cohort ", {"young", "old"}),
+    ("cap subgroup ", {"women"}),
+    ("cap outcome job 40% of paid outcomes of entry, ", {"entry", "job"}),
+    ("only one of ", {"entry", "job"}),
+    ("only one of entry, ", {"entry", "job"}),
+    ("outcome extra \"Extra\" pays GBP 10 after ", {"entry", "job"}),  # not itself
+    ("outcome extra \"Extra\" pays GBP 10 after entry and ", {"entry", "job"}),
+    ("outcome extra \"Extra\" pays GBP 10 after entry or job or ", {"entry", "job"}),
+    ("outcome extra \"Extra\" pays GBP 10 in addition to ", {"entry", "job"}),
+    ("outcome extra \"Extra\" pays GBP 10 includes entry, ", {"entry", "job"}),
+    ("outcome extra \"Extra\" pays GBP 10 net of ", {"entry", "job"}),
+    ("outcome extra \"Extra\" pays GBP 10 for cohort ", {"young", "old"}),
+    ("outcome extra \"Extra\" pays GBP 10 for cohorts young, ", {"young", "old"}),
+    ("outcome extra \"Extra\" pays GBP 10 pooled over ", {"young", "old"}),
+    ("outcome extra \"Extra\" pays GBP 10 for ", {"women"}),  # a sub-group's price
+    ("outcome extra \"Extra\" pays GBP 10 plus GBP 5 from ", {"council", "fund"}),
+    ("outcome extra \"Extra\" pays tiered GBP 10 for 1 to 5 counted within subgroup ", {"women"}),
+    ("outcome extra \"Extra\" pays GBP 10 triggered by ", set()),  # an event's name: free
+    ("outcome job \"Job\" pays GBP 500 after ", {"entry"}),  # in a contract that declares it too
+    ("cohort extra \"Extra\" separate from ", {"young", "old"}),
+    ("reset again \"Again\" restarts ", {"entry", "job"}),
+    ("reset again \"Again\" restarts job, ", {"entry", "job"}),
+    ("rounding half up remainder to ", {"council", "fund"}),
+    ("tranche second GBP 5 from ", {"bank"}),
+    ("tranche second GBP 5 when payments of ", {"council", "fund", "young", "old", "women", "entry", "job"}),
+    ("tranche second GBP 5 when ", set()),  # a figure word: payments, outcomes, participants
+    ("investor other \"Other\" interest 5% a year guaranteed by ", PARTIES),
+    ("investor other \"Other\" principal protected 50% by ", PARTIES),
+    ("waterfall surplus 50% to ", PARTIES),
+    ("payer third \"Third\" pays 50% of ", {"entry", "job"}),
+    ("outcome ", set()),  # a new name: any declared one would be a duplicate
+    ("payer ", set()),
+    ("cohort young \"Young\" subgroup ", set()),
+])
+def test_completion_by_position_offers_the_kind_the_grammar_needs(tail: str, wanted: set[str]) -> None:
+    from sibdsl.lsp.document import Document
+
+    text = KINDS.replace("rounding half up\n", "") if tail.startswith("rounding") else KINDS
+    text += tail
+    doc = Document("file:///kinds.sib", text)
+    assert Document("file:///kinds.sib", KINDS).result.ok and set(doc.symbols) >= EVERY_NAME
+    line = text.count("\n")
+    found = {label for label, kind in doc.completion(line, len(text.rsplit("\n", 1)[-1])) if kind != "keyword"}
+    assert found == wanted, found ^ wanted
+
+
+def test_completion_where_the_grammar_cannot_tell_offers_every_name() -> None:
+    from sibdsl.lsp import names
+    from sibdsl.lsp.document import Document
+
+    text = KINDS + "outcome extra \"Extra\" pays GBP 10 after "
+    saved = names.NAME_KINDS.pop(("prerequisite", "NAME"))
+    try:
+        doc = Document("file:///kinds.sib", text)
+        found = {label for label, kind in doc.completion(text.count("\n"), len("outcome extra \"Extra\" pays GBP 10 after "))
+                 if kind != "keyword"}
+    finally:
+        names.NAME_KINDS[("prerequisite", "NAME")] = saved
+    assert found == EVERY_NAME
+
+
+def test_every_rule_that_takes_a_name_says_which_kind() -> None:
+    """`NAME_KINDS` covers each rule of grammar/sib.lark with a NAME or a name_list (name_list
+    itself and its repetition take their user's kind), and the LR(0) items rebuilt for the
+    parser's states agree with its table: each state reduces only rules it has completed."""
+    from lark.parsers.lalr_analysis import Reduce
+
+    from sibdsl.lsp import names
+    from sibdsl.syntax.grammar import get_parser
+
+    parser = get_parser()
+    missing = {(r.alias or r.origin.name, s.name) for r in parser.rules for s in r.expansion
+               if s.name in ("NAME", "name_list") and names._carrier(r.origin.name) is None} - set(names.NAME_KINDS)
+    assert not missing
+    assert not set(names.NAME_KINDS) - {(r.alias or r.origin.name, s.name) for r in parser.rules for s in r.expansion}
+    automaton = names._items()
+    table = parser.parser.parser._parse_table
+    assert set(automaton.kernels) == set(table.states)
+    for state, actions in table.states.items():
+        completed = {(automaton.rules[r].origin, automaton.rules[r].expansion)
+                     for r, d in automaton.closure(state) if d == len(automaton.rules[r].expansion)}
+        for action, rule in actions.values():
+            if action is Reduce:
+                assert (rule.origin.name, tuple(s.name for s in rule.expansion)) in completed
+
+
 async def test_formatting_gives_the_sibc_fmt_text(client: LanguageClient) -> None:
     messy = KIRKLEES.read_text(encoding="utf-8").replace("currency GBP", "currency    GBP")
     uri = _open(client, KIRKLEES, messy)

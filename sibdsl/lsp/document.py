@@ -18,6 +18,7 @@ from typing import Any
 from sibdsl.compiler import CompileResult, compile_text
 from sibdsl.core.diagnostics import Diagnostic
 from sibdsl.core.source import Span
+from sibdsl.lsp.names import expected_names, parse_to
 from sibdsl.lsp.positions import Lines
 from sibdsl.syntax import ast
 
@@ -232,8 +233,10 @@ class Document:
 
     # ------------------------------------------------------------------ completion
     def completion(self, line: int, character: int) -> list[tuple[str, str]]:
-        """(label, kind) pairs: units after a number, declared names where a name is expected,
-        keywords the grammar accepts at the cursor."""
+        """(label, kind) pairs: units after a number; where a name is expected, the declared names
+        of the kind that fits there (`names.py`: outcomes after `after`, payers after `cap payer`,
+        none where a new name is declared, all where the grammar cannot tell), never the name of
+        the declaration being written; and the keywords the grammar accepts at the cursor."""
         offset = self.lines.to_offset(line, character)
         before = self.text[:offset]
         line_before = before.rsplit("\n", 1)[-1]
@@ -241,10 +244,13 @@ class Document:
             number_only = not re.search(r"[A-Z]{3}\s+\d[\d,.]*\s+$|[£€$]\s*\d[\d,.]*\s+$", line_before)
             if number_only:
                 return [(u, "unit") for u in UNITS]
-        accepted = _accepted(before)
+        interactive = parse_to(before)
+        accepted = _accepts(interactive) if interactive is not None else set()
         items: list[tuple[str, str]] = []
-        if "NAME" in accepted:
-            items += [(s.name, s.kind) for s in self.symbols.values()]
+        if interactive is not None and "NAME" in accepted:
+            expected = expected_names(interactive)
+            items += [(s.name, s.kind) for s in self.symbols.values()
+                      if (expected.kinds is None or s.kind in expected.kinds) and s.name != expected.inside]
         from sibdsl.syntax.grammar import describe_terminal
 
         for terminal in sorted(accepted - {"NAME", "$END"}):
@@ -327,20 +333,11 @@ _NAME_TYPE = {"outcome": "function", "reset": "function", "tranche": "function",
               "cohort": "namespace", "subgroup": "namespace"}
 
 
-def _accepted(before: str) -> set[str]:
-    """The terminals the grammar accepts after `before` (the text up to the cursor)."""
-    from lark.exceptions import UnexpectedInput
-
-    from sibdsl.syntax.grammar import get_parser
-
-    parser = get_parser()
+def _accepts(interactive: Any) -> set[str]:
+    """The terminals the parser accepts next (none if lark fails to say)."""
     try:
-        interactive = parser.parse_interactive(before)
-        interactive.exhaust_lexer()
         return set(interactive.accepts())
-    except UnexpectedInput:
-        return set()
-    except Exception:
+    except Exception:  # completion never fails a request
         return set()
 
 
