@@ -73,6 +73,22 @@ async def test_a_broken_contract_gets_its_diagnostics_with_codes_ranges_and_hint
     assert edit.new_text == "housed_3m" and edit.range == d.range
 
 
+async def test_hover_on_a_diagnostic_shows_its_hint_once(client: LanguageClient) -> None:
+    """The hint is in the diagnostic's message, which the editor shows with the hover: the
+    hover gives the code's explanation, not the message and hint a second time."""
+    text = MHCLG.read_text(encoding="utf-8").replace("after housed_3m at least 3 months", "after housd_3m at least 3 months")
+    uri = _open(client, MHCLG, text)
+    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    d = next(d for d in client.diagnostics[uri] if d.code == "SIB101")
+    hover = await client.text_document_hover_async(lsp.HoverParams(text_document=_doc(uri),
+                                                                   position=_where(text, "housd_3m", 2)))
+    assert hover is not None
+    value = hover.contents.value  # type: ignore[union-attr]
+    shown = d.message + "\n" + value  # what VS Code shows on the name: the diagnostic, then the hover
+    assert shown.count("did you mean 'housed_3m'?") == 1, shown
+    assert "**SIB101**" in value and "unknown name" in value  # the `sibc explain` text
+
+
 async def test_diagnostics_follow_each_edit(client: LanguageClient) -> None:
     good = KIRKLEES.read_text(encoding="utf-8")
     uri = _open(client, KIRKLEES, good)

@@ -141,7 +141,8 @@ class Document:
 
     # ------------------------------------------------------------------ hover
     def hover(self, line: int, character: int, figures: Figures | None) -> str | None:
-        """Markdown for what is under the cursor: a name, or a diagnostic's code."""
+        """Markdown for what is under the cursor: a name, or a diagnostic's code and what
+        `sibc explain` says of it (not its message and hint: the diagnostic carries those)."""
         found = self.symbol_at(line, character)
         if found is None:
             return self._hover_diagnostic(line, character)
@@ -207,8 +208,9 @@ class Document:
                     and (d.span.end_line > line + 1 or column <= d.span.end_column):
                 from sibdsl.emit.explain import explain
 
-                return f"**{d.code}**: {d.message}\n\n" + (f"hint: {d.hint}\n\n" if d.hint else "") + \
-                    "```\n" + explain(d.code).text + "\n```"
+                # the message and its hint are the diagnostic's own text, which the editor shows
+                # beside this hover: repeating them here showed the hint twice
+                return f"**{d.code}**\n\n```\n" + explain(d.code).text + "\n```"
         return None
 
     # ------------------------------------------------------------------ outline and folding
