@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,31 @@ async def test_diagnostics_follow_each_edit(client: LanguageClient) -> None:
     _change(client, uri, good, 3)
     await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     assert not [d for d in client.diagnostics[uri] if d.severity == lsp.DiagnosticSeverity.Error]
+
+
+async def _until(client: LanguageClient, uri: str, done: Callable[[list[str]], bool], seconds: float = 60) -> list[str]:
+    """Wait for published diagnostics whose codes satisfy `done` (the analysis runs in the background)."""
+    deadline = time.monotonic() + seconds
+    codes = [str(d.code) for d in client.diagnostics.get(uri, [])]
+    while not done(codes):
+        assert time.monotonic() < deadline, codes
+        await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        codes = [str(d.code) for d in client.diagnostics.get(uri, [])]
+    return codes
+
+
+async def test_analysis_notes_come_back_when_the_text_is_the_analysed_text_again(client: LanguageClient) -> None:
+    """The SIB720 notes of the analysis run on open are replaced by the compiler's diagnostics
+    after an edit, and published again once the text is the analysed text again (an undo)."""
+    text = MHCLG.read_text(encoding="utf-8")
+    uri = _open(client, MHCLG, text)
+    analysed = await _until(client, uri, lambda codes: "SIB720" in codes)
+    _change(client, uri, text + "\n# typing\n", 2)
+    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert "SIB720" not in [d.code for d in client.diagnostics[uri]]  # not analysed: the compiler's alone
+    _change(client, uri, text, 3)
+    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert [str(d.code) for d in client.diagnostics[uri]] == analysed
 
 
 async def test_hover_on_an_outcome_gives_its_title_source_and_figures(client: LanguageClient) -> None:
