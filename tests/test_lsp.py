@@ -156,6 +156,23 @@ async def test_hover_on_a_payer_after_save_shows_what_it_can_owe(client: Languag
     assert "pays 157/223 of each payment (about 70.40%)" in value  # `in proportion to its maximum`: exact
 
 
+async def test_hover_says_why_the_analysis_figures_are_not_there(client: LanguageClient) -> None:
+    """Running (opened or saved, not finished), not analysed because of errors, or edited since."""
+    text = KIRKLEES.read_text(encoding="utf-8")  # its analysis takes seconds
+    uri = _open(client, KIRKLEES, text)
+    position = _where(text, "payer kirklees", len("payer k"))
+
+    async def value() -> str:
+        hover = await client.text_document_hover_async(lsp.HoverParams(text_document=_doc(uri), position=position))
+        return hover.contents.value if hover else ""  # type: ignore[union-attr]
+
+    assert "The analysis is running" in await value()
+    _change(client, uri, text.replace("currency GBP", "currency GPB"), 2)  # SIB204: no model
+    assert "once the errors are fixed and the file is saved" in await value()
+    _change(client, uri, text + "\n# typing\n", 3)
+    assert "Save the file for the analysis's figures" in await value()
+
+
 async def test_definition_references_and_rename(client: LanguageClient) -> None:
     text = MHCLG.read_text(encoding="utf-8")
     uri = _open(client, MHCLG)

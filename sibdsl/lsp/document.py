@@ -140,16 +140,18 @@ class Document:
         return self.result.diagnostics
 
     # ------------------------------------------------------------------ hover
-    def hover(self, line: int, character: int, figures: Figures | None) -> str | None:
-        """Markdown for what is under the cursor: a name, or a diagnostic's code and what
-        `sibc explain` says of it (not its message and hint: the diagnostic carries those)."""
+    def hover(self, line: int, character: int, figures: Figures | None, analysing: bool = False) -> str | None:
+        """Markdown for what is under the cursor: a name, with the analysis's `figures` when there
+        are some for this text (`analysing`: an analysis of this text is running), or a
+        diagnostic's code and what `sibc explain` says of it (not its message and hint: the
+        diagnostic carries those)."""
         found = self.symbol_at(line, character)
         if found is None:
             return self._hover_diagnostic(line, character)
         symbol = self.symbols[found[0]]
         parts = [f"**{symbol.title}** ({symbol.kind} `{symbol.name}`)", "",
                  "```sib\n" + self._source(symbol.declaration) + "\n```"]
-        parts += self._figures(symbol, figures)
+        parts += self._figures(symbol, figures, analysing)
         return "\n".join(parts)
 
     def _source(self, span: Span, most: int = 12) -> str:
@@ -158,7 +160,9 @@ class Document:
             rows.append("  ...")
         return "\n".join(rows)
 
-    def _figures(self, symbol: Symbol, figures: Figures | None) -> list[str]:
+    def _figures(self, symbol: Symbol, figures: Figures | None, analysing: bool) -> list[str]:
+        """The symbol's figures from the model, then the analysis's (`figures`, None when there
+        are none for this text: `analysing` says an analysis of it is running)."""
         model = self.result.model
         out: list[str] = []
         if model is not None and symbol.kind == "outcome":
@@ -176,7 +180,14 @@ class Document:
                 out.append(f"- pays {share}{cap}")
         if figures is None:
             out.append("")
-            out.append("*Save the file for the analysis's figures (most it can pay, caps that bind).*")
+            if model is None:  # a contract with errors is not analysed
+                out.append("*The analysis's figures (most it can pay, caps that bind) come once the errors "
+                           "are fixed and the file is saved.*")
+            elif analysing:
+                out.append("*The analysis is running: its figures (most it can pay, caps that bind) show "
+                           "here when it finishes.*")
+            else:
+                out.append("*Save the file for the analysis's figures (most it can pay, caps that bind).*")
             return out
         facts = figures.facts
         if symbol.kind == "payer":

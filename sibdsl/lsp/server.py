@@ -206,7 +206,7 @@ def did_change_configuration(ls: SibServer, params: lsp.DidChangeConfigurationPa
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
 def hover(ls: SibServer, params: lsp.HoverParams) -> lsp.Hover | None:
     doc = ls.document(params.text_document.uri)
-    text = doc.hover(params.position.line, params.position.character, ls.figures_for(doc))
+    text = doc.hover(params.position.line, params.position.character, ls.figures_for(doc), ls.analysing(doc))
     if text is None:
         return None
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text))
