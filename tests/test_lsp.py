@@ -421,6 +421,30 @@ async def test_the_server_survives_hostile_documents(client: LanguageClient) -> 
     assert not [d for d in client.diagnostics[uri] if d.severity == lsp.DiagnosticSeverity.Error]
 
 
+def test_the_extension_tells_a_missing_sibc_from_one_whose_lsp_fails() -> None:
+    """editors/vscode/extension.js, activated by editors/vscode/test/activate.js against a
+    stand-in vscode module: "not found" only for a program that is not there; for one that
+    is there but whose `lsp --help` fails, the exit code and the first line it wrote."""
+    import json
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("needs Node.js (Debian/Ubuntu: apt-get install nodejs)")
+    test_dir = ROOT / "editors" / "vscode" / "test"
+    done = subprocess.run([node, str(test_dir / "activate.js")], capture_output=True, text=True, timeout=60,
+                          cwd=test_dir)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert result["missing"]["errors"] == ["sibc lsp not found: install sibdsl (pip install sibdsl) or set sibdsl.path"]
+    [failed] = result["no-lsp"]["errors"]
+    assert "not found" not in failed, failed
+    assert "sibc-without-lsp lsp --help' exited with code 2: Error: No such command 'lsp'." in failed, failed
+    assert not result["missing"]["clientStarted"] and not result["no-lsp"]["clientStarted"]
+    assert result["ok"]["clientStarted"] and result["ok"]["errors"] == []
+
+
 def test_help_names_the_features() -> None:
     from click.testing import CliRunner
 
