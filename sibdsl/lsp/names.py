@@ -104,7 +104,7 @@ DECLARATIONS = frozenset({"party_decl", "investor_decl", "cohort_decl", "outcome
 @dataclass(frozen=True)
 class Expected:
     """What a name at the cursor would be: `kinds` None when the grammar cannot tell (any name
-    fits), () when no declared name does; `inside` the name of the declaration being written."""
+    fits), empty when no declared name does; `inside` the name of the declaration being written."""
 
     kinds: frozenset[str] | None
     inside: str | None
