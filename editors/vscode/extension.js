@@ -18,15 +18,21 @@ let client = null;
 let output = null;
 
 /**
+ * @typedef {{ok: true} | {ok: false, missing: boolean, detail: string}} Preflight
+ * `missing`: there is no such program (ENOENT); otherwise it is there but `lsp --help` failed
+ * (could not run, exited with an error, or did not answer), and `detail` says how.
+ */
+
+/**
  * Can `command lsp` be started? Runs `command lsp --help` once: a missing program, one that
  * cannot run, or a sibc without the `lsp` command (exit status not 0) all say no.
  * @param {string} command
- * @returns {Promise<{ok: true} | {ok: false, detail: string}>}
+ * @returns {Promise<Preflight>}
  */
 function preflight(command) {
   return new Promise((resolve) => {
     let settled = false;
-    /** @param {{ok: true} | {ok: false, detail: string}} answer */
+    /** @param {Preflight} answer */
     const finish = (answer) => {
       if (!settled) {
         settled = true;
@@ -37,7 +43,8 @@ function preflight(command) {
     try {
       child = childProcess.spawn(command, ["lsp", "--help"], { stdio: ["ignore", "ignore", "pipe"], shell: false });
     } catch (err) {
-      finish({ ok: false, detail: String(err) });
+      const code = /** @type {NodeJS.ErrnoException} */ (err).code;
+      finish({ ok: false, missing: code === "ENOENT", detail: String(err) });
       return;
     }
     let stderr = "";
@@ -46,27 +53,47 @@ function preflight(command) {
     });
     const timer = setTimeout(() => {
       child.kill();
-      finish({ ok: false, detail: `'${command} lsp --help' did not answer within ${PREFLIGHT_TIMEOUT_MS / 1000} s` });
+      finish({ ok: false, missing: false, detail: `did not answer within ${PREFLIGHT_TIMEOUT_MS / 1000} s` });
     }, PREFLIGHT_TIMEOUT_MS);
     child.on("error", (err) => {
       clearTimeout(timer);
-      finish({ ok: false, detail: `${command}: ${err.message}` });
+      const code = /** @type {NodeJS.ErrnoException} */ (err).code;
+      finish({ ok: false, missing: code === "ENOENT", detail: err.message });
     });
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) finish({ ok: true });
-      else finish({ ok: false, detail: `'${command} lsp --help' exited with ${signal ?? code}: ${stderr.trim().slice(0, 300)}` });
+      if (code === 0) {
+        finish({ ok: true });
+        return;
+      }
+      const first = stderr.split("\n").map((line) => line.trim()).find((line) => line !== "") ?? "";
+      const how = signal ? `was stopped by ${signal}` : `exited with code ${code}`;
+      finish({ ok: false, missing: false, detail: first ? `${how}: ${first.slice(0, 200)}` : how });
     });
   });
 }
 
 /**
- * The one message shown when the server cannot start, with a button to the setting.
- * @param {string} detail why, for the output channel
+ * The message for a failed check: "not found" only when there is no such program; a program
+ * that is there but whose `lsp --help` failed is named, with how it failed.
+ * @param {string} command
+ * @param {{missing: boolean, detail: string}} check
+ * @returns {string}
  */
-async function reportNotFound(detail) {
-  output?.appendLine(`${NOT_FOUND} (${detail})`);
-  const choice = await vscode.window.showErrorMessage(NOT_FOUND, "Open Settings");
+function problemMessage(command, check) {
+  if (check.missing) return NOT_FOUND;
+  const said = check.detail.replace(/[.\s]+$/, "");
+  return `sibc lsp failed: '${command} lsp --help' ${said}. Upgrade sibdsl (pip install -U sibdsl) or set sibdsl.path`;
+}
+
+/**
+ * The one message shown when the server cannot start, with a button to the setting.
+ * @param {string} message what the user sees
+ * @param {string} detail more, for the output channel
+ */
+async function reportProblem(message, detail) {
+  output?.appendLine(detail ? `${message} (${detail})` : message);
+  const choice = await vscode.window.showErrorMessage(message, "Open Settings");
   if (choice === "Open Settings") {
     await vscode.commands.executeCommand("workbench.action.openSettings", "sibdsl.path");
   }
@@ -77,7 +104,7 @@ async function startClient() {
   const command = String(config.get("path") || "sibc").trim() || "sibc";
   const check = await preflight(command);
   if (!check.ok) {
-    void reportNotFound(check.detail);
+    void reportProblem(problemMessage(command, check), check.missing ? `${command}: ${check.detail}` : "");
     return;
   }
   // loaded only here, so a missing sibc costs nothing more than the message
@@ -96,7 +123,7 @@ async function startClient() {
     await started.start();
     client = started;
   } catch (err) {
-    void reportNotFound(err instanceof Error ? err.message : String(err));
+    void reportProblem(`sibc lsp could not be started: ${err instanceof Error ? err.message : String(err)}`, "");
   }
 }
 
@@ -137,4 +164,4 @@ async function deactivate() {
   await stopClient();
 }
 
-module.exports = { activate, deactivate, _internals: { preflight, NOT_FOUND, client: () => client } };
+module.exports = { activate, deactivate, _internals: { preflight, problemMessage, NOT_FOUND, client: () => client } };

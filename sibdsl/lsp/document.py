@@ -18,6 +18,7 @@ from typing import Any
 from sibdsl.compiler import CompileResult, compile_text
 from sibdsl.core.diagnostics import Diagnostic
 from sibdsl.core.source import Span
+from sibdsl.lsp.names import expected_names, parse_to
 from sibdsl.lsp.positions import Lines
 from sibdsl.syntax import ast
 
@@ -139,15 +140,18 @@ class Document:
         return self.result.diagnostics
 
     # ------------------------------------------------------------------ hover
-    def hover(self, line: int, character: int, figures: Figures | None) -> str | None:
-        """Markdown for what is under the cursor: a name, or a diagnostic's code."""
+    def hover(self, line: int, character: int, figures: Figures | None, analysing: bool = False) -> str | None:
+        """Markdown for what is under the cursor: a name, with the analysis's `figures` when there
+        are some for this text (`analysing`: an analysis of this text is running), or a
+        diagnostic's code and what `sibc explain` says of it (not its message and hint: the
+        diagnostic carries those)."""
         found = self.symbol_at(line, character)
         if found is None:
             return self._hover_diagnostic(line, character)
         symbol = self.symbols[found[0]]
         parts = [f"**{symbol.title}** ({symbol.kind} `{symbol.name}`)", "",
                  "```sib\n" + self._source(symbol.declaration) + "\n```"]
-        parts += self._figures(symbol, figures)
+        parts += self._figures(symbol, figures, analysing)
         return "\n".join(parts)
 
     def _source(self, span: Span, most: int = 12) -> str:
@@ -156,7 +160,9 @@ class Document:
             rows.append("  ...")
         return "\n".join(rows)
 
-    def _figures(self, symbol: Symbol, figures: Figures | None) -> list[str]:
+    def _figures(self, symbol: Symbol, figures: Figures | None, analysing: bool) -> list[str]:
+        """The symbol's figures from the model, then the analysis's (`figures`, None when there
+        are none for this text: `analysing` says an analysis of it is running)."""
         model = self.result.model
         out: list[str] = []
         if model is not None and symbol.kind == "outcome":
@@ -174,7 +180,14 @@ class Document:
                 out.append(f"- pays {share}{cap}")
         if figures is None:
             out.append("")
-            out.append("*Save the file for the analysis's figures (most it can pay, caps that bind).*")
+            if model is None:  # a contract with errors is not analysed
+                out.append("*The analysis's figures (most it can pay, caps that bind) come once the errors "
+                           "are fixed and the file is saved.*")
+            elif analysing:
+                out.append("*The analysis is running: its figures (most it can pay, caps that bind) show "
+                           "here when it finishes.*")
+            else:
+                out.append("*Save the file for the analysis's figures (most it can pay, caps that bind).*")
             return out
         facts = figures.facts
         if symbol.kind == "payer":
@@ -206,8 +219,9 @@ class Document:
                     and (d.span.end_line > line + 1 or column <= d.span.end_column):
                 from sibdsl.emit.explain import explain
 
-                return f"**{d.code}**: {d.message}\n\n" + (f"hint: {d.hint}\n\n" if d.hint else "") + \
-                    "```\n" + explain(d.code).text + "\n```"
+                # the message and its hint are the diagnostic's own text, which the editor shows
+                # beside this hover: repeating them here showed the hint twice
+                return f"**{d.code}**\n\n```\n" + explain(d.code).text + "\n```"
         return None
 
     # ------------------------------------------------------------------ outline and folding
@@ -232,8 +246,10 @@ class Document:
 
     # ------------------------------------------------------------------ completion
     def completion(self, line: int, character: int) -> list[tuple[str, str]]:
-        """(label, kind) pairs: units after a number, declared names where a name is expected,
-        keywords the grammar accepts at the cursor."""
+        """(label, kind) pairs: units after a number; where a name is expected, the declared names
+        of the kind that fits there (`names.py`: outcomes after `after`, payers after `cap payer`,
+        none where a new name is declared, all where the grammar cannot tell), never the name of
+        the declaration being written; and the keywords the grammar accepts at the cursor."""
         offset = self.lines.to_offset(line, character)
         before = self.text[:offset]
         line_before = before.rsplit("\n", 1)[-1]
@@ -241,10 +257,13 @@ class Document:
             number_only = not re.search(r"[A-Z]{3}\s+\d[\d,.]*\s+$|[£€$]\s*\d[\d,.]*\s+$", line_before)
             if number_only:
                 return [(u, "unit") for u in UNITS]
-        accepted = _accepted(before)
+        interactive = parse_to(before)
+        accepted = _accepts(interactive) if interactive is not None else set()
         items: list[tuple[str, str]] = []
-        if "NAME" in accepted:
-            items += [(s.name, s.kind) for s in self.symbols.values()]
+        if interactive is not None and "NAME" in accepted:
+            expected = expected_names(interactive)
+            items += [(s.name, s.kind) for s in self.symbols.values()
+                      if (expected.kinds is None or s.kind in expected.kinds) and s.name != expected.inside]
         from sibdsl.syntax.grammar import describe_terminal
 
         for terminal in sorted(accepted - {"NAME", "$END"}):
@@ -327,20 +346,11 @@ _NAME_TYPE = {"outcome": "function", "reset": "function", "tranche": "function",
               "cohort": "namespace", "subgroup": "namespace"}
 
 
-def _accepted(before: str) -> set[str]:
-    """The terminals the grammar accepts after `before` (the text up to the cursor)."""
-    from lark.exceptions import UnexpectedInput
-
-    from sibdsl.syntax.grammar import get_parser
-
-    parser = get_parser()
+def _accepts(interactive: Any) -> set[str]:
+    """The terminals the parser accepts next (none if lark fails to say)."""
     try:
-        interactive = parser.parse_interactive(before)
-        interactive.exhaust_lexer()
         return set(interactive.accepts())
-    except UnexpectedInput:
-        return set()
-    except Exception:
+    except Exception:  # completion never fails a request
         return set()
 
 

@@ -2,10 +2,12 @@
 
 Input: LSP messages on standard input (pygls, lsprotocol types). Output: LSP messages on
 standard output. As the user types, each change is compiled (the same compiler `sibc check`
-runs: same codes, ranges, hints and related locations) and its diagnostics published. On save,
-the analysis (and, with the setting `sibdsl.searchOnSave`, the property search) runs in a
-worker thread: typing is never blocked, a result for an older text is dropped, and its
-figures feed the hovers. A request that fails is answered with an error and logged; the
+runs: same codes, ranges, hints and related locations) and its diagnostics published. On open
+and on save, the analysis (and, with the setting `sibdsl.searchOnSave`, the property search)
+runs in a worker thread: typing is never blocked. Its result is kept with the text it was
+computed on: while the document has that text, its diagnostics (SIB720 proven, ...) are the
+ones published and its figures feed the hovers; after an edit the compiler's diagnostics alone
+are published, and the analysis's come back when the text is that text again (an undo). A request that fails is answered with an error and logged; the
 server keeps running.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types as lsp
@@ -35,15 +38,32 @@ _COMPLETION_KIND = {"keyword": lsp.CompletionItemKind.Keyword, "unit": lsp.Compl
 LEGEND = lsp.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=TOKEN_MODIFIERS)
 
 
+@dataclass
+class Analysis:
+    """What `sibc check --facts` found for one text of a document: the figures for the hovers
+    and the diagnostics (the compiler's and the analysis's verdicts: SIB720 proven, ...)."""
+
+    run: int  # the number of the run that computed it (a later run's result replaces it)
+    text: str
+    figures: Figures
+    diagnostics: list[Diagnostic]
+
+
 class SibServer(LanguageServer):
-    """The server's state: each open document, the figures of its last save, the settings."""
+    """The server's state: each open document, its last analysis, the settings.
+
+    The last analysis of a document is kept with the text it was computed on, also while the
+    user types on: its diagnostics and figures are shown whenever the text is that text again
+    (after an undo, say), and the compiler's alone while it is not."""
 
     def __init__(self) -> None:
         super().__init__("sibc", __version__)
         self.documents: dict[str, Document] = {}
-        self.figures: dict[str, tuple[int, Figures]] = {}  # uri -> (text hash, figures)
+        self.analyses: dict[str, Analysis] = {}  # uri -> the latest analysis that finished
+        self.running: dict[str, tuple[int, str]] = {}  # uri -> (run, text) of the analysis started last
+        self.runs = 0
         self.search_on_save = False
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # guards analyses, running and runs (the worker thread writes them)
 
     def document(self, uri: str) -> Document:
         text = self.workspace.get_text_document(uri).source
@@ -53,9 +73,26 @@ class SibServer(LanguageServer):
             self.documents[uri] = known
         return known
 
+    def analysis_for(self, doc: Document) -> Analysis | None:
+        """The last analysis, if it was computed on the document's text as it is now."""
+        with self.lock:
+            found = self.analyses.get(doc.uri)
+        return found if found is not None and found.text == doc.text else None
+
     def figures_for(self, doc: Document) -> Figures | None:
-        found = self.figures.get(doc.uri)
-        return found[1] if found is not None and found[0] == hash(doc.text) else None
+        found = self.analysis_for(doc)
+        return found.figures if found is not None else None
+
+    def diagnostics_for(self, doc: Document) -> list[Diagnostic]:
+        """The analysis's diagnostics when they are for this text, else the compiler's."""
+        found = self.analysis_for(doc)
+        return found.diagnostics if found is not None else doc.diagnostics
+
+    def analysing(self, doc: Document) -> bool:
+        """Is an analysis of the document's text as it is now still running?"""
+        with self.lock:
+            running = self.running.get(doc.uri)
+        return running is not None and running[1] == doc.text
 
 
 server = SibServer()
@@ -80,10 +117,10 @@ def to_lsp(doc: Document, d: Diagnostic) -> lsp.Diagnostic:
                           data={"hint": d.hint} if d.hint else None)
 
 
-def publish(ls: SibServer, doc: Document, diagnostics: list[Diagnostic] | None = None) -> None:
-    found = doc.diagnostics if diagnostics is None else diagnostics
+def publish(ls: SibServer, doc: Document) -> None:
+    """The document's diagnostics: its last analysis's if that was of this text, else the compiler's."""
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-        uri=doc.uri, version=doc.version, diagnostics=[to_lsp(doc, d) for d in found]))
+        uri=doc.uri, version=doc.version, diagnostics=[to_lsp(doc, d) for d in ls.diagnostics_for(doc)]))
 
 
 @server.feature(lsp.INITIALIZE)
@@ -117,29 +154,43 @@ def did_save(ls: SibServer, params: lsp.DidSaveTextDocumentParams) -> None:
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: SibServer, params: lsp.DidCloseTextDocumentParams) -> None:
     ls.documents.pop(params.text_document.uri, None)
-    ls.figures.pop(params.text_document.uri, None)
+    with ls.lock:
+        ls.analyses.pop(params.text_document.uri, None)
+        ls.running.pop(params.text_document.uri, None)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
 
 def _analyse_in_background(ls: SibServer, doc: Document) -> None:
-    """`sibc check --facts` on the saved text, in a thread; published only if still current."""
+    """`sibc check --facts` on the saved text, in a thread. Its result is kept with that text
+    (unless a later run's result is already kept) and published if the text is still current."""
     if doc.result.model is None:
         return
+    with ls.lock:
+        ls.runs += 1
+        run = ls.runs
+        ls.running[doc.uri] = (run, doc.text)
 
     def work() -> None:
         from sibdsl.driver import CheckOptions, check_text
 
         try:
-            run = check_text(doc.text, doc.uri, CheckOptions(facts=True, search=ls.search_on_save, time_limit=10.0))
-            checked = run.files[0]
+            checked = check_text(doc.text, doc.uri, CheckOptions(facts=True, search=ls.search_on_save,
+                                                                 time_limit=10.0)).files[0]
+            analysis = Analysis(run, doc.text, Figures(checked.facts or {}, checked.facts_lines or []),
+                                checked.diagnostics)
             with ls.lock:
-                current = ls.documents.get(doc.uri)
-                if current is None or current.text != doc.text:
-                    return  # the user typed on: this result is for an older text
-                ls.figures[doc.uri] = (hash(doc.text), Figures(checked.facts or {}, checked.facts_lines or []))
-                publish(ls, doc, checked.diagnostics)
+                kept = ls.analyses.get(doc.uri)
+                if doc.uri in ls.running and (kept is None or kept.run < run):
+                    ls.analyses[doc.uri] = analysis
+            current = ls.documents.get(doc.uri)
+            if current is not None and current.text == doc.text:
+                publish(ls, current)  # else the user typed on: shown when the text is this again
         except Exception:  # never let the worker take the server down
             log.exception("the analysis of %s failed", doc.uri)
+        finally:
+            with ls.lock:
+                if ls.running.get(doc.uri, (0, ""))[0] == run:
+                    del ls.running[doc.uri]
 
     threading.Thread(target=work, name="sibdsl-analysis", daemon=True).start()
 
@@ -155,7 +206,7 @@ def did_change_configuration(ls: SibServer, params: lsp.DidChangeConfigurationPa
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
 def hover(ls: SibServer, params: lsp.HoverParams) -> lsp.Hover | None:
     doc = ls.document(params.text_document.uri)
-    text = doc.hover(params.position.line, params.position.character, ls.figures_for(doc))
+    text = doc.hover(params.position.line, params.position.character, ls.figures_for(doc), ls.analysing(doc))
     if text is None:
         return None
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text))
