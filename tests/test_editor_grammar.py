@@ -363,8 +363,8 @@ def test_extension_manifest() -> None:
 
 def test_extension_without_sibc_shows_one_message(node: str) -> None:
     """extension.js activated against a stand-in vscode module, with sibdsl.path pointing at a
-    missing program and at a sibc that has no `lsp` command: one error message, no exception,
-    no language client started."""
+    missing program and at a sibc that has no `lsp` command: one error message each (not found;
+    found but failing), no exception, no language client started."""
     sibc = Path(sys.executable).with_name("sibc")  # the sibc installed with this Python, if any
     args = [str(sibc)] if sibc.is_file() else []
     done = subprocess.run([node, str(TEST_DIR / "activate.js"), *args], capture_output=True, text=True,
@@ -374,8 +374,11 @@ def test_extension_without_sibc_shows_one_message(node: str) -> None:
     for case in ("missing", "no-lsp"):
         messages = result[case]["errors"]
         assert len(messages) == 1, (case, messages)
-        assert messages[0].startswith("sibc lsp not found: install sibdsl (pip install sibdsl) or set sibdsl.path")
         assert result[case]["clientStarted"] is False
+    # a program that is not there, and one that is there but whose `lsp --help` fails, are told apart
+    assert result["missing"]["errors"][0].startswith(
+        "sibc lsp not found: install sibdsl (pip install sibdsl) or set sibdsl.path")
+    assert result["no-lsp"]["errors"][0].startswith("sibc lsp failed: ")
     assert result["ok"]["clientStarted"] is True and result["ok"]["errors"] == []
     assert result["ok"]["command"][-1] == "lsp"
     if args:  # this checkout's sibc has `lsp`: the client would start it
