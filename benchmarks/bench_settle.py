@@ -145,8 +145,7 @@ def run_sibdsl(contract_text: str, claims_path: Path, path: str = "reference") -
     assert model is not None
     compile_s = 0.0
     if path == "fast":
-        from sibdsl.settlement.fast import Declined, fast_plan, settle_fast
-        from sibdsl.settlement.fast import kernel
+        from sibdsl.settlement.fast import Declined, fast_plan, kernel, settle_fast
 
         fast = fast_plan(model)
         assert not isinstance(fast, Declined), fast
