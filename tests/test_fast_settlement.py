@@ -344,3 +344,44 @@ def test_simulated_scenarios_are_the_same_through_either_path(toml: Path) -> Non
         assert_same(settle(c, drawn.claims), got, f"{toml.stem} scenario {i}")
     if sim.fast is None:
         assert sim.declined
+
+
+def test_simulate_with_reference_writes_the_same_files(tmp_path: Path) -> None:
+    """`sibc simulate --reference` settles every scenario with the reference engine: the files
+    are byte for byte those of the fast path (and the fast path is what runs by default)."""
+    from click.testing import CliRunner
+
+    from sibdsl.cli.main import cli
+
+    files: dict[str, dict[str, bytes]] = {}
+    for label, extra in (("fast", []), ("reference", ["--reference"])):
+        out = tmp_path / label
+        result = CliRunner().invoke(cli, ["simulate", str(ROOT / "contracts/fair-chance-fund.sib"), "--assumptions",
+                                          str(ROOT / "contracts/assumptions/fair-chance-fund.toml"), "--scenarios", "8",
+                                          "--seed", "5", "-o", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        assert "note:" not in result.output  # the fast path settles this contract: nothing to say
+        files[label] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    assert files["fast"] == files["reference"]
+    assert set(files["fast"]) >= {"payments.csv", "scenarios.csv", "summary.json", "summary.txt"}
+
+
+def test_simulate_says_when_the_fast_path_declines(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sibdsl.cli.main import cli
+
+    sib = tmp_path / "invoice.sib"
+    sib.write_text(BASE.format(**{**PLAIN, "rounding": "rounding half up to GBP 0.01 per invoice"}), encoding="utf-8")
+    toml = tmp_path / "a.toml"
+    toml.write_text('[cohorts.people]\nreferrals = [5, 5]\n[outcomes.first_step]\nchance = 0.8\n'
+                    '[outcomes.next_step]\nchance = 0.5\ndelay = "2 months"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["simulate", str(sib), "--assumptions", str(toml), "--scenarios", "3",
+                                      "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "note: the fast path does not settle this contract (payer parts are rounded per invoice" in result.output
+    measured = CliRunner().invoke(cli, ["simulate", str(ROOT / "contracts/peterborough-reoffending.sib"),
+                                        "--assumptions", str(ROOT / "contracts/assumptions/peterborough-reoffending.toml"),
+                                        "--scenarios", "2", "-o", str(tmp_path / "p")])
+    assert measured.exit_code == 0, measured.output
+    assert "note: scenarios with cohort-level results" in measured.output

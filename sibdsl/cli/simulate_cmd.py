@@ -33,9 +33,12 @@ PROGRESS_FROM = 20  # scenarios; a progress bar is shown on a terminal for runs 
 @click.option("--charts", is_flag=True, help="Also write the charts (PNG, SVG) and simulation.html.")
 @click.option("--workers", type=click.IntRange(min=1, max=64), default=1, show_default=True,
               help="Worker processes; the figures do not depend on it.")
+@click.option("--reference", is_flag=True,
+              help="Settle every scenario with the reference engine instead of the fast path (about 10 times "
+                   "slower; the figures are the same: a check).")
 @guarded
 def simulate(contract: str, assumptions_path: str, scenarios: int, seed: int, out_dir: str, charts: bool,
-             workers: int) -> None:
+             workers: int, reference: bool) -> None:
     """Project what a contract may pay, and when, from stated assumptions.
 
     Each scenario draws referrals, sub-groups and outcome dates from the assumptions file,
@@ -43,13 +46,34 @@ def simulate(contract: str, assumptions_path: str, scenarios: int, seed: int, ou
     invests) runs the waterfall; the summary gives the mean and percentiles of the payments
     per payer per period, the total liability, each cap's chance of binding and when,
     tranche releases and each investor class's returns. Seeded: the same seed, the same
-    figures.
+    figures. Scenarios are settled through settlement's fast path (the reference engine's
+    decisions, compiled), or by the reference engine where the fast path declines the contract
+    (a note on standard error says why) or with --reference.
     """
-    sys.exit(run_simulate(contract, assumptions_path, scenarios, seed, out_dir, charts, workers))
+    sys.exit(run_simulate(contract, assumptions_path, scenarios, seed, out_dir, charts, workers, not reference))
+
+
+def path_note(contract: Any, assumptions: Any, fast: bool) -> str | None:
+    """A note for standard error where some scenarios are not settled through the fast path."""
+    from sibdsl.model.contract import CohortLevelTariff
+    from sibdsl.settlement.fast import Declined, fast_plan
+
+    if not fast:
+        return None
+    found = fast_plan(contract)
+    if isinstance(found, Declined):
+        return (f"note: the fast path does not settle this contract ({found.why}); every scenario is settled by the "
+                "reference engine: the same figures, about 10 times slower (docs/settlement.md, \"The fast path\")")
+    measured = [o.name for o in contract.outcomes if isinstance(o.tariff, CohortLevelTariff)
+                and (a := assumptions.outcomes.get(o.name)) is not None and a.measured is not None]
+    if measured:
+        return (f"note: scenarios with cohort-level results ({', '.join(measured)}) are settled by the reference "
+                "engine: the same figures, more slowly (docs/settlement.md, \"The fast path\")")
+    return None
 
 
 def run_simulate(contract_path: str, assumptions_path: str, scenarios: int, seed: int, out_dir: str,
-                 charts: bool, workers: int = 1) -> int:
+                 charts: bool, workers: int = 1, fast: bool = True) -> int:
     import decimal
 
     from sibdsl.compiler import compile_file
@@ -74,12 +98,15 @@ def run_simulate(contract_path: str, assumptions_path: str, scenarios: int, seed
         click.echo(exc.render(), err=True)
         click.echo(f"{assumptions_path}: {len(exc.problems)} problem(s); nothing simulated", err=True)
         return EXIT_ERRORS
+    note = path_note(contract, assumptions, fast)
+    if note is not None:
+        click.echo(note, err=True)
     with decimal.localcontext(wide()):
         if scenarios >= PROGRESS_FROM and sys.stderr.isatty():
             with click.progressbar(length=scenarios, label="simulating", file=sys.stderr) as bar:
-                results = run(contract, assumptions, scenarios, seed, workers, bar.update)
+                results = run(contract, assumptions, scenarios, seed, workers, bar.update, fast=fast)
         else:
-            results = run(contract, assumptions, scenarios, seed, workers)
+            results = run(contract, assumptions, scenarios, seed, workers, fast=fast)
         summary = summarise(contract, results, seed, unreachable(contract, assumptions))
         out = Path(out_dir)
         body = text(summary, contract.header.title)
