@@ -20,6 +20,7 @@ plain Python):
 
 from __future__ import annotations
 
+import os
 import random
 import zlib
 from collections import Counter
@@ -178,19 +179,22 @@ def test_generated_contracts_settle_the_same_through_the_fast_path(capsys: pytes
                       "cap payer", "cap contract", "cap then reject", "cap pay in part", "payer at most", "payers 3",
                       "shares that round", "rounding unit > 0.01", "rounding not half up", "exact ratio shares",
                       "remainder to", "cohort size", "referral window", "subgroups", "not if held", "run-off",
-                      "claims until", "reset", "prerequisite or", "held at referral", "if paid", "indexation"):
+                      "claims until", "reset", "prerequisite or", "held at referral", "if paid", "indexation",
+                      "split per invoice"):
         assert construct in settled_fast, f"{construct} never settled through the fast path\n{cov.table()}"
 
 
 @pytest.mark.slow
 def test_generated_contracts_settle_the_same_through_the_fast_path_slow(capsys: pytest.CaptureFixture[str]) -> None:
-    seed = random.randrange(10**9)
+    seed = int(os.environ.get("SIBDSL_SEED", random.randrange(10**9)))  # printed first: SIBDSL_SEED=N replays it
+    with capsys.disabled():
+        print(f"\nfast path, slow profile: seed {seed}")
     rng = random.Random(seed)
     cov = Coverage()
     for _ in range(2000):
         compare_contract(generate(rng), cov, orders=10)
     with capsys.disabled():
-        print(f"\nseed {seed}\n" + cov.table())
+        print(cov.table())
 
 
 RULES = ["half up", "half even", "half down", "down", "up"]
@@ -244,7 +248,6 @@ PLAIN = {"rounding": "rounding half up to GBP 0.01", "share_a": "pays 60% of eac
 
 def test_declined_contracts_name_the_construct() -> None:
     cases = [
-        ({"rounding": "rounding half up to GBP 0.01 per invoice"}, "per invoice"),
         ({"share_a": "pays 60% until 2021-01-01, then 60%",
           "extra": ""}, "varies"),
         ({"extra": "cap subgroup young 70% of paid outcomes, measured each period"}, "measured"),
@@ -372,16 +375,43 @@ def test_simulate_says_when_the_fast_path_declines(tmp_path: Path) -> None:
     from sibdsl.cli.main import cli
 
     sib = tmp_path / "invoice.sib"
-    sib.write_text(BASE.format(**{**PLAIN, "rounding": "rounding half up to GBP 0.01 per invoice"}), encoding="utf-8")
+    sib.write_text(BASE.format(**{**PLAIN, "share_a": "pays 60% until 2021-01-01, then 60%"}), encoding="utf-8")
     toml = tmp_path / "a.toml"
     toml.write_text('[cohorts.people]\nreferrals = [5, 5]\n[outcomes.first_step]\nchance = 0.8\n'
                     '[outcomes.next_step]\nchance = 0.5\ndelay = "2 months"\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["simulate", str(sib), "--assumptions", str(toml), "--scenarios", "3",
                                       "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "note: the fast path does not settle this contract (payer parts are rounded per invoice" in result.output
+    assert "note: the fast path does not settle this contract (a payer's share varies by outcome or phase)" \
+        in result.output
     measured = CliRunner().invoke(cli, ["simulate", str(ROOT / "contracts/peterborough-reoffending.sib"),
                                         "--assumptions", str(ROOT / "contracts/assumptions/peterborough-reoffending.toml"),
                                         "--scenarios", "2", "-o", str(tmp_path / "p")])
     assert measured.exit_code == 0, measured.output
     assert "note: scenarios with cohort-level results" in measured.output
+
+
+def test_a_price_after_the_term_does_not_stand_in_for_one_inside_it() -> None:
+    """Found by the slow profile: a value-priced, indexed claim dated after the term (rejected,
+    but priced first) was remembered under the term's last price year, and a later ledger's
+    claim with the same value inside the term was priced at the later year's price."""
+    from datetime import date
+
+    src = """contract "T" version 1
+currency GBP
+term 2020-01-01 to 2022-12-31
+payer pa "PA" pays 100%
+cohort c0 "Cohort 0"
+outcome o0 "Outcome 0" pays GBP 50 per week, up to 26 weeks unlimited indexed 2% a year
+"""
+    c = compile_text(src).model
+    assert c is not None
+    fast = fast_plan(c)
+    assert not isinstance(fast, Declined)
+    late = [Claim("a", "p", "o0", date(2025, 6, 1), start=date(2020, 1, 1), value=Decimal("26"))]
+    inside = [Claim("b", "p", "o0", date(2022, 6, 1), start=date(2020, 1, 1), value=Decimal("26"))]
+    for form in FORMS:
+        for ledger in (late, inside):
+            got = settle_fast(fast, ledger, form)  # type: ignore[arg-type]
+            assert not isinstance(got, Declined)
+            assert_same(settle(c, ledger), got, form)

@@ -27,6 +27,7 @@ from sibdsl.model.contract import Contract
 from sibdsl.model.pastterm import last_day
 from sibdsl.settlement.engine import Settlement, settle
 from sibdsl.settlement.fast import Declined, FastPlan, fast_plan
+from sibdsl.settlement.fast.columns import fits
 from sibdsl.settlement.plan import Plan, make_plan
 from sibdsl.settlement.records import Claim, Measurement, Reason, Request
 from sibdsl.settlement.tranches import participant_groups, release_tranches
@@ -171,7 +172,7 @@ class Simulator:
 
     def one(self, index: int) -> Scenario:
         drawn = draw(self.contract, self.assumptions, self.seed, index, self.calendar, self.plan)
-        if self.fast is not None and not drawn.measurements:
+        if self.fast is not None and not drawn.measurements and fits(self.fast, len(drawn.ledger)):
             return settle_scenario_fast(self.contract, self.fast, drawn, index)
         return settle_scenario(self.contract, drawn.claims, drawn.measurements, drawn.requests, index)[0]
 

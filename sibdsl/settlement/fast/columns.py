@@ -77,6 +77,12 @@ def settlement_order(claims: list[Claim]) -> list[Claim]:
     return ordered
 
 
+def fits(fast: FastPlan, n: int) -> bool:
+    """Do n claims' running totals (and, per invoice, a period's running split times a share's
+    numerator) stay below `tables.LIMIT`?"""
+    return n * max(fast.largest, 1) * (max(fast.ints["pay_num"]) if fast.ints["per_invoice"] else 1) < LIMIT
+
+
 def from_claims(fast: FastPlan, claims: Iterable[Claim]) -> Columns | Declined:
     import numpy as np
 
@@ -84,7 +90,7 @@ def from_claims(fast: FastPlan, claims: Iterable[Claim]) -> Columns | Declined:
     plan = fast.plan
     resets = fast.resets
     n = len(events)
-    if n * max(fast.largest, 1) >= LIMIT:
+    if not fits(fast, n):
         return Declined("more money than the fast path's whole numbers hold")
     index = fast.outcome_index
 

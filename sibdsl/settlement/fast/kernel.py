@@ -103,6 +103,26 @@ def split_into(amount: int, num: Any, den: Any, remainder: int, unit: int, mode:
         out[at + remainder] += amount - given
 
 
+def split_invoice(amount: int, before: int, given: Any, g: int, num: Any, den: Any, remainder: int, unit: int,
+                  mode: int, out: Any, at: int) -> None:
+    """`money.split_owed` with fixed shares (docs/settlement.md, "Splitting per invoice"): each payer
+    but the remainder payer is owed its share of the period's running total (`before` + `amount`),
+    rounded by the rule, less what it was given (given[g:g + payers]), never below zero and as far
+    as the payment goes; the remainder payer is given the rest."""
+    left = amount
+    for p in range(len(num)):
+        if p == remainder:
+            continue
+        part = round_div((before + amount) * num[p], den[p] * unit, mode) * unit - given[g + p]
+        if part < 0:
+            part = 0
+        if part > left:
+            part = left
+        out[at + p] = part
+        left -= part
+    out[at + remainder] = left
+
+
 def zeros(n: int) -> Any:
     """A list of n zeros (the compiled kernel's globals replace this with a numpy array)."""
     return [0] * n
@@ -136,7 +156,7 @@ def decide_all(
         cap_scope: Any, cap_target: Any, cap_measure: Any, cap_limit: Any, cap_num: Any, cap_den: Any,
         cap_rejects: Any,
         # payers: exact shares, the remainder payer, the rounding unit (quanta) and rule; capped payers
-        pay_num: Any, pay_den: Any, remainder: int, unit: int, mode: int,
+        pay_num: Any, pay_den: Any, remainder: int, unit: int, mode: int, per_invoice: int,
         pc_payer: Any, pc_limit: Any, pc_rejects: Any,
         # days: shift[d * n_days + day - base] = day + duration d; the term end
         shift: Any, base: int, n_days: int, term_end: int, held_has: Any, single_cohort: int,
@@ -179,6 +199,9 @@ def decide_all(
     band_money = zeros(max(len(band_first), 1))
     payer_money = zeros(n_payers)
     full = zeros(n_payers)  # the parts of the full price (a payer limit equal to a cut part)
+    uncut = zeros(n_payers)  # per invoice: the parts before the payers' limits, given with the payment
+    invoice_split = zeros(max(n_periods, 1))  # per invoice: what each period has split so far
+    invoice_given = zeros(max(n_periods, 1) * n_payers)  # and what each payer was given of it
     total_money = 0
     total_count = 0
     for i in range(len(c_outcome)):
@@ -489,7 +512,13 @@ def decide_all(
                 # ---- the payers' parts and their limits (engine._pay)
                 if why < 0:
                     at = i * n_payers
-                    split_into(allowed, pay_num, pay_den, remainder, unit, mode, parts, at)
+                    if per_invoice:
+                        split_invoice(allowed, invoice_split[period], invoice_given, period * n_payers, pay_num,
+                                      pay_den, remainder, unit, mode, parts, at)
+                        for q in range(n_payers):
+                            uncut[q] = parts[at + q]
+                    else:
+                        split_into(allowed, pay_num, pay_den, remainder, unit, mode, parts, at)
                     total = allowed
                     deciding = cut
                     payer_cut = False
@@ -506,7 +535,11 @@ def decide_all(
                             if not (pc_rejects[j] and cut >= 0):
                                 continue
                             if not full_done:
-                                split_into(price_q, pay_num, pay_den, remainder, unit, mode, full, 0)
+                                if per_invoice:
+                                    split_invoice(price_q, invoice_split[period], invoice_given, period * n_payers,
+                                                  pay_num, pay_den, remainder, unit, mode, full, 0)
+                                else:
+                                    split_into(price_q, pay_num, pay_den, remainder, unit, mode, full, 0)
                                 full_done = True
                             if not part < full[pi]:
                                 continue
@@ -553,6 +586,10 @@ def decide_all(
                         year_money[c_year[i]] += total
                         for q in range(n_payers):
                             payer_money[q] += parts[at + q]
+                        if per_invoice:  # the period's running split moves on by the parts before payer limits
+                            invoice_split[period] += allowed
+                            for q in range(n_payers):
+                                invoice_given[period * n_payers + q] += uncut[q]
                         total_money += total
                         total_count += 1
                         price[i] = price_q
@@ -615,5 +652,6 @@ def compiled() -> Any:
         space["filled"] = numba.njit(cache=False)(np_filled)
         space["round_div"] = jit(round_div)
         space["split_into"] = jit(split_into)
+        space["split_invoice"] = jit(split_invoice)
         _COMPILED = jit(decide_all)
     return _COMPILED or None

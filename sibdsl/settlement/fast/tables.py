@@ -114,7 +114,8 @@ class FastPlan:
 
     def value_price(self, o: int, value: Decimal | None, day: date) -> tuple[int, int]:
         """The price of a claim of a value-priced outcome (quanta, reason index or -1), by `pricing.price`."""
-        key = (o, value, self.price_year(o, day))
+        slot = self.ints["o_islot"][o]
+        key = (o, value, full_years(self.index_starts[slot], day) if slot >= 0 else 0)  # not clipped: exact years
         found = self.value_prices.get(key)
         if found is None:
             plan = self.plan
@@ -147,8 +148,6 @@ def _fast_plan(contract: Contract) -> FastPlan | Declined:
     header = contract.header
     if header.rounding_unit <= 0:
         return Declined("money is not rounded (rounding to 0)")
-    if plan.per_invoice:
-        return Declined("payer parts are rounded per invoice (rounding ... per invoice)")
     if not plan.payers:
         return Declined("the contract has no payer")
     if any(p.clauses for p in contract.payers):
@@ -325,6 +324,7 @@ def _fast_plan(contract: Contract) -> FastPlan | Declined:
     ints["remainder"] = names.index(plan.remainder_to)
     ints["unit"] = unit
     ints["mode"] = _MODES[plan.rounding]
+    ints["per_invoice"] = int(plan.per_invoice)
     ints["term_end"] = plan.term_end.toordinal()
     ints["single_cohort"] = cohorts.index(plan.single_cohort) if plan.single_cohort is not None else -1
     resets = {r.name: i for i, r in enumerate(contract.resets)}
