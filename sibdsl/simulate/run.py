@@ -30,7 +30,7 @@ from sibdsl.settlement.fast import Declined, FastPlan, fast_plan
 from sibdsl.settlement.fast.columns import fits
 from sibdsl.settlement.plan import Plan, make_plan
 from sibdsl.settlement.records import Claim, Measurement, Reason, Request
-from sibdsl.settlement.tranches import participant_groups, release_tranches
+from sibdsl.settlement.tranches import Release, participant_groups, release_tranches
 from sibdsl.simulate.assumptions import Assumptions
 from sibdsl.simulate.draw import Days, Ledger, calendar_for
 from sibdsl.simulate.generate import generate, requests_for
@@ -103,11 +103,7 @@ def settle_scenario(contract: Contract, claims: list[Claim], measurements: list[
                     binding[key] = d.period
         releases = release_tranches(contract, result.decisions, requests or [], last_day(contract.header),
                                     participant_groups(result.figures.participants))
-        released: dict[str, tuple[int, Decimal]] = {}
-        for r in releases:  # a discretionary tranche drawn by several requests: the first period, the sum
-            if r.day is not None and r.status in ("released", "released in part"):
-                period, amount = released.get(r.tranche, (plan.period_of(r.day), ZERO))
-                released[r.tranche] = (min(period, plan.period_of(r.day)), amount + r.amount)
+        released = released_by_tranche(plan, releases)
         scenario = Scenario(index, len(claims) + len(measurements), sum(d.amount > 0 for d in result.decisions),
                             dict(result.invoices), sum(result.invoices.values(), ZERO), binding, released)
         if contract.invests:
@@ -128,11 +124,7 @@ def settle_scenario_fast(contract: Contract, fast: FastPlan, drawn: Drawn, index
         paid = paid_decisions(figures) if conditional else []
         releases = release_tranches(contract, paid, drawn.requests, last_day(contract.header),
                                     figures.settled.participants() if conditional else None)
-        released: dict[str, tuple[int, Decimal]] = {}
-        for r in releases:
-            if r.day is not None and r.status in ("released", "released in part"):
-                period, amount = released.get(r.tranche, (plan.period_of(r.day), ZERO))
-                released[r.tranche] = (min(period, plan.period_of(r.day)), amount + r.amount)
+        released = released_by_tranche(plan, releases)
         scenario = Scenario(index, len(drawn.ledger), figures.paid, figures.invoices, figures.total, figures.binding,
                             released)
         if contract.invests:
@@ -142,6 +134,17 @@ def settle_scenario_fast(contract: Contract, fast: FastPlan, drawn: Drawn, index
             result = Settlement(plan, paid, Figures(), figures.invoices)
             _investors(scenario, run_waterfall(contract, result, releases, None))
     return scenario
+
+
+def released_by_tranche(plan: Plan, releases: list[Release]) -> dict[str, tuple[int, Decimal]]:
+    """tranche -> (the first period it is released in, the amount released): a discretionary
+    tranche drawn by several requests counts from its first period, for the sum."""
+    released: dict[str, tuple[int, Decimal]] = {}
+    for r in releases:
+        if r.day is not None and r.status in ("released", "released in part"):
+            period, amount = released.get(r.tranche, (plan.period_of(r.day), ZERO))
+            released[r.tranche] = (min(period, plan.period_of(r.day)), amount + r.amount)
+    return released
 
 
 def _investors(scenario: Scenario, wf: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from sibdsl.core.calendar import add_duration, add_months
 from sibdsl.core.currency import MINOR_UNITS
 from sibdsl.core.money import round_money, wide
-from sibdsl.model.contract import Contract, Duration, TieredTariff
+from sibdsl.model.contract import Contract, Duration, Prerequisite, TieredTariff
 from sibdsl.settlement.fast import kernel as K
 from sibdsl.settlement.plan import Plan, make_plan
 from sibdsl.settlement.pricing import full_years, indexed, price
@@ -196,6 +196,17 @@ def _fast_plan(contract: Contract) -> FastPlan | Declined:
         "grp_of", "o_band_start", "o_band_count", "o_within", "o_band_caps", "band_first", "band_last", "band_price",
         "band_reason", "band_cap", "o_islot", "o_ch_start", "o_ch_count", "ch_opt_start", "ch_opt_count", "ch_held",
         "ch_if_paid", "opt_outcome", "opt_at_least", "opt_within")}
+
+    def steps(prefix: str, found: tuple[Prerequisite, ...]) -> bool:
+        """A ladder's prerequisites (`pre_*`) or a clause's options (`opt_*`): outcome and delays."""
+        if any(p.outcome not in index for p in found):
+            return False
+        for p in found:
+            ints[f"{prefix}_outcome"].append(index[p.outcome])
+            ints[f"{prefix}_at_least"].append(dur(p.at_least))
+            ints[f"{prefix}_within"].append(dur(p.within))
+        return True
+
     index_starts: list[date] = []
     n_py = 1
     end = plan.last_day or plan.term_end
@@ -218,12 +229,8 @@ def _fast_plan(contract: Contract) -> FastPlan | Declined:
         ints["o_restricted"].append(int(bool(o.cohorts)))
         ints["o_pre_start"].append(len(ints["pre_outcome"]))
         ints["o_pre_count"].append(len(o.prerequisites))
-        for pre in o.prerequisites:
-            if pre.outcome not in index:
-                return Declined(f"outcome {o.name} names an unknown prerequisite")
-            ints["pre_outcome"].append(index[pre.outcome])
-            ints["pre_at_least"].append(dur(pre.at_least))
-            ints["pre_within"].append(dur(pre.within))
+        if not steps("pre", o.prerequisites):
+            return Declined(f"outcome {o.name} names an unknown prerequisite")
         if o.indexation is not None:
             ints["o_islot"].append(len(index_starts))
             index_starts.append(o.indexation.start)
@@ -236,12 +243,8 @@ def _fast_plan(contract: Contract) -> FastPlan | Declined:
             ints["ch_opt_count"].append(len(choice.options))
             ints["ch_held"].append(int(choice.held_at_referral))
             ints["ch_if_paid"].append(int(choice.if_paid))
-            for op in choice.options:
-                if op.outcome not in index:
-                    return Declined(f"outcome {o.name} names an unknown prerequisite")
-                ints["opt_outcome"].append(index[op.outcome])
-                ints["opt_at_least"].append(dur(op.at_least))
-                ints["opt_within"].append(dur(op.within))
+            if not steps("opt", choice.options):
+                return Declined(f"outcome {o.name} names an unknown prerequisite")
         ints["o_grp_start"].append(len(ints["grp_of"]))
         ints["o_grp_count"].append(len(groups_of.get(o.name, ())))
         ints["grp_of"] += [gi for gi, _k, _members in groups_of.get(o.name, ())]
